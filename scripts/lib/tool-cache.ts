@@ -1,0 +1,12 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Where built tools live: outside the clone, so every clone and CI run on this machine pays for a
+ * build once. CELLSHIFT_CACHE_DIR moves it.
+ */
+export function toolCacheDir(): string {
+  if (process.env.CELLSHIFT_CACHE_DIR) return process.env.CELLSHIFT_CACHE_DIR;
+  const base = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
+  return join(base, 'cellshift');
+}

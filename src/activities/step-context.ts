@@ -1,0 +1,40 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { PortError } from '../domain/errors';
+import type { StepContext } from '../domain/ports';
+
+/** Every step activity reports the attempt that finished it, so progress can show attempts. */
+export interface StepOutcome {
+  attempt: number;
+}
+
+/** Details attached to a step's failure, read by the workflow for its progress. */
+export interface StepFailureDetails {
+  attempt: number;
+}
+
+/**
+ * Runs a port call inside the current activity: gives it heartbeats, the previous attempt's
+ * heartbeat details and the cancellation signal, and turns what it throws into an
+ * ApplicationFailure that keeps the port's error type and says which attempt failed.
+ */
+export async function runStep<T>(call: (ctx: StepContext) => Promise<T>): Promise<T & StepOutcome> {
+  const activity = Context.current();
+  const attempt = activity.info.attempt;
+  const ctx: StepContext = {
+    heartbeat: (details) => activity.heartbeat(details),
+    resumeFrom: activity.info.heartbeatDetails,
+    signal: activity.cancellationSignal,
+  };
+  try {
+    const result = await call(ctx);
+    return { ...(result ?? ({} as T)), attempt };
+  } catch (err) {
+    if (activity.cancellationSignal.aborted) throw err;
+    const details: StepFailureDetails = { attempt };
+    if (err instanceof PortError) {
+      throw ApplicationFailure.create({ type: err.type, message: err.message, nonRetryable: err.nonRetryable, details: [details] });
+    }
+    const error = err as Error;
+    throw ApplicationFailure.create({ type: error.name ?? 'Error', message: error.message ?? String(err), details: [details] });
+  }
+}

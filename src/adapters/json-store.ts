@@ -1,0 +1,60 @@
+import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+
+/**
+ * JSON documents in a directory, one file per key. Writes go to a temporary file that is then
+ * renamed over the old one, so a crash never leaves a half-written document. Updates of one key
+ * are serialised within the process.
+ */
+export class JsonStore<T> {
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(readonly dir: string) {}
+
+  async get(key: string): Promise<T | undefined> {
+    try {
+      return JSON.parse(await readFile(this.path(key), 'utf8')) as T;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async keys(): Promise<string[]> {
+    try {
+      const names = await readdir(this.dir);
+      return names.filter((n) => n.endsWith('.json')).map((n) => decodeURIComponent(n.slice(0, -5)));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
+  async put(key: string, value: T): Promise<void> {
+    const file = this.path(key);
+    await mkdir(dirname(file), { recursive: true });
+    const tmp = `${file}.${randomUUID()}.tmp`;
+    await writeFile(tmp, JSON.stringify(value, null, 2));
+    await rename(tmp, file);
+  }
+
+  /** Read-modify-write of one key, serialised with every other update of that key. */
+  update<R>(key: string, change: (current: T | undefined) => Promise<{ value?: T; result: R }> | { value?: T; result: R }): Promise<R> {
+    const previous = this.locks.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(async () => {
+      const { value, result } = await change(await this.get(key));
+      if (value !== undefined) await this.put(key, value);
+      return result;
+    });
+    this.locks.set(key, next);
+    void next.finally(() => {
+      if (this.locks.get(key) === next) this.locks.delete(key);
+    }).catch(() => undefined);
+    return next;
+  }
+
+  private path(key: string): string {
+    return join(this.dir, `${encodeURIComponent(key)}.json`);
+  }
+}

@@ -1,0 +1,169 @@
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Faults, FaultStep } from '../../domain/faults';
+import { ErrorType, PortError } from '../../domain/errors';
+import type { ClusterPort, ClusterTarget, StepContext } from '../../domain/ports';
+import type { Release } from '../../domain/release';
+import { JsonStore } from '../json-store';
+import { SIM_LOG_LIMIT, SIM_NODES, type SimCell, type SimEvent } from './sim-cell';
+
+/**
+ * A cluster that exists only as a file per cell under `<dataDir>/sim/cells`, with latency and
+ * faults injectable per step. The embedded default for demos, benchmarks and failure tests.
+ */
+export class SimulatedCluster implements ClusterPort {
+  readonly store: JsonStore<SimCell>;
+
+  constructor(dataDir: string) {
+    this.store = new JsonStore<SimCell>(join(dataDir, 'sim', 'cells'));
+  }
+
+  async register(target: ClusterTarget, ctx: StepContext, initial?: Release): Promise<{ version?: string }> {
+    return this.store.update(target.cellId, (cell) => {
+      if (cell) return { result: { version: cell.version } };
+      const created: SimCell = {
+        cellId: target.cellId,
+        version: initial?.version,
+        components: { ...(initial?.components ?? {}) },
+        maintenance: false,
+        nodes: Object.fromEntries(SIM_NODES.map((n) => [n, Object.values(initial?.components ?? {})])),
+        rollout: initial ? 'complete' : 'idle',
+        applied: {},
+        faults: {},
+        faultCalls: {},
+        log: [event('register', { version: initial?.version })],
+      };
+      return { value: created, result: { version: created.version } };
+    });
+  }
+
+  async preflight(target: ClusterTarget, _release: Release, ctx: StepContext): Promise<void> {
+    await this.enter(target, 'preflight', ctx);
+  }
+
+  async setMaintenance(target: ClusterTarget, enabled: boolean, ctx: StepContext): Promise<void> {
+    await this.enter(target, enabled ? 'maintenanceOn' : 'maintenanceOff', ctx);
+    await this.change(target, (cell) => {
+      if (cell.maintenance === enabled) return;
+      cell.maintenance = enabled;
+      log(cell, event(enabled ? 'maintenance-on' : 'maintenance-off', {}));
+    });
+  }
+
+  async pullImages(target: ClusterTarget, images: string[], ctx: StepContext): Promise<void> {
+    await this.enter(target, 'pull', ctx);
+    const done = new Set<string>((ctx.resumeFrom as { nodes?: string[] } | undefined)?.nodes ?? []);
+    for (const node of SIM_NODES) {
+      if (done.has(node)) continue;
+      await this.change(target, (cell) => {
+        const cached = new Set(cell.nodes[node] ?? []);
+        const missing = images.filter((i) => !cached.has(i));
+        if (missing.length === 0) return;
+        cell.nodes[node] = [...cached, ...missing].sort();
+        log(cell, event('pull', { node }));
+      });
+      done.add(node);
+      ctx.heartbeat({ nodes: [...done] });
+    }
+  }
+
+  async apply(target: ClusterTarget, release: Release, updateId: string, ctx: StepContext): Promise<void> {
+    await this.enter(target, 'apply', ctx);
+    await this.change(target, (cell) => {
+      if (cell.applied[updateId]) return; // this update's apply already happened: once only
+      cell.applied[updateId] = { previousVersion: cell.version, previousComponents: cell.components, rolledBack: false };
+      cell.components = { ...release.components };
+      cell.version = release.version;
+      cell.rollout = 'progressing';
+      log(cell, event('apply', { version: release.version, updateId }));
+    });
+  }
+
+  async rollback(target: ClusterTarget, updateId: string, ctx: StepContext): Promise<void> {
+    await this.enter(target, 'rollback', ctx);
+    await this.change(target, (cell) => {
+      const applied = cell.applied[updateId];
+      if (!applied || applied.rolledBack) return;
+      applied.rolledBack = true;
+      cell.components = applied.previousComponents;
+      cell.version = applied.previousVersion;
+      cell.rollout = 'complete';
+      log(cell, event('rollback', { version: applied.previousVersion, updateId }));
+    });
+  }
+
+  async verify(target: ClusterTarget, release: Release, ctx: StepContext): Promise<void> {
+    await this.enter(target, 'verify', ctx);
+    await this.change(target, (cell) => {
+      if (cell.version !== release.version) {
+        throw new PortError('VerifyFailed', `cluster runs ${cell.version ?? 'nothing'}, expected ${release.version}`);
+      }
+      cell.rollout = 'complete';
+    });
+  }
+
+  async actualVersion(target: ClusterTarget): Promise<string | undefined> {
+    return (await this.read(target.cellId)).version;
+  }
+
+  async read(cellId: string): Promise<SimCell> {
+    const cell = await this.store.get(cellId);
+    if (!cell) throw new PortError(ErrorType.CellNotFound, `simulated cell ${cellId} does not exist`, true);
+    return cell;
+  }
+
+  /** Sets the faults of a cell, resetting the fail-times counters. Returns false for an unknown cell. */
+  async setFaults(cellId: string, faults: Faults): Promise<boolean> {
+    return this.store.update(cellId, (cell) => {
+      if (!cell) return { result: false };
+      return { value: { ...cell, faults, faultCalls: {} }, result: true };
+    });
+  }
+
+  /** Latency and fault injection, at the start of every step. */
+  private async enter(target: ClusterTarget, step: FaultStep, ctx: StepContext): Promise<void> {
+    const { fault, call } = await this.store.update(target.cellId, (cell) => {
+      if (!cell) throw new PortError(ErrorType.CellNotFound, `simulated cell ${target.cellId} does not exist`, true);
+      const call = (cell.faultCalls[step] ?? 0) + 1;
+      const fault = cell.faults[step];
+      if (!fault || fault.mode === 'none') return { result: { fault, call } };
+      return { value: { ...cell, faultCalls: { ...cell.faultCalls, [step]: call } }, result: { fault, call } };
+    });
+    if (fault?.latencyMs) await wait(fault.latencyMs, ctx);
+    if (!fault) return;
+    if (fault.mode === 'fail' || (fault.mode === 'fail-times' && call <= (fault.times ?? 1))) {
+      throw new PortError('SimulatedFault', `injected fault in ${step} (call ${call})`);
+    }
+    if (fault.mode === 'hang') await wait(Number.POSITIVE_INFINITY, ctx);
+  }
+
+  private async change(target: ClusterTarget, mutate: (cell: SimCell) => void): Promise<void> {
+    await this.store.update(target.cellId, (cell) => {
+      if (!cell) throw new PortError(ErrorType.CellNotFound, `simulated cell ${target.cellId} does not exist`, true);
+      const next = structuredClone(cell);
+      mutate(next);
+      return { value: next, result: undefined };
+    });
+  }
+}
+
+/** Sleeps, heartbeating every second so long latencies do not look like a dead worker. */
+async function wait(ms: number, ctx: StepContext): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    ctx.signal.throwIfAborted();
+    await sleep(Math.min(1000, until - Date.now()), undefined, { signal: ctx.signal }).catch((err) => {
+      if (ctx.signal.aborted) throw ctx.signal.reason ?? err;
+    });
+    if (ms !== Number.POSITIVE_INFINITY) ctx.heartbeat(ctx.resumeFrom);
+  }
+}
+
+function event(op: SimEvent['op'], fields: Omit<SimEvent, 'at' | 'op'>): SimEvent {
+  return { at: new Date().toISOString(), op, ...fields };
+}
+
+function log(cell: SimCell, entry: SimEvent): void {
+  cell.log.push(entry);
+  if (cell.log.length > SIM_LOG_LIMIT) cell.log.splice(0, cell.log.length - SIM_LOG_LIMIT);
+}

@@ -1,0 +1,31 @@
+import type { Faults, FaultStep } from '../../domain/faults';
+
+/** Everything a simulated cell's cluster holds, kept on disk so it outlives the worker. */
+export interface SimCell {
+  cellId: string;
+  version?: string;
+  components: Record<string, string>;
+  maintenance: boolean;
+  /** node name → images cached on that node */
+  nodes: Record<string, string[]>;
+  rollout: 'idle' | 'progressing' | 'complete';
+  /** what each update's apply replaced, for its rollback */
+  applied: Record<string, { previousVersion?: string; previousComponents: Record<string, string>; rolledBack: boolean }>;
+  faults: Faults;
+  /** calls per step since its fault was set, for fail-times */
+  faultCalls: Partial<Record<FaultStep, number>>;
+  /** every change, in order: tests and operators read what really happened */
+  log: SimEvent[];
+}
+
+export interface SimEvent {
+  at: string;
+  op: 'register' | 'maintenance-on' | 'maintenance-off' | 'pull' | 'apply' | 'rollback';
+  version?: string;
+  updateId?: string;
+  node?: string;
+}
+
+export const SIM_NODES = ['node-1', 'node-2', 'node-3'];
+/** The log keeps its last entries only, so a long-lived simulated cell stays small. */
+export const SIM_LOG_LIMIT = 500;

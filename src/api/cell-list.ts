@@ -1,0 +1,45 @@
+import type { ApiContext } from './context';
+
+interface ListQuery {
+  ring?: string;
+  state?: string;
+  version?: string;
+  pageSize?: number;
+  nextPageToken?: string;
+}
+
+/**
+ * Cells from Temporal's visibility store, filtered by their search attributes, one page at a
+ * time. Reads no workflow state: a fleet of thousands lists without a query per cell.
+ */
+export async function listCells(ctx: ApiContext, query: ListQuery) {
+  const filters = [`WorkflowType = 'cellController'`, `ExecutionStatus = 'Running'`];
+  if (query.ring) filters.push(`Ring = '${query.ring}'`);
+  if (query.state) filters.push(`CellStatus = '${query.state}'`);
+  if (query.version) filters.push(`AppVersion = '${query.version}'`);
+  const response = await ctx.temporal.workflowService.listWorkflowExecutions({
+    namespace: ctx.temporal.options.namespace,
+    query: filters.join(' AND '),
+    pageSize: query.pageSize ?? 100,
+    nextPageToken: query.nextPageToken ? Buffer.from(query.nextPageToken, 'base64url') : undefined,
+  });
+  const cells = (response.executions ?? []).map((execution) => {
+    const attributes = execution.searchAttributes?.indexedFields ?? {};
+    const read = (name: string): string | undefined => {
+      const payload = attributes[name];
+      if (!payload?.data) return undefined;
+      const value = JSON.parse(Buffer.from(payload.data).toString('utf8')) as unknown;
+      return Array.isArray(value) ? String(value[0]) : String(value);
+    };
+    const version = read('AppVersion');
+    return {
+      id: read('CellId') ?? execution.execution?.workflowId?.replace(/^cell\//, '') ?? '',
+      ring: read('Ring') ?? '',
+      state: read('CellStatus') ?? 'registering',
+      version: version && version !== 'none' ? version : null,
+    };
+  });
+  cells.sort((a, b) => a.id.localeCompare(b.id));
+  const token = response.nextPageToken?.length ? Buffer.from(response.nextPageToken).toString('base64url') : undefined;
+  return { cells, nextPageToken: token };
+}

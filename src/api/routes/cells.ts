@@ -1,0 +1,101 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { CellSpec, CellView } from '../../domain/cell';
+import { windowProblems } from '../../domain/window';
+import { cellWorkflowId } from '../../workflows/ids';
+import { cellStatusQuery, requestUpdate } from '../../workflows/messages';
+import { CellIdKey, CellStatusKey, RingKey } from '../../workflows/search-attributes';
+import type { ApiContext } from '../context';
+import { badRequest, fromTemporal } from '../problem';
+import { listCells } from '../cell-list';
+import { problems } from '../schemas/common';
+import { Cell, CellList, CellListQuery, CellParams, RegisterCellBody, RequestUpdateBody, UpdateAccepted } from '../schemas/cells';
+
+const DEFAULT_EXPECTED_UPDATE_MINUTES = 30;
+
+export async function cellRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  api.post(
+    '/v1/cells',
+    { config: { role: 'admin' }, schema: { summary: 'Register a cell', body: RegisterCellBody, response: { 201: Cell, ...problems(400, 401, 403, 409) } } },
+    async (request, reply) => {
+      const body = request.body;
+      const spec: CellSpec = {
+        id: body.id,
+        ring: body.ring,
+        strategy: body.strategy ?? 'maintenance-window',
+        maintenanceWindow: body.maintenanceWindow,
+        cluster: body.cluster,
+        stagingCellId: body.stagingCellId,
+        expectedUpdateMinutes: body.expectedUpdateMinutes ?? Math.min(DEFAULT_EXPECTED_UPDATE_MINUTES, body.maintenanceWindow.durationMinutes),
+      };
+      const errors = windowProblems(spec.maintenanceWindow).map((p) => ({ field: `body.maintenanceWindow.${p.field}`, reason: p.reason }));
+      if (spec.expectedUpdateMinutes > spec.maintenanceWindow.durationMinutes) {
+        errors.push({ field: 'body.expectedUpdateMinutes', reason: `an update of ${spec.expectedUpdateMinutes} min never fits a ${spec.maintenanceWindow.durationMinutes} min window` });
+      }
+      if (spec.stagingCellId === spec.id) errors.push({ field: 'body.stagingCellId', reason: 'a cell cannot be its own staging cell' });
+      if (errors.length > 0) throw badRequest(errors);
+      if (spec.cluster.initialVersion && !(await ctx.catalog.get(spec.cluster.initialVersion))) {
+        throw badRequest([{ field: 'body.cluster.initialVersion', reason: `release ${spec.cluster.initialVersion} is not in the catalog` }]);
+      }
+      try {
+        await ctx.temporal.workflow.start('cellController', {
+          workflowId: cellWorkflowId(spec.id),
+          taskQueue: ctx.taskQueue,
+          args: [{ spec }],
+          typedSearchAttributes: [
+            { key: CellIdKey, value: spec.id },
+            { key: RingKey, value: spec.ring },
+            { key: CellStatusKey, value: 'registering' },
+          ],
+        });
+      } catch (err) {
+        throw fromTemporal(err, `cell ${spec.id}`) ?? err;
+      }
+      const view: CellView = { spec, state: 'registering', maintenance: { enabled: false }, history: [] };
+      return reply.status(201).header('location', `/v1/cells/${spec.id}`).send(toCell(view));
+    },
+  );
+
+  api.get(
+    '/v1/cells',
+    { config: { role: 'viewer' }, schema: { summary: 'List cells', querystring: CellListQuery, response: { 200: CellList, ...problems(400, 401) } } },
+    async (request) => listCells(ctx, request.query),
+  );
+
+  api.get(
+    '/v1/cells/:cellId',
+    { config: { role: 'viewer' }, schema: { summary: 'A cell: spec, version, maintenance, current update, history', params: CellParams, response: { 200: Cell, ...problems(401, 404) } } },
+    async (request) => {
+      const view = await ctx.temporal.workflow.getHandle(cellWorkflowId(request.params.cellId)).query(cellStatusQuery);
+      return toCell(view);
+    },
+  );
+
+  api.post(
+    '/v1/cells/:cellId/updates',
+    {
+      config: { role: 'operator' },
+      schema: {
+        summary: 'Request an update of the cell to a release',
+        params: CellParams,
+        body: RequestUpdateBody,
+        response: { 202: UpdateAccepted, ...problems(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const accepted = await ctx.temporal.workflow
+        .getHandle(cellWorkflowId(request.params.cellId))
+        .executeUpdate(requestUpdate, { args: [{ ...request.body, requestedBy: request.subject }] });
+      return reply
+        .status(202)
+        .header('location', `/v1/updates/${accepted.id}`)
+        .send({ ...accepted, fromVersion: accepted.fromVersion ?? null });
+    },
+  );
+}
+
+function toCell(view: CellView) {
+  return { ...view.spec, state: view.state, version: view.version ?? null, maintenance: view.maintenance, currentUpdate: view.currentUpdate, history: view.history, error: view.error };
+}

@@ -1,0 +1,101 @@
+import { Type, type Static } from 'typebox';
+import { RINGS } from '../../domain/release';
+import { STRATEGIES } from '../../domain/update';
+import { WEEKDAYS } from '../../domain/window';
+import { CellId, StringEnum, Version } from './common';
+
+export const MaintenanceWindow = Type.Object(
+  {
+    days: Type.Array(StringEnum(WEEKDAYS), { minItems: 1, uniqueItems: true }),
+    start: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?$', description: 'local time HH:MM or HH:MM:SS' }),
+    durationMinutes: Type.Integer({ minimum: 1, maximum: 7 * 24 * 60 }),
+    timezone: Type.String({ minLength: 1, description: 'IANA timezone' }),
+  },
+  { additionalProperties: false },
+);
+
+export const ClusterRef = Type.Object(
+  { kind: StringEnum(['simulated'] as const), initialVersion: Type.Optional(Version) },
+  { additionalProperties: false },
+);
+
+export const RegisterCellBody = Type.Object(
+  {
+    id: CellId,
+    ring: StringEnum(RINGS),
+    maintenanceWindow: MaintenanceWindow,
+    strategy: Type.Optional(StringEnum(STRATEGIES)),
+    cluster: ClusterRef,
+    stagingCellId: Type.Optional(CellId),
+    expectedUpdateMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 60 })),
+  },
+  { additionalProperties: false },
+);
+export type RegisterCellBody = Static<typeof RegisterCellBody>;
+
+const HistoryEntry = Type.Object({
+  version: Type.String(),
+  fromVersion: Type.Optional(Type.String()),
+  at: Type.String(),
+  updateId: Type.Optional(Type.String()),
+  strategy: Type.Optional(Type.String()),
+  result: Type.String(),
+});
+
+export const Cell = Type.Object({
+  id: Type.String(),
+  ring: Type.String(),
+  strategy: Type.String(),
+  maintenanceWindow: MaintenanceWindow,
+  cluster: Type.Object({ kind: Type.String(), initialVersion: Type.Optional(Type.String()) }),
+  stagingCellId: Type.Optional(Type.String()),
+  expectedUpdateMinutes: Type.Integer(),
+  state: Type.String(),
+  version: Type.Union([Type.String(), Type.Null()]),
+  maintenance: Type.Object({ enabled: Type.Boolean() }),
+  currentUpdate: Type.Optional(Type.Object({ id: Type.String(), toVersion: Type.String(), strategy: Type.String() })),
+  history: Type.Array(HistoryEntry),
+  error: Type.Optional(Type.String()),
+});
+
+export const CellSummary = Type.Object({
+  id: Type.String(),
+  ring: Type.String(),
+  state: Type.String(),
+  version: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const CellList = Type.Object({
+  cells: Type.Array(CellSummary),
+  nextPageToken: Type.Optional(Type.String()),
+});
+
+export const CellListQuery = Type.Object(
+  {
+    ring: Type.Optional(StringEnum(RINGS)),
+    state: Type.Optional(Type.String({ pattern: '^[a-z-]+$' })),
+    version: Type.Optional(Version),
+    pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+    nextPageToken: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const CellParams = Type.Object({ cellId: CellId });
+
+export const RequestUpdateBody = Type.Object(
+  {
+    version: Version,
+    strategy: Type.Optional(StringEnum(STRATEGIES)),
+    window: Type.Optional(StringEnum(['next', 'now'] as const)),
+  },
+  { additionalProperties: false },
+);
+
+export const UpdateAccepted = Type.Object({
+  id: Type.String(),
+  cellId: Type.String(),
+  status: Type.String(),
+  fromVersion: Type.Union([Type.String(), Type.Null()]),
+  toVersion: Type.String(),
+});

@@ -1,0 +1,27 @@
+import { Type, type TSchema } from 'typebox';
+
+/** A string limited to `values`, typed as their union, with a plain `enum` for clear errors. */
+export function StringEnum<const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.Optional(Type.String()),
+    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), reason: Type.String() }))),
+  },
+  { additionalProperties: true, $id: 'Problem' },
+);
+
+export const ProblemRef = Type.Unsafe({ $ref: 'Problem#' });
+
+/** The problem responses a route may give, for its schema. */
+export function problems(...codes: number[]): Record<number, TSchema> {
+  return Object.fromEntries(codes.map((code) => [code, ProblemRef]));
+}
+
+export const Version = Type.String({ pattern: '^\\d+(\\.\\d+){0,3}(-[0-9A-Za-z.-]+)?$', description: 'semver or calendar version' });
+export const CellId = Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', description: 'DNS-label-like cell id' });

@@ -1,0 +1,33 @@
+import { Type } from 'typebox';
+
+const Step = Type.Object({
+  name: Type.String(),
+  status: Type.String(),
+  startedAt: Type.Optional(Type.String()),
+  endedAt: Type.Optional(Type.String()),
+  attempts: Type.Integer(),
+  error: Type.Optional(Type.String()),
+});
+
+export const Update = Type.Object({
+  id: Type.String(),
+  cellId: Type.String(),
+  fromVersion: Type.Union([Type.String(), Type.Null()]),
+  toVersion: Type.String(),
+  strategy: Type.String(),
+  status: Type.String(),
+  window: Type.Optional(Type.Object({ startsAt: Type.String(), endsAt: Type.String() })),
+  steps: Type.Array(Step),
+  compensations: Type.Array(Step),
+  failedStep: Type.Optional(Type.String()),
+  error: Type.Optional(Type.String()),
+  actions: Type.Array(Type.Object({ action: Type.String(), by: Type.String(), at: Type.String() })),
+  startedAt: Type.String(),
+  endedAt: Type.Optional(Type.String()),
+});
+
+export const UpdateParams = Type.Object({ updateId: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*-u\\d+$', description: '<cellId>-u<n>' }) });
+
+export const CommandBody = Type.Union([Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }), Type.Null()]);
+
+export const CommandAccepted = Type.Object({ id: Type.String(), action: Type.String(), by: Type.String() });

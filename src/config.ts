@@ -1,0 +1,35 @@
+import { resolve } from 'node:path';
+
+/** Everything cellshift reads from its environment, read once, in one place. */
+export interface Config {
+  dataDir: string;
+  /** set when cellshift must use an existing Temporal server instead of starting its own */
+  temporalAddress?: string;
+  namespace: string;
+  taskQueue: string;
+  tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
+  port: number;
+  host: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const tlsEnabled = env.TEMPORAL_TLS === 'true' || Boolean(env.TEMPORAL_TLS_CERT);
+  return {
+    dataDir: resolve(env.CELLSHIFT_DATA_DIR ?? './data'),
+    temporalAddress: env.TEMPORAL_ADDRESS || undefined,
+    namespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    taskQueue: env.CELLSHIFT_TASK_QUEUE ?? 'cellshift',
+    tls: tlsEnabled
+      ? { certPath: env.TEMPORAL_TLS_CERT, keyPath: env.TEMPORAL_TLS_KEY, caPath: env.TEMPORAL_TLS_CA, serverName: env.TEMPORAL_TLS_SERVER_NAME }
+      : undefined,
+    port: Number(env.PORT ?? 8080),
+    host: env.HOST ?? '0.0.0.0',
+  };
+}
+
+/** The embedded dev server's address when TEMPORAL_ADDRESS is not set. */
+export const EMBEDDED_TEMPORAL_ADDRESS = '127.0.0.1:7233';
+
+export function temporalAddress(config: Config): string {
+  return config.temporalAddress ?? EMBEDDED_TEMPORAL_ADDRESS;
+}

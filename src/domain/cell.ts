@@ -1,0 +1,49 @@
+import type { Ring } from './release';
+import type { Strategy } from './update';
+import type { MaintenanceWindow } from './window';
+
+/** How activities reach a cell's cluster. A reference only: credentials are resolved inside activities. */
+export type ClusterRef = { kind: 'simulated'; initialVersion?: string };
+
+export interface CellSpec {
+  id: string;
+  ring: Ring;
+  strategy: Strategy;
+  maintenanceWindow: MaintenanceWindow;
+  cluster: ClusterRef;
+  stagingCellId?: string;
+  /** how long an update is expected to take: a window with less left is skipped (the cut-off) */
+  expectedUpdateMinutes: number;
+}
+
+export type CellState = 'registering' | 'ready' | 'updating' | 'registration-failed';
+
+export interface VersionHistoryEntry {
+  version: string;
+  fromVersion?: string;
+  at: string;
+  updateId?: string;
+  strategy?: Strategy;
+  result: 'registered' | 'succeeded' | 'rolled-back' | 'cancelled' | 'failed';
+}
+
+export interface CurrentUpdate {
+  id: string;
+  toVersion: string;
+  strategy: Strategy;
+}
+
+export interface CellStatus {
+  state: CellState;
+  version?: string;
+  maintenance: { enabled: boolean };
+  currentUpdate?: CurrentUpdate;
+  history: VersionHistoryEntry[];
+  error?: string;
+}
+
+export interface CellView extends CellStatus {
+  spec: CellSpec;
+}
+
+export const CELL_ID = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;

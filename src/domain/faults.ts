@@ -1,0 +1,14 @@
+// Fault injection for simulated cells: per step, a mode and an optional latency.
+
+export const FAULT_STEPS = ['preflight', 'maintenanceOn', 'pull', 'apply', 'verify', 'maintenanceOff', 'rollback'] as const;
+export type FaultStep = (typeof FAULT_STEPS)[number];
+export type FaultMode = 'none' | 'fail' | 'fail-times' | 'hang';
+
+export interface Fault {
+  mode: FaultMode;
+  /** for fail-times: how many calls fail before the step works again */
+  times?: number;
+  latencyMs?: number;
+}
+
+export type Faults = Partial<Record<FaultStep, Fault>>;

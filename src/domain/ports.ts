@@ -1,0 +1,41 @@
+// The ports activities call. Each has a real adapter and a simulated one (src/adapters).
+import type { ClusterRef } from './cell';
+import type { Release } from './release';
+
+/** Which cell, and the reference its adapter resolves to a connection. */
+export interface ClusterTarget {
+  cellId: string;
+  cluster: ClusterRef;
+}
+
+/** What a long step may tell its caller while it runs, and how it learns it must stop. */
+export interface StepContext {
+  heartbeat(details?: unknown): void;
+  /** details of the last heartbeat of a previous attempt, to resume where it stopped */
+  resumeFrom?: unknown;
+  signal: AbortSignal;
+}
+
+export interface ClusterPort {
+  /** Connects a cell for the first time; returns the version it runs, if any. Idempotent. */
+  register(target: ClusterTarget, ctx: StepContext, initial?: Release): Promise<{ version?: string }>;
+  /** Throws PreflightFailed when the cluster cannot take this release now. */
+  preflight(target: ClusterTarget, release: Release, ctx: StepContext): Promise<void>;
+  setMaintenance(target: ClusterTarget, enabled: boolean, ctx: StepContext): Promise<void>;
+  pullImages(target: ClusterTarget, images: string[], ctx: StepContext): Promise<void>;
+  /** Applies the release, recording the previous state under `updateId`. Re-applying the same update is a no-op. */
+  apply(target: ClusterTarget, release: Release, updateId: string, ctx: StepContext): Promise<void>;
+  /** Restores the state recorded by `apply` for `updateId`; a no-op when nothing was applied. */
+  rollback(target: ClusterTarget, updateId: string, ctx: StepContext): Promise<void>;
+  /** Waits for the rollout of the release to be complete and healthy. */
+  verify(target: ClusterTarget, release: Release, ctx: StepContext): Promise<void>;
+  /** The version the cluster actually runs, read from the cluster itself. */
+  actualVersion(target: ClusterTarget, ctx: StepContext): Promise<string | undefined>;
+}
+
+export interface ReleaseCatalog {
+  list(): Promise<Release[]>;
+  get(version: string): Promise<Release | undefined>;
+  /** Stores a release; publishing the same manifest twice is a no-op, a different one is refused. */
+  publish(release: Release): Promise<'created' | 'unchanged'>;
+}

@@ -1,0 +1,118 @@
+// Weekly maintenance windows in the cell's own timezone, correct across DST changes.
+// Pure arithmetic on epoch milliseconds, so workflows can use it with their deterministic clock.
+
+export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+export interface MaintenanceWindow {
+  days: Weekday[];
+  /** local start time, HH:MM or HH:MM:SS */
+  start: string;
+  durationMinutes: number;
+  /** IANA timezone, e.g. Europe/Berlin */
+  timezone: string;
+}
+
+export interface WindowSlot {
+  startsAt: number;
+  endsAt: number;
+}
+
+const START = /^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$/;
+
+export function windowProblems(window: MaintenanceWindow): { field: string; reason: string }[] {
+  const problems: { field: string; reason: string }[] = [];
+  if (!START.test(window.start)) problems.push({ field: 'start', reason: 'must be a local time HH:MM or HH:MM:SS' });
+  if (!isTimezone(window.timezone)) problems.push({ field: 'timezone', reason: `unknown IANA timezone ${window.timezone}` });
+  if (window.days.length === 0) problems.push({ field: 'days', reason: 'must name at least one weekday' });
+  return problems;
+}
+
+export function isTimezone(timezone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The first window slot in which an update of `expectedMs` still fits: the slot that is open now
+ * when enough of it remains (the cut-off), otherwise the next one. `startsAt` is never before `now`.
+ */
+export function nextWindowSlot(now: number, window: MaintenanceWindow, expectedMs: number): WindowSlot {
+  const durationMs = window.durationMinutes * 60_000;
+  const [hour, minute, second] = window.start.split(':').map(Number);
+  const today = localDate(now, window.timezone);
+  // Start one day back: a window that opened yesterday may still be open.
+  for (let offset = -1; offset <= 15; offset++) {
+    const day = addDays(today, offset);
+    if (!window.days.includes(WEEKDAYS[weekday(day)])) continue;
+    const startsAt = zonedToEpoch(day, hour, minute, second ?? 0, window.timezone);
+    const endsAt = startsAt + durationMs;
+    const from = Math.max(now, startsAt);
+    if (endsAt - from >= expectedMs) return { startsAt: from, endsAt };
+  }
+  throw new RangeError(`no window of ${window.durationMinutes} min can hold an update of ${Math.ceil(expectedMs / 60_000)} min`);
+}
+
+interface LocalDate {
+  year: number;
+  month: number; // 1-12
+  day: number;
+}
+
+function localDate(epoch: number, timezone: string): LocalDate {
+  const parts = zonedParts(epoch, timezone);
+  return { year: parts.year, month: parts.month, day: parts.day };
+}
+
+function addDays(date: LocalDate, days: number): LocalDate {
+  const d = new Date(Date.UTC(date.year, date.month - 1, date.day + days));
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+}
+
+function weekday(date: LocalDate): number {
+  return new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay();
+}
+
+/** Local wall-clock time → epoch. A time skipped by a DST jump moves forward by the jump. */
+export function zonedToEpoch(date: LocalDate, hour: number, minute: number, second: number, timezone: string): number {
+  const wall = Date.UTC(date.year, date.month - 1, date.day, hour, minute, second);
+  const first = wall - offsetAt(wall, timezone);
+  const second_ = wall - offsetAt(first, timezone);
+  if (first === second_) return first;
+  // A wall time skipped by a DST jump has no valid instant: take the later candidate.
+  const valid = [first, second_].filter((t) => wallClock(t, timezone) === wall);
+  return valid.length > 0 ? Math.min(...valid) : Math.max(first, second_);
+}
+
+function offsetAt(epoch: number, timezone: string): number {
+  return wallClock(epoch, timezone) - Math.floor(epoch / 1000) * 1000;
+}
+
+function wallClock(epoch: number, timezone: string): number {
+  const p = zonedParts(epoch, timezone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+}
+
+const formatters: Record<string, Intl.DateTimeFormat> = {};
+
+function zonedParts(epoch: number, timezone: string) {
+  formatters[timezone] ??= new Intl.DateTimeFormat('en-US', {
+    timeZone: timezone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  });
+  const values: Record<string, number> = {};
+  for (const part of formatters[timezone].formatToParts(new Date(epoch))) {
+    if (part.type !== 'literal') values[part.type] = Number(part.value);
+  }
+  return values as { year: number; month: number; day: number; hour: number; minute: number; second: number };
+}

@@ -1,0 +1,22 @@
+import type { Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+
+const { IndexedValueType } = proto.temporal.api.enums.v1;
+
+/** Registers cellshift's search attributes on the namespace, once; an existing one is left alone. */
+export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const known = new Set(Object.keys({ ...existing.customAttributes, ...existing.systemAttributes }));
+  const missing = SEARCH_ATTRIBUTES.filter((key) => !known.has(key.name));
+  if (missing.length === 0) return;
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map((key) => [key.name, IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+  });
+}
+
+/** The same attributes as `temporal server start-dev --search-attribute` flags. */
+export function searchAttributeFlags(): string[] {
+  return SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]);
+}

@@ -1,0 +1,31 @@
+// Activity proxies with named retry profiles. Workflows import activity types only.
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { NON_RETRYABLE } from '../domain/errors';
+
+// Cluster steps change a live system: a few quick retries absorb blips, then the saga takes over.
+const STEP: ActivityOptions = {
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
+// Image pulls and rollout waits take long: they heartbeat, so a dead worker is noticed in 30 s
+// and the next attempt resumes from the last heartbeat's details.
+const LONG_STEP: ActivityOptions = { ...STEP, startToCloseTimeout: '30m', heartbeatTimeout: '30s' };
+
+// Reads change nothing: retry longer before giving up.
+const READ: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
+// Registration may meet a cluster that is still coming up: keep trying for a while.
+const REGISTER: ActivityOptions = {
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
+export const steps = proxyActivities<Activities>(STEP);
+export const longSteps = proxyActivities<Activities>(LONG_STEP);
+export const reads = proxyActivities<Activities>(READ);
+export const registration = proxyActivities<Activities>(REGISTER);

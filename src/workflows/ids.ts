@@ -1,0 +1,21 @@
+// Workflow ids, built in one place. Update ids are `<cellId>-u<n>`: readable, URL-safe, and
+// unique per cell because the cell's controller counts them.
+
+export function cellWorkflowId(cellId: string): string {
+  return `cell/${cellId}`;
+}
+
+export function updateId(cellId: string, n: number): string {
+  return `${cellId}-u${n}`;
+}
+
+export function updateWorkflowId(id: string): string {
+  const parsed = parseUpdateId(id);
+  if (!parsed) throw new TypeError(`not an update id: ${id}`);
+  return `update/${parsed.cellId}/u${parsed.n}`;
+}
+
+export function parseUpdateId(id: string): { cellId: string; n: number } | undefined {
+  const match = /^([a-z0-9][a-z0-9-]*)-u(\d+)$/.exec(id);
+  return match ? { cellId: match[1], n: Number(match[2]) } : undefined;
+}

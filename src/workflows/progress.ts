@@ -1,0 +1,65 @@
+import { upsertSearchAttributes } from '@temporalio/workflow';
+import type { StepOutcome } from '../activities/step-context';
+import type { CompensationName, CompensationProgress, StepProgress, UpdateProgress, UpdateStatus } from '../domain/update';
+import { describeFailure, failedAttempt } from './failures';
+import { UpdateStatusKey } from './search-attributes';
+
+/** Keeps an update's progress (the `progress` query) and its UpdateStatus search attribute current. */
+export class ProgressTracker {
+  constructor(readonly progress: UpdateProgress) {
+    upsertSearchAttributes([{ key: UpdateStatusKey, value: progress.status }]);
+  }
+
+  setStatus(status: UpdateStatus): void {
+    if (this.progress.status === status) return;
+    this.progress.status = status;
+    upsertSearchAttributes([{ key: UpdateStatusKey, value: status }]);
+  }
+
+  /** Runs one step, recording its status, times, attempts and last error. */
+  async step<T extends StepOutcome>(name: string, run: () => Promise<T>): Promise<T> {
+    const step = this.stepNamed(name);
+    step.status = 'running';
+    step.startedAt = now();
+    delete step.endedAt;
+    try {
+      const outcome = await run();
+      step.status = 'succeeded';
+      step.attempts += outcome.attempt;
+      delete step.error;
+      return outcome;
+    } catch (err) {
+      step.status = 'failed';
+      step.attempts += failedAttempt(err);
+      step.error = describeFailure(err);
+      this.progress.failedStep ??= name;
+      this.progress.error ??= step.error;
+      throw err;
+    } finally {
+      step.endedAt = now();
+    }
+  }
+
+  skipRemaining(): void {
+    for (const step of this.progress.steps) if (step.status === 'pending') step.status = 'skipped';
+  }
+
+  compensation(name: CompensationName): CompensationProgress {
+    const entry: CompensationProgress = { name, status: 'pending', attempts: 0 };
+    this.progress.compensations.push(entry);
+    return entry;
+  }
+
+  private stepNamed(name: string): StepProgress {
+    let step = this.progress.steps.find((s) => s.name === name);
+    if (!step) {
+      step = { name, status: 'pending', attempts: 0 };
+      this.progress.steps.push(step);
+    }
+    return step;
+  }
+}
+
+export function now(): string {
+  return new Date().toISOString();
+}

@@ -1,0 +1,65 @@
+// `npm run worker`: wires config → adapters → activities → a Temporal worker on the task queue.
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from './src/activities';
+import { FileReleaseCatalog } from './src/adapters/catalog/file-catalog';
+import { SimulatedCluster } from './src/adapters/simulated/cluster';
+import { loadConfig } from './src/config';
+import type { ClusterRef } from './src/domain/cell';
+import { connectClient, connectWorker } from './src/temporal/connect';
+import { ensureSearchAttributes } from './src/temporal/search-attributes';
+
+export const WORKFLOWS_PATH = join(dirname(fileURLToPath(import.meta.url)), 'src', 'workflows', 'index.ts');
+
+export interface WorkerSetup {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  dataDir: string;
+  /** a pre-built bundle (tests build it once); the worker bundles src/workflows itself otherwise */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/** The adapters behind the activities, chosen per cell by its cluster reference. */
+export function buildActivities(dataDir: string) {
+  const simulated = new SimulatedCluster(dataDir);
+  const catalog = new FileReleaseCatalog(dataDir);
+  const resolveCluster = (ref: ClusterRef) => {
+    switch (ref.kind) {
+      case 'simulated':
+        return simulated;
+    }
+  };
+  return createActivities({ resolveCluster, catalog });
+}
+
+export function createWorker(setup: WorkerSetup): Promise<Worker> {
+  return Worker.create({
+    connection: setup.connection,
+    namespace: setup.namespace,
+    taskQueue: setup.taskQueue,
+    activities: buildActivities(setup.dataDir),
+    ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    shutdownGraceTime: '5s',
+  });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const client = await connectClient(config);
+  await ensureSearchAttributes(client, config.namespace);
+  await client.close();
+  const connection = await connectWorker(config);
+  const worker = await createWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, dataDir: config.dataDir });
+  console.error(`cellshift worker on task queue ${config.taskQueue}, data in ${config.dataDir}`);
+  await worker.run();
+  await connection.close();
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
