@@ -14,6 +14,8 @@ export interface StepContext {
   /** details of the last heartbeat of a previous attempt, to resume where it stopped */
   resumeFrom?: unknown;
   signal: AbortSignal;
+  /** stops the automatic liveness heartbeats: for simulating a stuck call */
+  suspendHeartbeats?(): void;
 }
 
 export interface ClusterPort {

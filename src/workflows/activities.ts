@@ -4,14 +4,15 @@ import type { Activities } from '../activities';
 import { NON_RETRYABLE } from '../domain/errors';
 
 // Cluster steps change a live system: a few quick retries absorb blips, then the saga takes over.
+// Every step heartbeats while it runs (runStep), so a dead worker is noticed in 10 s, not 2 min.
 const STEP: ActivityOptions = {
   startToCloseTimeout: '2m',
+  heartbeatTimeout: '10s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 
-// Image pulls and rollout waits take long: they heartbeat, so a dead worker is noticed in 30 s
-// and the next attempt resumes from the last heartbeat's details.
-const LONG_STEP: ActivityOptions = { ...STEP, startToCloseTimeout: '30m', heartbeatTimeout: '30s' };
+// Image pulls and rollout waits take long; the next attempt resumes from the last heartbeat's details.
+const LONG_STEP: ActivityOptions = { ...STEP, startToCloseTimeout: '30m' };
 
 // Reads change nothing: retry longer before giving up.
 const READ: ActivityOptions = {

@@ -38,20 +38,21 @@ export class SimulatedCluster implements ClusterPort {
   }
 
   async preflight(target: ClusterTarget, _release: Release, ctx: StepContext): Promise<void> {
-    await this.enter(target, 'preflight', ctx);
+    await wait(await this.enter(target, 'preflight', ctx), ctx);
   }
 
   async setMaintenance(target: ClusterTarget, enabled: boolean, ctx: StepContext): Promise<void> {
-    await this.enter(target, enabled ? 'maintenanceOn' : 'maintenanceOff', ctx);
+    const latency = await this.enter(target, enabled ? 'maintenanceOn' : 'maintenanceOff', ctx);
     await this.change(target, (cell) => {
       if (cell.maintenance === enabled) return;
       cell.maintenance = enabled;
       log(cell, event(enabled ? 'maintenance-on' : 'maintenance-off', {}));
     });
+    await wait(latency, ctx);
   }
 
   async pullImages(target: ClusterTarget, images: string[], ctx: StepContext): Promise<void> {
-    await this.enter(target, 'pull', ctx);
+    const latency = await this.enter(target, 'pull', ctx);
     const done = new Set<string>((ctx.resumeFrom as { nodes?: string[] } | undefined)?.nodes ?? []);
     for (const node of SIM_NODES) {
       if (done.has(node)) continue;
@@ -65,10 +66,11 @@ export class SimulatedCluster implements ClusterPort {
       done.add(node);
       ctx.heartbeat({ nodes: [...done] });
     }
+    await wait(latency, ctx);
   }
 
   async apply(target: ClusterTarget, release: Release, updateId: string, ctx: StepContext): Promise<void> {
-    await this.enter(target, 'apply', ctx);
+    const latency = await this.enter(target, 'apply', ctx);
     await this.change(target, (cell) => {
       if (cell.applied[updateId]) return; // this update's apply already happened: once only
       cell.applied[updateId] = { previousVersion: cell.version, previousComponents: cell.components, rolledBack: false };
@@ -77,10 +79,11 @@ export class SimulatedCluster implements ClusterPort {
       cell.rollout = 'progressing';
       log(cell, event('apply', { version: release.version, updateId }));
     });
+    await wait(latency, ctx);
   }
 
   async rollback(target: ClusterTarget, updateId: string, ctx: StepContext): Promise<void> {
-    await this.enter(target, 'rollback', ctx);
+    const latency = await this.enter(target, 'rollback', ctx);
     await this.change(target, (cell) => {
       const applied = cell.applied[updateId];
       if (!applied || applied.rolledBack) return;
@@ -90,10 +93,11 @@ export class SimulatedCluster implements ClusterPort {
       cell.rollout = 'complete';
       log(cell, event('rollback', { version: applied.previousVersion, updateId }));
     });
+    await wait(latency, ctx);
   }
 
   async verify(target: ClusterTarget, release: Release, ctx: StepContext): Promise<void> {
-    await this.enter(target, 'verify', ctx);
+    await wait(await this.enter(target, 'verify', ctx), ctx);
     await this.change(target, (cell) => {
       if (cell.version !== release.version) {
         throw new PortError('VerifyFailed', `cluster runs ${cell.version ?? 'nothing'}, expected ${release.version}`);
@@ -120,8 +124,12 @@ export class SimulatedCluster implements ClusterPort {
     });
   }
 
-  /** Latency and fault injection, at the start of every step. */
-  private async enter(target: ClusterTarget, step: FaultStep, ctx: StepContext): Promise<void> {
+  /**
+   * Fault injection at the start of every step; returns the step's latency, which a step that
+   * changes the cluster spends after its change (the change is made, the cluster is slow to
+   * confirm it), so a crash in that time finds the change already done.
+   */
+  private async enter(target: ClusterTarget, step: FaultStep, ctx: StepContext): Promise<number> {
     const { fault, call } = await this.store.update(target.cellId, (cell) => {
       if (!cell) throw new PortError(ErrorType.CellNotFound, `simulated cell ${target.cellId} does not exist`, true);
       const call = (cell.faultCalls[step] ?? 0) + 1;
@@ -129,12 +137,12 @@ export class SimulatedCluster implements ClusterPort {
       if (!fault || fault.mode === 'none') return { result: { fault, call } };
       return { value: { ...cell, faultCalls: { ...cell.faultCalls, [step]: call } }, result: { fault, call } };
     });
-    if (fault?.latencyMs) await wait(fault.latencyMs, ctx);
-    if (!fault) return;
+    if (!fault) return 0;
     if (fault.mode === 'fail' || (fault.mode === 'fail-times' && call <= (fault.times ?? 1))) {
       throw new PortError('SimulatedFault', `injected fault in ${step} (call ${call})`);
     }
-    if (fault.mode === 'hang') await wait(Number.POSITIVE_INFINITY, ctx);
+    if (fault.mode === 'hang') await hang(ctx);
+    return fault.latencyMs ?? 0;
   }
 
   private async change(target: ClusterTarget, mutate: (cell: SimCell) => void): Promise<void> {
@@ -147,16 +155,17 @@ export class SimulatedCluster implements ClusterPort {
   }
 }
 
-/** Sleeps, heartbeating every second so long latencies do not look like a dead worker. */
+/** Simulated latency; cancellation ends it. */
 async function wait(ms: number, ctx: StepContext): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    ctx.signal.throwIfAborted();
-    await sleep(Math.min(1000, until - Date.now()), undefined, { signal: ctx.signal }).catch((err) => {
-      if (ctx.signal.aborted) throw ctx.signal.reason ?? err;
-    });
-    if (ms !== Number.POSITIVE_INFINITY) ctx.heartbeat(ctx.resumeFrom);
-  }
+  if (ms <= 0) return;
+  await sleep(ms, undefined, { signal: ctx.signal });
+}
+
+/** A step that never returns and never reports progress, like a stuck API call. */
+async function hang(ctx: StepContext): Promise<never> {
+  ctx.suspendHeartbeats?.();
+  await sleep(2 ** 31 - 1, undefined, { signal: ctx.signal });
+  throw new Error('unreachable');
 }
 
 function event(op: SimEvent['op'], fields: Omit<SimEvent, 'at' | 'op'>): SimEvent {

@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { updateWorkflowId } from '../../workflows/ids';
 import { abandonCompensation, cancelUpdate, progressQuery, retryCompensation } from '../../workflows/messages';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { ApiContext } from '../context';
+import { HttpProblem } from '../problem';
 import { problems } from '../schemas/common';
 import { CommandAccepted, CommandBody, Update, UpdateParams } from '../schemas/updates';
 
@@ -34,11 +36,27 @@ export async function updateRoutes(app: FastifyInstance, ctx: ApiContext): Promi
       },
       async (request, reply) => {
         const { updateId } = request.params;
-        await ctx.temporal.workflow
-          .getHandle(updateWorkflowId(updateId))
-          .executeUpdate(definition, { args: [{ by: request.subject, reason: request.body?.reason }] });
+        const handle = ctx.temporal.workflow.getHandle(updateWorkflowId(updateId));
+        try {
+          await handle.executeUpdate(definition, { args: [{ by: request.subject, reason: request.body?.reason }] });
+        } catch (err) {
+          // Temporal answers "not found" for a workflow that has completed: tell the two apart.
+          if (err instanceof WorkflowNotFoundError && (await exists(handle))) {
+            throw new HttpProblem(409, 'Update has ended', `update ${updateId} has ended: there is nothing to ${action}`);
+          }
+          throw err;
+        }
         return reply.status(202).send({ id: updateId, action, by: request.subject });
       },
     );
+  }
+}
+
+async function exists(handle: WorkflowHandle): Promise<boolean> {
+  try {
+    await handle.describe();
+    return true;
+  } catch {
+    return false;
   }
 }

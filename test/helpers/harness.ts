@@ -1,0 +1,182 @@
+// A real cellshift for one test file: a worker on its own task queue and data directory, the API
+// listening on a loopback port, talking to the run's Temporal dev server.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { inject } from 'vitest';
+import { FileReleaseCatalog } from '../../src/adapters/catalog/file-catalog';
+import { SimulatedCluster } from '../../src/adapters/simulated/cluster';
+import { buildApp } from '../../src/api/app';
+import type { ApiToken } from '../../src/api/plugins/auth';
+import type { Release } from '../../src/domain/release';
+import { FINAL_STATUSES } from '../../src/domain/update';
+import { DEMO_RELEASES } from '../../scripts/seed/demo-fleet';
+import { createWorker } from '../../worker';
+
+export const TOKENS = {
+  admin: 'test-admin-token',
+  operator: 'test-operator-token',
+  viewer: 'test-viewer-token',
+};
+
+const API_TOKENS: ApiToken[] = [
+  { token: TOKENS.admin, subject: 'alice-admin', role: 'admin' },
+  { token: TOKENS.operator, subject: 'oscar-operator', role: 'operator' },
+  { token: TOKENS.viewer, subject: 'vera-viewer', role: 'viewer' },
+];
+
+export interface HttpResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+let runtimeQuiet = false;
+
+export class Harness {
+  private worker?: Worker;
+  private workerRun?: Promise<void>;
+  private workerConnection?: NativeConnection;
+
+  private constructor(
+    readonly address: string,
+    readonly taskQueue: string,
+    readonly dataDir: string,
+    readonly client: Client,
+    readonly app: FastifyInstance,
+    readonly baseUrl: string,
+    readonly simulated: SimulatedCluster,
+    readonly catalog: FileReleaseCatalog,
+  ) {}
+
+  static async start(options: { releases?: Release[]; worker?: boolean; address?: string } = {}): Promise<Harness> {
+    if (!runtimeQuiet) {
+      Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never });
+      runtimeQuiet = true;
+    }
+    const address = options.address ?? inject('temporalAddress');
+    const dataDir = mkdtempSync(join(tmpdir(), 'cellshift-test-'));
+    const taskQueue = `test-${randomUUID()}`;
+    const catalog = new FileReleaseCatalog(dataDir);
+    for (const release of options.releases ?? DEMO_RELEASES) await catalog.publish(release);
+    const simulated = new SimulatedCluster(dataDir);
+    const connection = await Connection.connect({ address });
+    const client = new Client({ connection });
+    const app = await buildApp({ temporal: client, taskQueue, catalog, simulated, tokens: API_TOKENS });
+    const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+    const harness = new Harness(address, taskQueue, dataDir, client, app, baseUrl, simulated, catalog);
+    if (options.worker !== false) await harness.startWorker();
+    return harness;
+  }
+
+  async startWorker(): Promise<void> {
+    this.workerConnection = await NativeConnection.connect({ address: this.address });
+    this.worker = await createWorker({
+      connection: this.workerConnection,
+      namespace: 'default',
+      taskQueue: this.taskQueue,
+      dataDir: this.dataDir,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+    });
+    this.workerRun = this.worker.run();
+  }
+
+  async stopWorker(): Promise<void> {
+    if (!this.worker) return;
+    this.worker.shutdown();
+    await this.workerRun;
+    await this.workerConnection?.close();
+    this.worker = undefined;
+  }
+
+  async stop(): Promise<void> {
+    await this.app.close();
+    await this.stopWorker();
+    await this.client.connection.close();
+  }
+
+  /** Real HTTP against the listening API. `as` picks the token; null sends none. */
+  async http<T = any>(method: string, path: string, body?: unknown, as: keyof typeof TOKENS | null = 'admin'): Promise<HttpResponse<T>> {
+    const headers: Record<string, string> = {};
+    if (as) headers.authorization = `Bearer ${TOKENS[as]}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+  }
+
+  /** Registers a simulated cell and waits until its controller has read the cluster's version. */
+  async registerCell(id: string, overrides: Record<string, unknown> = {}): Promise<any> {
+    const res = await this.http('POST', '/v1/cells', {
+      id,
+      ring: 'saas',
+      maintenanceWindow: everyDay('02:00', 120, 'UTC'),
+      cluster: { kind: 'simulated', initialVersion: '1.1.0' },
+      ...overrides,
+    });
+    if (res.status !== 201) throw new Error(`registering ${id}: ${res.status} ${JSON.stringify(res.body)}`);
+    return this.waitFor(`cell ${id} ready`, async () => {
+      const cell = await this.http('GET', `/v1/cells/${id}`);
+      return cell.status === 200 && cell.body.state !== 'registering' ? cell.body : undefined;
+    });
+  }
+
+  async requestUpdate(cellId: string, body: Record<string, unknown>, as: keyof typeof TOKENS = 'operator'): Promise<HttpResponse> {
+    return this.http('POST', `/v1/cells/${cellId}/updates`, body, as);
+  }
+
+  async waitForUpdate(id: string, statuses: readonly string[] = FINAL_STATUSES, timeoutMs = 90_000): Promise<any> {
+    return this.waitFor(
+      `update ${id} to reach ${statuses.join('/')}`,
+      async () => {
+        const res = await this.http('GET', `/v1/updates/${id}`);
+        return res.status === 200 && statuses.includes(res.body.status) ? res.body : undefined;
+      },
+      timeoutMs,
+    );
+  }
+
+  async waitForStep(id: string, step: string, status = 'running'): Promise<any> {
+    return this.waitFor(`update ${id} step ${step} ${status}`, async () => {
+      const res = await this.http('GET', `/v1/updates/${id}`);
+      return res.body?.steps?.find((s: any) => s.name === step)?.status === status ? res.body : undefined;
+    });
+  }
+
+  /** The cell's controller, once it has taken the end of its update. */
+  async waitForCellIdle(id: string): Promise<any> {
+    return this.waitFor(`cell ${id} idle`, async () => {
+      const res = await this.http('GET', `/v1/cells/${id}`);
+      return res.status === 200 && !res.body.currentUpdate ? res.body : undefined;
+    });
+  }
+
+  async waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let lastError: unknown;
+    while (Date.now() < deadline) {
+      try {
+        const value = await probe();
+        if (value !== undefined) return value;
+      } catch (err) {
+        lastError = err;
+      }
+      await sleep(200);
+    }
+    throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+  }
+}
+
+export function everyDay(start: string, durationMinutes: number, timezone = 'UTC') {
+  return { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start, durationMinutes, timezone };
+}
+
+/** HH:MM:SS in UTC, `offsetMs` from now. */
+export function utcClock(offsetMs: number): string {
+  return new Date(Date.now() + offsetMs).toISOString().slice(11, 19);
+}
