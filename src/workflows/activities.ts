@@ -1,5 +1,5 @@
 // Activity proxies with named retry profiles. Workflows import activity types only.
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { NON_RETRYABLE } from '../domain/errors';
 
@@ -14,8 +14,9 @@ const STEP: ActivityOptions = {
 // Image pulls and rollout waits take long; the next attempt resumes from the last heartbeat's details.
 const LONG_STEP: ActivityOptions = { ...STEP, startToCloseTimeout: '30m' };
 
-// Reads change nothing: retry longer before giving up.
-const READ: ActivityOptions = {
+// Reads change nothing and return fast: local activities, run by the worker without a round
+// trip through the server, retried longer before giving up.
+const READ: LocalActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
 };
@@ -28,5 +29,5 @@ const REGISTER: ActivityOptions = {
 
 export const steps = proxyActivities<Activities>(STEP);
 export const longSteps = proxyActivities<Activities>(LONG_STEP);
-export const reads = proxyActivities<Activities>(READ);
+export const reads = proxyLocalActivities<Activities>(READ);
 export const registration = proxyActivities<Activities>(REGISTER);

@@ -11,7 +11,7 @@ import { releaseImages, type Release } from '../domain/release';
 import { FINAL_STATUSES, UPDATE_STEPS, type OperatorAction, type UpdateInput, type UpdateResult } from '../domain/update';
 import { nextWindowSlot } from '../domain/window';
 import { longSteps, reads, steps } from './activities';
-import { tellController } from './controller-link';
+import { tellControllerFinished, tellControllerMaintenance } from './controller-link';
 import { describeFailure } from './failures';
 import { abandonCompensation, cancelUpdate, progressQuery, retryCompensation, type OperatorCommand } from './messages';
 import { now, ProgressTracker } from './progress';
@@ -92,7 +92,7 @@ export async function maintenanceWindowUpdate(input: UpdateInput): Promise<Updat
     tracker.setStatus(status);
     result = finish(input, tracker, status, installed.version, undone, abandoned);
   }
-  await CancellationScope.nonCancellable(() => tellController(input.cellId, { finished: result }));
+  await CancellationScope.nonCancellable(() => tellControllerFinished(input.cellId, result));
   return result;
 }
 
@@ -130,7 +130,7 @@ async function preflight(input: UpdateInput, target: ClusterTarget): Promise<{ a
 
 async function setMaintenance(input: UpdateInput, target: ClusterTarget, enabled: boolean) {
   const outcome = await steps.setMaintenance(target, enabled);
-  await tellController(input.cellId, { updateId: input.id, maintenance: enabled });
+  tellControllerMaintenance(input.cellId, input.id, enabled);
   return outcome;
 }
 

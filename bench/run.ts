@@ -1,0 +1,117 @@
+// `npm run bench`: orchestration overhead of a maintenance-window update on a zero-latency
+// simulated cell, against a bare Temporal workflow running the same number of no-op activities.
+// Starts its own dev server; prints a table and writes bench/results/latest.json.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { FileReleaseCatalog } from '../src/adapters/catalog/file-catalog';
+import type { Release } from '../src/domain/release';
+import type { UpdateResult } from '../src/domain/update';
+import { cellWorkflowId, updateWorkflowId } from '../src/workflows/ids';
+import { cellStatusQuery, requestUpdate } from '../src/workflows/messages';
+import { startDevServer } from '../scripts/lib/dev-server';
+import { createWorker } from '../worker';
+import { median, percentile } from './stats';
+
+const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 30);
+const WARMUP = 3;
+/** activities one update runs on the happy path: getRelease, readActualVersion, preflight, maintenance on, pull, apply, verify, maintenance off */
+const ACTIVITIES_PER_UPDATE = 8;
+const here = dirname(fileURLToPath(import.meta.url));
+
+Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never });
+const server = await startDevServer({ headless: true });
+try {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cellshift-bench-'));
+  const catalog = new FileReleaseCatalog(dataDir);
+  const total = WARMUP + REPETITIONS;
+  const versions = Array.from({ length: total + 1 }, (_, i) => `1.0.${i}`);
+  for (const version of versions) await catalog.publish(benchRelease(version));
+
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const cellshiftWorker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue: 'bench-cellshift', dataDir });
+  const bareWorker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue: 'bench-bare',
+    workflowsPath: join(here, 'bare-workflow.ts'),
+    activities: { async noop() {} },
+  });
+  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+
+  const results = await Promise.race([
+    Promise.all([cellshiftWorker.run(), bareWorker.run()]).then(() => {
+      throw new Error('workers stopped');
+    }),
+    (async () => {
+      const controller = await client.workflow.start('cellController', {
+        workflowId: cellWorkflowId('bench-cell'),
+        taskQueue: 'bench-cellshift',
+        args: [
+          {
+            spec: {
+              id: 'bench-cell',
+              ring: 'staging',
+              strategy: 'maintenance-window',
+              maintenanceWindow: { days: ['mon'], start: '00:00', durationMinutes: 60, timezone: 'UTC' },
+              cluster: { kind: 'simulated', initialVersion: versions[0] },
+              expectedUpdateMinutes: 30,
+            },
+          },
+        ],
+      });
+      while ((await controller.query(cellStatusQuery)).state !== 'ready') await new Promise((r) => setTimeout(r, 50));
+
+      const cellshiftMs: number[] = [];
+      const bareMs: number[] = [];
+      for (let i = 0; i < total; i++) {
+        // Interleaved, so drift in the machine's load hits both sides alike.
+        let start = performance.now();
+        const accepted = await controller.executeUpdate(requestUpdate, { args: [{ version: versions[i + 1], window: 'now', requestedBy: 'bench' }] });
+        const result: UpdateResult = await client.workflow.getHandle(updateWorkflowId(accepted.id)).result();
+        if (result.status !== 'succeeded') throw new Error(`update ${accepted.id} ended ${result.status}: ${result.error}`);
+        const cellshift = performance.now() - start;
+        while ((await controller.query(cellStatusQuery)).currentUpdate) await new Promise((r) => setTimeout(r, 5));
+
+        start = performance.now();
+        await client.workflow.execute('bareSteps', { workflowId: `bare-${i}`, taskQueue: 'bench-bare', args: [ACTIVITIES_PER_UPDATE] });
+        const bare = performance.now() - start;
+        if (i >= WARMUP) {
+          cellshiftMs.push(cellshift);
+          bareMs.push(bare);
+        }
+      }
+      return { cellshiftMs, bareMs };
+    })(),
+  ]);
+  cellshiftWorker.shutdown();
+  bareWorker.shutdown();
+
+  const row = (name: string, values: number[]) => ({ name, median: median(values), p90: percentile(values, 90), min: Math.min(...values) });
+  const rows = [row('maintenance-window update (cellshift)', results.cellshiftMs), row(`bare workflow, ${ACTIVITIES_PER_UPDATE} no-op activities`, results.bareMs)];
+  const ratio = rows[0].median / rows[1].median;
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    repetitions: REPETITIONS,
+    activitiesPerUpdate: ACTIVITIES_PER_UPDATE,
+    rows,
+    overheadRatio: ratio,
+    target: 1.2,
+  };
+  console.log(`\norchestration overhead, ${REPETITIONS} repetitions (after ${WARMUP} warm-up), ${report.machine.cpus} cores, ${report.machine.cpuModel}`);
+  console.log('| case | median ms | p90 ms | min ms |');
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const r of rows) console.log(`| ${r.name} | ${r.median.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.min.toFixed(1)} |`);
+  console.log(`\noverhead ratio (median): ${ratio.toFixed(2)}× (target ≤ ${report.target}×)`);
+  writeFileSync(join(here, 'results', 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+} finally {
+  await server.stop();
+}
+process.exit(0);
+
+function benchRelease(version: string): Release {
+  return { version, components: { server: `bench/server:${version}`, proxy: `bench/proxy:${version}` }, breaking: false };
+}

@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Harness, everyDay } from './helpers/harness';
+
+const validCell = (id: string) => ({
+  id,
+  ring: 'saas',
+  maintenanceWindow: everyDay('02:00', 120, 'Europe/Berlin'),
+  cluster: { kind: 'simulated', initialVersion: '1.1.0' },
+});
+
+describe('API: validation, auth, conflicts', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await Harness.start();
+    await h.registerCell('api-cell');
+  });
+  afterAll(() => h?.stop());
+
+  it('answers bad input with problem+json naming each field and the reason, and changes nothing', async () => {
+    const res = await h.http('POST', '/v1/cells', {
+      id: 'Bad_ID',
+      ring: 'moon',
+      maintenanceWindow: { days: ['someday'], start: '9am', durationMinutes: 0, timezone: 'UTC' },
+      cluster: { kind: 'simulated' },
+      surprise: true,
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    const fields = res.body.errors.map((e: any) => e.field);
+    expect(fields).toEqual(
+      expect.arrayContaining(['body.id', 'body.ring', 'body.maintenanceWindow.days.0', 'body.maintenanceWindow.start', 'body.maintenanceWindow.durationMinutes', 'body.surprise']),
+    );
+    expect(res.body.errors.find((e: any) => e.field === 'body.ring').reason).toBe('must be one of staging, saas, dedicated');
+    expect((await h.http('GET', '/v1/cells/Bad_ID')).status).toBe(400);
+  });
+
+  it('checks what a schema cannot: timezone, window fit, initial version', async () => {
+    const tz = await h.http('POST', '/v1/cells', { ...validCell('tz-cell'), maintenanceWindow: everyDay('02:00', 60, 'Mars/Olympus') });
+    expect(tz.status).toBe(400);
+    expect(tz.body.errors).toEqual([{ field: 'body.maintenanceWindow.timezone', reason: 'unknown IANA timezone Mars/Olympus' }]);
+
+    const fit = await h.http('POST', '/v1/cells', { ...validCell('fit-cell'), maintenanceWindow: everyDay('02:00', 20), expectedUpdateMinutes: 45 });
+    expect(fit.status).toBe(400);
+    expect(fit.body.errors[0].field).toBe('body.expectedUpdateMinutes');
+
+    const initial = await h.http('POST', '/v1/cells', { ...validCell('initial-cell'), cluster: { kind: 'simulated', initialVersion: '7.7.7' } });
+    expect(initial.status).toBe(400);
+    expect(initial.body.errors[0]).toEqual({ field: 'body.cluster.initialVersion', reason: 'release 7.7.7 is not in the catalog' });
+
+    for (const id of ['tz-cell', 'fit-cell', 'initial-cell']) expect((await h.http('GET', `/v1/cells/${id}`)).status).toBe(404);
+  });
+
+  it('needs a bearer token with a sufficient role; /healthz and the OpenAPI document are open', async () => {
+    expect((await h.http('GET', '/v1/cells/api-cell', undefined, null)).status).toBe(401);
+    const wrong = await fetch(`${h.baseUrl}/v1/cells/api-cell`, { headers: { authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+    expect((await h.http('GET', '/v1/cells/api-cell', undefined, 'viewer')).status).toBe(200);
+
+    const forbidden = await h.requestUpdate('api-cell', { version: '1.2.0' }, 'viewer');
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body.detail).toContain('operator');
+    expect((await h.http('POST', '/v1/cells', validCell('by-operator'), 'operator')).status).toBe(403);
+
+    expect((await h.http('GET', '/healthz', undefined, null)).status).toBe(200);
+    const docs = await h.http('GET', '/docs/json', undefined, null);
+    expect(docs.status).toBe(200);
+    expect(Object.keys(docs.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/cells', '/v1/cells/{cellId}', '/v1/cells/{cellId}/updates', '/v1/updates/{updateId}', '/v1/releases']),
+    );
+  });
+
+  it('refuses a second registration, an unknown cell, an unknown release and a skipped stepping stone', async () => {
+    const again = await h.http('POST', '/v1/cells', validCell('api-cell'));
+    expect(again.status).toBe(409);
+
+    const unknownCell = await h.requestUpdate('no-such-cell', { version: '1.2.0' });
+    expect(unknownCell.status).toBe(404);
+    expect((await h.http('GET', '/v1/updates/no-such-cell-u1')).status).toBe(404);
+
+    const unknownRelease = await h.requestUpdate('api-cell', { version: '9.9.9' });
+    expect(unknownRelease.status).toBe(422);
+    expect(unknownRelease.body.title).toBe('ReleaseNotFound');
+
+    const skipped = await h.requestUpdate('api-cell', { version: '2.0.0' });
+    expect(skipped.status).toBe(422);
+    expect(skipped.body).toMatchObject({ title: 'IncompatibleVersion', missing: '1.2.0' });
+    expect(skipped.body.detail).toContain('1.2.0');
+
+    // None of the refusals left an update behind.
+    expect((await h.http('GET', '/v1/cells/api-cell')).body.currentUpdate).toBeUndefined();
+  });
+
+  it('refuses a second update while one runs, naming the running one', async () => {
+    await h.registerCell('busy-cell', { maintenanceWindow: everyDay('02:00', 120) });
+    const first = await h.requestUpdate('busy-cell', { version: '1.2.0', window: 'next' });
+    expect(first.status).toBe(202);
+    const second = await h.requestUpdate('busy-cell', { version: '1.2.0', window: 'now' });
+    expect(second.status).toBe(409);
+    expect(second.body).toMatchObject({ title: 'UpdateInProgress', updateId: first.body.id });
+    await h.http('POST', `/v1/updates/${first.body.id}/cancel`, {}, 'operator');
+    await h.waitForUpdate(first.body.id);
+  });
+
+  it('publishes releases immutably and lists them oldest first', async () => {
+    const release = { version: '3.0.0', components: { server: 'registry.example/server:3.0.0' }, breaking: false };
+    expect((await h.http('POST', '/v1/releases', release)).status).toBe(201);
+    expect((await h.http('POST', '/v1/releases', release)).status).toBe(200);
+    const changed = await h.http('POST', '/v1/releases', { ...release, components: { server: 'registry.example/server:other' } });
+    expect(changed.status).toBe(409);
+    const bad = await h.http('POST', '/v1/releases', { version: 'latest', components: {} });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: any) => e.field)).toEqual(expect.arrayContaining(['body.version', 'body.components']));
+
+    const list = await h.http('GET', '/v1/releases', undefined, 'viewer');
+    expect(list.body.map((r: any) => r.version)).toEqual(['1.0.0', '1.1.0', '1.2.0', '2.0.0', '2.1.0', '3.0.0']);
+    expect(list.body[3]).toMatchObject({ version: '2.0.0', breaking: true, requiredStepStones: ['1.2.0'] });
+  });
+
+  it('sets faults only on simulated cells that exist, with validated faults', async () => {
+    expect((await h.http('PUT', '/v1/sim/cells/ghost/faults', { apply: { mode: 'fail' } })).status).toBe(404);
+    const bad = await h.http('PUT', '/v1/sim/cells/api-cell/faults', { apply: { mode: 'explode' }, teleport: {} });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: any) => e.field)).toEqual(expect.arrayContaining(['body.apply.mode', 'body.teleport']));
+  });
+});

@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cellWorkflowId } from '../src/workflows/ids';
+import { cellStatusQuery } from '../src/workflows/messages';
+import { Harness, everyDay } from './helpers/harness';
+
+describe('the cell controller continues as new', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await Harness.start();
+  });
+  afterAll(() => h?.stop());
+
+  it('keeps its spec, status, history and update numbering across runs', async () => {
+    const spec = {
+      id: 'long-lived',
+      ring: 'dedicated' as const,
+      strategy: 'maintenance-window' as const,
+      maintenanceWindow: everyDay('03:00', 60) as any,
+      cluster: { kind: 'simulated' as const, initialVersion: '1.0.0' },
+      expectedUpdateMinutes: 30,
+    };
+    // A low history limit makes the controller continue as new after every few events.
+    const handle = await h.client.workflow.start('cellController', {
+      workflowId: cellWorkflowId(spec.id),
+      taskQueue: h.taskQueue,
+      args: [{ spec, maxHistoryEvents: 20 }],
+    });
+    const firstRun = (await handle.describe()).runId;
+    await h.waitFor('registered', async () => ((await h.http('GET', '/v1/cells/long-lived')).body.state === 'ready' ? true : undefined));
+
+    for (const [n, version] of ['1.1.0', '1.2.0'].entries()) {
+      const accepted = await h.requestUpdate('long-lived', { version, window: 'now' });
+      expect(accepted.body.id).toBe(`long-lived-u${n + 1}`);
+      expect((await h.waitForUpdate(accepted.body.id)).status).toBe('succeeded');
+      await h.waitForCellIdle('long-lived');
+    }
+
+    await h.waitFor('a new run', async () => ((await h.client.workflow.getHandle(cellWorkflowId(spec.id)).describe()).runId !== firstRun ? true : undefined));
+    const view = await h.client.workflow.getHandle(cellWorkflowId(spec.id)).query(cellStatusQuery);
+    expect(view.spec).toEqual(spec);
+    expect(view.version).toBe('1.2.0');
+    expect(view.history.map((e) => [e.version, e.result])).toEqual([
+      ['1.0.0', 'registered'],
+      ['1.1.0', 'succeeded'],
+      ['1.2.0', 'succeeded'],
+    ]);
+    const third = await h.requestUpdate('long-lived', { version: '2.0.0', window: 'now' });
+    expect(third.body.id).toBe('long-lived-u3');
+    expect((await h.waitForUpdate(third.body.id)).status).toBe('succeeded');
+  });
+});
