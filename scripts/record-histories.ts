@@ -1,0 +1,72 @@
+// Records the histories the replay test guards (test/histories/*.json): a successful update, a
+// rolled-back one, a cancelled one, and the controller that ran them. Run after a change that
+// is meant to alter command order — behind patched() — to add the new shape beside the old:
+//   npx tsx scripts/record-histories.ts
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { execFileSync } from 'node:child_process';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { FileReleaseCatalog } from '../src/adapters/catalog/file-catalog';
+import { SimulatedCluster } from '../src/adapters/simulated/cluster';
+import { cellWorkflowId, updateWorkflowId } from '../src/workflows/ids';
+import { cellStatusQuery, requestUpdate } from '../src/workflows/messages';
+import { createWorker } from '../worker';
+import { startDevServer } from './lib/dev-server';
+import { findTemporalCli } from './lib/temporal-cli';
+import { DEMO_RELEASES } from './seed/demo-fleet';
+
+Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never });
+const out = join(import.meta.dirname, '..', 'test', 'histories');
+const server = await startDevServer({ headless: true });
+const dataDir = mkdtempSync(join(tmpdir(), 'cellshift-record-'));
+const catalog = new FileReleaseCatalog(dataDir);
+for (const release of DEMO_RELEASES) await catalog.publish(release);
+const simulated = new SimulatedCluster(dataDir);
+const connection = await NativeConnection.connect({ address: server.address });
+const worker = await createWorker({ connection, namespace: 'default', taskQueue: 'record', dataDir });
+const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+
+await worker.runUntil(async () => {
+  const spec = {
+    id: 'recorded',
+    ring: 'saas',
+    strategy: 'maintenance-window',
+    maintenanceWindow: { days: ['sun'], start: '02:00', durationMinutes: 120, timezone: 'UTC' },
+    cluster: { kind: 'simulated', initialVersion: '1.0.0' },
+    expectedUpdateMinutes: 30,
+  };
+  const controller = await client.workflow.start('cellController', { workflowId: cellWorkflowId(spec.id), taskQueue: 'record', args: [{ spec }] });
+  while ((await controller.query(cellStatusQuery)).state !== 'ready') await new Promise((r) => setTimeout(r, 100));
+
+  const run = async (version: string, name: string, before?: () => Promise<void>, during?: (id: string) => Promise<void>) => {
+    await before?.();
+    const accepted = await controller.executeUpdate(requestUpdate, { args: [{ version, window: 'now', requestedBy: 'recorder' }] });
+    const handle = client.workflow.getHandle(updateWorkflowId(accepted.id));
+    await during?.(accepted.id);
+    await handle.result();
+    while ((await controller.query(cellStatusQuery)).currentUpdate) await new Promise((r) => setTimeout(r, 100));
+    writeFileSync(join(out, `${name}.json`), history(handle.workflowId));
+  };
+  await run('1.1.0', 'update-succeeded');
+  await run('1.2.0', 'update-rolled-back', async () => void (await simulated.setFaults('recorded', { verify: { mode: 'fail' } })));
+  await run(
+    '1.2.0',
+    'update-cancelled',
+    async () => void (await simulated.setFaults('recorded', { apply: { mode: 'none', latencyMs: 3000 } })),
+    async (id) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      await client.workflow.getHandle(updateWorkflowId(id)).executeUpdate('cancel', { args: [{ by: 'recorder' }] });
+    },
+  );
+  writeFileSync(join(out, 'cell-controller.json'), history(controller.workflowId));
+});
+await server.stop();
+
+/** Temporal's own JSON history format, as the CLI and the Web UI export it. */
+function history(workflowId: string): string {
+  return execFileSync(findTemporalCli(), ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', server.address], { encoding: 'utf8' });
+}
+console.error(`histories written to ${out}`);
+process.exit(0);
