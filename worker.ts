@@ -1,6 +1,7 @@
 // `npm run worker`: wires config → adapters → activities → a Temporal worker on the task queue.
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
+import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './src/activities';
 import { FileReleaseCatalog } from './src/adapters/catalog/file-catalog';
@@ -17,12 +18,14 @@ export interface WorkerSetup {
   namespace: string;
   taskQueue: string;
   dataDir: string;
+  /** for activities that ask other cells' controllers */
+  client: Client;
   /** a pre-built bundle (tests build it once); the worker bundles src/workflows itself otherwise */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
 /** The adapters behind the activities, chosen per cell by its cluster reference. */
-export function buildActivities(dataDir: string) {
+export function buildActivities(dataDir: string, client: Client) {
   const simulated = new SimulatedCluster(dataDir);
   const catalog = new FileReleaseCatalog(dataDir);
   const resolveCluster = (ref: ClusterRef) => {
@@ -31,7 +34,7 @@ export function buildActivities(dataDir: string) {
         return simulated;
     }
   };
-  return createActivities({ resolveCluster, catalog });
+  return createActivities({ resolveCluster, catalog, client });
 }
 
 export function createWorker(setup: WorkerSetup): Promise<Worker> {
@@ -39,7 +42,7 @@ export function createWorker(setup: WorkerSetup): Promise<Worker> {
     connection: setup.connection,
     namespace: setup.namespace,
     taskQueue: setup.taskQueue,
-    activities: buildActivities(setup.dataDir),
+    activities: buildActivities(setup.dataDir, setup.client),
     ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     shutdownGraceTime: '5s',
   });
@@ -47,14 +50,15 @@ export function createWorker(setup: WorkerSetup): Promise<Worker> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const client = await connectClient(config);
-  await ensureSearchAttributes(client, config.namespace);
-  await client.close();
+  const clientConnection = await connectClient(config);
+  await ensureSearchAttributes(clientConnection, config.namespace);
+  const client = new Client({ connection: clientConnection, namespace: config.namespace });
   const connection = await connectWorker(config);
-  const worker = await createWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, dataDir: config.dataDir });
+  const worker = await createWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, dataDir: config.dataDir, client });
   console.error(`cellshift worker on task queue ${config.taskQueue}, data in ${config.dataDir}`);
   await worker.run();
   await connection.close();
+  await clientConnection.close();
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -32,14 +32,14 @@ try {
   for (const version of versions) await catalog.publish(benchRelease(version));
 
   const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const cellshiftWorker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue: 'bench-cellshift', dataDir });
+  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  const cellshiftWorker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue: 'bench-cellshift', dataDir, client });
   const bareWorker = await Worker.create({
     connection: nativeConnection,
     taskQueue: 'bench-bare',
     workflowsPath: join(here, 'bare-workflow.ts'),
     activities: { async noop() {} },
   });
-  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
 
   const results = await Promise.race([
     Promise.all([cellshiftWorker.run(), bareWorker.run()]).then(() => {

@@ -25,8 +25,8 @@ const catalog = new FileReleaseCatalog(dataDir);
 for (const release of DEMO_RELEASES) await catalog.publish(release);
 const simulated = new SimulatedCluster(dataDir);
 const connection = await NativeConnection.connect({ address: server.address });
-const worker = await createWorker({ connection, namespace: 'default', taskQueue: 'record', dataDir });
 const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+const worker = await createWorker({ connection, namespace: 'default', taskQueue: 'record', dataDir, client });
 
 await worker.runUntil(async () => {
   const spec = {

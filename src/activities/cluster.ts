@@ -31,11 +31,14 @@ export function createClusterActivities(resolve: ClusterResolver, catalog: Relea
     pullImages(target: ClusterTarget, images: string[]) {
       return runStep((ctx) => port(target).pullImages(target, images, ctx));
     },
-    applyRelease(target: ClusterTarget, release: Release, updateId: string) {
-      return runStep((ctx) => port(target).apply(target, release, updateId, ctx));
+    applyRelease(target: ClusterTarget, release: Release, key: string, components?: string[]) {
+      return runStep((ctx) => port(target).apply(target, release, key, ctx, components));
     },
-    rollbackRelease(target: ClusterTarget, updateId: string) {
-      return runStep((ctx) => port(target).rollback(target, updateId, ctx));
+    rollbackRelease(target: ClusterTarget, key: string) {
+      return runStep((ctx) => port(target).rollback(target, key, ctx));
+    },
+    checkHealth(target: ClusterTarget) {
+      return runStep(async (ctx) => ({ report: await port(target).checkHealth(target, ctx) }));
     },
     verifyRollout(target: ClusterTarget, release: Release) {
       return runStep((ctx) => port(target).verify(target, release, ctx));

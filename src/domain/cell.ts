@@ -1,5 +1,6 @@
 import type { Ring } from './release';
-import type { Strategy } from './update';
+import type { LiveOptions, StagingFirstOptions } from './strategy-options';
+import type { Strategy, UpdateKind } from './update';
 import type { MaintenanceWindow } from './window';
 
 /** How activities reach a cell's cluster. A reference only: credentials are resolved inside activities. */
@@ -14,6 +15,10 @@ export interface CellSpec {
   stagingCellId?: string;
   /** how long an update is expected to take: a window with less left is skipped (the cut-off) */
   expectedUpdateMinutes: number;
+  /** defaults of the staging-first strategy for this cell */
+  stagingFirst?: Partial<StagingFirstOptions>;
+  /** defaults of the live strategy for this cell */
+  live?: Partial<LiveOptions>;
 }
 
 export type CellState = 'registering' | 'ready' | 'updating' | 'registration-failed';
@@ -23,14 +28,14 @@ export interface VersionHistoryEntry {
   fromVersion?: string;
   at: string;
   updateId?: string;
-  strategy?: Strategy;
-  result: 'registered' | 'succeeded' | 'rolled-back' | 'cancelled' | 'failed';
+  strategy?: UpdateKind;
+  result: 'registered' | 'succeeded' | 'rolled-back' | 'cancelled' | 'rejected' | 'failed';
 }
 
 export interface CurrentUpdate {
   id: string;
   toVersion: string;
-  strategy: Strategy;
+  strategy: UpdateKind;
 }
 
 export interface CellStatus {

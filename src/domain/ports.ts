@@ -1,5 +1,6 @@
 // The ports activities call. Each has a real adapter and a simulated one (src/adapters).
 import type { ClusterRef } from './cell';
+import type { HealthReport } from './health';
 import type { Release } from './release';
 
 /** Which cell, and the reference its adapter resolves to a connection. */
@@ -25,10 +26,15 @@ export interface ClusterPort {
   preflight(target: ClusterTarget, release: Release, ctx: StepContext): Promise<void>;
   setMaintenance(target: ClusterTarget, enabled: boolean, ctx: StepContext): Promise<void>;
   pullImages(target: ClusterTarget, images: string[], ctx: StepContext): Promise<void>;
-  /** Applies the release, recording the previous state under `updateId`. Re-applying the same update is a no-op. */
-  apply(target: ClusterTarget, release: Release, updateId: string, ctx: StepContext): Promise<void>;
-  /** Restores the state recorded by `apply` for `updateId`; a no-op when nothing was applied. */
-  rollback(target: ClusterTarget, updateId: string, ctx: StepContext): Promise<void>;
+  /**
+   * Applies the release (or only `components` of it), recording what it replaced under `key`.
+   * Applying again under the same key is a no-op.
+   */
+  apply(target: ClusterTarget, release: Release, key: string, ctx: StepContext, components?: string[]): Promise<void>;
+  /** Restores what `apply` recorded under `key`; a no-op when nothing was applied under it. */
+  rollback(target: ClusterTarget, key: string, ctx: StepContext): Promise<void>;
+  /** One health check: error rate, ready replicas, what is unhealthy. */
+  checkHealth(target: ClusterTarget, ctx: StepContext): Promise<HealthReport>;
   /** Waits for the rollout of the release to be complete and healthy. */
   verify(target: ClusterTarget, release: Release, ctx: StepContext): Promise<void>;
   /** The version the cluster actually runs, read from the cluster itself. */

@@ -1,13 +1,19 @@
 // What an update is made of and how its progress reads, shared by workflows, API and tests.
+import type { ClusterRef } from './cell';
+import type { LiveOptions, StagingFirstOptions } from './strategy-options';
+import type { MaintenanceWindow } from './window';
 
 export type Strategy = 'maintenance-window' | 'staging-first' | 'live';
 export const STRATEGIES: readonly Strategy[] = ['maintenance-window', 'staging-first', 'live'];
 
-export type StepName = 'preflight' | 'maintenanceOn' | 'pull' | 'apply' | 'verify' | 'maintenanceOff';
-export const UPDATE_STEPS: readonly StepName[] = ['preflight', 'maintenanceOn', 'pull', 'apply', 'verify', 'maintenanceOff'];
+/** An update's kind as history records it: one of the strategies, or a rollback on demand. */
+export type UpdateKind = Strategy | 'rollback';
 
-/** What undoes a step's effect, when a later step fails. */
-export type CompensationName = 'rollback' | 'maintenanceOff';
+export const UPDATE_STEPS = ['preflight', 'maintenanceOn', 'pull', 'apply', 'verify', 'maintenanceOff'] as const;
+export const STAGING_FIRST_STEPS = ['staging', 'soak', 'approval', 'primary'] as const;
+
+/** What undoes a step's effect, when a later step fails. `rollback:<batch>` undoes one batch of a live update. */
+export type CompensationName = 'rollback' | 'maintenanceOff' | 'rollbackStaging' | `rollback:${number}`;
 
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
 export type CompensationStatus = 'pending' | 'running' | 'succeeded' | 'failed';
@@ -15,14 +21,19 @@ export type CompensationStatus = 'pending' | 'running' | 'succeeded' | 'failed';
 export type UpdateStatus =
   | 'scheduled'
   | 'running'
+  | 'soaking'
+  | 'waiting-approval'
+  | 'paused'
   | 'compensating'
   | 'succeeded'
   | 'rolled-back'
   | 'cancelled'
+  | 'rejected'
   | 'needs-attention'
   | 'failed';
 
-export const FINAL_STATUSES: readonly UpdateStatus[] = ['succeeded', 'rolled-back', 'cancelled', 'failed'];
+export const FINAL_STATUSES: readonly UpdateStatus[] = ['succeeded', 'rolled-back', 'cancelled', 'rejected', 'failed'];
+export type FinalStatus = Extract<UpdateStatus, 'succeeded' | 'rolled-back' | 'cancelled' | 'rejected' | 'failed'>;
 
 export interface StepProgress {
   name: string;
@@ -31,6 +42,10 @@ export interface StepProgress {
   endedAt?: string;
   attempts: number;
   error?: string;
+  /** for a step carried out by another update (staging, primary): that update's id */
+  updateId?: string;
+  /** what the step found, in a line (a health analysis, an operator's decision) */
+  detail?: string;
 }
 
 export interface CompensationProgress {
@@ -42,10 +57,13 @@ export interface CompensationProgress {
   error?: string;
 }
 
+export type OperatorActionName = 'cancel' | 'retry' | 'abandon' | 'pause' | 'resume' | 'approve' | 'reject';
+
 export interface OperatorAction {
-  action: 'cancel' | 'retry' | 'abandon';
+  action: OperatorActionName;
   by: string;
   at: string;
+  reason?: string;
 }
 
 export interface UpdateProgress {
@@ -53,10 +71,12 @@ export interface UpdateProgress {
   cellId: string;
   fromVersion?: string;
   toVersion: string;
-  strategy: Strategy;
+  strategy: UpdateKind;
   status: UpdateStatus;
   /** when the update waits for a maintenance window: the slot it waits for */
   window?: { startsAt: string; endsAt: string };
+  /** when it waits for an operator's decision: until when */
+  decisionDeadline?: string;
   steps: StepProgress[];
   compensations: CompensationProgress[];
   failedStep?: string;
@@ -71,8 +91,8 @@ export interface UpdateResult {
   cellId: string;
   fromVersion?: string;
   toVersion: string;
-  strategy: Strategy;
-  status: Extract<UpdateStatus, 'succeeded' | 'rolled-back' | 'cancelled' | 'failed'>;
+  strategy: UpdateKind;
+  status: FinalStatus;
   /** the version installed on the cell when the update ended */
   installedVersion?: string;
   failedStep?: string;
@@ -81,6 +101,8 @@ export interface UpdateResult {
   undone: CompensationName[];
   /** compensations given up by an operator's `abandon`: the cell may need manual repair */
   abandoned: CompensationName[];
+  /** staging-first: where the staging cell ended, which stays on the new version when only the primary failed */
+  staging?: { cellId: string; updateId?: string; version?: string; keptNewVersion: boolean };
   endedAt: string;
 }
 
@@ -88,12 +110,16 @@ export interface UpdateResult {
 export interface UpdateInput {
   id: string;
   cellId: string;
-  cluster: import('./cell').ClusterRef;
-  strategy: Strategy;
+  cluster: ClusterRef;
+  strategy: UpdateKind;
   fromVersion?: string;
   toVersion: string;
   /** the cell's maintenance window, or 'now' to skip the wait */
-  window: import('./window').MaintenanceWindow | 'now';
+  window: MaintenanceWindow | 'now';
   expectedUpdateMinutes: number;
   requestedBy: string;
+  /** set when this update runs as part of another one (the primary of a staging-first update): the id the controller knows */
+  parentUpdateId?: string;
+  stagingFirst?: StagingFirstOptions & { stagingCellId: string; primaryUpdateId: string };
+  live?: LiveOptions;
 }

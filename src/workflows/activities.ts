@@ -31,3 +31,19 @@ export const steps = proxyActivities<Activities>(STEP);
 export const longSteps = proxyActivities<Activities>(LONG_STEP);
 export const reads = proxyLocalActivities<Activities>(READ);
 export const registration = proxyActivities<Activities>(REGISTER);
+
+// Asking another cell's controller: a refusal is permanent (non-retryable from the activity).
+const CELL_REQUEST: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 10 },
+};
+
+// Waiting for another update may take as long as that update: it heartbeats, and a retry waits again.
+const AWAIT_UPDATE: ActivityOptions = {
+  startToCloseTimeout: '30d',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+};
+
+export const cells = proxyActivities<Activities>(CELL_REQUEST);
+export const longCells = proxyActivities<Activities>(AWAIT_UPDATE);

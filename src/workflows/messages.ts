@@ -1,19 +1,32 @@
-// Every signal, query and update, typed once and shared by workflows, API and tests.
+// Every signal, query and update, typed once and shared by workflows, API, activities and tests.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CellView } from '../domain/cell';
-import type { Strategy, UpdateProgress, UpdateResult } from '../domain/update';
+import type { AnalysisOptions, LiveOptions, StagingFirstOptions } from '../domain/strategy-options';
+import type { Strategy, UpdateKind, UpdateProgress, UpdateResult } from '../domain/update';
 
 export interface UpdateRequest {
   version: string;
   strategy?: Strategy;
   window?: 'next' | 'now';
   requestedBy: string;
+  stagingFirst?: Partial<StagingFirstOptions>;
+  live?: Partial<Omit<LiveOptions, 'analysis'>> & { analysis?: Partial<AnalysisOptions> };
+  /** set when another update asks for this one (a staging-first update asking its staging cell) */
+  onBehalfOf?: string;
+}
+
+export interface RollbackRequest {
+  /** a version from the cell's history; the previous installed version when absent */
+  toVersion?: string;
+  requestedBy: string;
+  onBehalfOf?: string;
 }
 
 export interface UpdateAccepted {
   id: string;
   cellId: string;
   status: 'scheduled';
+  strategy: UpdateKind;
   fromVersion?: string;
   toVersion: string;
 }
@@ -26,11 +39,16 @@ export interface OperatorCommand {
 // cell controller
 export const cellStatusQuery = defineQuery<CellView>('cellStatus');
 export const requestUpdate = defineUpdate<UpdateAccepted, [UpdateRequest]>('requestUpdate');
+export const requestRollback = defineUpdate<UpdateAccepted, [RollbackRequest]>('requestRollback');
 export const updateFinishedSignal = defineSignal<[UpdateResult]>('updateFinished');
 export const maintenanceChangedSignal = defineSignal<[{ updateId: string; enabled: boolean }]>('maintenanceChanged');
 
 // update workflows
 export const progressQuery = defineQuery<UpdateProgress>('progress');
 export const cancelUpdate = defineUpdate<void, [OperatorCommand]>('cancel');
+export const pauseUpdate = defineUpdate<void, [OperatorCommand]>('pause');
+export const resumeUpdate = defineUpdate<void, [OperatorCommand]>('resume');
 export const retryCompensation = defineUpdate<void, [OperatorCommand]>('retry');
 export const abandonCompensation = defineUpdate<void, [OperatorCommand]>('abandon');
+export const approveUpdate = defineUpdate<void, [OperatorCommand]>('approve');
+export const rejectUpdate = defineUpdate<void, [OperatorCommand]>('reject');

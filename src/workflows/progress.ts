@@ -16,8 +16,18 @@ export class ProgressTracker {
     upsertSearchAttributes([{ key: UpdateStatusKey, value: status }]);
   }
 
-  /** Runs one step, recording its status, times, attempts and last error. */
-  async step<T extends StepOutcome>(name: string, run: () => Promise<T>): Promise<T> {
+  /** Adds steps known only once the update runs (a live update's batches), as pending. */
+  plan(names: string[]): void {
+    for (const name of names) this.stepNamed(name);
+  }
+
+  /** Notes on a step: the update carrying it out, what it found. */
+  annotate(name: string, note: Pick<StepProgress, 'updateId' | 'detail'>): void {
+    Object.assign(this.stepNamed(name), note);
+  }
+
+  /** Runs one step, recording its status, times, attempts, last error and what it found. */
+  async step<T extends StepOutcome & { detail?: string }>(name: string, run: () => Promise<T>): Promise<T> {
     const step = this.stepNamed(name);
     step.status = 'running';
     step.startedAt = now();
@@ -26,6 +36,7 @@ export class ProgressTracker {
       const outcome = await run();
       step.status = 'succeeded';
       step.attempts += outcome.attempt;
+      if (outcome.detail) step.detail = outcome.detail;
       delete step.error;
       return outcome;
     } catch (err) {

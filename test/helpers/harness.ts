@@ -81,6 +81,7 @@ export class Harness {
       namespace: 'default',
       taskQueue: this.taskQueue,
       dataDir: this.dataDir,
+      client: this.client,
       workflowBundle: { codePath: inject('workflowBundlePath') },
     });
     this.workerRun = this.worker.run();

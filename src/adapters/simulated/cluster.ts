@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Faults, FaultStep } from '../../domain/faults';
 import { ErrorType, PortError } from '../../domain/errors';
 import type { ClusterPort, ClusterTarget, StepContext } from '../../domain/ports';
+import type { HealthReport } from '../../domain/health';
 import type { Release } from '../../domain/release';
 import { JsonStore } from '../json-store';
 import { SIM_LOG_LIMIT, SIM_NODES, type SimCell, type SimEvent } from './sim-cell';
@@ -25,6 +26,7 @@ export class SimulatedCluster implements ClusterPort {
         cellId: target.cellId,
         version: initial?.version,
         components: { ...(initial?.components ?? {}) },
+        stableComponents: { ...(initial?.components ?? {}) },
         maintenance: false,
         nodes: Object.fromEntries(SIM_NODES.map((n) => [n, Object.values(initial?.components ?? {})])),
         rollout: initial ? 'complete' : 'idle',
@@ -69,17 +71,47 @@ export class SimulatedCluster implements ClusterPort {
     await wait(latency, ctx);
   }
 
-  async apply(target: ClusterTarget, release: Release, updateId: string, ctx: StepContext): Promise<void> {
+  async apply(target: ClusterTarget, release: Release, key: string, ctx: StepContext, components?: string[]): Promise<void> {
     const latency = await this.enter(target, 'apply', ctx);
     await this.change(target, (cell) => {
-      if (cell.applied[updateId]) return; // this update's apply already happened: once only
-      cell.applied[updateId] = { previousVersion: cell.version, previousComponents: cell.components, rolledBack: false };
-      cell.components = { ...release.components };
-      cell.version = release.version;
+      if (cell.applied[key]) return; // this apply already happened: once only
+      cell.applied[key] = { previousVersion: cell.version, previousComponents: cell.components, rolledBack: false };
+      const names = components ?? Object.keys(release.components);
+      const next = components ? { ...cell.components } : {};
+      for (const name of names) next[name] = release.components[name];
+      cell.components = next;
+      // The cell runs the release once every one of its components does.
+      const complete = Object.entries(release.components).every(([name, image]) => next[name] === image);
+      if (complete) cell.version = release.version;
       cell.rollout = 'progressing';
-      log(cell, event('apply', { version: release.version, updateId }));
+      log(cell, event('apply', { version: release.version, updateId: key, components: components ? names : undefined }));
     });
     await wait(latency, ctx);
+  }
+
+  async checkHealth(target: ClusterTarget, ctx: StepContext): Promise<HealthReport> {
+    const cell = await this.read(target.cellId);
+    const desired = Object.keys(cell.components).length * 2;
+    const healthy: HealthReport = { errorRate: 0.001, readyReplicas: desired, desiredReplicas: desired, problems: [] };
+    let latency: number;
+    try {
+      latency = await this.enter(target, 'health', ctx);
+    } catch (err) {
+      if (!(err instanceof PortError) || err.type !== 'SimulatedFault') throw err;
+      const fault = cell.faults.health!;
+      const bad = fault.components
+        ? fault.components.filter((name) => cell.components[name] !== undefined && cell.components[name] !== cell.stableComponents[name])
+        : Object.keys(cell.components);
+      if (bad.length === 0) return healthy;
+      return {
+        errorRate: 0.4,
+        readyReplicas: desired - bad.length * 2,
+        desiredReplicas: desired,
+        problems: bad.map((name) => `pod ${name}-0: CrashLoopBackOff (image ${cell.components[name]})`),
+      };
+    }
+    await wait(latency, ctx);
+    return healthy;
   }
 
   async rollback(target: ClusterTarget, updateId: string, ctx: StepContext): Promise<void> {
@@ -91,6 +123,7 @@ export class SimulatedCluster implements ClusterPort {
       cell.components = applied.previousComponents;
       cell.version = applied.previousVersion;
       cell.rollout = 'complete';
+      cell.stableComponents = { ...cell.components };
       log(cell, event('rollback', { version: applied.previousVersion, updateId }));
     });
     await wait(latency, ctx);
@@ -103,6 +136,7 @@ export class SimulatedCluster implements ClusterPort {
         throw new PortError('VerifyFailed', `cluster runs ${cell.version ?? 'nothing'}, expected ${release.version}`);
       }
       cell.rollout = 'complete';
+      cell.stableComponents = { ...cell.components };
     });
   }
 

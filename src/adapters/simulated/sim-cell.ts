@@ -5,11 +5,13 @@ export interface SimCell {
   cellId: string;
   version?: string;
   components: Record<string, string>;
+  /** components as of the last verified rollout: a health fault with `components` compares against these */
+  stableComponents: Record<string, string>;
   maintenance: boolean;
   /** node name → images cached on that node */
   nodes: Record<string, string[]>;
   rollout: 'idle' | 'progressing' | 'complete';
-  /** what each update's apply replaced, for its rollback */
+  /** what each apply replaced (by update id, or update id and batch), for its rollback */
   applied: Record<string, { previousVersion?: string; previousComponents: Record<string, string>; rolledBack: boolean }>;
   faults: Faults;
   /** calls per step since its fault was set, for fail-times */
@@ -22,8 +24,10 @@ export interface SimEvent {
   at: string;
   op: 'register' | 'maintenance-on' | 'maintenance-off' | 'pull' | 'apply' | 'rollback';
   version?: string;
+  /** the key an apply was recorded under: the update id, with `#<batch>` for a live update's batch */
   updateId?: string;
   node?: string;
+  components?: string[];
 }
 
 export const SIM_NODES = ['node-1', 'node-2', 'node-3'];

@@ -1,0 +1,166 @@
+import { ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, setHandler } from '@temporalio/workflow';
+import { judgeHealth } from '../domain/health';
+import type { ClusterTarget } from '../domain/ports';
+import { STAGING_FIRST_STEPS, type UpdateInput, type UpdateResult } from '../domain/update';
+import { cells, longCells, steps } from './activities';
+import { updateWorkflowId } from './ids';
+import { maintenanceWindowUpdate } from './maintenance-window-update';
+import { approveUpdate, rejectUpdate, type OperatorCommand } from './messages';
+import { now } from './progress';
+import { UpdateRun } from './update-run';
+
+type StagingOptions = NonNullable<UpdateInput['stagingFirst']>;
+
+/**
+ * The release goes first to the cell's paired staging cell (through that cell's own controller,
+ * at once), soaks there under health checks, then waits for an operator's approval (or promotes
+ * itself when the cell says so). Approved, the primary is updated in its maintenance window by a
+ * maintenance-window update as a child. Rejected, timed out, or failed on staging: staging is
+ * brought back and the primary is never touched. A failure on the primary compensates the
+ * primary; staging keeps the new version, and the result says so.
+ */
+export async function stagingFirstUpdate(input: UpdateInput): Promise<UpdateResult> {
+  const options = input.stagingFirst!;
+  const run = new UpdateRun(input, STAGING_FIRST_STEPS);
+  let decision: { approved: boolean; command: OperatorCommand } | undefined;
+
+  setHandler(
+    approveUpdate,
+    (command) => {
+      run.record('approve', command);
+      decision = { approved: true, command };
+    },
+    { validator: (_: OperatorCommand) => run.requireStatus('approve', ['waiting-approval']) },
+  );
+  setHandler(
+    rejectUpdate,
+    (command) => {
+      run.record('reject', command);
+      decision = { approved: false, command };
+    },
+    { validator: (_: OperatorCommand) => run.requireStatus('reject', ['waiting-approval', 'soaking']) },
+  );
+
+  return run.execute(async () => {
+    run.tracker.setStatus('running');
+    const staged = await run.step('staging', () => updateStaging(run, options));
+    run.staging = { cellId: options.stagingCellId, updateId: staged.updateId, version: input.toVersion, keptNewVersion: true };
+    run.saga.add('rollbackStaging', () => rollbackStaging(run, options, staged.fromVersion));
+
+    run.tracker.setStatus('soaking');
+    await run.step('soak', () => soak(run, options, staged.target, () => decision?.approved === false));
+
+    await run.step('approval', async () => {
+      if (!decision && options.autoPromote) return { attempt: 1, detail: 'promoted automatically after a healthy soak' };
+      run.tracker.setStatus('waiting-approval');
+      run.progress.decisionDeadline = new Date(Date.now() + options.decisionTimeoutSeconds * 1000).toISOString();
+      const decided = await condition(() => decision !== undefined, options.decisionTimeoutSeconds * 1000);
+      delete run.progress.decisionDeadline;
+      if (!decided) {
+        run.rejected = true;
+        throw ApplicationFailure.create({ type: 'DecisionTimeout', message: `no decision within ${options.decisionTimeoutSeconds}s: rejected`, nonRetryable: true });
+      }
+      if (!decision!.approved) {
+        run.rejected = true;
+        const why = decision!.command.reason ? `: ${decision!.command.reason}` : '';
+        throw ApplicationFailure.create({ type: 'Rejected', message: `rejected by ${decision!.command.by}${why}`, nonRetryable: true });
+      }
+      run.tracker.setStatus('running');
+      return { attempt: 1, detail: `approved by ${decision!.command.by}` };
+    });
+
+    // From here on staging keeps the new release, whatever happens to the primary.
+    run.saga.drop('rollbackStaging');
+    await run.step('primary', () => updatePrimary(run, options));
+  });
+}
+
+/** The staging cell's own update, requested from its controller; a cancel here cancels it there. */
+async function updateStaging(run: UpdateRun, options: StagingOptions) {
+  const { input } = run;
+  const target = await cells.cellTarget(options.stagingCellId);
+  const accepted = await cells.requestCellUpdate(options.stagingCellId, {
+    version: input.toVersion,
+    strategy: 'maintenance-window',
+    window: 'now',
+    requestedBy: input.requestedBy,
+    onBehalfOf: input.id,
+  });
+  run.tracker.annotate('staging', { updateId: accepted.id });
+  let result: UpdateResult;
+  try {
+    result = await longCells.awaitUpdateResult(accepted.id);
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    result = await CancellationScope.nonCancellable(async () => {
+      await cells.cancelCellUpdate(accepted.id, input.requestedBy);
+      return longCells.awaitUpdateResult(accepted.id);
+    });
+    run.staging = { cellId: options.stagingCellId, updateId: accepted.id, version: result.installedVersion, keptNewVersion: false };
+    throw err;
+  }
+  if (result.status !== 'succeeded') {
+    run.delegatedStatus = result.status;
+    run.staging = { cellId: options.stagingCellId, updateId: accepted.id, version: result.installedVersion, keptNewVersion: false };
+    throw ApplicationFailure.create({
+      type: 'StagingFailed',
+      message: `staging update ${accepted.id} ${result.status}${result.failedStep ? ` at ${result.failedStep}` : ''}: ${result.error ?? 'no error given'}`,
+      nonRetryable: true,
+    });
+  }
+  return { attempt: 1, updateId: accepted.id, fromVersion: accepted.fromVersion, target, detail: `${options.stagingCellId} on ${input.toVersion}` };
+}
+
+/** Health checks on staging until the soak time is over; the first failing check ends the soak. */
+async function soak(run: UpdateRun, options: StagingOptions, target: ClusterTarget, rejected: () => boolean) {
+  const until = Date.now() + options.soakSeconds * 1000;
+  let checks = 0;
+  for (;;) {
+    const { report } = await steps.checkHealth(target);
+    checks++;
+    const verdict = judgeHealth(report, options);
+    if (!verdict.ok) {
+      throw ApplicationFailure.create({ type: 'SoakFailed', message: `staging unhealthy after ${checks} check(s): ${verdict.reason}`, nonRetryable: true });
+    }
+    const left = until - Date.now();
+    if (left <= 0) break;
+    // A rejection during the soak ends it early.
+    if (await condition(rejected, Math.min(left, options.healthCheckIntervalSeconds * 1000))) break;
+  }
+  return { attempt: 1, detail: `${checks} health checks passed over ${options.soakSeconds}s` };
+}
+
+/** Brings staging back to the version it ran before, through its controller's rollback. */
+async function rollbackStaging(run: UpdateRun, options: StagingOptions, fromVersion: string | undefined) {
+  const accepted = await cells.requestCellRollback(options.stagingCellId, {
+    toVersion: fromVersion,
+    requestedBy: run.input.requestedBy,
+    onBehalfOf: run.input.id,
+  });
+  const result = await longCells.awaitUpdateResult(accepted.id);
+  if (result.status !== 'succeeded') {
+    throw ApplicationFailure.create({ type: 'StagingRollbackFailed', message: `rollback ${accepted.id} of staging ${result.status}: ${result.error ?? ''}` });
+  }
+  run.staging = { cellId: options.stagingCellId, updateId: accepted.id, version: result.installedVersion, keptNewVersion: false };
+  return { attempt: 1 };
+}
+
+/** The primary in its maintenance window: a maintenance-window update as a child, under the id the controller reserved. */
+async function updatePrimary(run: UpdateRun, options: StagingOptions) {
+  const { input } = run;
+  run.tracker.annotate('primary', { updateId: options.primaryUpdateId });
+  const result = await executeChild(maintenanceWindowUpdate, {
+    workflowId: updateWorkflowId(options.primaryUpdateId),
+    args: [{ ...input, id: options.primaryUpdateId, strategy: 'maintenance-window', parentUpdateId: input.id, stagingFirst: undefined }],
+  });
+  if (result.status !== 'succeeded') {
+    run.delegatedStatus = result.status;
+    throw ApplicationFailure.create({
+      type: 'PrimaryFailed',
+      message: `primary update ${options.primaryUpdateId} ${result.status}${result.failedStep ? ` at ${result.failedStep}` : ''}: ${result.error ?? ''}; staging keeps ${input.toVersion}`,
+      nonRetryable: true,
+    });
+  }
+  return { attempt: 1, detail: `${input.cellId} on ${input.toVersion} at ${now()}` };
+}
+

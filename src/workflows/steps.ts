@@ -1,0 +1,56 @@
+// Steps more than one strategy runs, each a thin composition of activities.
+import { ApplicationFailure, sleep } from '@temporalio/workflow';
+import { ErrorType } from '../domain/errors';
+import type { Release } from '../domain/release';
+import { nextWindowSlot } from '../domain/window';
+import { reads, steps } from './activities';
+import { tellControllerMaintenance } from './controller-link';
+import type { UpdateRun } from './update-run';
+
+/** Release known, cell still on the version the update was planned from, cluster fit. */
+export async function preflight(run: UpdateRun, options: { refuseBreaking?: boolean } = {}): Promise<{ attempt: number; release: Release }> {
+  const { input, target } = run;
+  const release = await reads.getRelease(input.toVersion);
+  if (options.refuseBreaking && release.breaking) {
+    throw ApplicationFailure.create({
+      type: ErrorType.PreflightFailed,
+      message: `release ${release.version} is breaking: a live update cannot take it; use the maintenance-window or staging-first strategy`,
+      nonRetryable: true,
+    });
+  }
+  const actual = await reads.readActualVersion(target);
+  if (actual.version !== input.fromVersion) {
+    throw ApplicationFailure.create({
+      type: ErrorType.PreflightFailed,
+      message: `cell runs ${actual.version ?? 'nothing'}, but the update was planned from ${input.fromVersion ?? 'nothing'}`,
+      nonRetryable: true,
+    });
+  }
+  const outcome = await steps.preflightCluster(target, release);
+  return { attempt: outcome.attempt, release };
+}
+
+export async function setMaintenance(run: UpdateRun, enabled: boolean) {
+  const outcome = await steps.setMaintenance(run.target, enabled);
+  tellControllerMaintenance(run.input.cellId, run.input.parentUpdateId ?? run.input.id, enabled);
+  return outcome;
+}
+
+/** Sleeps until a window slot in which the update fits; re-plans when it wakes too late (a worker that was down). */
+export async function waitForWindow(run: UpdateRun): Promise<void> {
+  const { input } = run;
+  if (input.window === 'now') return;
+  const expectedMs = input.expectedUpdateMinutes * 60_000;
+  for (;;) {
+    let slot;
+    try {
+      slot = nextWindowSlot(Date.now(), input.window, expectedMs);
+    } catch (err) {
+      throw ApplicationFailure.create({ type: ErrorType.PreflightFailed, message: (err as Error).message, nonRetryable: true });
+    }
+    run.progress.window = { startsAt: new Date(slot.startsAt).toISOString(), endsAt: new Date(slot.endsAt).toISOString() };
+    const wait = slot.startsAt - Date.now();
+    if (wait <= 0) return;
+    await sleep(wait);
+  }
+}
