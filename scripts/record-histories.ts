@@ -1,5 +1,5 @@
-// Records the histories the replay test guards (test/histories/*.json): a successful update, a
-// rolled-back one, a cancelled one, and the controller that ran them. Run after a change that
+// Records the histories the replay test guards (test/histories/*.json): updates that succeed, roll
+// back and are cancelled, a live update, a rollback, a staging-first update, and a controller. Run after a change that
 // is meant to alter command order — behind patched() — to add the new shape beside the old:
 //   npx tsx scripts/record-histories.ts
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -40,9 +40,9 @@ await worker.runUntil(async () => {
   const controller = await client.workflow.start('cellController', { workflowId: cellWorkflowId(spec.id), taskQueue: 'record', args: [{ spec }] });
   while ((await controller.query(cellStatusQuery)).state !== 'ready') await new Promise((r) => setTimeout(r, 100));
 
-  const run = async (version: string, name: string, before?: () => Promise<void>, during?: (id: string) => Promise<void>) => {
+  const run = async (version: string, name: string, before?: () => Promise<void>, during?: (id: string) => Promise<void>, extra: object = {}) => {
     await before?.();
-    const accepted = await controller.executeUpdate(requestUpdate, { args: [{ version, window: 'now', requestedBy: 'recorder' }] });
+    const accepted = await controller.executeUpdate(requestUpdate, { args: [{ version, window: 'now', requestedBy: 'recorder', ...extra }] });
     const handle = client.workflow.getHandle(updateWorkflowId(accepted.id));
     await during?.(accepted.id);
     await handle.result();
@@ -60,7 +60,34 @@ await worker.runUntil(async () => {
       await client.workflow.getHandle(updateWorkflowId(id)).executeUpdate('cancel', { args: [{ by: 'recorder' }] });
     },
   );
+  await run('1.2.0', 'update-live', async () => void (await simulated.setFaults('recorded', {})), undefined, {
+    strategy: 'live',
+    live: { batchSize: 2, analysis: { checks: 2, intervalSeconds: 1 } },
+  });
+  const rollback = await controller.executeUpdate('requestRollback', { args: [{ requestedBy: 'recorder' }] });
+  await client.workflow.getHandle(updateWorkflowId((rollback as { id: string }).id)).result();
+  while ((await controller.query(cellStatusQuery)).currentUpdate) await new Promise((r) => setTimeout(r, 100));
+  writeFileSync(join(out, 'update-rollback.json'), history(updateWorkflowId((rollback as { id: string }).id)));
   writeFileSync(join(out, 'cell-controller.json'), history(controller.workflowId));
+
+  // A staging-first update with an approval, on a second pair of cells.
+  const stage = await client.workflow.start('cellController', {
+    workflowId: cellWorkflowId('recorded-stage'),
+    taskQueue: 'record',
+    args: [{ spec: { ...spec, id: 'recorded-stage', ring: 'staging' } }],
+  });
+  const primary = await client.workflow.start('cellController', {
+    workflowId: cellWorkflowId('recorded-primary'),
+    taskQueue: 'record',
+    args: [{ spec: { ...spec, id: 'recorded-primary', strategy: 'staging-first', stagingCellId: 'recorded-stage', stagingFirst: { soakSeconds: 1, healthCheckIntervalSeconds: 1 } } }],
+  });
+  for (const c of [stage, primary]) while ((await c.query(cellStatusQuery)).state !== 'ready') await new Promise((r) => setTimeout(r, 100));
+  const staged = await primary.executeUpdate(requestUpdate, { args: [{ version: '1.1.0', window: 'now', requestedBy: 'recorder' }] });
+  const handle = client.workflow.getHandle(updateWorkflowId(staged.id));
+  while ((await handle.query('progress') as { status: string }).status !== 'waiting-approval') await new Promise((r) => setTimeout(r, 100));
+  await handle.executeUpdate('approve', { args: [{ by: 'recorder' }] });
+  await handle.result();
+  writeFileSync(join(out, 'update-staging-first.json'), history(handle.workflowId));
 });
 await server.stop();
 

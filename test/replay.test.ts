@@ -11,7 +11,9 @@ const histories = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
 describe('replay of recorded histories', () => {
   it('has histories to replay', () => {
-    expect(histories).toEqual(expect.arrayContaining(['cell-controller.json', 'update-succeeded.json', 'update-rolled-back.json', 'update-cancelled.json']));
+    expect(histories).toEqual(
+      expect.arrayContaining(['cell-controller.json', 'update-succeeded.json', 'update-rolled-back.json', 'update-cancelled.json', 'update-live.json', 'update-rollback.json', 'update-staging-first.json']),
+    );
   });
 
   for (const file of histories) {

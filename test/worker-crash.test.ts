@@ -1,14 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './helpers/harness';
-
-/** The real worker entry point (`npm run worker`) as its own process, so it can be SIGKILLed. */
-function startWorkerProcess(h: Harness): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'worker.ts'], {
-    env: { ...process.env, TEMPORAL_ADDRESS: h.address, CELLSHIFT_TASK_QUEUE: h.taskQueue, CELLSHIFT_DATA_DIR: h.dataDir },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-}
 
 describe('the worker killed during apply', () => {
   let h: Harness;
@@ -22,7 +14,7 @@ describe('the worker killed during apply', () => {
   });
 
   it('resumes after a restart and completes, with apply’s effect recorded once', async () => {
-    worker = startWorkerProcess(h);
+    worker = h.spawnWorkerProcess();
     await h.registerCell('crashy');
     // apply changes the cluster, then takes 4 s to confirm: the kill lands after the change.
     await h.http('PUT', '/v1/sim/cells/crashy/faults', { apply: { mode: 'none', latencyMs: 4_000 } });
@@ -32,7 +24,7 @@ describe('the worker killed during apply', () => {
 
     worker.kill('SIGKILL');
     await new Promise((resolve) => worker!.once('exit', resolve));
-    worker = startWorkerProcess(h);
+    worker = h.spawnWorkerProcess();
 
     const update = await h.waitForUpdate(accepted.body.id);
     expect(update.status).toBe('succeeded');

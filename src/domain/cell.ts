@@ -1,5 +1,5 @@
 import type { Ring } from './release';
-import type { LiveOptions, StagingFirstOptions } from './strategy-options';
+import type { LiveOverrides, StagingFirstOptions } from './strategy-options';
 import type { Strategy, UpdateKind } from './update';
 import type { MaintenanceWindow } from './window';
 
@@ -18,7 +18,7 @@ export interface CellSpec {
   /** defaults of the staging-first strategy for this cell */
   stagingFirst?: Partial<StagingFirstOptions>;
   /** defaults of the live strategy for this cell */
-  live?: Partial<LiveOptions>;
+  live?: LiveOverrides;
 }
 
 export type CellState = 'registering' | 'ready' | 'updating' | 'registration-failed';

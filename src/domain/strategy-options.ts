@@ -29,6 +29,9 @@ export interface LiveOptions {
   analysis: AnalysisOptions;
 }
 
+/** What a cell or a request may override of the live defaults. */
+export type LiveOverrides = Partial<Omit<LiveOptions, 'analysis'>> & { analysis?: Partial<AnalysisOptions> };
+
 export const DEFAULT_STAGING_FIRST: StagingFirstOptions = {
   soakSeconds: 30 * 60,
   healthCheckIntervalSeconds: 60,
@@ -47,7 +50,7 @@ export function stagingFirstOptions(...layers: (Partial<StagingFirstOptions> | u
   return Object.assign({}, DEFAULT_STAGING_FIRST, ...layers.filter(Boolean));
 }
 
-export function liveOptions(...layers: (Partial<Omit<LiveOptions, 'analysis'>> & { analysis?: Partial<AnalysisOptions> } | undefined)[]): LiveOptions {
+export function liveOptions(...layers: (LiveOverrides | undefined)[]): LiveOptions {
   let result: LiveOptions = { ...DEFAULT_LIVE, analysis: { ...DEFAULT_LIVE.analysis } };
   for (const layer of layers) {
     if (!layer) continue;

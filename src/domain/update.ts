@@ -82,8 +82,18 @@ export interface UpdateProgress {
   failedStep?: string;
   error?: string;
   actions: OperatorAction[];
+  /** staging-first: where the staging cell stands */
+  staging?: StagingOutcome;
   startedAt: string;
   endedAt?: string;
+}
+
+export interface StagingOutcome {
+  cellId: string;
+  updateId?: string;
+  version?: string;
+  /** true when staging runs the new release and stays on it */
+  keptNewVersion: boolean;
 }
 
 export interface UpdateResult {
@@ -101,8 +111,8 @@ export interface UpdateResult {
   undone: CompensationName[];
   /** compensations given up by an operator's `abandon`: the cell may need manual repair */
   abandoned: CompensationName[];
-  /** staging-first: where the staging cell ended, which stays on the new version when only the primary failed */
-  staging?: { cellId: string; updateId?: string; version?: string; keptNewVersion: boolean };
+  /** staging-first: where the staging cell ended; it keeps the new version when only the primary failed */
+  staging?: StagingOutcome;
   endedAt: string;
 }
 

@@ -1,7 +1,7 @@
 // Every signal, query and update, typed once and shared by workflows, API, activities and tests.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CellView } from '../domain/cell';
-import type { AnalysisOptions, LiveOptions, StagingFirstOptions } from '../domain/strategy-options';
+import type { LiveOverrides, StagingFirstOptions } from '../domain/strategy-options';
 import type { Strategy, UpdateKind, UpdateProgress, UpdateResult } from '../domain/update';
 
 export interface UpdateRequest {
@@ -10,7 +10,7 @@ export interface UpdateRequest {
   window?: 'next' | 'now';
   requestedBy: string;
   stagingFirst?: Partial<StagingFirstOptions>;
-  live?: Partial<Omit<LiveOptions, 'analysis'>> & { analysis?: Partial<AnalysisOptions> };
+  live?: LiveOverrides;
   /** set when another update asks for this one (a staging-first update asking its staging cell) */
   onBehalfOf?: string;
 }

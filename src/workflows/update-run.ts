@@ -5,6 +5,7 @@ import {
   FINAL_STATUSES,
   type FinalStatus,
   type OperatorActionName,
+  type StagingOutcome,
   type UpdateInput,
   type UpdateResult,
   type UpdateStatus,
@@ -39,8 +40,10 @@ export class UpdateRun {
   private paused = false;
   /** a rejection by the operator (or a decision timeout) ends the update as `rejected` */
   rejected = false;
-  /** set by strategies that report more than the cell's own end state */
-  staging?: UpdateResult['staging'];
+  /** staging-first: where the staging cell stands, in progress and result */
+  set staging(outcome: StagingOutcome) {
+    this.progress.staging = outcome;
+  }
   /** the end status of another update that failed and compensated on its own (staging, primary) */
   delegatedStatus?: FinalStatus;
 
@@ -204,7 +207,7 @@ export class UpdateRun {
       error: status === 'cancelled' ? undefined : this.progress.error,
       undone,
       abandoned,
-      ...(this.staging ? { staging: this.staging } : {}),
+      ...(this.progress.staging ? { staging: this.progress.staging } : {}),
       endedAt: this.progress.endedAt,
     };
   }

@@ -1,5 +1,6 @@
 // A real cellshift for one test file: a worker on its own task queue and data directory, the API
 // listening on a loopback port, talking to the run's Temporal dev server.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +86,14 @@ export class Harness {
       workflowBundle: { codePath: inject('workflowBundlePath') },
     });
     this.workerRun = this.worker.run();
+  }
+
+  /** The real worker entry point (`npm run worker`) as its own process, so a test can SIGKILL it. */
+  spawnWorkerProcess(): ChildProcess {
+    return spawn(process.execPath, ['--import', 'tsx', 'worker.ts'], {
+      env: { ...process.env, TEMPORAL_ADDRESS: this.address, CELLSHIFT_TASK_QUEUE: this.taskQueue, CELLSHIFT_DATA_DIR: this.dataDir },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   }
 
   async stopWorker(): Promise<void> {

@@ -3,13 +3,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { CellSpec, CellView } from '../../domain/cell';
 import { windowProblems } from '../../domain/window';
 import { cellWorkflowId } from '../../workflows/ids';
-import { cellStatusQuery, requestUpdate } from '../../workflows/messages';
+import { cellStatusQuery, requestRollback, requestUpdate } from '../../workflows/messages';
 import { CellIdKey, CellStatusKey, RingKey } from '../../workflows/search-attributes';
 import type { ApiContext } from '../context';
 import { badRequest, fromTemporal } from '../problem';
 import { listCells } from '../cell-list';
 import { problems } from '../schemas/common';
-import { Cell, CellList, CellListQuery, CellParams, RegisterCellBody, RequestUpdateBody, UpdateAccepted } from '../schemas/cells';
+import { Cell, CellList, CellListQuery, CellParams, RegisterCellBody, RequestUpdateBody, RollbackBody, UpdateAccepted } from '../schemas/cells';
 
 const DEFAULT_EXPECTED_UPDATE_MINUTES = 30;
 
@@ -28,6 +28,8 @@ export async function cellRoutes(app: FastifyInstance, ctx: ApiContext): Promise
         maintenanceWindow: body.maintenanceWindow,
         cluster: body.cluster,
         stagingCellId: body.stagingCellId,
+        stagingFirst: body.stagingFirst,
+        live: body.live,
         expectedUpdateMinutes: body.expectedUpdateMinutes ?? Math.min(DEFAULT_EXPECTED_UPDATE_MINUTES, body.maintenanceWindow.durationMinutes),
       };
       const errors = windowProblems(spec.maintenanceWindow).map((p) => ({ field: `body.maintenanceWindow.${p.field}`, reason: p.reason }));
@@ -35,6 +37,12 @@ export async function cellRoutes(app: FastifyInstance, ctx: ApiContext): Promise
         errors.push({ field: 'body.expectedUpdateMinutes', reason: `an update of ${spec.expectedUpdateMinutes} min never fits a ${spec.maintenanceWindow.durationMinutes} min window` });
       }
       if (spec.stagingCellId === spec.id) errors.push({ field: 'body.stagingCellId', reason: 'a cell cannot be its own staging cell' });
+      else if (spec.stagingCellId && !(await cellExists(ctx, spec.stagingCellId))) {
+        errors.push({ field: 'body.stagingCellId', reason: `cell ${spec.stagingCellId} is not registered` });
+      }
+      if (spec.strategy === 'staging-first' && !spec.stagingCellId) {
+        errors.push({ field: 'body.stagingCellId', reason: 'the staging-first strategy needs a paired staging cell' });
+      }
       if (errors.length > 0) throw badRequest(errors);
       if (spec.cluster.initialVersion && !(await ctx.catalog.get(spec.cluster.initialVersion))) {
         throw badRequest([{ field: 'body.cluster.initialVersion', reason: `release ${spec.cluster.initialVersion} is not in the catalog` }]);
@@ -94,6 +102,37 @@ export async function cellRoutes(app: FastifyInstance, ctx: ApiContext): Promise
         .send({ ...accepted, fromVersion: accepted.fromVersion ?? null });
     },
   );
+
+  api.post(
+    '/v1/cells/:cellId/rollback',
+    {
+      config: { role: 'operator' },
+      schema: {
+        summary: 'Roll the cell back to its previous installed version, or to a named one from its history',
+        params: CellParams,
+        body: RollbackBody,
+        response: { 202: UpdateAccepted, ...problems(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const accepted = await ctx.temporal.workflow
+        .getHandle(cellWorkflowId(request.params.cellId))
+        .executeUpdate(requestRollback, { args: [{ toVersion: request.body?.toVersion, requestedBy: request.subject }] });
+      return reply
+        .status(202)
+        .header('location', `/v1/updates/${accepted.id}`)
+        .send({ ...accepted, fromVersion: accepted.fromVersion ?? null });
+    },
+  );
+}
+
+async function cellExists(ctx: ApiContext, cellId: string): Promise<boolean> {
+  try {
+    const description = await ctx.temporal.workflow.getHandle(cellWorkflowId(cellId)).describe();
+    return description.status.name === 'RUNNING';
+  } catch {
+    return false;
+  }
 }
 
 function toCell(view: CellView) {

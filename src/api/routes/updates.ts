@@ -1,14 +1,31 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { updateWorkflowId } from '../../workflows/ids';
-import { abandonCompensation, cancelUpdate, progressQuery, retryCompensation } from '../../workflows/messages';
+import {
+  abandonCompensation,
+  approveUpdate,
+  cancelUpdate,
+  pauseUpdate,
+  progressQuery,
+  rejectUpdate,
+  resumeUpdate,
+  retryCompensation,
+} from '../../workflows/messages';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { ApiContext } from '../context';
 import { HttpProblem } from '../problem';
 import { problems } from '../schemas/common';
 import { CommandAccepted, CommandBody, Update, UpdateParams } from '../schemas/updates';
 
-const COMMANDS = { cancel: cancelUpdate, retry: retryCompensation, abandon: abandonCompensation } as const;
+const COMMANDS = {
+  cancel: cancelUpdate,
+  pause: pauseUpdate,
+  resume: resumeUpdate,
+  retry: retryCompensation,
+  abandon: abandonCompensation,
+  approve: approveUpdate,
+  reject: rejectUpdate,
+} as const;
 
 export async function updateRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -38,7 +55,7 @@ export async function updateRoutes(app: FastifyInstance, ctx: ApiContext): Promi
         const { updateId } = request.params;
         const handle = ctx.temporal.workflow.getHandle(updateWorkflowId(updateId));
         try {
-          await handle.executeUpdate(definition, { args: [{ by: request.subject, reason: request.body?.reason }] });
+          await handle.executeUpdate(definition, { args: [{ by: request.subject, ...(request.body?.reason ? { reason: request.body.reason } : {}) }] });
         } catch (err) {
           // Temporal answers "not found" for a workflow that has completed: tell the two apart.
           if (err instanceof WorkflowNotFoundError && (await exists(handle))) {

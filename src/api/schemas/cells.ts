@@ -19,6 +19,38 @@ export const ClusterRef = Type.Object(
   { additionalProperties: false },
 );
 
+const Ratio = Type.Number({ minimum: 0, maximum: 1 });
+
+export const StagingFirstOptions = Type.Object(
+  {
+    soakSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 30 * 24 * 3600 })),
+    healthCheckIntervalSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 3600 })),
+    decisionTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 90 * 24 * 3600 })),
+    autoPromote: Type.Optional(Type.Boolean()),
+    maxErrorRate: Type.Optional(Ratio),
+    minReadyRatio: Type.Optional(Ratio),
+  },
+  { additionalProperties: false },
+);
+
+export const LiveOptions = Type.Object(
+  {
+    batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    analysis: Type.Optional(
+      Type.Object(
+        {
+          checks: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+          intervalSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600 })),
+          maxErrorRate: Type.Optional(Ratio),
+          minReadyRatio: Type.Optional(Ratio),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const RegisterCellBody = Type.Object(
   {
     id: CellId,
@@ -28,6 +60,8 @@ export const RegisterCellBody = Type.Object(
     cluster: ClusterRef,
     stagingCellId: Type.Optional(CellId),
     expectedUpdateMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 60 })),
+    stagingFirst: Type.Optional(StagingFirstOptions),
+    live: Type.Optional(LiveOptions),
   },
   { additionalProperties: false },
 );
@@ -50,6 +84,8 @@ export const Cell = Type.Object({
   cluster: Type.Object({ kind: Type.String(), initialVersion: Type.Optional(Type.String()) }),
   stagingCellId: Type.Optional(Type.String()),
   expectedUpdateMinutes: Type.Integer(),
+  stagingFirst: Type.Optional(StagingFirstOptions),
+  live: Type.Optional(LiveOptions),
   state: Type.String(),
   version: Type.Union([Type.String(), Type.Null()]),
   maintenance: Type.Object({ enabled: Type.Boolean() }),
@@ -88,14 +124,19 @@ export const RequestUpdateBody = Type.Object(
     version: Version,
     strategy: Type.Optional(StringEnum(STRATEGIES)),
     window: Type.Optional(StringEnum(['next', 'now'] as const)),
+    stagingFirst: Type.Optional(StagingFirstOptions),
+    live: Type.Optional(LiveOptions),
   },
   { additionalProperties: false },
 );
+
+export const RollbackBody = Type.Union([Type.Object({ toVersion: Type.Optional(Version) }, { additionalProperties: false }), Type.Null()]);
 
 export const UpdateAccepted = Type.Object({
   id: Type.String(),
   cellId: Type.String(),
   status: Type.String(),
+  strategy: Type.String(),
   fromVersion: Type.Union([Type.String(), Type.Null()]),
   toVersion: Type.String(),
 });

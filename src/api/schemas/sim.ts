@@ -7,6 +7,7 @@ const Fault = Type.Object(
     mode: StringEnum(['none', 'fail', 'fail-times', 'hang'] as const),
     times: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     latencyMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
+    components: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'health only: unhealthy while these components run a new image' })),
   },
   { additionalProperties: false },
 );

@@ -7,6 +7,8 @@ const Step = Type.Object({
   endedAt: Type.Optional(Type.String()),
   attempts: Type.Integer(),
   error: Type.Optional(Type.String()),
+  updateId: Type.Optional(Type.String()),
+  detail: Type.Optional(Type.String()),
 });
 
 export const Update = Type.Object({
@@ -17,11 +19,15 @@ export const Update = Type.Object({
   strategy: Type.String(),
   status: Type.String(),
   window: Type.Optional(Type.Object({ startsAt: Type.String(), endsAt: Type.String() })),
+  decisionDeadline: Type.Optional(Type.String()),
   steps: Type.Array(Step),
   compensations: Type.Array(Step),
   failedStep: Type.Optional(Type.String()),
   error: Type.Optional(Type.String()),
-  actions: Type.Array(Type.Object({ action: Type.String(), by: Type.String(), at: Type.String() })),
+  actions: Type.Array(Type.Object({ action: Type.String(), by: Type.String(), at: Type.String(), reason: Type.Optional(Type.String()) })),
+  staging: Type.Optional(
+    Type.Object({ cellId: Type.String(), updateId: Type.Optional(Type.String()), version: Type.Optional(Type.String()), keptNewVersion: Type.Boolean() }),
+  ),
   startedAt: Type.String(),
   endedAt: Type.Optional(Type.String()),
 });
