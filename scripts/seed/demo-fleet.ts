@@ -38,11 +38,21 @@ const nightly = { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start
 export const DEMO_CELLS = [
   { id: 'staging-1', ring: 'staging', strategy: 'maintenance-window', maintenanceWindow: { ...nightly, timezone: 'UTC' }, cluster: { kind: 'simulated', initialVersion: '1.1.0' } },
   { id: 'saas-eu-1', ring: 'saas', strategy: 'maintenance-window', maintenanceWindow: { ...nightly, timezone: 'Europe/Berlin' }, cluster: { kind: 'simulated', initialVersion: '1.1.0' } },
-  { id: 'saas-us-1', ring: 'saas', strategy: 'maintenance-window', maintenanceWindow: { ...nightly, timezone: 'America/New_York' }, cluster: { kind: 'simulated', initialVersion: '1.1.0' } },
+  {
+    id: 'saas-us-1',
+    ring: 'saas',
+    strategy: 'live',
+    maintenanceWindow: { ...nightly, timezone: 'America/New_York' },
+    cluster: { kind: 'simulated', initialVersion: '1.1.0' },
+    live: { batchSize: 2, analysis: { checks: 3, intervalSeconds: 5 } },
+  },
+  { id: 'staging-acme', ring: 'staging', strategy: 'maintenance-window', maintenanceWindow: { ...nightly, timezone: 'UTC' }, cluster: { kind: 'simulated', initialVersion: '1.0.0' } },
   {
     id: 'dedicated-acme',
     ring: 'dedicated',
-    strategy: 'maintenance-window',
+    strategy: 'staging-first',
+    stagingCellId: 'staging-acme',
+    stagingFirst: { soakSeconds: 60, healthCheckIntervalSeconds: 10, decisionTimeoutSeconds: 24 * 3600 },
     maintenanceWindow: { days: ['sat', 'sun'], start: '22:00', durationMinutes: 240, timezone: 'America/Los_Angeles' },
     cluster: { kind: 'simulated', initialVersion: '1.0.0' },
   },
