@@ -22,7 +22,7 @@ const out = join(import.meta.dirname, '..', 'test', 'histories');
 const server = await startDevServer({ headless: true });
 const dataDir = mkdtempSync(join(tmpdir(), 'cellshift-record-'));
 const catalog = new FileReleaseCatalog(dataDir);
-for (const release of DEMO_RELEASES) await catalog.publish(release);
+for (const release of DEMO_RELEASES) await catalog.publish(release, { rings: ['staging', 'saas', 'dedicated'] });
 const simulated = new SimulatedCluster(dataDir);
 const connection = await NativeConnection.connect({ address: server.address });
 const client = new Client({ connection: await Connection.connect({ address: server.address }) });

@@ -8,7 +8,7 @@ import { loadConfig, temporalAddress } from '../src/config';
 import { loadTokens } from '../src/api/tokens';
 import { waitUntilServing } from './lib/dev-server';
 import { findTemporalCli } from './lib/temporal-cli';
-import { DEMO_CELLS, DEMO_RELEASES } from './seed/demo-fleet';
+import { DEMO_CELLS, DEMO_PROMOTIONS, DEMO_RELEASES } from './seed/demo-fleet';
 
 const config = loadConfig();
 mkdirSync(config.dataDir, { recursive: true });
@@ -77,6 +77,10 @@ async function seed(base: string): Promise<void> {
   for (const release of DEMO_RELEASES) {
     const res = await fetch(`${base}/v1/releases`, { method: 'POST', headers, body: JSON.stringify(release) });
     if (res.status >= 300 && res.status !== 409) console.error(`seeding release ${release.version}: ${res.status} ${await res.text()}`);
+    for (const ring of DEMO_PROMOTIONS[release.version] ?? []) {
+      const promoted = await fetch(`${base}/v1/releases/${release.version}/promote`, { method: 'POST', headers, body: JSON.stringify({ ring }) });
+      if (!promoted.ok) console.error(`promoting ${release.version} to ${ring}: ${promoted.status} ${await promoted.text()}`);
+    }
   }
   for (const cell of DEMO_CELLS) {
     const res = await fetch(`${base}/v1/cells`, { method: 'POST', headers, body: JSON.stringify(cell) });

@@ -20,6 +20,15 @@ function release(version: string, extra: Partial<Release> = {}): Release {
   };
 }
 
+/** Rings each demo release is promoted to: 2.1.0 has reached staging only. */
+export const DEMO_PROMOTIONS: Record<string, string[]> = {
+  '1.0.0': ['staging', 'saas', 'dedicated'],
+  '1.1.0': ['staging', 'saas', 'dedicated'],
+  '1.2.0': ['staging', 'saas', 'dedicated'],
+  '2.0.0': ['staging', 'saas', 'dedicated'],
+  '2.1.0': ['staging'],
+};
+
 export const DEMO_RELEASES: Release[] = [
   release('1.0.0', { notes: 'first release' }),
   release('1.1.0', { notes: 'workspace snapshots are faster' }),

@@ -1,7 +1,7 @@
 // The ports activities call. Each has a real adapter and a simulated one (src/adapters).
 import type { ClusterRef } from './cell';
 import type { HealthReport } from './health';
-import type { Release } from './release';
+import type { CatalogRelease, Release, ReleaseSource, Ring } from './release';
 
 /** Which cell, and the reference its adapter resolves to a connection. */
 export interface ClusterTarget {
@@ -42,8 +42,11 @@ export interface ClusterPort {
 }
 
 export interface ReleaseCatalog {
-  list(): Promise<Release[]>;
-  get(version: string): Promise<Release | undefined>;
+  /** every release, oldest first, with its source and the rings it was promoted to */
+  list(): Promise<CatalogRelease[]>;
+  get(version: string): Promise<CatalogRelease | undefined>;
   /** Stores a release; publishing the same manifest twice is a no-op, a different one is refused. */
-  publish(release: Release): Promise<'created' | 'unchanged'>;
+  publish(release: Release, options?: { source?: ReleaseSource; rings?: Ring[] }): Promise<'created' | 'unchanged'>;
+  /** Makes a release visible to a ring, after the ring before it; returns the rings it is now visible to. */
+  promote(version: string, ring: Ring): Promise<Ring[]>;
 }

@@ -14,13 +14,28 @@ export interface Release {
   minFromVersion?: string;
   /** releases that must be installed on the way to this one, never skipped */
   requiredStepStones?: string[];
+  /** the infrastructure template version this release needs on the cell's stack */
+  infraTemplate?: string;
+  /** feature flags the release introduces (off until enabled) */
+  flags?: string[];
   notes?: string;
+}
+
+/** Where a release came from: the registry, or a bundle uploaded for air-gapped cells. */
+export type ReleaseSource = 'registry' | 'bundle';
+
+/** A release as the catalog holds it: the immutable manifest, plus the rings it was promoted to. */
+export interface CatalogRelease extends Release {
+  source: ReleaseSource;
+  /** rings the release is visible to, in promotion order */
+  rings: Ring[];
+  publishedAt: string;
 }
 
 export function releaseImages(release: Release): string[] {
   return [...new Set(Object.values(release.components))].sort();
 }
 
-export function sortReleases(releases: Release[]): Release[] {
+export function sortReleases<T extends Release>(releases: T[]): T[] {
   return [...releases].sort((a, b) => compareVersions(a.version, b.version));
 }

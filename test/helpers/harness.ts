@@ -64,7 +64,7 @@ export class Harness {
     const dataDir = mkdtempSync(join(tmpdir(), 'cellshift-test-'));
     const taskQueue = `test-${randomUUID()}`;
     const catalog = new FileReleaseCatalog(dataDir);
-    for (const release of options.releases ?? DEMO_RELEASES) await catalog.publish(release);
+    for (const release of options.releases ?? DEMO_RELEASES) await catalog.publish(release, { rings: ['staging', 'saas', 'dedicated'] });
     const simulated = new SimulatedCluster(dataDir);
     const connection = await Connection.connect({ address });
     const client = new Client({ connection });

@@ -1,34 +1,64 @@
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { PortError } from '../../domain/errors';
+import { promotionProblem } from '../../domain/channels';
+import { ErrorType, PortError } from '../../domain/errors';
 import type { ReleaseCatalog } from '../../domain/ports';
-import { sortReleases, type Release } from '../../domain/release';
+import { sortReleases, type CatalogRelease, type Release, type ReleaseSource, type Ring } from '../../domain/release';
 import { JsonStore } from '../json-store';
 
-/** Release manifests as JSON files under `<dataDir>/releases`, one per version, immutable once published. */
+interface Entry {
+  manifest: Release;
+  source: ReleaseSource;
+  rings: Ring[];
+  publishedAt: string;
+}
+
+/**
+ * Release manifests as JSON files under `<dataDir>/releases`, one per version. The manifest is
+ * immutable once published; the rings it was promoted to grow, in order.
+ */
 export class FileReleaseCatalog implements ReleaseCatalog {
-  private readonly store: JsonStore<Release>;
+  private readonly store: JsonStore<Entry>;
 
   constructor(dataDir: string) {
-    this.store = new JsonStore<Release>(join(dataDir, 'releases'));
+    this.store = new JsonStore<Entry>(join(dataDir, 'releases'));
   }
 
-  async list(): Promise<Release[]> {
+  async list(): Promise<CatalogRelease[]> {
     const keys = await this.store.keys();
-    const releases = await Promise.all(keys.map((k) => this.store.get(k)));
-    return sortReleases(releases.filter((r): r is Release => r !== undefined));
+    const entries = await Promise.all(keys.map((k) => this.store.get(k)));
+    return sortReleases(entries.filter((e): e is Entry => e !== undefined).map(view));
   }
 
-  get(version: string): Promise<Release | undefined> {
-    return this.store.get(version);
+  async get(version: string): Promise<CatalogRelease | undefined> {
+    const entry = await this.store.get(version);
+    return entry && view(entry);
   }
 
-  publish(release: Release): Promise<'created' | 'unchanged'> {
+  publish(release: Release, options: { source?: ReleaseSource; rings?: Ring[] } = {}): Promise<'created' | 'unchanged'> {
     const manifest = JSON.parse(JSON.stringify(release)) as Release; // as it will read back from disk
     return this.store.update(release.version, (existing) => {
-      if (!existing) return { value: manifest, result: 'created' as const };
-      if (isDeepStrictEqual(existing, manifest)) return { result: 'unchanged' as const };
+      if (!existing) {
+        const entry: Entry = { manifest, source: options.source ?? 'registry', rings: options.rings ?? [], publishedAt: new Date().toISOString() };
+        return { value: entry, result: 'created' as const };
+      }
+      if (isDeepStrictEqual(existing.manifest, manifest)) return { result: 'unchanged' as const };
       throw new PortError('ReleaseImmutable', `release ${release.version} is already published with a different manifest`, true);
     });
   }
+
+  promote(version: string, ring: Ring): Promise<Ring[]> {
+    return this.store.update(version, (existing) => {
+      if (!existing) throw new PortError(ErrorType.ReleaseNotFound, `release ${version} is not in the catalog`, true);
+      const problem = promotionProblem(existing.rings, ring);
+      if (problem) throw new PortError('PromotionOrder', `release ${version}: ${problem}`, true);
+      if (existing.rings.includes(ring)) return { result: existing.rings };
+      const rings = [...existing.rings, ring];
+      return { value: { ...existing, rings }, result: rings };
+    });
+  }
+}
+
+function view(entry: Entry): CatalogRelease {
+  return { ...entry.manifest, source: entry.source, rings: entry.rings, publishedAt: entry.publishedAt };
 }

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
-import { Version } from './common';
+import { RINGS } from '../../domain/release';
+import { StringEnum, Version } from './common';
 
 export const Release = Type.Object(
   {
@@ -10,10 +11,29 @@ export const Release = Type.Object(
     breaking: Type.Boolean({ default: false }),
     minFromVersion: Type.Optional(Version),
     requiredStepStones: Type.Optional(Type.Array(Version, { uniqueItems: true })),
+    infraTemplate: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    flags: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]*$' }), { uniqueItems: true })),
     notes: Type.Optional(Type.String({ maxLength: 10_000 })),
   },
   { additionalProperties: false },
 );
 export type ReleaseBody = Static<typeof Release>;
 
-export const ReleaseList = Type.Array(Release);
+export const CatalogRelease = Type.Object({
+  version: Type.String(),
+  components: Type.Record(Type.String(), Type.String()),
+  breaking: Type.Boolean(),
+  minFromVersion: Type.Optional(Type.String()),
+  requiredStepStones: Type.Optional(Type.Array(Type.String())),
+  infraTemplate: Type.Optional(Type.String()),
+  flags: Type.Optional(Type.Array(Type.String())),
+  notes: Type.Optional(Type.String()),
+  source: Type.String(),
+  rings: Type.Array(Type.String()),
+  publishedAt: Type.String(),
+});
+
+export const ReleaseList = Type.Array(CatalogRelease);
+
+export const PromoteBody = Type.Object({ ring: StringEnum(RINGS) }, { additionalProperties: false });
+export const ReleaseParams = Type.Object({ version: Version });
