@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './src/activities';
+import { BundleStore } from './src/adapters/bundles/bundle-store';
 import { FileReleaseCatalog } from './src/adapters/catalog/file-catalog';
 import { SimulatedCluster } from './src/adapters/simulated/cluster';
 import { loadConfig } from './src/config';
@@ -34,7 +35,7 @@ export function buildActivities(dataDir: string, client: Client) {
         return simulated;
     }
   };
-  return createActivities({ resolveCluster, catalog, client });
+  return createActivities({ resolveCluster, catalog, bundles: new BundleStore(dataDir, catalog), client });
 }
 
 export function createWorker(setup: WorkerSetup): Promise<Worker> {

@@ -10,7 +10,12 @@ export interface Config {
   tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
   port: number;
   host: string;
+  /** the largest release bundle `POST /v1/bundles` accepts, in compressed bytes */
+  bundleLimitBytes: number;
 }
+
+/** Images make bundles large; this bounds what one upload may write to the data directory. */
+export const DEFAULT_BUNDLE_LIMIT_BYTES = 10 * 1024 ** 3;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const tlsEnabled = env.TEMPORAL_TLS === 'true' || Boolean(env.TEMPORAL_TLS_CERT);
@@ -24,6 +29,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined,
     port: Number(env.PORT ?? 8080),
     host: env.HOST ?? '0.0.0.0',
+    bundleLimitBytes: Number(env.CELLSHIFT_BUNDLE_LIMIT_BYTES ?? DEFAULT_BUNDLE_LIMIT_BYTES),
   };
 }
 

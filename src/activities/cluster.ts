@@ -2,14 +2,27 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { ClusterRef } from '../domain/cell';
 import { ErrorType } from '../domain/errors';
 import type { ClusterPort, ClusterTarget, ReleaseCatalog } from '../domain/ports';
-import type { Release } from '../domain/release';
+import { pathToFileURL } from 'node:url';
+import type { BundleStore } from '../adapters/bundles/bundle-store';
+import { releaseImages, type CatalogRelease, type Release } from '../domain/release';
 import { runStep } from './step-context';
 
 /** Picks the adapter for a cell's cluster reference. */
 export type ClusterResolver = (ref: ClusterRef) => ClusterPort;
 
 /** One thin activity per cluster side effect; the adapters behind them are injected by the worker. */
-export function createClusterActivities(resolve: ClusterResolver, catalog: ReleaseCatalog) {
+export function createClusterActivities(resolve: ClusterResolver, catalog: ReleaseCatalog, bundles: BundleStore) {
+  /** Where a pull takes each image from: the registry, or for a bundled release its archive in the bundle store. */
+  async function imageSources(release: Release | CatalogRelease): Promise<string[]> {
+    if (!('source' in release) || release.source !== 'bundle') return releaseImages(release);
+    const sources = await Promise.all(
+      Object.entries(release.components).map(async ([component, ref]) =>
+        (await bundles.hasImage(release.version, component)) ? pathToFileURL(bundles.imagePath(release.version, component)).href : ref,
+      ),
+    );
+    return [...new Set(sources)].sort();
+  }
+
   const port = (target: ClusterTarget) => resolve(target.cluster);
   return {
     async registerCluster(target: ClusterTarget, initialVersion?: string) {
@@ -28,7 +41,8 @@ export function createClusterActivities(resolve: ClusterResolver, catalog: Relea
     setMaintenance(target: ClusterTarget, enabled: boolean) {
       return runStep((ctx) => port(target).setMaintenance(target, enabled, ctx));
     },
-    pullImages(target: ClusterTarget, images: string[]) {
+    async pullImages(target: ClusterTarget, release: Release) {
+      const images = await imageSources(release);
       return runStep((ctx) => port(target).pullImages(target, images, ctx));
     },
     applyRelease(target: ClusterTarget, release: Release, key: string, components?: string[]) {

@@ -1,12 +1,13 @@
 import type { Client } from '@temporalio/client';
+import type { BundleStore } from '../adapters/bundles/bundle-store';
 import type { ReleaseCatalog } from '../domain/ports';
 import { createCatalogActivities } from './catalog';
 import { createCellActivities } from './cells';
 import { createClusterActivities, type ClusterResolver } from './cluster';
 
-export function createActivities(deps: { resolveCluster: ClusterResolver; catalog: ReleaseCatalog; client: Client }) {
+export function createActivities(deps: { resolveCluster: ClusterResolver; catalog: ReleaseCatalog; bundles: BundleStore; client: Client }) {
   return {
-    ...createClusterActivities(deps.resolveCluster, deps.catalog),
+    ...createClusterActivities(deps.resolveCluster, deps.catalog, deps.bundles),
     ...createCatalogActivities(deps.catalog),
     ...createCellActivities(deps.client),
   };

@@ -1,9 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import { BundleStore } from '../adapters/bundles/bundle-store';
+import { DEFAULT_BUNDLE_LIMIT_BYTES } from '../config';
 import type { ApiContext } from './context';
 import { registerAuth, type ApiToken } from './plugins/auth';
 import { registerErrorHandler } from './plugins/errors';
-import { cellRoutes } from './routes/cells';
+import { cellControlRoutes, cellRoutes } from './routes/cells';
+import { bundleRoutes } from './routes/bundles';
 import { releaseRoutes } from './routes/releases';
 import { simRoutes } from './routes/sim';
 import { updateRoutes } from './routes/updates';
@@ -12,6 +15,9 @@ import { Problem } from './schemas/common';
 export interface AppOptions extends ApiContext {
   tokens: ApiToken[];
   logger?: boolean;
+  /** where uploaded bundles are unpacked (`<dataDir>/bundles`) */
+  dataDir: string;
+  bundleLimitBytes?: number;
 }
 
 /** The HTTP API: Fastify in front of Temporal. Keeps no state of its own. */
@@ -36,8 +42,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
 
   await cellRoutes(app, options);
+  await cellControlRoutes(app, options);
   await updateRoutes(app, options);
   await releaseRoutes(app, options);
+  await bundleRoutes(app, { ...options, bundles: new BundleStore(options.dataDir, options.catalog), bundleLimitBytes: options.bundleLimitBytes ?? DEFAULT_BUNDLE_LIMIT_BYTES });
   await simRoutes(app, options);
   return app;
 }

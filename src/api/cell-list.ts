@@ -3,6 +3,7 @@ import type { ApiContext } from './context';
 interface ListQuery {
   ring?: string;
   state?: string;
+  status?: string;
   version?: string;
   pageSize?: number;
   nextPageToken?: string;
@@ -15,7 +16,8 @@ interface ListQuery {
 export async function listCells(ctx: ApiContext, query: ListQuery) {
   const filters = [`WorkflowType = 'cellController'`, `ExecutionStatus = 'Running'`];
   if (query.ring) filters.push(`Ring = '${query.ring}'`);
-  if (query.state) filters.push(`CellStatus = '${query.state}'`);
+  const state = query.status ?? query.state;
+  if (state) filters.push(`CellStatus = '${state}'`);
   if (query.version) filters.push(`AppVersion = '${query.version}'`);
   const response = await ctx.temporal.workflowService.listWorkflowExecutions({
     namespace: ctx.temporal.options.namespace,

@@ -17,6 +17,8 @@ const app = await buildApp({
   simulated: new SimulatedCluster(config.dataDir),
   tokens,
   logger: process.env.CELLSHIFT_LOG !== 'off',
+  dataDir: config.dataDir,
+  bundleLimitBytes: config.bundleLimitBytes,
 });
 
 const close = async () => {

@@ -19,9 +19,17 @@ export interface CellSpec {
   stagingFirst?: Partial<StagingFirstOptions>;
   /** defaults of the live strategy for this cell */
   live?: LiveOverrides;
+  /** sees only releases uploaded as bundles: it cannot pull from the registry */
+  airGapped?: boolean;
+  /** the update check sets the newest release allowed for the ring as desired */
+  autoUpdate?: boolean;
+  /** how often the controller checks for updates and for drift */
+  checkIntervalSeconds?: number;
 }
 
-export type CellState = 'registering' | 'ready' | 'updating' | 'registration-failed';
+export const DEFAULT_CHECK_INTERVAL_SECONDS = 3600;
+
+export type CellState = 'registering' | 'installing' | 'ready' | 'updating' | 'drifted' | 'install-failed' | 'registration-failed';
 
 export interface VersionHistoryEntry {
   version: string;
@@ -29,7 +37,7 @@ export interface VersionHistoryEntry {
   at: string;
   updateId?: string;
   strategy?: UpdateKind;
-  result: 'registered' | 'succeeded' | 'rolled-back' | 'cancelled' | 'rejected' | 'failed';
+  result: 'registered' | 'succeeded' | 'rolled-back' | 'cancelled' | 'rejected' | 'failed' | 'drift-accepted';
 }
 
 export interface CurrentUpdate {
@@ -45,6 +53,15 @@ export interface CellStatus {
   currentUpdate?: CurrentUpdate;
   history: VersionHistoryEntry[];
   error?: string;
+  /** the version the cell should run: set by the API, a rollout, or the update check */
+  desiredVersion?: string;
+  /** the hops still to go to the desired version (stepping stones first) */
+  plan?: string[];
+  /** why reconciliation stopped (a failed hop, an unsatisfiable path) until the desired version changes or an operator asks again */
+  reconcileError?: string;
+  /** what the cluster runs when it differs from what cellshift installed: someone changed it by hand */
+  drift?: { recorded?: string; actual?: string; detectedAt: string };
+  lastCheck?: { at: string; newest?: string };
 }
 
 export interface CellView extends CellStatus {

@@ -4,17 +4,21 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   setHandler,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CellSpec, CellStatus, VersionHistoryEntry } from '../domain/cell';
+import { DEFAULT_CHECK_INTERVAL_SECONDS, type CellSpec, type CellStatus, type VersionHistoryEntry } from '../domain/cell';
+import { newestVisible, visibleReleases } from '../domain/channels';
 import { ErrorType } from '../domain/errors';
+import type { CatalogRelease } from '../domain/release';
 import { rollbackTarget } from '../domain/rollback-target';
 import { liveOptions, stagingFirstOptions } from '../domain/strategy-options';
-import { checkDirectUpgrade } from '../domain/upgrade-path';
+import { checkDirectUpgrade, planUpgrade } from '../domain/upgrade-path';
 import type { UpdateInput, UpdateKind, UpdateResult } from '../domain/update';
+import { compareVersions } from '../domain/version';
 import { reads, registration } from './activities';
 import { describeFailure } from './failures';
 import { updateId, updateWorkflowId } from './ids';
@@ -22,10 +26,17 @@ import { liveUpdate } from './live-update';
 import { maintenanceWindowUpdate } from './maintenance-window-update';
 import {
   cellStatusQuery,
+  checkNowSignal,
+  configureCell,
   maintenanceChangedSignal,
   requestRollback,
   requestUpdate,
+  resolveDrift,
+  setDesiredVersion,
   updateFinishedSignal,
+  type CellSettings,
+  type DesiredVersionRequest,
+  type DriftDecision,
   type RollbackRequest,
   type UpdateAccepted,
   type UpdateRequest,
@@ -54,14 +65,18 @@ const WORKFLOW_BY_KIND = {
 } as const;
 
 /**
- * The entity workflow of one cell: holds its spec and status, registers it, and runs its
- * updates one at a time as child workflows. Updates outlive a continue-as-new of the
+ * The entity workflow of one cell, and its controller in the control-plane sense: it holds the
+ * spec and status, registers the cell and installs it, checks for updates and for drift every
+ * interval, and reconciles the desired version with the installed one through updates run one
+ * at a time as child workflows (stepping stones first). Updates outlive a continue-as-new of the
  * controller (parent-close policy ABANDON) and report back by signal.
  */
 export async function cellController(input: CellControllerInput): Promise<void> {
   const spec = input.spec;
   const status: CellStatus = input.status ?? { state: 'registering', maintenance: { enabled: false }, history: [] };
   let nextUpdate = input.nextUpdate ?? 1;
+  let wake = false;
+  let checkRequested = false;
 
   const publish = () =>
     upsertSearchAttributes([
@@ -87,7 +102,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
       delete status.currentUpdate;
       throw err;
     }
-    status.state = 'updating';
+    status.state = status.version === undefined ? 'installing' : 'updating';
     publish();
     return { id, cellId: spec.id, status: 'scheduled', strategy: kind, fromVersion: status.version, toVersion };
   }
@@ -106,52 +121,128 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     };
   }
 
+  /** An update of one hop, with the cell's strategy (a first install: at once, in maintenance mode). */
+  function startHop(kind: UpdateKind, version: string, request: Omit<UpdateRequest, 'version' | 'strategy'>): Promise<UpdateAccepted> {
+    const firstInstall = status.version === undefined;
+    const strategy = firstInstall ? 'maintenance-window' : kind;
+    return start(strategy, version, async (id) => {
+      const update = baseInput(id, strategy, version, request.requestedBy);
+      if (request.window === 'now' || firstInstall) update.window = 'now';
+      if (strategy === 'live') update.live = liveOptions(spec.live, request.live);
+      if (strategy === 'staging-first') {
+        // The primary's own update gets the next id, reserved here.
+        const primaryUpdateId = updateId(spec.id, nextUpdate++);
+        update.stagingFirst = { ...stagingFirstOptions(spec.stagingFirst, request.stagingFirst), stagingCellId: spec.stagingCellId!, primaryUpdateId };
+      }
+      return update;
+    });
+  }
+
+  function refuse(type: string, message: string, details?: Record<string, unknown>): never {
+    throw ApplicationFailure.create({ type, message, nonRetryable: true, details: details ? [details] : undefined });
+  }
+
   function requireIdle(): void {
-    if (status.state === 'registering' || status.state === 'registration-failed') {
-      throw ApplicationFailure.create({ type: ErrorType.CellNotReady, message: `cell ${spec.id} is ${status.state}`, nonRetryable: true });
+    if (status.state === 'registering' || status.state === 'registration-failed') refuse(ErrorType.CellNotReady, `cell ${spec.id} is ${status.state}`);
+    if (status.state === 'drifted') {
+      refuse(ErrorType.CellNotReady, `cell ${spec.id} has drifted (recorded ${status.drift?.recorded ?? 'nothing'}, cluster runs ${status.drift?.actual ?? 'nothing'}): reconcile or accept the drift first`);
     }
     if (status.currentUpdate) {
-      throw ApplicationFailure.create({
-        type: ErrorType.UpdateInProgress,
-        message: `update ${status.currentUpdate.id} to ${status.currentUpdate.toVersion} is running on cell ${spec.id}`,
-        nonRetryable: true,
-        details: [{ updateId: status.currentUpdate.id }],
+      refuse(ErrorType.UpdateInProgress, `update ${status.currentUpdate.id} to ${status.currentUpdate.toVersion} is running on cell ${spec.id}`, {
+        updateId: status.currentUpdate.id,
       });
     }
+  }
+
+  /** Refuses a release this cell may not take from where it is: unknown, invisible to an air-gapped cell, or off the upgrade path. */
+  function requireReachable(version: string, releases: CatalogRelease[], direct: boolean): string[] {
+    const release = releases.find((r) => r.version === version);
+    if (!release) refuse(ErrorType.ReleaseNotFound, `release ${version} is not in the catalog`, { missing: version });
+    if (spec.airGapped && release.source !== 'bundle') {
+      refuse(ErrorType.ReleaseNotFound, `cell ${spec.id} is air-gapped: release ${version} was not uploaded as a bundle`, { missing: version });
+    }
+    const usable = spec.airGapped ? visibleReleases(releases, { ring: spec.ring, airGapped: true }) : releases;
+    const path = direct ? checkDirectUpgrade(status.version, version, usable) : planUpgrade(status.version, version, usable);
+    if (!path.ok) refuse(path.missing === version ? ErrorType.ReleaseNotFound : ErrorType.IncompatibleVersion, path.reason, { missing: path.missing });
+    return path.plan;
   }
 
   setHandler(cellStatusQuery, () => ({ spec, ...status }));
 
   setHandler(
     requestUpdate,
-    (request: UpdateRequest) => {
+    async (request: UpdateRequest) => {
       const kind = request.strategy ?? spec.strategy;
-      return start(kind, request.version, async (id) => {
-        const path = checkDirectUpgrade(status.version, request.version, await reads.listReleases());
-        if (!path.ok) {
-          const type = path.missing === request.version ? ErrorType.ReleaseNotFound : ErrorType.IncompatibleVersion;
-          throw ApplicationFailure.create({ type, message: path.reason, nonRetryable: true, details: [{ missing: path.missing }] });
-        }
-        const update = baseInput(id, kind, request.version, request.requestedBy);
-        if (request.window === 'now') update.window = 'now';
-        if (kind === 'live') update.live = liveOptions(spec.live, request.live);
-        if (kind === 'staging-first') {
-          // The primary's own update gets the next id, reserved here.
-          const primaryUpdateId = updateId(spec.id, nextUpdate++);
-          update.stagingFirst = { ...stagingFirstOptions(spec.stagingFirst, request.stagingFirst), stagingCellId: spec.stagingCellId!, primaryUpdateId };
-        }
-        return update;
-      });
+      // Reserve before the catalog read: validators already refused a busy cell.
+      status.currentUpdate = { id: 'pending', toVersion: request.version, strategy: kind };
+      let releases: CatalogRelease[];
+      try {
+        releases = await reads.listReleases();
+        requireReachable(request.version, releases, true);
+      } finally {
+        delete status.currentUpdate;
+      }
+      return startHop(kind, request.version, request);
     },
     {
       validator: (request: UpdateRequest) => {
         requireIdle();
         if ((request.strategy ?? spec.strategy) === 'staging-first' && !spec.stagingCellId) {
-          throw ApplicationFailure.create({
-            type: ErrorType.InvalidState,
-            message: `cell ${spec.id} has no paired staging cell (stagingCellId): staging-first is not possible`,
-            nonRetryable: true,
-          });
+          refuse(ErrorType.InvalidState, `cell ${spec.id} has no paired staging cell (stagingCellId): staging-first is not possible`);
+        }
+      },
+    },
+  );
+
+  setHandler(
+    setDesiredVersion,
+    async (request: DesiredVersionRequest) => {
+      const plan = requireReachable(request.version, await reads.listReleases(), false);
+      status.desiredVersion = request.version;
+      status.plan = plan;
+      delete status.reconcileError;
+      wake = true;
+      return { desiredVersion: request.version, plan };
+    },
+    {
+      validator: (request: DesiredVersionRequest) => {
+        if (request.version === status.version) refuse(ErrorType.InvalidState, `cell ${spec.id} already runs ${request.version}`);
+      },
+    },
+  );
+
+  setHandler(configureCell, (settings: CellSettings) => {
+    if (settings.autoUpdate !== undefined) spec.autoUpdate = settings.autoUpdate;
+    if (settings.checkIntervalSeconds !== undefined) spec.checkIntervalSeconds = settings.checkIntervalSeconds;
+    checkRequested = true;
+    wake = true;
+    return { spec, ...status };
+  });
+
+  setHandler(
+    resolveDrift,
+    async (decision: DriftDecision) => {
+      const drift = status.drift!;
+      if (decision.action === 'accept') {
+        record(status, { version: drift.actual ?? 'none', fromVersion: drift.recorded, at: now(), result: 'drift-accepted' });
+        status.version = drift.actual;
+        delete status.drift;
+        status.state = 'ready';
+        wake = true;
+        publish();
+      } else {
+        // Put the recorded version back, from what the cluster runs now.
+        status.version = drift.actual;
+        await start('rollback', drift.recorded!, async (id) => ({ ...baseInput(id, 'rollback', drift.recorded!, decision.requestedBy), window: 'now' }));
+        delete status.drift;
+      }
+      return { spec, ...status };
+    },
+    {
+      validator: (decision: DriftDecision) => {
+        if (status.state !== 'drifted' || !status.drift) refuse(ErrorType.InvalidState, `cell ${spec.id} has not drifted`);
+        if (decision.action === 'reconcile' && status.drift.recorded === undefined) {
+          refuse(ErrorType.InvalidState, `cell ${spec.id} had no recorded version to put back: accept the drift instead`);
         }
       },
     },
@@ -161,11 +252,16 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     requestRollback,
     (request: RollbackRequest) => {
       const target = rollbackTarget(status.version, status.history, request.toVersion);
-      if (!target.ok) throw ApplicationFailure.create({ type: ErrorType.IncompatibleVersion, message: target.reason, nonRetryable: true });
+      if (!target.ok) refuse(ErrorType.IncompatibleVersion, target.reason);
       return start('rollback', target.version, async (id) => ({ ...baseInput(id, 'rollback', target.version, request.requestedBy), window: 'now' }));
     },
     { validator: (_: RollbackRequest) => requireIdle() },
   );
+
+  setHandler(checkNowSignal, () => {
+    checkRequested = true;
+    wake = true;
+  });
 
   setHandler(maintenanceChangedSignal, ({ updateId: id, enabled }) => {
     if (status.currentUpdate?.id === id) status.maintenance.enabled = enabled;
@@ -173,10 +269,16 @@ export async function cellController(input: CellControllerInput): Promise<void> 
 
   setHandler(updateFinishedSignal, (result: UpdateResult) => {
     if (status.currentUpdate?.id !== result.id) return;
+    const firstInstall = status.version === undefined;
     delete status.currentUpdate;
     status.version = result.installedVersion;
     status.maintenance.enabled = result.abandoned.includes('maintenanceOff');
-    status.state = 'ready';
+    status.state = firstInstall && result.status !== 'succeeded' ? 'install-failed' : 'ready';
+    if (result.status !== 'succeeded' && status.desiredVersion !== undefined && status.desiredVersion !== status.version) {
+      // No retry loop: reconciliation waits for a new desired version or an operator.
+      status.reconcileError = `update ${result.id} to ${result.toVersion} ended ${result.status}${result.error ? `: ${result.error}` : ''}`;
+    }
+    if (status.desiredVersion === status.version) delete status.plan;
     record(status, {
       version: result.status === 'succeeded' ? result.toVersion : (result.installedVersion ?? 'none'),
       fromVersion: result.fromVersion,
@@ -185,6 +287,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
       strategy: result.strategy,
       result: result.status,
     });
+    wake = true;
     publish();
   });
 
@@ -202,9 +305,76 @@ export async function cellController(input: CellControllerInput): Promise<void> 
   }
 
   const maxEvents = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
-  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= maxEvents);
+  const continueAsNewDue = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= maxEvents;
+
+  if (patched('control-plane-reconcile')) {
+    // A cell with nothing installed checks (and so installs) at once; others at the next interval.
+    let nextCheckAt = status.version === undefined && status.state === 'ready' ? Date.now() : Date.now() + checkIntervalMs(spec);
+    while (!continueAsNewDue()) {
+      await condition(() => wake || continueAsNewDue(), Math.max(1, nextCheckAt - Date.now()));
+      wake = false;
+      if (checkRequested || Date.now() >= nextCheckAt) {
+        checkRequested = false;
+        nextCheckAt = Date.now() + checkIntervalMs(spec);
+        await check();
+      }
+      await reconcile();
+    }
+  } else {
+    await condition(continueAsNewDue);
+  }
   await condition(allHandlersFinished);
   await continueAsNew<typeof cellController>({ spec, status, nextUpdate, maxHistoryEvents: input.maxHistoryEvents });
+
+  /** The update check and the drift check: what the catalog offers the cell, and what its cluster really runs. */
+  async function check(): Promise<void> {
+    if (status.currentUpdate || status.state === 'registration-failed' || status.state === 'registering') return;
+    const actual = await reads.readActualVersion({ cellId: spec.id, cluster: spec.cluster });
+    if (status.currentUpdate) return; // an update started while we read
+    if (actual.version !== status.version && status.state !== 'drifted') {
+      status.state = 'drifted';
+      status.drift = { recorded: status.version, actual: actual.version, detectedAt: now() };
+      publish();
+    }
+    const releases = await reads.listReleases();
+    const newest = newestVisible(releases, { ring: spec.ring, airGapped: spec.airGapped }, status.version);
+    status.lastCheck = { at: now(), newest: newest?.version };
+    if (spec.autoUpdate && newest && (status.desiredVersion === undefined || compareVersions(newest.version, status.desiredVersion) > 0)) {
+      const plan = planUpgrade(status.version, newest.version, spec.airGapped ? visibleReleases(releases, { ring: spec.ring, airGapped: true }) : releases);
+      status.desiredVersion = newest.version;
+      if (plan.ok) {
+        status.plan = plan.plan;
+        delete status.reconcileError;
+      } else {
+        status.reconcileError = plan.reason;
+      }
+    }
+    // A cell with nothing installed installs the newest release its ring may run.
+    if (status.version === undefined && status.desiredVersion === undefined && newest) {
+      status.desiredVersion = newest.version;
+      status.plan = [newest.version];
+    }
+  }
+
+  /** Desired ≠ installed and nothing runs: start the next hop of the plan. */
+  async function reconcile(): Promise<void> {
+    const desired = status.desiredVersion;
+    if (!desired || desired === status.version || status.currentUpdate || status.reconcileError) return;
+    if (status.state !== 'ready' && status.state !== 'install-failed') return;
+    const releases = await reads.listReleases();
+    if (status.currentUpdate) return;
+    const plan = planUpgrade(status.version, desired, spec.airGapped ? visibleReleases(releases, { ring: spec.ring, airGapped: true }) : releases);
+    if (!plan.ok) {
+      status.reconcileError = plan.reason;
+      return;
+    }
+    status.plan = plan.plan;
+    await startHop(spec.strategy, plan.plan[0], { requestedBy: 'controller' });
+  }
+}
+
+function checkIntervalMs(spec: CellSpec): number {
+  return (spec.checkIntervalSeconds ?? DEFAULT_CHECK_INTERVAL_SECONDS) * 1000;
 }
 
 function record(status: CellStatus, entry: VersionHistoryEntry): void {

@@ -1,6 +1,5 @@
 import { ApplicationFailure, sleep } from '@temporalio/workflow';
 import { judgeHealth } from '../domain/health';
-import { releaseImages } from '../domain/release';
 import { batches, DEFAULT_LIVE, type AnalysisOptions } from '../domain/strategy-options';
 import type { UpdateInput, UpdateResult } from '../domain/update';
 import { longSteps, steps } from './activities';
@@ -21,7 +20,7 @@ export async function liveUpdate(input: UpdateInput): Promise<UpdateResult> {
     const { release } = await run.step('preflight', () => preflight(run, { refuseBreaking: true }));
     const groups = batches(Object.keys(release.components), options.batchSize);
     run.tracker.plan([...groups.flatMap((_, i) => [`apply-batch-${i + 1}`, `analysis-batch-${i + 1}`]), 'verify']);
-    await run.step('pull', () => longSteps.pullImages(target, releaseImages(release)));
+    await run.step('pull', () => longSteps.pullImages(target, release));
     for (const [index, group] of groups.entries()) {
       const batch = index + 1;
       const key = `${input.id}#${batch}`;

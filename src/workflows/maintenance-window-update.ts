@@ -1,4 +1,3 @@
-import { releaseImages } from '../domain/release';
 import { UPDATE_STEPS, type UpdateInput, type UpdateResult } from '../domain/update';
 import { longSteps, steps } from './activities';
 import { preflight, setMaintenance, waitForWindow } from './steps';
@@ -24,7 +23,7 @@ export async function runMaintenanceSteps(run: UpdateRun): Promise<void> {
   const { release } = await run.step('preflight', () => preflight(run));
   saga.add('maintenanceOff', () => setMaintenance(run, false));
   await run.step('maintenanceOn', () => setMaintenance(run, true));
-  await run.step('pull', () => longSteps.pullImages(target, releaseImages(release)));
+  await run.step('pull', () => longSteps.pullImages(target, release));
   saga.add('rollback', () => steps.rollbackRelease(target, input.id));
   await run.step('apply', () => steps.applyRelease(target, release, input.id));
   await run.step('verify', () => longSteps.verifyRollout(target, release));

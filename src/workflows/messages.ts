@@ -43,6 +43,34 @@ export const requestRollback = defineUpdate<UpdateAccepted, [RollbackRequest]>('
 export const updateFinishedSignal = defineSignal<[UpdateResult]>('updateFinished');
 export const maintenanceChangedSignal = defineSignal<[{ updateId: string; enabled: boolean }]>('maintenanceChanged');
 
+export interface DesiredVersionRequest {
+  version: string;
+  requestedBy: string;
+}
+
+export interface DesiredVersionAccepted {
+  desiredVersion: string;
+  /** the hops from the installed version, stepping stones first */
+  plan: string[];
+}
+
+export interface CellSettings {
+  autoUpdate?: boolean;
+  checkIntervalSeconds?: number;
+}
+
+export interface DriftDecision {
+  /** reconcile: put back the recorded version; accept: record what the cluster runs */
+  action: 'reconcile' | 'accept';
+  requestedBy: string;
+}
+
+export const setDesiredVersion = defineUpdate<DesiredVersionAccepted, [DesiredVersionRequest]>('setDesiredVersion');
+export const configureCell = defineUpdate<CellView, [CellSettings]>('configureCell');
+export const resolveDrift = defineUpdate<CellView, [DriftDecision]>('resolveDrift');
+/** run the update and drift checks now instead of at the next interval */
+export const checkNowSignal = defineSignal('checkNow');
+
 // update workflows
 export const progressQuery = defineQuery<UpdateProgress>('progress');
 export const cancelUpdate = defineUpdate<void, [OperatorCommand]>('cancel');

@@ -55,7 +55,7 @@ export class Harness {
     readonly catalog: FileReleaseCatalog,
   ) {}
 
-  static async start(options: { releases?: Release[]; worker?: boolean; address?: string } = {}): Promise<Harness> {
+  static async start(options: { releases?: Release[]; worker?: boolean; address?: string; bundleLimitBytes?: number } = {}): Promise<Harness> {
     if (!runtimeQuiet) {
       Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never });
       runtimeQuiet = true;
@@ -68,7 +68,7 @@ export class Harness {
     const simulated = new SimulatedCluster(dataDir);
     const connection = await Connection.connect({ address });
     const client = new Client({ connection });
-    const app = await buildApp({ temporal: client, taskQueue, catalog, simulated, tokens: API_TOKENS });
+    const app = await buildApp({ temporal: client, taskQueue, catalog, simulated, tokens: API_TOKENS, dataDir, bundleLimitBytes: options.bundleLimitBytes });
     const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
     const harness = new Harness(address, taskQueue, dataDir, client, app, baseUrl, simulated, catalog);
     if (options.worker !== false) await harness.startWorker();

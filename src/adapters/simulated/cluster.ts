@@ -1,4 +1,6 @@
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Faults, FaultStep } from '../../domain/faults';
 import { ErrorType, PortError } from '../../domain/errors';
@@ -55,6 +57,12 @@ export class SimulatedCluster implements ClusterPort {
 
   async pullImages(target: ClusterTarget, images: string[], ctx: StepContext): Promise<void> {
     const latency = await this.enter(target, 'pull', ctx);
+    // An air-gapped cell pulls from bundle archives: one that is missing cannot be pulled.
+    for (const image of images.filter((i) => i.startsWith('file:'))) {
+      if (!(await stat(fileURLToPath(image)).then((s) => s.isFile(), () => false))) {
+        throw new PortError('ImagePullFailed', `image archive ${fileURLToPath(image)} is missing from the bundle store`, true);
+      }
+    }
     const done = new Set<string>((ctx.resumeFrom as { nodes?: string[] } | undefined)?.nodes ?? []);
     for (const node of SIM_NODES) {
       if (done.has(node)) continue;

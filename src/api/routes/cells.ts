@@ -1,15 +1,43 @@
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { CellSpec, CellView } from '../../domain/cell';
 import { windowProblems } from '../../domain/window';
 import { cellWorkflowId } from '../../workflows/ids';
-import { cellStatusQuery, requestRollback, requestUpdate } from '../../workflows/messages';
+import {
+  cellStatusQuery,
+  checkNowSignal,
+  configureCell,
+  requestRollback,
+  requestUpdate,
+  resolveDrift,
+  setDesiredVersion,
+} from '../../workflows/messages';
+import { DEFAULT_CHECK_INTERVAL_SECONDS } from '../../domain/cell';
+import { visibleReleases } from '../../domain/channels';
+import { planUpgrade } from '../../domain/upgrade-path';
+import { HttpProblem } from '../problem';
 import { CellIdKey, CellStatusKey, RingKey } from '../../workflows/search-attributes';
 import type { ApiContext } from '../context';
 import { badRequest, fromTemporal } from '../problem';
 import { listCells } from '../cell-list';
 import { problems } from '../schemas/common';
-import { Cell, CellList, CellListQuery, CellParams, RegisterCellBody, RequestUpdateBody, RollbackBody, UpdateAccepted } from '../schemas/cells';
+import {
+  Cell,
+  CellList,
+  CellListQuery,
+  CellParams,
+  CellSettingsBody,
+  DesiredVersionAccepted,
+  DesiredVersionBody,
+  DriftParams,
+  Plan,
+  PlanQuery,
+  RegisterCellBody,
+  RequestUpdateBody,
+  RollbackBody,
+  UpdateAccepted,
+} from '../schemas/cells';
 
 const DEFAULT_EXPECTED_UPDATE_MINUTES = 30;
 
@@ -30,6 +58,9 @@ export async function cellRoutes(app: FastifyInstance, ctx: ApiContext): Promise
         stagingCellId: body.stagingCellId,
         stagingFirst: body.stagingFirst,
         live: body.live,
+        airGapped: body.airGapped ?? false,
+        autoUpdate: body.autoUpdate ?? false,
+        checkIntervalSeconds: body.checkIntervalSeconds ?? DEFAULT_CHECK_INTERVAL_SECONDS,
         expectedUpdateMinutes: body.expectedUpdateMinutes ?? Math.min(DEFAULT_EXPECTED_UPDATE_MINUTES, body.maintenanceWindow.durationMinutes),
       };
       const errors = windowProblems(spec.maintenanceWindow).map((p) => ({ field: `body.maintenanceWindow.${p.field}`, reason: p.reason }));
@@ -44,8 +75,12 @@ export async function cellRoutes(app: FastifyInstance, ctx: ApiContext): Promise
         errors.push({ field: 'body.stagingCellId', reason: 'the staging-first strategy needs a paired staging cell' });
       }
       if (errors.length > 0) throw badRequest(errors);
-      if (spec.cluster.initialVersion && !(await ctx.catalog.get(spec.cluster.initialVersion))) {
-        throw badRequest([{ field: 'body.cluster.initialVersion', reason: `release ${spec.cluster.initialVersion} is not in the catalog` }]);
+      if (spec.cluster.initialVersion) {
+        const initial = await ctx.catalog.get(spec.cluster.initialVersion);
+        if (!initial) throw badRequest([{ field: 'body.cluster.initialVersion', reason: `release ${spec.cluster.initialVersion} is not in the catalog` }]);
+        if (spec.airGapped && initial.source !== 'bundle') {
+          throw badRequest([{ field: 'body.cluster.initialVersion', reason: `an air-gapped cell runs only bundled releases; ${initial.version} was not uploaded as a bundle` }]);
+        }
       }
       try {
         await ctx.temporal.workflow.start('cellController', {
@@ -126,6 +161,75 @@ export async function cellRoutes(app: FastifyInstance, ctx: ApiContext): Promise
   );
 }
 
+export async function cellControlRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const controller = (cellId: string) => ctx.temporal.workflow.getHandle(cellWorkflowId(cellId));
+
+  api.put(
+    '/v1/cells/:cellId/desired-version',
+    {
+      config: { role: 'operator' },
+      schema: {
+        summary: 'Set the version the cell should run; the controller gets there through the upgrade path, stepping stones first',
+        params: CellParams,
+        body: DesiredVersionBody,
+        response: { 202: DesiredVersionAccepted, ...problems(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const accepted = await controller(request.params.cellId).executeUpdate(setDesiredVersion, {
+        args: [{ version: request.body.version, requestedBy: request.subject }],
+      });
+      return reply.status(202).send(accepted);
+    },
+  );
+
+  api.get(
+    '/v1/cells/:cellId/plan',
+    {
+      config: { role: 'viewer' },
+      schema: { summary: 'The upgrade plan from the installed version to a target, before running it', params: CellParams, querystring: PlanQuery, response: { 200: Plan, ...problems(400, 401, 404, 422) } },
+    },
+    async (request) => {
+      const view = await controller(request.params.cellId).query(cellStatusQuery);
+      const releases = await ctx.catalog.list();
+      const usable = view.spec.airGapped ? visibleReleases(releases, { ring: view.spec.ring, airGapped: true }) : releases;
+      const plan = planUpgrade(view.version, request.query.to, usable);
+      if (!plan.ok) throw new HttpProblem(422, 'No upgrade path', plan.reason, { missing: plan.missing });
+      return { from: view.version ?? null, to: request.query.to, plan: plan.plan };
+    },
+  );
+
+  api.patch(
+    '/v1/cells/:cellId',
+    { config: { role: 'operator' }, schema: { summary: 'Change auto-update and the check interval', params: CellParams, body: CellSettingsBody, response: { 200: Cell, ...problems(400, 401, 403, 404) } } },
+    async (request) => toCell(await controller(request.params.cellId).executeUpdate(configureCell, { args: [request.body] })),
+  );
+
+  api.post(
+    '/v1/cells/:cellId/check',
+    { config: { role: 'operator' }, schema: { summary: 'Check for updates and for drift now', params: CellParams, response: { 202: Type.Object({ id: Type.String() }), ...problems(401, 403, 404) } } },
+    async (request, reply) => {
+      await controller(request.params.cellId).signal(checkNowSignal);
+      return reply.status(202).send({ id: request.params.cellId });
+    },
+  );
+
+  api.post(
+    '/v1/cells/:cellId/drift/:action',
+    {
+      config: { role: 'operator' },
+      schema: {
+        summary: 'Resolve a drift: reconcile puts the recorded version back, accept records what the cluster runs',
+        params: DriftParams,
+        response: { 200: Cell, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) =>
+      toCell(await controller(request.params.cellId).executeUpdate(resolveDrift, { args: [{ action: request.params.action, requestedBy: request.subject }] })),
+  );
+}
+
 async function cellExists(ctx: ApiContext, cellId: string): Promise<boolean> {
   try {
     const description = await ctx.temporal.workflow.getHandle(cellWorkflowId(cellId)).describe();
@@ -136,5 +240,22 @@ async function cellExists(ctx: ApiContext, cellId: string): Promise<boolean> {
 }
 
 function toCell(view: CellView) {
-  return { ...view.spec, state: view.state, version: view.version ?? null, maintenance: view.maintenance, currentUpdate: view.currentUpdate, history: view.history, error: view.error };
+  const { spec } = view;
+  return {
+    ...spec,
+    airGapped: spec.airGapped ?? false,
+    autoUpdate: spec.autoUpdate ?? false,
+    checkIntervalSeconds: spec.checkIntervalSeconds ?? DEFAULT_CHECK_INTERVAL_SECONDS,
+    state: view.state,
+    version: view.version ?? null,
+    desiredVersion: view.desiredVersion ?? null,
+    plan: view.plan,
+    reconcileError: view.reconcileError,
+    drift: view.drift,
+    lastCheck: view.lastCheck,
+    maintenance: view.maintenance,
+    currentUpdate: view.currentUpdate,
+    history: view.history,
+    error: view.error,
+  };
 }

@@ -62,6 +62,9 @@ export const RegisterCellBody = Type.Object(
     expectedUpdateMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 60 })),
     stagingFirst: Type.Optional(StagingFirstOptions),
     live: Type.Optional(LiveOptions),
+    airGapped: Type.Optional(Type.Boolean()),
+    autoUpdate: Type.Optional(Type.Boolean()),
+    checkIntervalSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600 })),
   },
   { additionalProperties: false },
 );
@@ -86,8 +89,16 @@ export const Cell = Type.Object({
   expectedUpdateMinutes: Type.Integer(),
   stagingFirst: Type.Optional(StagingFirstOptions),
   live: Type.Optional(LiveOptions),
+  airGapped: Type.Boolean(),
+  autoUpdate: Type.Boolean(),
+  checkIntervalSeconds: Type.Integer(),
   state: Type.String(),
   version: Type.Union([Type.String(), Type.Null()]),
+  desiredVersion: Type.Union([Type.String(), Type.Null()]),
+  plan: Type.Optional(Type.Array(Type.String())),
+  reconcileError: Type.Optional(Type.String()),
+  drift: Type.Optional(Type.Object({ recorded: Type.Optional(Type.String()), actual: Type.Optional(Type.String()), detectedAt: Type.String() })),
+  lastCheck: Type.Optional(Type.Object({ at: Type.String(), newest: Type.Optional(Type.String()) })),
   maintenance: Type.Object({ enabled: Type.Boolean() }),
   currentUpdate: Type.Optional(Type.Object({ id: Type.String(), toVersion: Type.String(), strategy: Type.String() })),
   history: Type.Array(HistoryEntry),
@@ -109,7 +120,8 @@ export const CellList = Type.Object({
 export const CellListQuery = Type.Object(
   {
     ring: Type.Optional(StringEnum(RINGS)),
-    state: Type.Optional(Type.String({ pattern: '^[a-z-]+$' })),
+    status: Type.Optional(Type.String({ pattern: '^[a-z-]+$', description: 'the cell state: ready, updating, installing, drifted, …' })),
+    state: Type.Optional(Type.String({ pattern: '^[a-z-]+$', description: 'same as status' })),
     version: Type.Optional(Version),
     pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
     nextPageToken: Type.Optional(Type.String()),
@@ -140,3 +152,16 @@ export const UpdateAccepted = Type.Object({
   fromVersion: Type.Union([Type.String(), Type.Null()]),
   toVersion: Type.String(),
 });
+
+export const DesiredVersionBody = Type.Object({ version: Version }, { additionalProperties: false });
+export const DesiredVersionAccepted = Type.Object({ desiredVersion: Type.String(), plan: Type.Array(Type.String()) });
+export const PlanQuery = Type.Object({ to: Version }, { additionalProperties: false });
+export const Plan = Type.Object({ from: Type.Union([Type.String(), Type.Null()]), to: Type.String(), plan: Type.Array(Type.String()) });
+export const CellSettingsBody = Type.Object(
+  {
+    autoUpdate: Type.Optional(Type.Boolean()),
+    checkIntervalSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600 })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export const DriftParams = Type.Object({ cellId: CellId, action: StringEnum(['reconcile', 'accept'] as const) });

@@ -1,0 +1,187 @@
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { isDeepStrictEqual } from 'node:util';
+import { createGunzip } from 'node:zlib';
+import { PortError } from '../../domain/errors';
+import type { ReleaseCatalog } from '../../domain/ports';
+import type { Release } from '../../domain/release';
+import { BundleError, CHECKSUMS, MANIFEST, MAX_MANIFEST_BYTES, imageEntry, isDigestPinned, parseChecksums, parseManifest } from './format';
+import { TarError, readTar } from './tar';
+
+export interface IngestResult {
+  release: Release;
+  /** files in the archive, manifest and checksums included */
+  files: number;
+  /** compressed bytes received */
+  bytes: number;
+  outcome: 'created' | 'unchanged';
+}
+
+/**
+ * Release bundles for air-gapped cells, unpacked under `<dataDir>/bundles/<version>/`. A bundle is
+ * unpacked into a temporary directory, verified, then renamed into place and published to the
+ * catalog: a refused bundle leaves nothing behind.
+ */
+export class BundleStore {
+  readonly root: string;
+
+  constructor(
+    dataDir: string,
+    private readonly catalog: ReleaseCatalog,
+  ) {
+    this.root = join(dataDir, 'bundles');
+  }
+
+  /** Where a pull reads a component's image from a bundle. */
+  imagePath(version: string, component: string): string {
+    if (!/^[0-9A-Za-z.-]+$/.test(version) || version.startsWith('.') || !/^[a-z0-9][a-z0-9-]*$/.test(component)) {
+      throw new Error(`not a release version and component: ${version} ${component}`);
+    }
+    return join(this.root, version, imageEntry(component));
+  }
+
+  async hasImage(version: string, component: string): Promise<boolean> {
+    return stat(this.imagePath(version, component)).then((s) => s.isFile(), () => false);
+  }
+
+  /** Unpacks, verifies and publishes a gzipped bundle. Throws BundleError for a bundle it refuses. */
+  async ingest(gzStream: AsyncIterable<Buffer> | Readable, limitBytes: number): Promise<IngestResult> {
+    await mkdir(this.root, { recursive: true });
+    const incoming = await mkdtemp(join(this.root, '.incoming-')); // same filesystem as the target: the rename is atomic
+    try {
+      const received = { bytes: 0 };
+      const digests = await unpack(gzStream, incoming, limitBytes, received);
+      const release = await verify(incoming, digests);
+      const outcome = await this.install(incoming, release);
+      return { release, files: digests.size, bytes: received.bytes, outcome };
+    } finally {
+      await rm(incoming, { recursive: true, force: true });
+    }
+  }
+
+  /** Renames the verified bundle into place, then publishes it; undoes the rename if publishing is refused (a race). */
+  private async install(incoming: string, release: Release): Promise<'created' | 'unchanged'> {
+    const target = join(this.root, release.version);
+    const known = await this.catalog.get(release.version);
+    if (known) {
+      const { source: _source, rings: _rings, publishedAt: _at, ...manifest } = known; // the catalog's own fields
+      if (!isDeepStrictEqual(manifest, release)) throw immutable(release.version); // refused before anything is placed
+    }
+    let placed = false;
+    try {
+      await rename(incoming, target);
+      placed = true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      const existing = parseManifest(await readFile(join(target, MANIFEST), 'utf8'));
+      if (!isDeepStrictEqual(existing, release)) throw immutable(release.version);
+    }
+    try {
+      const published = await this.catalog.publish(release, { source: 'bundle' });
+      return placed || published === 'created' ? 'created' : 'unchanged';
+    } catch (err) {
+      if (placed) await rm(target, { recursive: true, force: true });
+      if (err instanceof PortError && err.type === 'ReleaseImmutable') throw immutable(release.version);
+      throw err;
+    }
+  }
+}
+
+/** gunzip → tar → files under `dir`, hashed while written. Returns path → sha256 of every file. */
+async function unpack(input: AsyncIterable<Buffer> | Readable, dir: string, limitBytes: number, received: { bytes: number }): Promise<Map<string, string>> {
+  const digests = new Map<string, string>();
+  const limit = async function* (source: AsyncIterable<Buffer>) {
+    for await (const chunk of source) {
+      received.bytes += chunk.length;
+      if (received.bytes > limitBytes) throw new BundleError(`the bundle is larger than the limit of ${limitBytes} bytes`, 413);
+      yield chunk;
+    }
+  };
+  const extract = (tar: AsyncIterable<Buffer>) =>
+    readTar(tar, async (name, size, chunks) => {
+      if (digests.has(name)) throw new BundleError(`the bundle holds ${name} twice`);
+      if (name === MANIFEST && size > MAX_MANIFEST_BYTES) throw new BundleError(`${MANIFEST} is larger than ${MAX_MANIFEST_BYTES} bytes`);
+      digests.set(name, await writeHashed(join(dir, name), name, chunks));
+    });
+  const gunzip = createGunzip();
+  const feeding = pipeline(input, limit, gunzip);
+  void feeding.catch(() => undefined); // its error reaches the tar reader through gunzip
+  try {
+    await extract(gunzip); // awaited to the end: no file is created after the caller removes `dir`
+    await feeding;
+  } catch (err) {
+    gunzip.destroy();
+    await feeding.catch(() => undefined);
+    throw asBundleError(err);
+  }
+  return digests;
+}
+
+/** Writes one file, closed before it returns, and gives its sha256. */
+async function writeHashed(path: string, name: string, chunks: AsyncIterable<Buffer>): Promise<string> {
+  const hash = createHash('sha256');
+  let file: FileHandle;
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    file = await open(path, 'wx');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR' || code === 'EISDIR' || code === 'EEXIST') throw new BundleError(`${name} collides with another entry of the bundle`);
+    throw err;
+  }
+  try {
+    for await (const chunk of chunks) {
+      hash.update(chunk);
+      for (let offset = 0; offset < chunk.length; ) offset += (await file.write(chunk, offset)).bytesWritten;
+    }
+  } finally {
+    await file.close();
+  }
+  return hash.digest('hex');
+}
+
+/** Every check that needs the whole bundle: manifest, checksums both ways, an image or a digest per component. */
+async function verify(dir: string, digests: Map<string, string>): Promise<Release> {
+  if (!digests.has(MANIFEST)) throw new BundleError(`the bundle has no ${MANIFEST}`);
+  if (!digests.has(CHECKSUMS)) throw new BundleError(`the bundle has no ${CHECKSUMS}`);
+  const sums = parseChecksums(await readFile(join(dir, CHECKSUMS), 'utf8'));
+  for (const [name, actual] of digests) {
+    if (name === CHECKSUMS) continue;
+    const expected = sums.get(name);
+    if (!expected) throw new BundleError(`${name} is not listed in ${CHECKSUMS}`);
+    if (expected !== actual) throw new BundleError(`checksum mismatch for ${name}: expected ${expected}, got ${actual}`);
+  }
+  for (const name of sums.keys()) {
+    if (!digests.has(name)) throw new BundleError(`${name} is listed in ${CHECKSUMS} but missing from the bundle`);
+  }
+  const release = parseManifest(await readFile(join(dir, MANIFEST), 'utf8'));
+  for (const [component, ref] of Object.entries(release.components)) {
+    if (!digests.has(imageEntry(component)) && !isDigestPinned(ref)) {
+      throw new BundleError(`component ${component} has no ${imageEntry(component)} and its image ${ref} is not pinned by digest (@sha256:...)`);
+    }
+  }
+  for (const name of digests.keys()) {
+    const image = /^images\/(.+)\.tar$/.exec(name);
+    if (image && !(image[1] in release.components)) throw new BundleError(`${name} belongs to no component of release ${release.version}`);
+  }
+  return release;
+}
+
+/** What went wrong while streaming, as the client's mistake where it is one. */
+function asBundleError(err: unknown): unknown {
+  if (err instanceof BundleError) return err;
+  if (err instanceof TarError) return new BundleError(err.truncated ? `bundle is truncated: ${err.message}` : `bundle is not a valid tar archive: ${err.message}`);
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'Z_BUF_ERROR') return new BundleError('bundle is truncated: unexpected end of file');
+  if (code?.startsWith('Z_')) return new BundleError(`bundle is not valid gzip: ${(err as Error).message}`);
+  if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') return new BundleError('the upload was interrupted');
+  return err;
+}
+
+function immutable(version: string): BundleError {
+  return new BundleError(`release ${version} is already published with a different manifest`, 409);
+}
