@@ -50,3 +50,73 @@ export interface ReleaseCatalog {
   /** Makes a release visible to a ring, after the ring before it; returns the rings it is now visible to. */
   promote(version: string, ring: Ring): Promise<Ring[]>;
 }
+
+/** How activities reach a cell's AWS stack. A reference only: credentials are resolved inside activities. */
+export type StackRef =
+  | { kind: 'simulated'; templateVersion?: string }
+  | {
+      kind: 'aws';
+      region: string;
+      stackName: string;
+      /** a non-default endpoint (a local test server, a VPC endpoint) */
+      endpoint?: string;
+      /** names the credentials, never carries them: env `CELLSHIFT_AWS_<REF>_ACCESS_KEY_ID`/`_SECRET_ACCESS_KEY`, or the default chain when absent */
+      credentialsRef?: string;
+    };
+
+export interface StackTarget {
+  cellId: string;
+  stack: StackRef;
+}
+
+export interface StackState {
+  stackName: string;
+  /** CloudFormation's stack status, e.g. UPDATE_COMPLETE, UPDATE_ROLLBACK_COMPLETE */
+  status: string;
+  /** the template version the stack runs: its `TemplateVersion` output, else its `TemplateVersion` tag */
+  templateVersion?: string;
+  outputs: Record<string, string>;
+  parameters: Record<string, string>;
+  tags: Record<string, string>;
+}
+
+export interface StackChange {
+  action: string;
+  logicalId: string;
+  resourceType: string;
+  replacement?: string;
+}
+
+export interface ChangeSetSummary {
+  changeSetName: string;
+  status: string;
+  changes: StackChange[];
+}
+
+export interface StackPort {
+  describe(target: StackTarget, ctx: StepContext): Promise<StackState>;
+  /** Creates (or finds, by name) the change set that takes the stack to a template version, and lists its changes. Idempotent. */
+  prepareChangeSet(target: StackTarget, template: { templateVersion: string; templateUrl: string }, ctx: StepContext): Promise<ChangeSetSummary>;
+  /** Executes a prepared change set; executing one that already ran is a no-op. */
+  executeChangeSet(target: StackTarget, changeSetName: string, ctx: StepContext): Promise<void>;
+  /**
+   * Waits, heartbeating, until the stack's update ends. Resolves on UPDATE_COMPLETE; throws a
+   * non-retryable PortError `StackUpdateFailed` naming the failing resources' reasons (from the
+   * stack events) on UPDATE_ROLLBACK_COMPLETE or any *_FAILED status.
+   */
+  waitForUpdate(target: StackTarget, ctx: StepContext): Promise<StackState>;
+}
+
+export interface Notification {
+  cellId: string;
+  kind: 'infra-update-published' | 'infra-update-reminder' | 'infra-update-overdue' | 'infra-update-applied' | 'infra-update-failed';
+  subject: string;
+  body: string;
+  /** for reminders and deadlines */
+  deadline?: string;
+}
+
+/** Tells a cell's contacts what they must do. Delivery is retried by the activity. */
+export interface Notifier {
+  notify(notification: Notification): Promise<void>;
+}
