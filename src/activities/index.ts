@@ -4,12 +4,14 @@ import type { ReleaseCatalog } from '../domain/ports';
 import { createCatalogActivities } from './catalog';
 import { createCellActivities } from './cells';
 import { createClusterActivities, type ClusterResolver } from './cluster';
+import { createFleetActivities } from './fleet';
 
 export function createActivities(deps: { resolveCluster: ClusterResolver; catalog: ReleaseCatalog; bundles: BundleStore; client: Client }) {
   return {
     ...createClusterActivities(deps.resolveCluster, deps.catalog, deps.bundles),
     ...createCatalogActivities(deps.catalog),
     ...createCellActivities(deps.client),
+    ...createFleetActivities(deps.client, deps.resolveCluster),
   };
 }
 

@@ -8,6 +8,7 @@ import { registerErrorHandler } from './plugins/errors';
 import { cellControlRoutes, cellRoutes } from './routes/cells';
 import { bundleRoutes } from './routes/bundles';
 import { releaseRoutes } from './routes/releases';
+import { rolloutRoutes } from './routes/rollouts';
 import { simRoutes } from './routes/sim';
 import { updateRoutes } from './routes/updates';
 import { Problem } from './schemas/common';
@@ -46,6 +47,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await updateRoutes(app, options);
   await releaseRoutes(app, options);
   await bundleRoutes(app, { ...options, bundles: new BundleStore(options.dataDir, options.catalog), bundleLimitBytes: options.bundleLimitBytes ?? DEFAULT_BUNDLE_LIMIT_BYTES });
+  await rolloutRoutes(app, options);
   await simRoutes(app, options);
   return app;
 }

@@ -4,6 +4,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   patched,
   setHandler,
   startChild,
@@ -21,10 +22,11 @@ import type { UpdateInput, UpdateKind, UpdateResult } from '../domain/update';
 import { compareVersions } from '../domain/version';
 import { reads, registration } from './activities';
 import { describeFailure } from './failures';
-import { updateId, updateWorkflowId } from './ids';
+import { rolloutWorkflowId, updateId, updateWorkflowId } from './ids';
 import { liveUpdate } from './live-update';
 import { maintenanceWindowUpdate } from './maintenance-window-update';
 import {
+  cellOutcomeSignal,
   cellStatusQuery,
   checkNowSignal,
   configureCell,
@@ -34,6 +36,7 @@ import {
   resolveDrift,
   setDesiredVersion,
   updateFinishedSignal,
+  type CellOutcome,
   type CellSettings,
   type DesiredVersionRequest,
   type DriftDecision,
@@ -201,6 +204,8 @@ export async function cellController(input: CellControllerInput): Promise<void> 
       status.desiredVersion = request.version;
       status.plan = plan;
       delete status.reconcileError;
+      if (request.rolloutId) status.rollout = { id: request.rolloutId, version: request.version };
+      else delete status.rollout;
       wake = true;
       return { desiredVersion: request.version, plan };
     },
@@ -319,6 +324,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
         await check();
       }
       await reconcile();
+      await reportToRollout();
     }
   } else {
     await condition(continueAsNewDue);
@@ -353,6 +359,27 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     if (status.version === undefined && status.desiredVersion === undefined && newest) {
       status.desiredVersion = newest.version;
       status.plan = [newest.version];
+    }
+  }
+
+  /** Tells the rollout that set the desired version how the cell ended: there, or stopped. */
+  async function reportToRollout(): Promise<void> {
+    const rollout = status.rollout;
+    if (!rollout) return;
+    let outcome: CellOutcome['outcome'] | undefined;
+    if (status.version === rollout.version && !status.currentUpdate) outcome = 'succeeded';
+    else if (status.reconcileError || status.desiredVersion !== rollout.version) outcome = 'failed';
+    if (!outcome) return;
+    delete status.rollout;
+    try {
+      await getExternalWorkflowHandle(rolloutWorkflowId(rollout.id)).signal(cellOutcomeSignal, {
+        cellId: spec.id,
+        outcome,
+        error: outcome === 'failed' ? (status.reconcileError ?? `desired version changed to ${status.desiredVersion}`) : undefined,
+        at: now(),
+      });
+    } catch {
+      // the rollout has ended: nothing to tell
     }
   }
 

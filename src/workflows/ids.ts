@@ -19,3 +19,8 @@ export function parseUpdateId(id: string): { cellId: string; n: number } | undef
   const match = /^([a-z0-9][a-z0-9-]*)-u(\d+)$/.exec(id);
   return match ? { cellId: match[1], n: Number(match[2]) } : undefined;
 }
+
+/** One rollout per release at a time: the release version is the rollout's id. */
+export function rolloutWorkflowId(version: string): string {
+  return `rollout/${version}`;
+}

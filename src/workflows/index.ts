@@ -4,3 +4,4 @@ export { liveUpdate } from './live-update';
 export { maintenanceWindowUpdate } from './maintenance-window-update';
 export { rollbackUpdate } from './rollback-update';
 export { stagingFirstUpdate } from './staging-first-update';
+export { fleetRollout } from './fleet-rollout';

@@ -1,6 +1,7 @@
 // Every signal, query and update, typed once and shared by workflows, API, activities and tests.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CellView } from '../domain/cell';
+import type { RolloutProgress } from '../domain/rollout';
 import type { LiveOverrides, StagingFirstOptions } from '../domain/strategy-options';
 import type { Strategy, UpdateKind, UpdateProgress, UpdateResult } from '../domain/update';
 
@@ -46,6 +47,16 @@ export const maintenanceChangedSignal = defineSignal<[{ updateId: string; enable
 export interface DesiredVersionRequest {
   version: string;
   requestedBy: string;
+  /** set by a fleet rollout: the controller reports to it when the cell gets there or cannot */
+  rolloutId?: string;
+}
+
+/** What a cell's controller reports to the rollout that set its desired version. */
+export interface CellOutcome {
+  cellId: string;
+  outcome: 'succeeded' | 'failed';
+  error?: string;
+  at: string;
 }
 
 export interface DesiredVersionAccepted {
@@ -80,3 +91,11 @@ export const retryCompensation = defineUpdate<void, [OperatorCommand]>('retry');
 export const abandonCompensation = defineUpdate<void, [OperatorCommand]>('abandon');
 export const approveUpdate = defineUpdate<void, [OperatorCommand]>('approve');
 export const rejectUpdate = defineUpdate<void, [OperatorCommand]>('reject');
+
+// fleet rollouts
+export const rolloutProgressQuery = defineQuery<RolloutProgress>('rolloutProgress');
+export const cellOutcomeSignal = defineSignal<[CellOutcome]>('cellOutcome');
+export const pauseRollout = defineUpdate<void, [OperatorCommand]>('pauseRollout');
+export const resumeRollout = defineUpdate<void, [OperatorCommand]>('resumeRollout');
+export const abortRollout = defineUpdate<void, [OperatorCommand & { rollback?: boolean }]>('abortRollout');
+export const approveRing = defineUpdate<void, [OperatorCommand]>('approveRing');

@@ -11,9 +11,8 @@ import {
   resumeUpdate,
   retryCompensation,
 } from '../../workflows/messages';
-import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { sendCommand } from '../commands';
 import type { ApiContext } from '../context';
-import { HttpProblem } from '../problem';
 import { problems } from '../schemas/common';
 import { CommandAccepted, CommandBody, Update, UpdateParams } from '../schemas/updates';
 
@@ -54,26 +53,10 @@ export async function updateRoutes(app: FastifyInstance, ctx: ApiContext): Promi
       async (request, reply) => {
         const { updateId } = request.params;
         const handle = ctx.temporal.workflow.getHandle(updateWorkflowId(updateId));
-        try {
-          await handle.executeUpdate(definition, { args: [{ by: request.subject, ...(request.body?.reason ? { reason: request.body.reason } : {}) }] });
-        } catch (err) {
-          // Temporal answers "not found" for a workflow that has completed: tell the two apart.
-          if (err instanceof WorkflowNotFoundError && (await exists(handle))) {
-            throw new HttpProblem(409, 'Update has ended', `update ${updateId} has ended: there is nothing to ${action}`);
-          }
-          throw err;
-        }
+        const command = { by: request.subject, ...(request.body?.reason ? { reason: request.body.reason } : {}) };
+        await sendCommand(handle, definition, [command], `update ${updateId}`, action);
         return reply.status(202).send({ id: updateId, action, by: request.subject });
       },
     );
-  }
-}
-
-async function exists(handle: WorkflowHandle): Promise<boolean> {
-  try {
-    await handle.describe();
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -1,0 +1,92 @@
+import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, ApplicationFailure, type Client } from '@temporalio/client';
+import { judgeHealth } from '../domain/health';
+import type { Ring } from '../domain/release';
+import { DEFAULT_LIVE } from '../domain/strategy-options';
+import { cellWorkflowId } from '../workflows/ids';
+import { cellStatusQuery, requestRollback, setDesiredVersion } from '../workflows/messages';
+import type { ClusterResolver } from './cluster';
+
+export type CellStart = { cellId: string; outcome: 'started' | 'already' | 'held' | 'refused'; error?: string };
+
+/** Requests to many controllers at once, a few at a time, heartbeating as they go. */
+async function eachCell<T>(cellIds: string[], work: (cellId: string) => Promise<T>, parallel = 16): Promise<T[]> {
+  const activity = Context.current();
+  const results: T[] = new Array(cellIds.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, cellIds.length) }, async () => {
+      while (next < cellIds.length) {
+        const index = next++;
+        results[index] = await work(cellIds[index]);
+        activity.heartbeat(index);
+      }
+    }),
+  );
+  return results;
+}
+
+/** The fleet as a rollout sees it: cells by ring, desired versions set through each cell's controller. */
+export function createFleetActivities(client: Client, resolveCluster: ClusterResolver) {
+  return {
+    /** Every registered cell of a ring served by this task queue (this cellshift), from Temporal's visibility, sorted by id. */
+    async listRingCells(ring: Ring): Promise<string[]> {
+      const ids: string[] = [];
+      const taskQueue = Context.current().info.taskQueue;
+      const query = `WorkflowType = 'cellController' AND ExecutionStatus = 'Running' AND Ring = '${ring}' AND TaskQueue = '${taskQueue}'`;
+      for await (const execution of client.workflow.list({ query })) ids.push(execution.workflowId.replace(/^cell\//, ''));
+      return ids.sort();
+    },
+
+    /**
+     * Sets the release as each cell's desired version on behalf of the rollout; the controllers
+     * then update with their own strategy and window, and report back. A drifted cell, or one
+     * that cannot take the release, is held or refused here instead.
+     */
+    async startCellUpdates(rolloutId: string, version: string, cellIds: string[], requestedBy: string): Promise<CellStart[]> {
+      return eachCell(cellIds, async (cellId): Promise<CellStart> => {
+        const handle = client.workflow.getHandle(cellWorkflowId(cellId));
+        try {
+          const view = await handle.query(cellStatusQuery);
+          if (view.version === version && !view.currentUpdate) return { cellId, outcome: 'already' };
+          if (view.state === 'drifted') return { cellId, outcome: 'held', error: `drifted: cluster runs ${view.drift?.actual ?? 'nothing'}, recorded ${view.drift?.recorded ?? 'nothing'}` };
+          await handle.executeUpdate(setDesiredVersion, { args: [{ version, requestedBy, rolloutId }] });
+          return { cellId, outcome: 'started' };
+        } catch (err) {
+          if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+            if (err.cause.type === 'UpdatesHeld') return { cellId, outcome: 'held', error: err.cause.message };
+            return { cellId, outcome: 'refused', error: err.cause.message };
+          }
+          if (err instanceof WorkflowNotFoundError) return { cellId, outcome: 'refused', error: `cell ${cellId} is no longer registered` };
+          throw err;
+        }
+      });
+    },
+
+    /** One health check per cell, judged against the live strategy's default thresholds. */
+    async ringHealth(cellIds: string[]): Promise<{ cellId: string; ok: boolean; reason: string }[]> {
+      return eachCell(cellIds, async (cellId) => {
+        const view = await client.workflow.getHandle(cellWorkflowId(cellId)).query(cellStatusQuery);
+        const target = { cellId, cluster: view.spec.cluster };
+        const activity = Context.current();
+        const report = await resolveCluster(view.spec.cluster).checkHealth(target, {
+          heartbeat: (d) => activity.heartbeat(d),
+          signal: activity.cancellationSignal,
+        });
+        return { cellId, ...judgeHealth(report, DEFAULT_LIVE.analysis) };
+      });
+    },
+
+    /** Rolls cells back to their previous version through their controllers (after an abort). */
+    async rollbackCells(cellIds: string[], requestedBy: string): Promise<{ cellId: string; updateId?: string; error?: string }[]> {
+      return eachCell(cellIds, async (cellId) => {
+        try {
+          const accepted = await client.workflow.getHandle(cellWorkflowId(cellId)).executeUpdate(requestRollback, { args: [{ requestedBy }] });
+          return { cellId, updateId: accepted.id };
+        } catch (err) {
+          return { cellId, error: (err as Error).message };
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,135 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { maxOverlap } from '../src/domain/rollout';
+import { DEMO_RELEASES } from '../scripts/seed/demo-fleet';
+import { Harness, everyDay, utcClock } from './helpers/harness';
+
+const openNow = () => ({ maintenanceWindow: everyDay(utcClock(-60_000), 600), expectedUpdateMinutes: 5 });
+
+describe('fleet rollouts', () => {
+  let h: Harness;
+  afterEach(() => h?.stop());
+
+  /** Cells and release names are global to the Temporal namespace: each test has its own. */
+  async function fleet(prefix: string, version: string, rings: Record<string, number>, extra: Record<string, unknown> = {}) {
+    await h.catalog.publish({ ...DEMO_RELEASES.find((r) => r.version === '1.2.0')!, version }, { rings: ['staging', 'saas', 'dedicated'] });
+    const ids: string[] = [];
+    for (const [ring, count] of Object.entries(rings)) {
+      for (let i = 1; i <= count; i++) {
+        const id = `${prefix}-${ring}-${i}`;
+        await h.registerCell(id, { ring, ...openNow(), ...extra });
+        ids.push(id);
+      }
+    }
+    return ids;
+  }
+
+  async function waitForRollout(version: string, statuses: string[], timeoutMs = 120_000) {
+    return h.waitFor(`rollout ${version} ${statuses.join('/')}`, async () => {
+      const res = await h.http('GET', `/v1/rollouts/${version}`, undefined, 'viewer');
+      return res.status === 200 && statuses.includes(res.body.status) ? res.body : undefined;
+    }, timeoutMs);
+  }
+
+  it('goes ring by ring, in waves that never exceed maxConcurrent', async () => {
+    h = await Harness.start();
+    const ids = await fleet('fr-waves', '1.2.1', { staging: 2, saas: 3, dedicated: 3 });
+    for (const id of ids) await h.http('PUT', `/v1/sim/cells/${id}/faults`, { apply: { mode: 'none', latencyMs: 300 } });
+
+    const start = await h.http('POST', '/v1/rollouts', { version: '1.2.1', waves: { maxConcurrent: 2, maxFailures: 0 }, bakeMinutes: 0 }, 'operator');
+    expect(start.status).toBe(202);
+    expect((await h.http('POST', '/v1/rollouts', { version: '1.2.1', waves: { maxConcurrent: 2 } }, 'operator')).status).toBe(409);
+
+    const done = await waitForRollout('1.2.1', ['succeeded']);
+    expect(done.counts).toEqual({ pending: 0, running: 0, succeeded: 8, failed: 0, held: 0 });
+    expect(done.rings.map((r: any) => [r.ring, r.state, r.cells.length])).toEqual([
+      ['staging', 'done', 2],
+      ['saas', 'done', 3],
+      ['dedicated', 'done', 3],
+    ]);
+    for (let i = 1; i < done.rings.length; i++) {
+      const previousEnd = Math.max(...done.rings[i - 1].cells.map((c: any) => Date.parse(c.endedAt)));
+      const firstStart = Math.min(...done.rings[i].cells.map((c: any) => Date.parse(c.startedAt)));
+      expect(firstStart).toBeGreaterThanOrEqual(previousEnd);
+    }
+    const all = done.rings.flatMap((r: any) => r.cells);
+    expect(maxOverlap(all)).toBeLessThanOrEqual(2);
+    expect(maxOverlap(all)).toBe(2);
+    for (const id of ids) expect((await h.simulated.read(id)).version).toBe('1.2.1');
+    const cell = await h.waitForCellIdle('fr-waves-dedicated-3');
+    expect(cell).toMatchObject({ version: '1.2.1', desiredVersion: '1.2.1' });
+  });
+
+  it('halts when the failure budget is spent, lets running cells finish, and resumes', async () => {
+    h = await Harness.start();
+    await fleet('fr-halt', '1.2.2', { saas: 4 });
+    await h.http('PUT', '/v1/sim/cells/fr-halt-saas-1/faults', { verify: { mode: 'fail' } });
+    await h.http('POST', '/v1/rollouts', { version: '1.2.2', rings: ['saas'], waves: { maxConcurrent: 1, maxFailures: 0 } }, 'operator');
+
+    const halted = await waitForRollout('1.2.2', ['halted']);
+    expect(halted.haltReason).toContain('1 cells failed');
+    expect(halted.counts).toMatchObject({ failed: 1, pending: 3, running: 0 });
+    const failed = halted.rings[0].cells.find((c: any) => c.id === 'fr-halt-saas-1');
+    expect(failed.state).toBe('failed');
+    expect(failed.error).toContain('rolled-back');
+    expect((await h.simulated.read('fr-halt-saas-2')).version).toBe('1.1.0');
+
+    expect((await h.http('POST', '/v1/rollouts/1.2.2/resume', { reason: 'fr-halt-saas-1 is a known bad node' }, 'operator')).status).toBe(202);
+    const done = await waitForRollout('1.2.2', ['succeeded']);
+    expect(done.counts).toMatchObject({ succeeded: 3, failed: 1 });
+    expect(done.actions).toEqual([expect.objectContaining({ action: 'resume', by: 'oscar-operator' })]);
+  });
+
+  it('abort stops for good and can roll the updated cells back', async () => {
+    h = await Harness.start();
+    await fleet('fr-abort', '1.2.3', { staging: 2, saas: 2 });
+    await h.http('POST', '/v1/rollouts', { version: '1.2.3', waves: { maxConcurrent: 2 }, approvalBetweenRings: true }, 'operator');
+    const waiting = await waitForRollout('1.2.3', ['waiting-approval']);
+    expect(waiting.rings[0].state).toBe('waiting-approval');
+    expect((await h.http('POST', '/v1/rollouts/1.2.3/abort', { rollback: true }, 'operator')).status).toBe(202);
+    const aborted = await waitForRollout('1.2.3', ['aborted']);
+    expect(aborted.rings[0].cells.map((c: any) => c.state)).toEqual(['rolled-back', 'rolled-back']);
+    for (const id of ['fr-abort-staging-1', 'fr-abort-staging-2']) {
+      await h.waitFor(`${id} rolled back`, async () => ((await h.simulated.read(id)).version === '1.1.0' ? true : undefined));
+    }
+    for (const id of ['fr-abort-saas-1', 'fr-abort-saas-2']) expect((await h.simulated.read(id)).log.map((e) => e.op)).toEqual(['register']);
+    expect((await h.http('POST', '/v1/rollouts/1.2.3/resume', {}, 'operator')).status).toBe(409);
+  });
+
+  it('a ring unhealthy after its bake halts the rollout before the next ring', async () => {
+    h = await Harness.start();
+    await fleet('fr-bake', '1.2.4', { staging: 1, saas: 1 });
+    await h.http('PUT', '/v1/sim/cells/fr-bake-staging-1/faults', { health: { mode: 'fail' } });
+    await h.http('POST', '/v1/rollouts', { version: '1.2.4', waves: { maxConcurrent: 1 }, bakeMinutes: 0.02 }, 'operator');
+    const halted = await waitForRollout('1.2.4', ['halted']);
+    expect(halted.haltReason).toContain('ring staging unhealthy after bake');
+    expect(halted.rings[0].health).toContain('CrashLoopBackOff');
+    expect(halted.rings[1].cells[0].state).toBe('pending');
+    expect((await h.simulated.read('fr-bake-saas-1')).version).toBe('1.1.0');
+    await h.http('POST', '/v1/rollouts/1.2.4/abort', {}, 'operator');
+    await waitForRollout('1.2.4', ['aborted']);
+  });
+
+  it('counts a cell that cannot be updated now as held, not failed', async () => {
+    h = await Harness.start();
+    await fleet('fr-held', '1.2.5', { saas: 2 });
+    await h.simulated.store.update('fr-held-saas-2', (cell) => ({ value: { ...cell!, version: '1.0.0' }, result: undefined }));
+    await h.http('POST', '/v1/cells/fr-held-saas-2/check', undefined, 'operator');
+    await h.waitFor('fr-held-saas-2 drifted', async () => ((await h.http('GET', '/v1/cells/fr-held-saas-2')).body.state === 'drifted' ? true : undefined));
+    await h.http('POST', '/v1/rollouts', { version: '1.2.5', rings: ['saas'], waves: { maxConcurrent: 2, maxFailures: 0 } }, 'operator');
+    const done = await waitForRollout('1.2.5', ['succeeded']);
+    expect(done.counts).toMatchObject({ succeeded: 1, held: 1, failed: 0 });
+    expect(done.rings[0].cells[1]).toMatchObject({ id: 'fr-held-saas-2', state: 'held' });
+    expect(done.rings[0].cells[1].error).toContain('drifted');
+  });
+
+  it('validates the request', async () => {
+    h = await Harness.start();
+    const bad = await h.http('POST', '/v1/rollouts', { version: '9.9.9', rings: ['dedicated', 'staging'], waves: { maxConcurrent: 0 } }, 'operator');
+    expect(bad.status).toBe(400);
+    const fields = bad.body.errors.map((e: any) => e.field);
+    expect(fields).toContain('body.waves.maxConcurrent');
+    const order = await h.http('POST', '/v1/rollouts', { version: '9.9.9', rings: ['dedicated', 'staging'], waves: { maxConcurrent: 1 } }, 'operator');
+    expect(order.body.errors.map((e: any) => e.field)).toEqual(['body.rings', 'body.version']);
+    expect((await h.http('GET', '/v1/rollouts/4.4.4')).status).toBe(404);
+  });
+});
