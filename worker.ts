@@ -6,6 +6,7 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import { createActivities } from './src/activities';
 import { BundleStore } from './src/adapters/bundles/bundle-store';
 import { FileReleaseCatalog } from './src/adapters/catalog/file-catalog';
+import { FlagStore } from './src/adapters/flags/flag-store';
 import { SimulatedCluster } from './src/adapters/simulated/cluster';
 import { loadConfig } from './src/config';
 import type { ClusterRef } from './src/domain/cell';
@@ -35,7 +36,7 @@ export function buildActivities(dataDir: string, client: Client) {
         return simulated;
     }
   };
-  return createActivities({ resolveCluster, catalog, bundles: new BundleStore(dataDir, catalog), client });
+  return createActivities({ resolveCluster, catalog, bundles: new BundleStore(dataDir, catalog), flags: new FlagStore(dataDir), client });
 }
 
 export function createWorker(setup: WorkerSetup): Promise<Worker> {

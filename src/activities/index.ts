@@ -1,17 +1,20 @@
 import type { Client } from '@temporalio/client';
 import type { BundleStore } from '../adapters/bundles/bundle-store';
+import type { FlagStore } from '../adapters/flags/flag-store';
 import type { ReleaseCatalog } from '../domain/ports';
 import { createCatalogActivities } from './catalog';
 import { createCellActivities } from './cells';
 import { createClusterActivities, type ClusterResolver } from './cluster';
+import { createFlagActivities } from './flags';
 import { createFleetActivities } from './fleet';
 
-export function createActivities(deps: { resolveCluster: ClusterResolver; catalog: ReleaseCatalog; bundles: BundleStore; client: Client }) {
+export function createActivities(deps: { resolveCluster: ClusterResolver; catalog: ReleaseCatalog; bundles: BundleStore; flags: FlagStore; client: Client }) {
   return {
     ...createClusterActivities(deps.resolveCluster, deps.catalog, deps.bundles),
     ...createCatalogActivities(deps.catalog),
     ...createCellActivities(deps.client),
     ...createFleetActivities(deps.client, deps.resolveCluster),
+    ...createFlagActivities(deps.flags, deps.catalog, deps.resolveCluster),
   };
 }
 

@@ -7,6 +7,8 @@ import { registerAuth, type ApiToken } from './plugins/auth';
 import { registerErrorHandler } from './plugins/errors';
 import { cellControlRoutes, cellRoutes } from './routes/cells';
 import { bundleRoutes } from './routes/bundles';
+import { FlagStore } from '../adapters/flags/flag-store';
+import { flagRoutes } from './routes/flags';
 import { releaseRoutes } from './routes/releases';
 import { rolloutRoutes } from './routes/rollouts';
 import { simRoutes } from './routes/sim';
@@ -48,6 +50,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await releaseRoutes(app, options);
   await bundleRoutes(app, { ...options, bundles: new BundleStore(options.dataDir, options.catalog), bundleLimitBytes: options.bundleLimitBytes ?? DEFAULT_BUNDLE_LIMIT_BYTES });
   await rolloutRoutes(app, options);
+  await flagRoutes(app, { ...options, flags: new FlagStore(options.dataDir) });
   await simRoutes(app, options);
   return app;
 }

@@ -62,6 +62,8 @@ export interface CellStatus {
   /** what the cluster runs when it differs from what cellshift installed: someone changed it by hand */
   drift?: { recorded?: string; actual?: string; detectedAt: string };
   lastCheck?: { at: string; newest?: string };
+  /** feature flags as last pushed to the cluster, with where each value came from */
+  flags?: Record<string, import('./flags').CellFlag>;
   /** the fleet rollout that set the desired version, told when the cell gets there or cannot */
   rollout?: { id: string; version: string };
 }

@@ -35,6 +35,8 @@ export interface ClusterPort {
   rollback(target: ClusterTarget, key: string, ctx: StepContext): Promise<void>;
   /** One health check: error rate, ready replicas, what is unhealthy. */
   checkHealth(target: ClusterTarget, ctx: StepContext): Promise<HealthReport>;
+  /** Pushes the feature flags the product reads, without a redeploy. Replaces the whole set. */
+  setFlags(target: ClusterTarget, flags: Record<string, boolean>, ctx: StepContext): Promise<void>;
   /** Waits for the rollout of the release to be complete and healthy. */
   verify(target: ClusterTarget, release: Release, ctx: StepContext): Promise<void>;
   /** The version the cluster actually runs, read from the cluster itself. */

@@ -20,7 +20,7 @@ import { liveOptions, stagingFirstOptions } from '../domain/strategy-options';
 import { checkDirectUpgrade, planUpgrade } from '../domain/upgrade-path';
 import type { UpdateInput, UpdateKind, UpdateResult } from '../domain/update';
 import { compareVersions } from '../domain/version';
-import { reads, registration } from './activities';
+import { reads, registration, steps } from './activities';
 import { describeFailure } from './failures';
 import { rolloutWorkflowId, updateId, updateWorkflowId } from './ids';
 import { liveUpdate } from './live-update';
@@ -30,6 +30,7 @@ import {
   cellStatusQuery,
   checkNowSignal,
   configureCell,
+  flagsChangedSignal,
   maintenanceChangedSignal,
   requestRollback,
   requestUpdate,
@@ -80,6 +81,8 @@ export async function cellController(input: CellControllerInput): Promise<void> 
   let nextUpdate = input.nextUpdate ?? 1;
   let wake = false;
   let checkRequested = false;
+  // Flags are pushed after registration, after every update, and when their rules change.
+  let flagsStale = true;
 
   const publish = () =>
     upsertSearchAttributes([
@@ -263,6 +266,11 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     { validator: (_: RollbackRequest) => requireIdle() },
   );
 
+  setHandler(flagsChangedSignal, () => {
+    flagsStale = true;
+    wake = true;
+  });
+
   setHandler(checkNowSignal, () => {
     checkRequested = true;
     wake = true;
@@ -292,6 +300,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
       strategy: result.strategy,
       result: result.status,
     });
+    flagsStale = true;
     wake = true;
     publish();
   });
@@ -313,6 +322,8 @@ export async function cellController(input: CellControllerInput): Promise<void> 
   const continueAsNewDue = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= maxEvents;
 
   if (patched('control-plane-reconcile')) {
+    const flagsEnabled = patched('feature-flags');
+    if (flagsEnabled) wake = flagsStale;
     // A cell with nothing installed checks (and so installs) at once; others at the next interval.
     let nextCheckAt = status.version === undefined && status.state === 'ready' ? Date.now() : Date.now() + checkIntervalMs(spec);
     while (!continueAsNewDue()) {
@@ -323,6 +334,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
         nextCheckAt = Date.now() + checkIntervalMs(spec);
         await check();
       }
+      if (flagsStale && flagsEnabled) await syncFlags();
       await reconcile();
       await reportToRollout();
     }
@@ -359,6 +371,18 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     if (status.version === undefined && status.desiredVersion === undefined && newest) {
       status.desiredVersion = newest.version;
       status.plan = [newest.version];
+    }
+  }
+
+  /** Pushes the cell's feature flags to its cluster; a failure is retried at the next wake-up. */
+  async function syncFlags(): Promise<void> {
+    if (status.currentUpdate || (status.state !== 'ready' && status.state !== 'drifted')) return;
+    flagsStale = false;
+    try {
+      status.flags = await steps.syncFlags({ cellId: spec.id, cluster: spec.cluster }, spec.ring, status.version);
+    } catch (err) {
+      flagsStale = true;
+      status.error = `feature flags not pushed: ${describeFailure(err)}`;
     }
   }
 

@@ -79,6 +79,8 @@ export interface DriftDecision {
 export const setDesiredVersion = defineUpdate<DesiredVersionAccepted, [DesiredVersionRequest]>('setDesiredVersion');
 export const configureCell = defineUpdate<CellView, [CellSettings]>('configureCell');
 export const resolveDrift = defineUpdate<CellView, [DriftDecision]>('resolveDrift');
+/** the flag rules changed: push the cell's flags again */
+export const flagsChangedSignal = defineSignal('flagsChanged');
 /** run the update and drift checks now instead of at the next interval */
 export const checkNowSignal = defineSignal('checkNow');
 

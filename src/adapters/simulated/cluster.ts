@@ -148,6 +148,12 @@ export class SimulatedCluster implements ClusterPort {
     });
   }
 
+  async setFlags(target: ClusterTarget, flags: Record<string, boolean>): Promise<void> {
+    await this.change(target, (cell) => {
+      cell.flags = { ...flags };
+    });
+  }
+
   async actualVersion(target: ClusterTarget): Promise<string | undefined> {
     return (await this.read(target.cellId)).version;
   }

@@ -8,6 +8,8 @@ export interface SimCell {
   /** components as of the last verified rollout: a health fault with `components` compares against these */
   stableComponents: Record<string, string>;
   maintenance: boolean;
+  /** feature flags as the product reads them */
+  flags?: Record<string, boolean>;
   /** node name → images cached on that node */
   nodes: Record<string, string[]>;
   rollout: 'idle' | 'progressing' | 'complete';

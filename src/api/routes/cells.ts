@@ -253,6 +253,7 @@ function toCell(view: CellView) {
     reconcileError: view.reconcileError,
     drift: view.drift,
     lastCheck: view.lastCheck,
+    flags: view.flags ?? {},
     maintenance: view.maintenance,
     currentUpdate: view.currentUpdate,
     history: view.history,

@@ -99,6 +99,7 @@ export const Cell = Type.Object({
   reconcileError: Type.Optional(Type.String()),
   drift: Type.Optional(Type.Object({ recorded: Type.Optional(Type.String()), actual: Type.Optional(Type.String()), detectedAt: Type.String() })),
   lastCheck: Type.Optional(Type.Object({ at: Type.String(), newest: Type.Optional(Type.String()) })),
+  flags: Type.Record(Type.String(), Type.Object({ enabled: Type.Boolean(), source: Type.String() })),
   maintenance: Type.Object({ enabled: Type.Boolean() }),
   currentUpdate: Type.Optional(Type.Object({ id: Type.String(), toVersion: Type.String(), strategy: Type.String() })),
   history: Type.Array(HistoryEntry),

@@ -1,0 +1,20 @@
+import type { FlagStore } from '../adapters/flags/flag-store';
+import { effectiveFlags, type CellFlag } from '../domain/flags';
+import type { ReleaseCatalog } from '../domain/ports';
+import type { Ring } from '../domain/release';
+import type { ClusterResolver } from './cluster';
+import { runStep } from './step-context';
+import type { ClusterTarget } from '../domain/ports';
+
+export function createFlagActivities(flags: FlagStore, catalog: ReleaseCatalog, resolve: ClusterResolver) {
+  return {
+    /** Computes the cell's flags from the rules and its release's declared flags, and pushes them to its cluster. */
+    async syncFlags(target: ClusterTarget, ring: Ring, version: string | undefined): Promise<Record<string, CellFlag>> {
+      const declared = version ? ((await catalog.get(version))?.flags ?? []) : [];
+      const effective = effectiveFlags({ id: target.cellId, ring }, declared, await flags.all());
+      const values = Object.fromEntries(Object.entries(effective).map(([flag, value]) => [flag, value.enabled]));
+      await runStep((ctx) => resolve(target.cluster).setFlags(target, values, ctx));
+      return effective;
+    },
+  };
+}
