@@ -7,6 +7,11 @@ import { createActivities } from './src/activities';
 import { BundleStore } from './src/adapters/bundles/bundle-store';
 import { FileReleaseCatalog } from './src/adapters/catalog/file-catalog';
 import { FlagStore } from './src/adapters/flags/flag-store';
+import { AwsStack } from './src/adapters/aws/stack';
+import { LogNotifier } from './src/adapters/notify/log-notifier';
+import { WebhookNotifier } from './src/adapters/notify/webhook-notifier';
+import { SimulatedStack } from './src/adapters/simulated/stack';
+import type { StackRef } from './src/domain/ports';
 import { SimulatedCluster } from './src/adapters/simulated/cluster';
 import { loadConfig } from './src/config';
 import type { ClusterRef } from './src/domain/cell';
@@ -36,7 +41,20 @@ export function buildActivities(dataDir: string, client: Client) {
         return simulated;
     }
   };
-  return createActivities({ resolveCluster, catalog, bundles: new BundleStore(dataDir, catalog), flags: new FlagStore(dataDir), client });
+  const simulatedStack = new SimulatedStack(dataDir);
+  const awsStack = new AwsStack();
+  const resolveStack = (ref: StackRef) => (ref.kind === 'aws' ? awsStack : simulatedStack);
+  // Contacts hear of infra updates through a webhook when one is configured, the log otherwise.
+  const notifier = process.env.CELLSHIFT_NOTIFY_WEBHOOK_URL ? new WebhookNotifier(process.env.CELLSHIFT_NOTIFY_WEBHOOK_URL) : new LogNotifier(dataDir);
+  return createActivities({
+    resolveCluster,
+    catalog,
+    bundles: new BundleStore(dataDir, catalog),
+    flags: new FlagStore(dataDir),
+    client,
+    resolveStack,
+    notifier,
+  });
 }
 
 export function createWorker(setup: WorkerSetup): Promise<Worker> {

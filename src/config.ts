@@ -12,6 +12,8 @@ export interface Config {
   host: string;
   /** the largest release bundle `POST /v1/bundles` accepts, in compressed bytes */
   bundleLimitBytes: number;
+  /** days from publication to an infrastructure update's deadline: 14 unless the install says otherwise */
+  infraDeadlineDays: number;
 }
 
 /** Images make bundles large; this bounds what one upload may write to the data directory. */
@@ -28,6 +30,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { certPath: env.TEMPORAL_TLS_CERT, keyPath: env.TEMPORAL_TLS_KEY, caPath: env.TEMPORAL_TLS_CA, serverName: env.TEMPORAL_TLS_SERVER_NAME }
       : undefined,
     port: Number(env.PORT ?? 8080),
+    infraDeadlineDays: Number(env.CELLSHIFT_INFRA_DEADLINE_DAYS ?? 14),
     host: env.HOST ?? '0.0.0.0',
     bundleLimitBytes: Number(env.CELLSHIFT_BUNDLE_LIMIT_BYTES ?? DEFAULT_BUNDLE_LIMIT_BYTES),
   };

@@ -1,20 +1,22 @@
 import type { Client } from '@temporalio/client';
 import type { BundleStore } from '../adapters/bundles/bundle-store';
 import type { FlagStore } from '../adapters/flags/flag-store';
-import type { ReleaseCatalog } from '../domain/ports';
+import type { Notifier, ReleaseCatalog } from '../domain/ports';
 import { createCatalogActivities } from './catalog';
 import { createCellActivities } from './cells';
 import { createClusterActivities, type ClusterResolver } from './cluster';
 import { createFlagActivities } from './flags';
 import { createFleetActivities } from './fleet';
+import { createInfraActivities, type StackResolver } from './infra';
 
-export function createActivities(deps: { resolveCluster: ClusterResolver; catalog: ReleaseCatalog; bundles: BundleStore; flags: FlagStore; client: Client }) {
+export function createActivities(deps: { resolveCluster: ClusterResolver; catalog: ReleaseCatalog; bundles: BundleStore; flags: FlagStore; client: Client; resolveStack: StackResolver; notifier: Notifier }) {
   return {
     ...createClusterActivities(deps.resolveCluster, deps.catalog, deps.bundles),
     ...createCatalogActivities(deps.catalog),
     ...createCellActivities(deps.client),
     ...createFleetActivities(deps.client, deps.resolveCluster),
     ...createFlagActivities(deps.flags, deps.catalog, deps.resolveCluster),
+    ...createInfraActivities(deps.resolveStack, deps.notifier),
   };
 }
 

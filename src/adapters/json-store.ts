@@ -1,11 +1,16 @@
-import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+
+/** A lock older than this was left by a process that died holding it. */
+const STALE_LOCK_MS = 10_000;
 
 /**
  * JSON documents in a directory, one file per key. Writes go to a temporary file that is then
  * renamed over the old one, so a crash never leaves a half-written document. Updates of one key
- * are serialised within the process.
+ * are serialised within the process, and across processes (the API and the workers share the
+ * data directory) by a lock file beside the document.
  */
 export class JsonStore<T> {
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -43,15 +48,36 @@ export class JsonStore<T> {
   update<R>(key: string, change: (current: T | undefined) => Promise<{ value?: T; result: R }> | { value?: T; result: R }): Promise<R> {
     const previous = this.locks.get(key) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(async () => {
-      const { value, result } = await change(await this.get(key));
-      if (value !== undefined) await this.put(key, value);
-      return result;
+      const release = await this.lock(key);
+      try {
+        const { value, result } = await change(await this.get(key));
+        if (value !== undefined) await this.put(key, value);
+        return result;
+      } finally {
+        await release();
+      }
     });
     this.locks.set(key, next);
     void next.finally(() => {
       if (this.locks.get(key) === next) this.locks.delete(key);
     }).catch(() => undefined);
     return next;
+  }
+
+  private async lock(key: string): Promise<() => Promise<void>> {
+    const file = `${this.path(key)}.lock`;
+    await mkdir(this.dir, { recursive: true });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await (await open(file, 'wx')).close();
+        return () => unlink(file).catch(() => undefined);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const age = await stat(file).then((s) => Date.now() - s.mtimeMs, () => 0);
+        if (age > STALE_LOCK_MS) await unlink(file).catch(() => undefined);
+        else await sleep(Math.min(50, 2 + attempt));
+      }
+    }
   }
 
   private path(key: string): string {

@@ -9,6 +9,7 @@ import { cellControlRoutes, cellRoutes } from './routes/cells';
 import { bundleRoutes } from './routes/bundles';
 import { FlagStore } from '../adapters/flags/flag-store';
 import { flagRoutes } from './routes/flags';
+import { infraRoutes } from './routes/infra';
 import { releaseRoutes } from './routes/releases';
 import { rolloutRoutes } from './routes/rollouts';
 import { simRoutes } from './routes/sim';
@@ -21,6 +22,8 @@ export interface AppOptions extends ApiContext {
   /** where uploaded bundles are unpacked (`<dataDir>/bundles`) */
   dataDir: string;
   bundleLimitBytes?: number;
+  /** days from publication to an infrastructure update's deadline (the install's rule) */
+  infraDeadlineDays?: number;
 }
 
 /** The HTTP API: Fastify in front of Temporal. Keeps no state of its own. */
@@ -50,6 +53,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await releaseRoutes(app, options);
   await bundleRoutes(app, { ...options, bundles: new BundleStore(options.dataDir, options.catalog), bundleLimitBytes: options.bundleLimitBytes ?? DEFAULT_BUNDLE_LIMIT_BYTES });
   await rolloutRoutes(app, options);
+  await infraRoutes(app, { ...options, infraDeadlineDays: options.infraDeadlineDays ?? 14 });
   await flagRoutes(app, { ...options, flags: new FlagStore(options.dataDir) });
   await simRoutes(app, options);
   return app;

@@ -19,6 +19,7 @@ const app = await buildApp({
   logger: process.env.CELLSHIFT_LOG !== 'off',
   dataDir: config.dataDir,
   bundleLimitBytes: config.bundleLimitBytes,
+  infraDeadlineDays: config.infraDeadlineDays,
 });
 
 const close = async () => {

@@ -25,6 +25,10 @@ export interface CellSpec {
   autoUpdate?: boolean;
   /** how often the controller checks for updates and for drift */
   checkIntervalSeconds?: number;
+  /** the cell's AWS stack, for infrastructure updates */
+  stack?: import('./ports').StackRef;
+  /** cellshift may execute infrastructure change sets itself (otherwise the customer runs them) */
+  infraApply?: boolean;
 }
 
 export const DEFAULT_CHECK_INTERVAL_SECONDS = 3600;
@@ -64,6 +68,10 @@ export interface CellStatus {
   lastCheck?: { at: string; newest?: string };
   /** feature flags as last pushed to the cluster, with where each value came from */
   flags?: Record<string, import('./flags').CellFlag>;
+  /** support SLA: out-of-sla holds app updates until the overdue infrastructure update is applied */
+  sla?: import('./infra').SlaStatus;
+  /** infrastructure updates published and not yet applied */
+  infraUpdates?: { templateVersion: string; deadline: string; sla: import('./infra').SlaStatus; workflowId: string }[];
   /** the fleet rollout that set the desired version, told when the cell gets there or cannot */
   rollout?: { id: string; version: string };
 }

@@ -16,6 +16,8 @@ export const ErrorType = {
   InvalidState: 'InvalidState',
   /** the cell controller is not ready to take updates */
   CellNotReady: 'CellNotReady',
+  /** app updates are held: an infrastructure update is overdue */
+  UpdatesHeld: 'UpdatesHeld',
 } as const;
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];

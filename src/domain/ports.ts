@@ -116,6 +116,8 @@ export interface Notification {
   body: string;
   /** for reminders and deadlines */
   deadline?: string;
+  /** when the workflow sent it, on the workflow's clock (which a test server may skip ahead) */
+  sentAt?: string;
 }
 
 /** Tells a cell's contacts what they must do. Delivery is retried by the activity. */

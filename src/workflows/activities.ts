@@ -47,3 +47,20 @@ const AWAIT_UPDATE: ActivityOptions = {
 
 export const cells = proxyActivities<Activities>(CELL_REQUEST);
 export const longCells = proxyActivities<Activities>(AWAIT_UPDATE);
+
+// Stack updates take minutes to an hour: the wait heartbeats; a failed update is permanent for that attempt.
+const STACK_WAIT: ActivityOptions = {
+  startToCloseTimeout: '2h',
+  heartbeatTimeout: '1m',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
+// Telling people must not be lost: retried for a day.
+const NOTIFY: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '10m' },
+  scheduleToCloseTimeout: '1d',
+};
+
+export const stackWait = proxyActivities<Activities>(STACK_WAIT);
+export const notifications = proxyActivities<Activities>(NOTIFY);

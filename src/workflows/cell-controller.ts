@@ -22,7 +22,9 @@ import type { UpdateInput, UpdateKind, UpdateResult } from '../domain/update';
 import { compareVersions } from '../domain/version';
 import { reads, registration, steps } from './activities';
 import { describeFailure } from './failures';
-import { rolloutWorkflowId, updateId, updateWorkflowId } from './ids';
+import { infraWorkflowId, rolloutWorkflowId, updateId, updateWorkflowId } from './ids';
+import { infraUpdate } from './infra-update';
+import { DAY_MS, slaStatus, type SlaStatus } from '../domain/infra';
 import { liveUpdate } from './live-update';
 import { maintenanceWindowUpdate } from './maintenance-window-update';
 import {
@@ -31,6 +33,10 @@ import {
   checkNowSignal,
   configureCell,
   flagsChangedSignal,
+  infraStatusSignal,
+  publishInfraUpdate,
+  type InfraStatusReport,
+  type InfraUpdateRequest,
   maintenanceChangedSignal,
   requestRollback,
   requestUpdate,
@@ -47,7 +53,7 @@ import {
 } from './messages';
 import { now } from './progress';
 import { rollbackUpdate } from './rollback-update';
-import { AppVersionKey, CellIdKey, CellStatusKey, RingKey } from './search-attributes';
+import { AppVersionKey, CellIdKey, CellStatusKey, RingKey, SlaStatusKey } from './search-attributes';
 import { stagingFirstUpdate } from './staging-first-update';
 
 export interface CellControllerInput {
@@ -160,6 +166,15 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     }
   }
 
+  /** App updates wait while an infrastructure update is overdue. */
+  function requireNotHeld(): void {
+    if (status.sla !== 'out-of-sla') return;
+    const overdue = (status.infraUpdates ?? []).filter((u) => u.sla === 'out-of-sla').map((u) => `${u.templateVersion} (due ${u.deadline})`);
+    refuse(ErrorType.UpdatesHeld, `cell ${spec.id} is out of its support SLA: infrastructure update ${overdue.join(', ')} is overdue; app updates are held until it is applied`, {
+      infraUpdates: overdue,
+    });
+  }
+
   /** Refuses a release this cell may not take from where it is: unknown, invisible to an air-gapped cell, or off the upgrade path. */
   function requireReachable(version: string, releases: CatalogRelease[], direct: boolean): string[] {
     const release = releases.find((r) => r.version === version);
@@ -193,6 +208,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     {
       validator: (request: UpdateRequest) => {
         requireIdle();
+        requireNotHeld();
         if ((request.strategy ?? spec.strategy) === 'staging-first' && !spec.stagingCellId) {
           refuse(ErrorType.InvalidState, `cell ${spec.id} has no paired staging cell (stagingCellId): staging-first is not possible`);
         }
@@ -214,6 +230,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     },
     {
       validator: (request: DesiredVersionRequest) => {
+        requireNotHeld();
         if (request.version === status.version) refuse(ErrorType.InvalidState, `cell ${spec.id} already runs ${request.version}`);
       },
     },
@@ -266,6 +283,56 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     { validator: (_: RollbackRequest) => requireIdle() },
   );
 
+  setHandler(
+    publishInfraUpdate,
+    async (request: InfraUpdateRequest) => {
+      const workflowId = infraWorkflowId(spec.id, request.templateVersion);
+      const publishedAt = request.publishedAt ?? now();
+      const deadline = new Date(Date.parse(publishedAt) + request.deadlineDays * DAY_MS).toISOString();
+      const entry = { templateVersion: request.templateVersion, deadline, sla: slaStatus(Date.now(), Date.parse(deadline)), workflowId };
+      status.infraUpdates = [...(status.infraUpdates ?? []), entry];
+      try {
+        await startChild(infraUpdate, {
+          workflowId,
+          args: [{ ...request, publishedAt, cellId: spec.id, stack: spec.stack!, mayApply: spec.infraApply ?? false }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+        });
+      } catch (err) {
+        status.infraUpdates = status.infraUpdates.filter((u) => u !== entry);
+        throw err;
+      }
+      updateSla();
+      return { workflowId, deadline };
+    },
+    {
+      validator: (request: InfraUpdateRequest) => {
+        if (!spec.stack) refuse(ErrorType.InvalidState, `cell ${spec.id} has no AWS stack (stack) to update`);
+        if ((status.infraUpdates ?? []).some((u) => u.templateVersion === request.templateVersion)) {
+          refuse(ErrorType.InvalidState, `infrastructure update ${request.templateVersion} is already pending on cell ${spec.id}`);
+        }
+      },
+    },
+  );
+
+  setHandler(infraStatusSignal, (report: InfraStatusReport) => {
+    const entries = status.infraUpdates ?? [];
+    const entry = entries.find((u) => u.templateVersion === report.templateVersion);
+    if (!entry) return;
+    if (report.done) status.infraUpdates = entries.filter((u) => u !== entry);
+    else entry.sla = report.sla;
+    updateSla();
+    wake = true;
+  });
+
+  /** The cell's SLA is the worst of its pending infrastructure updates'. */
+  function updateSla(): void {
+    const order = ['in-sla', 'at-risk', 'out-of-sla'] as const;
+    const worst = (status.infraUpdates ?? []).reduce<SlaStatus>((w, u) => (order.indexOf(u.sla) > order.indexOf(w) ? u.sla : w), 'in-sla');
+    if (worst === (status.sla ?? 'in-sla')) return;
+    status.sla = worst;
+    upsertSearchAttributes([{ key: SlaStatusKey, value: worst }]);
+  }
+
   setHandler(flagsChangedSignal, () => {
     flagsStale = true;
     wake = true;
@@ -308,6 +375,9 @@ export async function cellController(input: CellControllerInput): Promise<void> 
   if (status.state === 'registering') {
     try {
       const reported = await registration.registerCluster({ cellId: spec.id, cluster: spec.cluster }, spec.cluster.initialVersion);
+      if (spec.stack) {
+        await registration.registerStack({ cellId: spec.id, stack: spec.stack }, spec.stack.kind === 'simulated' ? (spec.stack.templateVersion ?? '1') : '');
+      }
       status.version = reported.version;
       status.state = 'ready';
       if (reported.version) record(status, { version: reported.version, at: now(), result: 'registered' });
@@ -410,7 +480,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
   /** Desired ≠ installed and nothing runs: start the next hop of the plan. */
   async function reconcile(): Promise<void> {
     const desired = status.desiredVersion;
-    if (!desired || desired === status.version || status.currentUpdate || status.reconcileError) return;
+    if (!desired || desired === status.version || status.currentUpdate || status.reconcileError || status.sla === 'out-of-sla') return;
     if (status.state !== 'ready' && status.state !== 'install-failed') return;
     const releases = await reads.listReleases();
     if (status.currentUpdate) return;

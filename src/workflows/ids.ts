@@ -24,3 +24,7 @@ export function parseUpdateId(id: string): { cellId: string; n: number } | undef
 export function rolloutWorkflowId(version: string): string {
   return `rollout/${version}`;
 }
+
+export function infraWorkflowId(cellId: string, templateVersion: string): string {
+  return `infra/${cellId}/${templateVersion}`;
+}

@@ -5,3 +5,4 @@ export { maintenanceWindowUpdate } from './maintenance-window-update';
 export { rollbackUpdate } from './rollback-update';
 export { stagingFirstUpdate } from './staging-first-update';
 export { fleetRollout } from './fleet-rollout';
+export { infraUpdate } from './infra-update';

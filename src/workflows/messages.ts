@@ -101,3 +101,45 @@ export const pauseRollout = defineUpdate<void, [OperatorCommand]>('pauseRollout'
 export const resumeRollout = defineUpdate<void, [OperatorCommand]>('resumeRollout');
 export const abortRollout = defineUpdate<void, [OperatorCommand & { rollback?: boolean }]>('abortRollout');
 export const approveRing = defineUpdate<void, [OperatorCommand]>('approveRing');
+
+// infrastructure updates
+export interface InfraUpdateRequest {
+  templateVersion: string;
+  templateUrl: string;
+  /** when the template was published; the deadline counts from here (default: now) */
+  publishedAt?: string;
+  /** the install's rule, 14 days by default (CELLSHIFT_INFRA_DEADLINE_DAYS) */
+  deadlineDays: number;
+  requestedBy: string;
+}
+
+export interface InfraUpdateProgress {
+  cellId: string;
+  templateVersion: string;
+  templateUrl: string;
+  status: 'preparing' | 'waiting' | 'applying' | 'applied' | 'superseded';
+  sla: import('../domain/infra').SlaStatus;
+  publishedAt: string;
+  deadline: string;
+  changes: import('../domain/ports').StackChange[];
+  changeSetName?: string;
+  reminders: { daysBefore: number; sentAt: string }[];
+  attempts: { by: string; at: string; result: 'applied' | 'failed'; error?: string }[];
+  appliedBy?: 'cellshift' | 'customer';
+  appliedAt?: string;
+  lastCheck?: { at: string; templateVersion?: string };
+}
+
+export interface InfraStatusReport {
+  templateVersion: string;
+  sla: import('../domain/infra').SlaStatus;
+  deadline: string;
+  done: boolean;
+}
+
+export const infraProgressQuery = defineQuery<InfraUpdateProgress>('infraProgress');
+export const applyInfraUpdate = defineUpdate<void, [OperatorCommand]>('applyInfraUpdate');
+/** the stack may have changed (the customer ran the template): check now */
+export const stackChangedSignal = defineSignal('stackChanged');
+export const publishInfraUpdate = defineUpdate<{ workflowId: string; deadline: string }, [InfraUpdateRequest]>('publishInfraUpdate');
+export const infraStatusSignal = defineSignal<[InfraStatusReport]>('infraStatus');

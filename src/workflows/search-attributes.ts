@@ -7,5 +7,6 @@ export const RingKey = defineSearchAttributeKey('Ring', SearchAttributeType.KEYW
 export const AppVersionKey = defineSearchAttributeKey('AppVersion', SearchAttributeType.KEYWORD);
 export const CellStatusKey = defineSearchAttributeKey('CellStatus', SearchAttributeType.KEYWORD);
 export const UpdateStatusKey = defineSearchAttributeKey('UpdateStatus', SearchAttributeType.KEYWORD);
+export const SlaStatusKey = defineSearchAttributeKey('SlaStatus', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTES = [CellIdKey, RingKey, AppVersionKey, CellStatusKey, UpdateStatusKey];
+export const SEARCH_ATTRIBUTES = [CellIdKey, RingKey, AppVersionKey, CellStatusKey, UpdateStatusKey, SlaStatusKey];

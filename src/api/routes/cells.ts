@@ -61,6 +61,8 @@ export async function cellRoutes(app: FastifyInstance, ctx: ApiContext): Promise
         airGapped: body.airGapped ?? false,
         autoUpdate: body.autoUpdate ?? false,
         checkIntervalSeconds: body.checkIntervalSeconds ?? DEFAULT_CHECK_INTERVAL_SECONDS,
+        stack: body.stack,
+        infraApply: body.infraApply ?? false,
         expectedUpdateMinutes: body.expectedUpdateMinutes ?? Math.min(DEFAULT_EXPECTED_UPDATE_MINUTES, body.maintenanceWindow.durationMinutes),
       };
       const errors = windowProblems(spec.maintenanceWindow).map((p) => ({ field: `body.maintenanceWindow.${p.field}`, reason: p.reason }));
@@ -254,6 +256,9 @@ function toCell(view: CellView) {
     drift: view.drift,
     lastCheck: view.lastCheck,
     flags: view.flags ?? {},
+    infraApply: spec.infraApply ?? false,
+    sla: view.sla ?? 'in-sla',
+    infraUpdates: view.infraUpdates ?? [],
     maintenance: view.maintenance,
     currentUpdate: view.currentUpdate,
     history: view.history,

@@ -51,6 +51,20 @@ export const LiveOptions = Type.Object(
   { additionalProperties: false },
 );
 
+export const StackRef = Type.Union([
+  Type.Object({ kind: Type.Literal('simulated'), templateVersion: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      kind: Type.Literal('aws'),
+      region: Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d$' }),
+      stackName: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9-]{0,127}$' }),
+      endpoint: Type.Optional(Type.String({ pattern: '^https?://\\S+$' })),
+      credentialsRef: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'names env CELLSHIFT_AWS_<REF>_ACCESS_KEY_ID/_SECRET_ACCESS_KEY; never the keys' })),
+    },
+    { additionalProperties: false },
+  ),
+]);
+
 export const RegisterCellBody = Type.Object(
   {
     id: CellId,
@@ -65,6 +79,8 @@ export const RegisterCellBody = Type.Object(
     airGapped: Type.Optional(Type.Boolean()),
     autoUpdate: Type.Optional(Type.Boolean()),
     checkIntervalSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600 })),
+    stack: Type.Optional(StackRef),
+    infraApply: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -100,6 +116,10 @@ export const Cell = Type.Object({
   drift: Type.Optional(Type.Object({ recorded: Type.Optional(Type.String()), actual: Type.Optional(Type.String()), detectedAt: Type.String() })),
   lastCheck: Type.Optional(Type.Object({ at: Type.String(), newest: Type.Optional(Type.String()) })),
   flags: Type.Record(Type.String(), Type.Object({ enabled: Type.Boolean(), source: Type.String() })),
+  stack: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  infraApply: Type.Boolean(),
+  sla: Type.String(),
+  infraUpdates: Type.Array(Type.Object({ templateVersion: Type.String(), deadline: Type.String(), sla: Type.String(), workflowId: Type.String() })),
   maintenance: Type.Object({ enabled: Type.Boolean() }),
   currentUpdate: Type.Optional(Type.Object({ id: Type.String(), toVersion: Type.String(), strategy: Type.String() })),
   history: Type.Array(HistoryEntry),
