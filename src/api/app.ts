@@ -8,6 +8,7 @@ import { registerErrorHandler } from './plugins/errors';
 import { cellControlRoutes, cellRoutes } from './routes/cells';
 import { bundleRoutes } from './routes/bundles';
 import { FlagStore } from '../adapters/flags/flag-store';
+import { SimulatedStack } from '../adapters/simulated/stack';
 import { flagRoutes } from './routes/flags';
 import { infraRoutes } from './routes/infra';
 import { releaseRoutes } from './routes/releases';
@@ -55,6 +56,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await rolloutRoutes(app, options);
   await infraRoutes(app, { ...options, infraDeadlineDays: options.infraDeadlineDays ?? 14 });
   await flagRoutes(app, { ...options, flags: new FlagStore(options.dataDir) });
-  await simRoutes(app, options);
+  await simRoutes(app, { ...options, simulatedStack: new SimulatedStack(options.dataDir) });
   return app;
 }
