@@ -6,3 +6,5 @@ const { noop } = proxyActivities<{ noop(): Promise<void> }>({ startToCloseTimeou
 export async function bareSteps(count: number): Promise<void> {
   for (let i = 0; i < count; i++) await noop();
 }
+
+export { bareChild, bareFleet } from './bare-fleet';

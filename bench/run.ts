@@ -15,6 +15,7 @@ import { cellStatusQuery, requestUpdate } from '../src/workflows/messages';
 import { startDevServer } from '../scripts/lib/dev-server';
 import { createWorker } from '../worker';
 import { median, percentile } from './stats';
+import { fleetCase, FLEET_CONCURRENCY, type FleetFigures } from './fleet';
 
 const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 30);
 const WARMUP = 3;
@@ -86,6 +87,16 @@ try {
       return { cellshiftMs, bareMs };
     })(),
   ]);
+
+  const fleet: FleetFigures[] = [];
+  for (const size of (process.env.BENCH_FLEET_SIZES ?? '100,1000').split(',').map(Number)) {
+    fleet.push(await Promise.race([
+      fleetCase(client, 'bench-cellshift', 'bench-bare', catalog, size),
+      Promise.all([cellshiftWorker.run(), bareWorker.run()]).then((): never => {
+        throw new Error('workers stopped');
+      }),
+    ]));
+  }
   cellshiftWorker.shutdown();
   bareWorker.shutdown();
 
@@ -106,7 +117,14 @@ try {
   console.log('| --- | ---: | ---: | ---: |');
   for (const r of rows) console.log(`| ${r.name} | ${r.median.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.min.toFixed(1)} |`);
   console.log(`\noverhead ratio (median): ${ratio.toFixed(2)}× (target ≤ ${report.target}×)`);
-  writeFileSync(join(here, 'results', 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  console.log(`\nfleet rollout, three rings, maxConcurrent ${FLEET_CONCURRENCY}, zero-latency simulated cells`);
+  console.log('| cells | cellshift s | bare s | cellshift cells/s | bare cells/s | ratio | RSS with controllers open |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const f of fleet) {
+    console.log(`| ${f.cells} | ${f.cellshiftSeconds.toFixed(1)} | ${f.bareSeconds.toFixed(1)} | ${f.cellshiftPerSecond.toFixed(1)} | ${f.barePerSecond.toFixed(1)} | ${f.ratio.toFixed(2)}× | ${f.rssMiBWithControllers} MiB |`);
+  }
+  console.log('targets: ratio ≥ 0.8× bare; wall time linear in cells ÷ concurrency; ≤ 600 MB with 1,000 controllers');
+  writeFileSync(join(here, 'results', 'latest.json'), JSON.stringify({ ...report, fleet, fleetConcurrency: FLEET_CONCURRENCY }, null, 2) + '\n');
 } finally {
   await server.stop();
 }

@@ -1,0 +1,111 @@
+// The fleet case of `npm run bench`: a rollout over N zero-latency simulated cells (three rings,
+// maxConcurrent 50) against bare Temporal starting N child workflows in the same waves with the
+// same activity count; and the worker's memory with N cell controllers open.
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { CellSpec } from '../src/domain/cell';
+import type { RolloutProgress } from '../src/domain/rollout';
+import type { FileReleaseCatalog } from '../src/adapters/catalog/file-catalog';
+import { cellWorkflowId, rolloutWorkflowId } from '../src/workflows/ids';
+import { cellStatusQuery } from '../src/workflows/messages';
+import { CellIdKey, CellStatusKey, RingKey } from '../src/workflows/search-attributes';
+
+const RINGS = ['staging', 'saas', 'dedicated'] as const;
+export const FLEET_CONCURRENCY = 50;
+/** per cell: setDesiredVersion's catalog read, the update's 8 activities, the flag push */
+const ACTIVITIES_PER_CELL = 8;
+
+export interface FleetFigures {
+  cells: number;
+  cellshiftSeconds: number;
+  bareSeconds: number;
+  cellshiftPerSecond: number;
+  barePerSecond: number;
+  ratio: number;
+  rssMiBWithControllers: number;
+}
+
+export async function fleetCase(client: Client, taskQueue: string, bareTaskQueue: string, catalog: FileReleaseCatalog, cells: number): Promise<FleetFigures> {
+  const run = randomUUID().slice(0, 6);
+  // Each case's target is newer than the last: cells of an earlier case join the rollout too.
+  const from = `4.${cells}.0`;
+  const to = `4.${cells}.1`;
+  for (const version of [from, to]) {
+    await catalog.publish({ version, components: { server: `bench/server:${version}`, proxy: `bench/proxy:${version}` }, breaking: false }, { rings: [...RINGS] });
+  }
+  const perRing = splitRings(cells);
+  const specs: CellSpec[] = RINGS.flatMap((ring, r) =>
+    Array.from({ length: perRing[r] }, (_, i) => ({
+      id: `b${run}-${ring}-${i}`,
+      ring,
+      strategy: 'maintenance-window' as const,
+      maintenanceWindow: { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '00:00', durationMinutes: 1439, timezone: 'UTC' },
+      cluster: { kind: 'simulated' as const, initialVersion: from },
+      expectedUpdateMinutes: 1,
+    })),
+  );
+  const controllers = `WorkflowType = 'cellController' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'`;
+  const before = (await client.workflow.count(controllers)).count;
+  for (let i = 0; i < specs.length; i += 100) {
+    await Promise.all(
+      specs.slice(i, i + 100).map((spec) =>
+        client.workflow.start('cellController', {
+          workflowId: cellWorkflowId(spec.id),
+          taskQueue,
+          args: [{ spec }],
+          typedSearchAttributes: [
+            { key: CellIdKey, value: spec.id },
+            { key: RingKey, value: spec.ring },
+            { key: CellStatusKey, value: 'registering' },
+          ],
+        }),
+      ),
+    );
+  }
+  for (const spec of specs) {
+    while ((await client.workflow.getHandle(cellWorkflowId(spec.id)).query(cellStatusQuery)).state !== 'ready') await pause(100);
+  }
+  // Visibility catches up with the registrations before the rollout lists the rings.
+  for (;;) {
+    if ((await client.workflow.count(controllers)).count >= before + specs.length) break;
+    await pause(200);
+  }
+  globalThis.gc?.();
+  const rssMiBWithControllers = Math.round(process.memoryUsage().rss / 2 ** 20);
+
+  let started = performance.now();
+  const rollout = await client.workflow.start('fleetRollout', {
+    workflowId: rolloutWorkflowId(to),
+    taskQueue,
+    args: [{ id: to, version: to, rings: [...RINGS], waves: { maxConcurrent: FLEET_CONCURRENCY, maxFailures: 0 }, bakeSeconds: 0, approvalBetweenRings: false, requestedBy: 'bench' }],
+  });
+  const progress: RolloutProgress = await rollout.result();
+  const cellshiftSeconds = (performance.now() - started) / 1000;
+  if (progress.status !== 'succeeded' || progress.counts.failed > 0) {
+    throw new Error(`bench rollout ended ${progress.status}: ${JSON.stringify(progress.counts)}`);
+  }
+  // The rollout's rings, as it found them, are what the baseline runs.
+  const rolled = progress.rings.map((r) => r.cells?.length ?? 0);
+  const total = rolled.reduce((a, b) => a + b, 0);
+
+  started = performance.now();
+  await client.workflow.execute('bareFleet', { workflowId: `bare-fleet-${run}`, taskQueue: bareTaskQueue, args: [rolled, FLEET_CONCURRENCY, ACTIVITIES_PER_CELL] });
+  const bareSeconds = (performance.now() - started) / 1000;
+
+  return {
+    cells: total,
+    cellshiftSeconds,
+    bareSeconds,
+    cellshiftPerSecond: total / cellshiftSeconds,
+    barePerSecond: total / bareSeconds,
+    ratio: bareSeconds / cellshiftSeconds,
+    rssMiBWithControllers,
+  };
+}
+
+function splitRings(cells: number): number[] {
+  const base = Math.floor(cells / 3);
+  return [base, base, cells - 2 * base];
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
