@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, ApplicationFailure, type Client } from '@temporalio/client';
+import { ErrorType } from '../domain/errors';
 import { judgeHealth } from '../domain/health';
 import type { Ring } from '../domain/release';
 import { DEFAULT_LIVE } from '../domain/strategy-options';
@@ -47,14 +48,13 @@ export function createFleetActivities(client: Client, resolveCluster: ClusterRes
       return eachCell(cellIds, async (cellId): Promise<CellStart> => {
         const handle = client.workflow.getHandle(cellWorkflowId(cellId));
         try {
-          const view = await handle.query(cellStatusQuery);
-          if (view.version === version && !view.currentUpdate) return { cellId, outcome: 'already' };
-          if (view.state === 'drifted') return { cellId, outcome: 'held', error: `drifted: cluster runs ${view.drift?.actual ?? 'nothing'}, recorded ${view.drift?.recorded ?? 'nothing'}` };
+          // One round trip per cell: the controller's validator says when it already runs the release or cannot take it now.
           await handle.executeUpdate(setDesiredVersion, { args: [{ version, requestedBy, rolloutId }] });
           return { cellId, outcome: 'started' };
         } catch (err) {
           if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-            if (err.cause.type === 'UpdatesHeld') return { cellId, outcome: 'held', error: err.cause.message };
+            if (err.cause.type === ErrorType.AlreadyInstalled) return { cellId, outcome: 'already' };
+            if (err.cause.type === ErrorType.UpdatesHeld) return { cellId, outcome: 'held', error: err.cause.message };
             return { cellId, outcome: 'refused', error: err.cause.message };
           }
           if (err instanceof WorkflowNotFoundError) return { cellId, outcome: 'refused', error: `cell ${cellId} is no longer registered` };

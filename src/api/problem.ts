@@ -41,6 +41,7 @@ const STATUS_BY_FAILURE: Record<string, number> = {
   [ErrorType.InvalidState]: 409,
   [ErrorType.CellNotReady]: 409,
   [ErrorType.UpdatesHeld]: 409,
+  [ErrorType.AlreadyInstalled]: 409,
   [ErrorType.ReleaseNotFound]: 422,
   [ErrorType.IncompatibleVersion]: 422,
 };

@@ -16,8 +16,10 @@ export const ErrorType = {
   InvalidState: 'InvalidState',
   /** the cell controller is not ready to take updates */
   CellNotReady: 'CellNotReady',
-  /** app updates are held: an infrastructure update is overdue */
+  /** app updates are held: an infrastructure update is overdue, or the cell drifted */
   UpdatesHeld: 'UpdatesHeld',
+  /** the cell already runs the version asked for */
+  AlreadyInstalled: 'AlreadyInstalled',
 } as const;
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];

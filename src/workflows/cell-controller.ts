@@ -231,7 +231,11 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     {
       validator: (request: DesiredVersionRequest) => {
         requireNotHeld();
-        if (request.version === status.version) refuse(ErrorType.InvalidState, `cell ${spec.id} already runs ${request.version}`);
+        if (request.version === status.version && !status.currentUpdate) refuse(ErrorType.AlreadyInstalled, `cell ${spec.id} already runs ${request.version}`);
+        // A rollout cannot wait on a drifted cell: reconciliation waits for an operator there.
+        if (request.rolloutId && status.state === 'drifted') {
+          refuse(ErrorType.UpdatesHeld, `drifted: cluster runs ${status.drift?.actual ?? 'nothing'}, recorded ${status.drift?.recorded ?? 'nothing'}`);
+        }
       },
     },
   );
@@ -449,7 +453,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     if (status.currentUpdate || (status.state !== 'ready' && status.state !== 'drifted')) return;
     flagsStale = false;
     try {
-      status.flags = await steps.syncFlags({ cellId: spec.id, cluster: spec.cluster }, spec.ring, status.version);
+      status.flags = await reads.syncFlags({ cellId: spec.id, cluster: spec.cluster }, spec.ring, status.version);
     } catch (err) {
       flagsStale = true;
       status.error = `feature flags not pushed: ${describeFailure(err)}`;
