@@ -1,9 +1,9 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { toolCacheDir } from './tool-cache';
+import { toolCacheDir, isExecutable } from './tool-cache';
 
 export const MOTO_VERSION = '5.2.5';
 
@@ -88,11 +88,3 @@ function freePort(): Promise<number> {
   });
 }
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}

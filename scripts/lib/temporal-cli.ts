@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { toolCacheDir } from './tool-cache';
+import { toolCacheDir, isExecutable } from './tool-cache';
 
 export const TEMPORAL_CLI_VERSION = '1.5.1';
 
@@ -59,11 +59,3 @@ function buildTemporalCli(binDir: string, log: (line: string) => void): string {
   return join(binDir, 'temporal');
 }
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}

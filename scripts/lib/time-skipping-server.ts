@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { toolCacheDir } from './tool-cache';
+import { toolCacheDir, isExecutable } from './tool-cache';
 
 /** Newest first: 1.38.0 is the newest on Maven Central, 1.37.0 the fallback. */
 export const TEST_SERVER_VERSIONS = ['1.38.0', '1.37.0'];
@@ -118,11 +118,3 @@ function hasJars(lib: string): boolean {
   }
 }
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,3 +1,4 @@
+import { cellWorkflowId } from '../workflows/ids';
 import type { ApiContext } from './context';
 
 interface ListQuery {
@@ -44,4 +45,21 @@ export async function listCells(ctx: ApiContext, query: ListQuery) {
   cells.sort((a, b) => a.id.localeCompare(b.id));
   const token = response.nextPageToken?.length ? Buffer.from(response.nextPageToken).toString('base64url') : undefined;
   return { cells, nextPageToken: token };
+}
+
+/** Ids of the running cell controllers of a ring, served by this cellshift's task queue. */
+export async function ringCellIds(ctx: ApiContext, ring: string): Promise<string[]> {
+  const ids: string[] = [];
+  const query = `WorkflowType = 'cellController' AND ExecutionStatus = 'Running' AND Ring = '${ring}' AND TaskQueue = '${ctx.taskQueue}'`;
+  for await (const execution of ctx.temporal.workflow.list({ query })) ids.push(execution.workflowId.replace(/^cell\//, ''));
+  return ids;
+}
+
+/** Whether a cell is registered: its controller runs. */
+export async function cellExists(ctx: ApiContext, cellId: string): Promise<boolean> {
+  try {
+    return (await ctx.temporal.workflow.getHandle(cellWorkflowId(cellId)).describe()).status.name === 'RUNNING';
+  } catch {
+    return false;
+  }
 }

@@ -20,7 +20,7 @@ import { HttpProblem } from '../problem';
 import { CellIdKey, CellStatusKey, RingKey } from '../../workflows/search-attributes';
 import type { ApiContext } from '../context';
 import { badRequest, fromTemporal } from '../problem';
-import { listCells } from '../cell-list';
+import { cellExists, listCells } from '../cell-list';
 import { problems } from '../schemas/common';
 import {
   Cell,
@@ -232,14 +232,6 @@ export async function cellControlRoutes(app: FastifyInstance, ctx: ApiContext): 
   );
 }
 
-async function cellExists(ctx: ApiContext, cellId: string): Promise<boolean> {
-  try {
-    const description = await ctx.temporal.workflow.getHandle(cellWorkflowId(cellId)).describe();
-    return description.status.name === 'RUNNING';
-  } catch {
-    return false;
-  }
-}
 
 function toCell(view: CellView) {
   const { spec } = view;

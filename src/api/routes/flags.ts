@@ -6,6 +6,7 @@ import type { FlagRule } from '../../domain/flags';
 import { RINGS } from '../../domain/release';
 import { cellWorkflowId } from '../../workflows/ids';
 import { flagsChangedSignal } from '../../workflows/messages';
+import { cellExists, ringCellIds } from '../cell-list';
 import type { ApiContext } from '../context';
 import { badRequest } from '../problem';
 import { CellId, StringEnum, problems } from '../schemas/common';
@@ -50,7 +51,7 @@ export async function flagRoutes(app: FastifyInstance, ctx: ApiContext & { flags
       const { rings = [], cells = [], enabled } = request.body;
       if (rings.length + cells.length === 0) throw badRequest([{ field: 'body', reason: 'name at least one of rings or cells' }]);
       const unknown = [];
-      for (const cell of cells) if (!(await registered(ctx, cell))) unknown.push(cell);
+      for (const cell of cells) if (!(await cellExists(ctx, cell))) unknown.push(cell);
       if (unknown.length > 0) throw badRequest(unknown.map((cell) => ({ field: 'body.cells', reason: `cell ${cell} is not registered` })));
 
       const at = new Date().toISOString();
@@ -60,24 +61,9 @@ export async function flagRoutes(app: FastifyInstance, ctx: ApiContext & { flags
       ];
       const stored = await ctx.flags.set(request.params.flag, rules);
       const affected = new Set(cells);
-      for (const ring of rings) for (const cell of await ringCells(ctx, ring)) affected.add(cell);
+      for (const ring of rings) for (const cell of await ringCellIds(ctx, ring)) affected.add(cell);
       await Promise.all([...affected].map((cell) => ctx.temporal.workflow.getHandle(cellWorkflowId(cell)).signal(flagsChangedSignal)));
       return { flag: request.params.flag, rules: stored, notified: affected.size };
     },
   );
-}
-
-async function ringCells(ctx: ApiContext, ring: string): Promise<string[]> {
-  const ids: string[] = [];
-  const query = `WorkflowType = 'cellController' AND ExecutionStatus = 'Running' AND Ring = '${ring}' AND TaskQueue = '${ctx.taskQueue}'`;
-  for await (const execution of ctx.temporal.workflow.list({ query })) ids.push(execution.workflowId.replace(/^cell\//, ''));
-  return ids;
-}
-
-async function registered(ctx: ApiContext, cellId: string): Promise<boolean> {
-  try {
-    return (await ctx.temporal.workflow.getHandle(cellWorkflowId(cellId)).describe()).status.name === 'RUNNING';
-  } catch {
-    return false;
-  }
 }
