@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { CellSpec, CellView } from '../../domain/cell';
@@ -12,6 +12,7 @@ import {
   requestUpdate,
   resolveDrift,
   setDesiredVersion,
+  type UpdateAccepted as UpdateAcceptedMessage,
 } from '../../workflows/messages';
 import { DEFAULT_CHECK_INTERVAL_SECONDS } from '../../domain/cell';
 import { visibleReleases } from '../../domain/channels';
@@ -133,10 +134,7 @@ export async function cellRoutes(app: FastifyInstance, ctx: ApiContext): Promise
       const accepted = await ctx.temporal.workflow
         .getHandle(cellWorkflowId(request.params.cellId))
         .executeUpdate(requestUpdate, { args: [{ ...request.body, requestedBy: request.subject }] });
-      return reply
-        .status(202)
-        .header('location', `/v1/updates/${accepted.id}`)
-        .send({ ...accepted, fromVersion: accepted.fromVersion ?? null });
+      return sendAccepted(reply, accepted);
     },
   );
 
@@ -155,10 +153,7 @@ export async function cellRoutes(app: FastifyInstance, ctx: ApiContext): Promise
       const accepted = await ctx.temporal.workflow
         .getHandle(cellWorkflowId(request.params.cellId))
         .executeUpdate(requestRollback, { args: [{ toVersion: request.body?.toVersion, requestedBy: request.subject }] });
-      return reply
-        .status(202)
-        .header('location', `/v1/updates/${accepted.id}`)
-        .send({ ...accepted, fromVersion: accepted.fromVersion ?? null });
+      return sendAccepted(reply, accepted);
     },
   );
 }
@@ -232,6 +227,14 @@ export async function cellControlRoutes(app: FastifyInstance, ctx: ApiContext): 
   );
 }
 
+
+/** 202 for a started update, with where to watch it. */
+function sendAccepted(reply: FastifyReply, accepted: UpdateAcceptedMessage) {
+  return reply
+    .status(202)
+    .header('location', `/v1/updates/${accepted.id}`)
+    .send({ ...accepted, fromVersion: accepted.fromVersion ?? null });
+}
 
 function toCell(view: CellView) {
   const { spec } = view;
