@@ -13,6 +13,7 @@ import { WebhookNotifier } from './src/adapters/notify/webhook-notifier';
 import { SimulatedStack } from './src/adapters/simulated/stack';
 import type { StackRef } from './src/domain/ports';
 import { SimulatedCluster } from './src/adapters/simulated/cluster';
+import { KubernetesCluster } from './src/adapters/kubernetes/cluster';
 import { loadConfig } from './src/config';
 import type { ClusterRef } from './src/domain/cell';
 import { connectClient, connectWorker } from './src/temporal/connect';
@@ -35,12 +36,8 @@ export interface WorkerSetup {
 export function buildActivities(dataDir: string, client: Client) {
   const simulated = new SimulatedCluster(dataDir);
   const catalog = new FileReleaseCatalog(dataDir);
-  const resolveCluster = (ref: ClusterRef) => {
-    switch (ref.kind) {
-      case 'simulated':
-        return simulated;
-    }
-  };
+  const kubernetes = new KubernetesCluster();
+  const resolveCluster = (ref: ClusterRef) => (ref.kind === 'kubernetes' ? kubernetes : simulated);
   const simulatedStack = new SimulatedStack(dataDir);
   const awsStack = new AwsStack();
   const resolveStack = (ref: StackRef) => (ref.kind === 'aws' ? awsStack : simulatedStack);

@@ -59,6 +59,19 @@ describe('fleet rollouts', () => {
     expect(cell).toMatchObject({ version: '1.2.1', desiredVersion: '1.2.1' });
   });
 
+  it('with window "now", does not wait for closed maintenance windows', async () => {
+    h = await Harness.start();
+    // Windows that opened an hour ago and closed 50 minutes ago: the next one is a day away.
+    const closed = { maintenanceWindow: everyDay(utcClock(-3_600_000), 10), expectedUpdateMinutes: 5 };
+    const ids = await fleet('fr-now', '1.2.5', { staging: 1, saas: 2 }, closed);
+    const start = await h.http('POST', '/v1/rollouts', { version: '1.2.5', waves: { maxConcurrent: 2 }, window: 'now' }, 'operator');
+    expect(start.status).toBe(202);
+    const done = await waitForRollout('1.2.5', ['succeeded']);
+    expect(done.counts).toMatchObject({ succeeded: 3, failed: 0 });
+    for (const id of ids) expect((await h.simulated.read(id)).version).toBe('1.2.5');
+    expect((await h.http('POST', '/v1/rollouts', { version: '1.2.5', waves: { maxConcurrent: 2 }, window: 'tonight' }, 'operator')).status).toBe(400);
+  });
+
   it('halts when the failure budget is spent, lets running cells finish, and resumes', async () => {
     h = await Harness.start();
     await fleet('fr-halt', '1.2.2', { saas: 4 });

@@ -61,7 +61,7 @@ export const DEMO_CELLS = [
     ring: 'dedicated',
     strategy: 'staging-first',
     stagingCellId: 'staging-acme',
-    stagingFirst: { soakSeconds: 60, healthCheckIntervalSeconds: 10, decisionTimeoutSeconds: 24 * 3600 },
+    stagingFirst: { soakSeconds: 60, healthCheckIntervalSeconds: 10, autoPromote: true },
     maintenanceWindow: { days: ['sat', 'sun'], start: '22:00', durationMinutes: 240, timezone: 'America/Los_Angeles' },
     cluster: { kind: 'simulated', initialVersion: '1.0.0' },
   },

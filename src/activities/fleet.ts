@@ -44,12 +44,12 @@ export function createFleetActivities(client: Client, resolveCluster: ClusterRes
      * then update with their own strategy and window, and report back. A drifted cell, or one
      * that cannot take the release, is held or refused here instead.
      */
-    async startCellUpdates(rolloutId: string, version: string, cellIds: string[], requestedBy: string): Promise<CellStart[]> {
+    async startCellUpdates(rolloutId: string, version: string, cellIds: string[], requestedBy: string, window?: 'now'): Promise<CellStart[]> {
       return eachCell(cellIds, async (cellId): Promise<CellStart> => {
         const handle = client.workflow.getHandle(cellWorkflowId(cellId));
         try {
           // One round trip per cell: the controller's validator says when it already runs the release or cannot take it now.
-          await handle.executeUpdate(setDesiredVersion, { args: [{ version, requestedBy, rolloutId }] });
+          await handle.executeUpdate(setDesiredVersion, { args: [{ version, requestedBy, rolloutId, ...(window ? { window } : {}) }] });
           return { cellId, outcome: 'started' };
         } catch (err) {
           if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {

@@ -4,7 +4,29 @@ import type { Strategy, UpdateKind } from './update';
 import type { MaintenanceWindow } from './window';
 
 /** How activities reach a cell's cluster. A reference only: credentials are resolved inside activities. */
-export type ClusterRef = { kind: 'simulated'; initialVersion?: string };
+export type ClusterRef = SimulatedClusterRef | KubernetesClusterRef;
+
+/** A cluster simulated on disk; `initialVersion` is what it runs when first registered. */
+export interface SimulatedClusterRef {
+  kind: 'simulated';
+  initialVersion?: string;
+}
+
+/** A real Kubernetes cluster, the product installed in one namespace of it. */
+export interface KubernetesClusterRef {
+  kind: 'kubernetes';
+  /** a kubeconfig file the worker reads, or the name of one the worker holds in env `CELLSHIFT_KUBECONFIG_<REF>` */
+  kubeconfig: { path: string } | { secretRef: string };
+  /** the kubeconfig's context to use (its current context otherwise) */
+  context?: string;
+  /** the namespace of the installation */
+  namespace: string;
+}
+
+/** The version a simulated cluster starts with; a real cluster says for itself what it runs. */
+export function initialVersionOf(ref: ClusterRef): string | undefined {
+  return ref.kind === 'simulated' ? ref.initialVersion : undefined;
+}
 
 export interface CellSpec {
   id: string;
@@ -59,6 +81,8 @@ export interface CellStatus {
   error?: string;
   /** the version the cell should run: set by the API, a rollout, or the update check */
   desiredVersion?: string;
+  /** `now` when whoever set the desired version asked for it without waiting for the window */
+  desiredWindow?: 'now';
   /** the hops still to go to the desired version (stepping stones first) */
   plan?: string[];
   /** why reconciliation stopped (a failed hop, an unsatisfiable path) until the desired version changes or an operator asks again */

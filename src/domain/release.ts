@@ -16,9 +16,23 @@ export interface Release {
   requiredStepStones?: string[];
   /** the infrastructure template version this release needs on the cell's stack */
   infraTemplate?: string;
+  /**
+   * The release's rendered Kubernetes manifests, applied whole by server-side apply (a first
+   * install, or a release that changes more than images). Without them, an update patches the
+   * image of each component's workloads.
+   */
+  manifests?: KubernetesManifest[];
   /** feature flags the release introduces (off until enabled) */
   flags?: string[];
   notes?: string;
+}
+
+/** One Kubernetes object of a release, as `kubectl apply` would take it. */
+export interface KubernetesManifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [field: string]: unknown;
 }
 
 /** Where a release came from: the registry, or a bundle uploaded for air-gapped cells. */

@@ -17,6 +17,8 @@ export interface RolloutInput {
   /** wait after a ring, then check its health, before the next ring */
   bakeSeconds: number;
   approvalBetweenRings: boolean;
+  /** `now`: each cell updates at once, not in its next maintenance window */
+  window?: 'now';
   requestedBy: string;
 }
 

@@ -11,7 +11,8 @@ const STEP: ActivityOptions = {
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 
-// Image pulls and rollout waits take long; the next attempt resumes from the last heartbeat's details.
+// Image pulls, rollout waits and rollbacks (which wait for the restored rollout) take long; the next
+// attempt resumes from the last heartbeat's details.
 const LONG_STEP: ActivityOptions = { ...STEP, startToCloseTimeout: '30m' };
 
 // Reads change nothing and return fast: local activities, run by the worker without a round

@@ -11,7 +11,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { DEFAULT_CHECK_INTERVAL_SECONDS, type CellSpec, type CellStatus, type VersionHistoryEntry } from '../domain/cell';
+import { DEFAULT_CHECK_INTERVAL_SECONDS, initialVersionOf, type CellSpec, type CellStatus, type VersionHistoryEntry } from '../domain/cell';
 import { newestVisible, visibleReleases } from '../domain/channels';
 import { ErrorType } from '../domain/errors';
 import type { CatalogRelease } from '../domain/release';
@@ -225,6 +225,8 @@ export async function cellController(input: CellControllerInput): Promise<void> 
       delete status.reconcileError;
       if (request.rolloutId) status.rollout = { id: request.rolloutId, version: request.version };
       else delete status.rollout;
+      if (request.window) status.desiredWindow = request.window;
+      else delete status.desiredWindow;
       wake = true;
       return { desiredVersion: request.version, plan };
     },
@@ -378,7 +380,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
 
   if (status.state === 'registering') {
     try {
-      const reported = await registration.registerCluster({ cellId: spec.id, cluster: spec.cluster }, spec.cluster.initialVersion);
+      const reported = await registration.registerCluster({ cellId: spec.id, cluster: spec.cluster }, initialVersionOf(spec.cluster));
       if (spec.stack) {
         await registration.registerStack({ cellId: spec.id, stack: spec.stack }, spec.stack.kind === 'simulated' ? (spec.stack.templateVersion ?? '1') : '');
       }
@@ -434,6 +436,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     if (spec.autoUpdate && newest && (status.desiredVersion === undefined || compareVersions(newest.version, status.desiredVersion) > 0)) {
       const plan = planUpgrade(status.version, newest.version, spec.airGapped ? visibleReleases(releases, { ring: spec.ring, airGapped: true }) : releases);
       status.desiredVersion = newest.version;
+      delete status.desiredWindow;
       if (plan.ok) {
         status.plan = plan.plan;
         delete status.reconcileError;
@@ -444,6 +447,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     // A cell with nothing installed installs the newest release its ring may run.
     if (status.version === undefined && status.desiredVersion === undefined && newest) {
       status.desiredVersion = newest.version;
+      delete status.desiredWindow;
       status.plan = [newest.version];
     }
   }
@@ -494,7 +498,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
       return;
     }
     status.plan = plan.plan;
-    await startHop(spec.strategy, plan.plan[0], { requestedBy: 'controller' });
+    await startHop(spec.strategy, plan.plan[0], { requestedBy: 'controller', window: status.desiredWindow });
   }
 }
 

@@ -146,7 +146,7 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
       const startedAt = now();
       for (const cell of wave) Object.assign(cell, { state: 'running', startedAt });
       refresh();
-      const starts = await fleet.startCellUpdates(input.id, input.version, wave.map((c) => c.id), input.requestedBy);
+      const starts = await fleet.startCellUpdates(input.id, input.version, wave.map((c) => c.id), input.requestedBy, input.window);
       for (const start of starts) {
         const cell = wave.find((c) => c.id === start.cellId)!;
         if (start.outcome === 'started') continue;

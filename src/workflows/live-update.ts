@@ -24,7 +24,7 @@ export async function liveUpdate(input: UpdateInput): Promise<UpdateResult> {
     for (const [index, group] of groups.entries()) {
       const batch = index + 1;
       const key = `${input.id}#${batch}`;
-      saga.add(`rollback:${batch}`, () => steps.rollbackRelease(target, key));
+      saga.add(`rollback:${batch}`, () => longSteps.rollbackRelease(target, key));
       await run.step(`apply-batch-${batch}`, async () => {
         const { attempt } = await steps.applyRelease(target, release, key, group);
         return { attempt, detail: group.join(', ') };

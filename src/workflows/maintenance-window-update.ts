@@ -24,7 +24,7 @@ export async function runMaintenanceSteps(run: UpdateRun): Promise<void> {
   saga.add('maintenanceOff', () => setMaintenance(run, false));
   await run.step('maintenanceOn', () => setMaintenance(run, true));
   await run.step('pull', () => longSteps.pullImages(target, release));
-  saga.add('rollback', () => steps.rollbackRelease(target, input.id));
+  saga.add('rollback', () => longSteps.rollbackRelease(target, input.id));
   await run.step('apply', () => steps.applyRelease(target, release, input.id));
   await run.step('verify', () => longSteps.verifyRollout(target, release));
   await run.step('maintenanceOff', () => setMaintenance(run, false));

@@ -49,6 +49,8 @@ export interface DesiredVersionRequest {
   requestedBy: string;
   /** set by a fleet rollout: the controller reports to it when the cell gets there or cannot */
   rolloutId?: string;
+  /** `now`: the hops to the desired version run at once, not in the next maintenance window */
+  window?: 'now';
 }
 
 /** What a cell's controller reports to the rollout that set its desired version. */

@@ -14,7 +14,7 @@ import {
   setDesiredVersion,
   type UpdateAccepted as UpdateAcceptedMessage,
 } from '../../workflows/messages';
-import { DEFAULT_CHECK_INTERVAL_SECONDS } from '../../domain/cell';
+import { DEFAULT_CHECK_INTERVAL_SECONDS, initialVersionOf } from '../../domain/cell';
 import { visibleReleases } from '../../domain/channels';
 import { planUpgrade } from '../../domain/upgrade-path';
 import { HttpProblem } from '../problem';
@@ -78,9 +78,10 @@ export async function cellRoutes(app: FastifyInstance, ctx: ApiContext): Promise
         errors.push({ field: 'body.stagingCellId', reason: 'the staging-first strategy needs a paired staging cell' });
       }
       if (errors.length > 0) throw badRequest(errors);
-      if (spec.cluster.initialVersion) {
-        const initial = await ctx.catalog.get(spec.cluster.initialVersion);
-        if (!initial) throw badRequest([{ field: 'body.cluster.initialVersion', reason: `release ${spec.cluster.initialVersion} is not in the catalog` }]);
+      const initialVersion = initialVersionOf(spec.cluster);
+      if (initialVersion) {
+        const initial = await ctx.catalog.get(initialVersion);
+        if (!initial) throw badRequest([{ field: 'body.cluster.initialVersion', reason: `release ${initialVersion} is not in the catalog` }]);
         if (spec.airGapped && initial.source !== 'bundle') {
           throw badRequest([{ field: 'body.cluster.initialVersion', reason: `an air-gapped cell runs only bundled releases; ${initial.version} was not uploaded as a bundle` }]);
         }

@@ -38,6 +38,7 @@ export async function rolloutRoutes(app: FastifyInstance, ctx: ApiContext): Prom
         waves: body.waves,
         bakeSeconds: Math.round((body.bakeMinutes ?? 0) * 60),
         approvalBetweenRings: body.approvalBetweenRings ?? false,
+        ...(body.window ? { window: body.window } : {}),
         requestedBy: request.subject,
       };
       try {

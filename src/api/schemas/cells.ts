@@ -14,10 +14,24 @@ export const MaintenanceWindow = Type.Object(
   { additionalProperties: false },
 );
 
-export const ClusterRef = Type.Object(
-  { kind: StringEnum(['simulated'] as const), initialVersion: Type.Optional(Version) },
-  { additionalProperties: false },
-);
+export const ClusterRef = Type.Union([
+  Type.Object({ kind: Type.Literal('simulated'), initialVersion: Type.Optional(Version) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      kind: Type.Literal('kubernetes'),
+      kubeconfig: Type.Union([
+        Type.Object({ path: Type.String({ minLength: 1, pattern: '^/', description: 'an absolute path the worker can read' }) }, { additionalProperties: false }),
+        Type.Object(
+          { secretRef: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'names env CELLSHIFT_KUBECONFIG_<REF> of the worker, which holds the kubeconfig; never the kubeconfig itself' }) },
+          { additionalProperties: false },
+        ),
+      ]),
+      context: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+      namespace: Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', description: 'the namespace of the installation' }),
+    },
+    { additionalProperties: false },
+  ),
+]);
 
 const Ratio = Type.Number({ minimum: 0, maximum: 1 });
 
@@ -100,7 +114,7 @@ export const Cell = Type.Object({
   ring: Type.String(),
   strategy: Type.String(),
   maintenanceWindow: MaintenanceWindow,
-  cluster: Type.Object({ kind: Type.String(), initialVersion: Type.Optional(Type.String()) }),
+  cluster: ClusterRef,
   stagingCellId: Type.Optional(Type.String()),
   expectedUpdateMinutes: Type.Integer(),
   stagingFirst: Type.Optional(StagingFirstOptions),

@@ -12,6 +12,19 @@ export const Release = Type.Object(
     minFromVersion: Type.Optional(Version),
     requiredStepStones: Type.Optional(Type.Array(Version, { uniqueItems: true })),
     infraTemplate: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    manifests: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            apiVersion: Type.String({ minLength: 1 }),
+            kind: Type.String({ pattern: '^[A-Z][A-Za-z0-9]*$' }),
+            metadata: Type.Object({ name: Type.String({ pattern: '^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$' }) }, { additionalProperties: true }),
+          },
+          { additionalProperties: true },
+        ),
+        { minItems: 1, maxItems: 500, description: 'rendered Kubernetes objects, applied whole by server-side apply into the installation namespace' },
+      ),
+    ),
     flags: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]*$' }), { uniqueItems: true })),
     notes: Type.Optional(Type.String({ maxLength: 10_000 })),
   },
@@ -26,6 +39,7 @@ export const CatalogRelease = Type.Object({
   minFromVersion: Type.Optional(Type.String()),
   requiredStepStones: Type.Optional(Type.Array(Type.String())),
   infraTemplate: Type.Optional(Type.String()),
+  manifests: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
   flags: Type.Optional(Type.Array(Type.String())),
   notes: Type.Optional(Type.String()),
   source: Type.String(),

@@ -16,6 +16,9 @@ export const StartRolloutBody = Type.Object(
     ),
     bakeMinutes: Type.Optional(Type.Number({ minimum: 0, maximum: 7 * 24 * 60 })),
     approvalBetweenRings: Type.Optional(Type.Boolean()),
+    window: Type.Optional(
+      Type.Literal('now', { description: "update each cell at once instead of in its next maintenance window (an urgent fix); strategies and approvals still apply" }),
+    ),
   },
   { additionalProperties: false },
 );

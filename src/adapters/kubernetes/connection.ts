@@ -1,0 +1,52 @@
+import { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, VersionApi } from '@kubernetes/client-node';
+import { PortError } from '../../domain/errors';
+import type { KubernetesClusterRef } from '../../domain/cell';
+
+/** The API clients of one cluster, built from its kubeconfig. */
+export interface KubeClients {
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  version: VersionApi;
+  objects: KubernetesObjectApi;
+  /** the server, for messages */
+  server: string;
+}
+
+/** The env variable that holds the kubeconfig a `secretRef` names. */
+export function kubeconfigEnvName(secretRef: string): string {
+  return `CELLSHIFT_KUBECONFIG_${secretRef.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/**
+ * Resolves a cell's cluster reference to API clients, inside the activity: the reference names a
+ * kubeconfig file or an env variable holding one, never carries credentials itself.
+ */
+export function connect(ref: KubernetesClusterRef, env: NodeJS.ProcessEnv = process.env): KubeClients {
+  const config = new KubeConfig();
+  try {
+    if ('path' in ref.kubeconfig) {
+      config.loadFromFile(ref.kubeconfig.path);
+    } else {
+      const name = kubeconfigEnvName(ref.kubeconfig.secretRef);
+      const content = env[name];
+      if (!content) throw new Error(`${name} is not set in the worker's environment`);
+      config.loadFromString(content);
+    }
+    if (ref.context) {
+      if (!config.getContextObject(ref.context)) throw new Error(`context ${ref.context} is not in the kubeconfig`);
+      config.setCurrentContext(ref.context);
+    }
+  } catch (err) {
+    // Not retryable: the worker's configuration must change first. The message names no secret.
+    throw new PortError('ClusterUnreachable', `cannot load the kubeconfig of the cell: ${(err as Error).message}`, true);
+  }
+  const cluster = config.getCurrentCluster();
+  if (!cluster) throw new PortError('ClusterUnreachable', 'the kubeconfig names no cluster for its current context', true);
+  return {
+    core: config.makeApiClient(CoreV1Api),
+    apps: config.makeApiClient(AppsV1Api),
+    version: config.makeApiClient(VersionApi),
+    objects: KubernetesObjectApi.makeApiClient(config),
+    server: cluster.server,
+  };
+}
