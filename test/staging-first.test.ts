@@ -134,6 +134,25 @@ describe('staging-first updates', () => {
     expect(await h.simulated.read('sf-primaryfail')).toMatchObject({ version: '1.1.0', maintenance: false });
   });
 
+  it('a staging cell already on the release (a rollout did staging first) is soaked, not updated again', async () => {
+    await pair('sf-already', { ...quick, autoPromote: true });
+    const staged = await h.requestUpdate('sf-already-stage', { version: '1.2.0', window: 'now' });
+    expect((await h.waitForUpdate(staged.body.id)).status).toBe('succeeded');
+    await h.waitForCellIdle('sf-already-stage');
+    // Asking a cell for the version it runs is refused as such, not as a bad upgrade path.
+    const again = await h.requestUpdate('sf-already-stage', { version: '1.2.0', window: 'now' });
+    expect(again.status).toBe(409);
+    expect(again.body.detail).toContain('already runs 1.2.0');
+
+    const accepted = await h.requestUpdate('sf-already', { version: '1.2.0', window: 'now' });
+    const done = await h.waitForUpdate(accepted.body.id);
+    expect(done.status, done.error).toBe('succeeded');
+    expect(done.steps[0]).toMatchObject({ name: 'staging', status: 'succeeded', detail: 'sf-already-stage already runs 1.2.0' });
+    expect(done.steps[1]).toMatchObject({ name: 'soak', status: 'succeeded' });
+    expect((await h.simulated.read('sf-already-stage')).log.filter((e) => e.op === 'apply')).toHaveLength(1);
+    expect((await h.simulated.read('sf-already')).version).toBe('1.2.0');
+  });
+
   it('refuses staging-first for a cell without a staging cell', async () => {
     await h.registerCell('sf-lonely');
     const res = await h.requestUpdate('sf-lonely', { version: '1.2.0', strategy: 'staging-first' });

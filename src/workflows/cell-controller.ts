@@ -209,6 +209,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
       validator: (request: UpdateRequest) => {
         requireIdle();
         requireNotHeld();
+        if (request.version === status.version) refuse(ErrorType.AlreadyInstalled, `cell ${spec.id} already runs ${request.version}`);
         if ((request.strategy ?? spec.strategy) === 'staging-first' && !spec.stagingCellId) {
           refuse(ErrorType.InvalidState, `cell ${spec.id} has no paired staging cell (stagingCellId): staging-first is not possible`);
         }

@@ -1,11 +1,12 @@
-import { ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, setHandler } from '@temporalio/workflow';
+import { ErrorType } from '../domain/errors';
 import { judgeHealth } from '../domain/health';
 import type { ClusterTarget } from '../domain/ports';
 import { STAGING_FIRST_STEPS, type UpdateInput, type UpdateResult } from '../domain/update';
 import { cells, longCells, steps } from './activities';
 import { updateWorkflowId } from './ids';
 import { maintenanceWindowUpdate } from './maintenance-window-update';
-import { approveUpdate, rejectUpdate, type OperatorCommand } from './messages';
+import { approveUpdate, rejectUpdate, type OperatorCommand, type UpdateAccepted } from './messages';
 import { now } from './progress';
 import { UpdateRun } from './update-run';
 
@@ -45,7 +46,8 @@ export async function stagingFirstUpdate(input: UpdateInput): Promise<UpdateResu
     run.tracker.setStatus('running');
     const staged = await run.step('staging', () => updateStaging(run, options));
     run.staging = { cellId: options.stagingCellId, updateId: staged.updateId, version: input.toVersion, keptNewVersion: true };
-    run.saga.add('rollbackStaging', () => rollbackStaging(run, options, staged.fromVersion));
+    // Only what this update did to staging is undone: a staging cell already on the release stays on it.
+    if (staged.updateId) run.saga.add('rollbackStaging', () => rollbackStaging(run, options, staged.fromVersion));
 
     run.tracker.setStatus('soaking');
     await run.step('soak', () => soak(run, options, staged.target, () => decision?.approved === false));
@@ -75,17 +77,27 @@ export async function stagingFirstUpdate(input: UpdateInput): Promise<UpdateResu
   });
 }
 
-/** The staging cell's own update, requested from its controller; a cancel here cancels it there. */
+/**
+ * The staging cell's own update, requested from its controller; a cancel here cancels it there.
+ * A staging cell that already runs the release (a fleet rollout updated the staging ring first)
+ * is not updated again: the soak that follows still judges it.
+ */
 async function updateStaging(run: UpdateRun, options: StagingOptions) {
   const { input } = run;
   const target = await cells.cellTarget(options.stagingCellId);
-  const accepted = await cells.requestCellUpdate(options.stagingCellId, {
-    version: input.toVersion,
-    strategy: 'maintenance-window',
-    window: 'now',
-    requestedBy: input.requestedBy,
-    onBehalfOf: input.id,
-  });
+  let accepted: UpdateAccepted;
+  try {
+    accepted = await cells.requestCellUpdate(options.stagingCellId, {
+      version: input.toVersion,
+      strategy: 'maintenance-window',
+      window: 'now',
+      requestedBy: input.requestedBy,
+      onBehalfOf: input.id,
+    });
+  } catch (err) {
+    if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === ErrorType.AlreadyInstalled)) throw err;
+    return { attempt: 1, updateId: undefined, fromVersion: input.toVersion, target, detail: `${options.stagingCellId} already runs ${input.toVersion}` };
+  }
   run.tracker.annotate('staging', { updateId: accepted.id });
   let result: UpdateResult;
   try {
