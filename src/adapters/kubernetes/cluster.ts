@@ -16,6 +16,7 @@ import {
   containerImages,
   describeProblem,
   FIELD_MANAGER,
+  IMAGE_FIELD_MANAGER,
   IMAGES_ANNOTATION,
   isReady,
   isSchedulable,
@@ -58,8 +59,8 @@ interface ApplyRecord {
   key: string;
   version: string;
   at: string;
-  /** each object the apply touched, and what to apply to put it back (null: it did not exist) */
-  objects: { apiVersion: string; kind: string; name: string; previous: KubernetesObject | null }[];
+  /** each object the apply touched, and what to apply (as which field manager) to put it back (null: it did not exist) */
+  objects: { apiVersion: string; kind: string; name: string; manager: string; previous: KubernetesObject | null }[];
   rolledBack?: string;
 }
 
@@ -159,19 +160,23 @@ export class KubernetesCluster implements ClusterPort {
   async apply(target: ClusterTarget, release: Release, key: string, _ctx: StepContext, components?: string[]): Promise<void> {
     const { ref, kube } = this.open(target);
     const current = await this.workloads(kube, ref.namespace);
-    const objects = release.manifests && !components ? manifestObjects(release, ref.namespace) : imagePatches(release, ref.namespace, current, components);
+    const whole = release.manifests && !components;
+    const objects = whole ? manifestObjects(release, ref.namespace) : imagePatches(release, ref.namespace, current, components);
+    // Image patches have a field manager of their own: applied as the manager of the whole
+    // manifests, a patch would drop every field it leaves out (selector, template labels…).
+    const manager = whole ? FIELD_MANAGER : IMAGE_FIELD_MANAGER;
     // Record what is there before the first change under this key; a repeated apply keeps the first record.
     if (!(await this.readRecord(kube, ref.namespace, key))) {
       const record: ApplyRecord = { key, version: release.version, at: new Date().toISOString(), objects: [] };
       for (const object of objects) {
         const live = await this.read(kube, object);
-        record.objects.push({ apiVersion: object.apiVersion!, kind: object.kind!, name: object.metadata!.name!, previous: live && previousOf(object, live) });
+        record.objects.push({ apiVersion: object.apiVersion!, kind: object.kind!, name: object.metadata!.name!, manager, previous: live && previousOf(object, live) });
       }
       await kubeCall('record the apply', () => kube.core.createNamespacedConfigMap({ namespace: ref.namespace, body: recordConfigMap(ref.namespace, record) })).catch((err) => {
         if (statusOf(err) !== 409) throw err; // another attempt recorded it first
       });
     }
-    for (const object of objects) await this.serverSideApply(kube, object);
+    for (const object of objects) await this.serverSideApply(kube, object, manager);
   }
 
   async rollback(target: ClusterTarget, key: string, ctx: StepContext): Promise<void> {
@@ -180,7 +185,7 @@ export class KubernetesCluster implements ClusterPort {
     if (!record) return; // nothing was applied under this key
     if (!record.rolledBack) {
       for (const entry of [...record.objects].reverse()) {
-        if (entry.previous) await this.serverSideApply(kube, entry.previous);
+        if (entry.previous) await this.serverSideApply(kube, entry.previous, entry.manager);
         else await kubeCall(`delete ${entry.kind} ${entry.name}`, () => kube.objects.delete({ apiVersion: entry.apiVersion, kind: entry.kind, metadata: { name: entry.name, namespace: ref.namespace } })).catch(ignoreNotFound);
       }
       record.rolledBack = new Date().toISOString();
@@ -235,11 +240,10 @@ export class KubernetesCluster implements ClusterPort {
     return { ref, kube };
   }
 
-  /** The workloads a release runs: its manifests' (as they are now in the cluster), else those labelled with its components. */
+  /** The workloads a release runs, as it specifies them: its manifests', else those labelled with its components. */
   private releaseWorkloads(release: Release, ref: KubernetesClusterRef, current: Workload[]): Workload[] {
     if (release.manifests) {
-      const wanted = release.manifests.filter((m) => isWorkload(m as KubernetesObject)).map((m) => ({ ...(m as Workload), metadata: { ...m.metadata, namespace: ref.namespace } }));
-      return wanted.map((w) => current.find((c) => c.kind === w.kind && c.metadata.name === w.metadata.name) ?? w);
+      return release.manifests.filter((m) => isWorkload(m as KubernetesObject)).map((m) => ({ ...(m as Workload), metadata: { ...m.metadata, namespace: ref.namespace } }));
     }
     return current.filter((w) => Object.hasOwn(release.components, w.metadata.labels?.[COMPONENT_LABEL] ?? ''));
   }
@@ -304,8 +308,8 @@ export class KubernetesCluster implements ClusterPort {
     }
   }
 
-  private async serverSideApply(kube: KubeClients, object: KubernetesObject): Promise<void> {
-    await kubeCall(`apply ${object.kind} ${object.metadata?.name}`, () => kube.objects.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
+  private async serverSideApply(kube: KubeClients, object: KubernetesObject, manager = FIELD_MANAGER): Promise<void> {
+    await kubeCall(`apply ${object.kind} ${object.metadata?.name}`, () => kube.objects.patch(object, undefined, undefined, manager, true, PatchStrategy.ServerSideApply));
   }
 
   private async read(kube: KubeClients, object: KubernetesObject): Promise<KubernetesObject | null> {

@@ -32,7 +32,8 @@ export function parseQuantity(quantity: string | number): number {
 }
 
 export function formatCpu(cores: number): string {
-  return Number.isInteger(cores) ? String(cores) : `${Math.round(cores * 1000)}m`;
+  if (Number.isInteger(cores)) return String(cores);
+  return cores >= 1 ? cores.toFixed(1) : `${Math.round(cores * 1000)}m`;
 }
 
 export function formatMemory(bytes: number): string {

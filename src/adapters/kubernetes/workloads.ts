@@ -12,8 +12,10 @@ export const COMPONENT_LABEL = 'app.kubernetes.io/name';
 export const VERSION_LABEL = 'cellshift.io/version';
 /** container → image as cellshift set them: a workload whose images differ was changed by hand. */
 export const IMAGES_ANNOTATION = 'cellshift.io/images';
-/** The field manager of every server-side apply cellshift makes. */
+/** The field manager of cellshift's server-side applies of whole objects (manifests, ConfigMaps). */
 export const FIELD_MANAGER = 'cellshift';
+/** The field manager of the image patches of releases that name only images. */
+export const IMAGE_FIELD_MANAGER = 'cellshift-images';
 
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
