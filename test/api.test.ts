@@ -34,6 +34,30 @@ describe('API: validation, auth, conflicts', () => {
     expect((await h.http('GET', '/v1/cells/Bad_ID')).status).toBe(400);
   });
 
+  it('names only what is wrong in the kind of cluster (or stack) the request means', async () => {
+    const window = { days: ['mon'], start: '01:00', durationMinutes: 60, timezone: 'UTC' };
+    const res = await h.http('POST', '/v1/cells', {
+      id: 'kube-bad',
+      ring: 'saas',
+      maintenanceWindow: window,
+      cluster: { kind: 'kubernetes', kubeconfig: { path: 'relative.yaml' }, namespace: 'Product' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([
+      { field: 'body.cluster.kubeconfig.path', reason: 'must match pattern "^/"' },
+      { field: 'body.cluster.namespace', reason: 'must match pattern "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"' },
+    ]);
+    const both = await h.http('POST', '/v1/cells', {
+      id: 'kube-bad',
+      ring: 'saas',
+      maintenanceWindow: window,
+      cluster: { kind: 'kubernetes', kubeconfig: { path: '/etc/k', secretRef: 'acme' }, namespace: 'product' },
+    });
+    expect(both.status).toBe(400);
+    expect(both.body.detail).toContain('body.cluster.kubeconfig');
+    expect((await h.http('GET', '/v1/cells/kube-bad')).status).toBe(404);
+  });
+
   it('checks what a schema cannot: timezone, window fit, initial version', async () => {
     const tz = await h.http('POST', '/v1/cells', { ...validCell('tz-cell'), maintenanceWindow: everyDay('02:00', 60, 'Mars/Olympus') });
     expect(tz.status).toBe(400);

@@ -8,7 +8,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (err instanceof HttpProblem) {
       problem = err;
     } else if (err.validation) {
-      const errors = err.validation.map((v) => validationError(err.validationContext ?? 'body', v));
+      const errors = pruneUnionErrors(err.validation).map((v) => validationError(err.validationContext ?? 'body', v));
       problem = new HttpProblem(400, 'Invalid request', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors });
     } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       problem = new HttpProblem(err.statusCode, err.code ?? 'Bad request', err.message);
@@ -27,6 +27,48 @@ export function registerErrorHandler(app: FastifyInstance): void {
       .type('application/problem+json')
       .send({ type: 'about:blank', title: 'Not found', status: 404, detail: `no route ${request.method} ${request.url}` });
   });
+}
+
+interface SchemaError {
+  keyword: string;
+  schemaPath: string;
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** Errors that say a union's branch is not the one the client meant: another `kind`, a field it lacks or does not know. */
+const WRONG_BRANCH = ['const', 'required', 'additionalProperties'];
+
+/**
+ * A union (`anyOf`) reports every branch's errors. Where one branch fits the request's shape (no
+ * wrong `kind`, no missing or unknown field) keep only what is wrong within it: `cluster.namespace:
+ * must match pattern`, not the simulated branch's complaints too. Innermost unions first.
+ */
+export function pruneUnionErrors<T extends SchemaError>(errors: T[]): T[] {
+  let kept = [...errors];
+  const unions = [...new Set(errors.flatMap((e) => [...e.schemaPath.matchAll(/\/anyOf(?=\/\d+)/g)].map((m) => e.schemaPath.slice(0, m.index + m[0].length))))];
+  for (const union of unions.sort((a, b) => b.length - a.length)) {
+    const branches = new Map<string, boolean>(); // branch → has a wrong-branch error of its own
+    for (const e of kept) {
+      const branch = new RegExp(`^${escape(union)}/(\\d+)(/.*)?$`).exec(e.schemaPath);
+      if (!branch) continue;
+      const own = !(branch[2] ?? '').includes('/anyOf/');
+      branches.set(branch[1], (branches.get(branch[1]) ?? false) || (own && WRONG_BRANCH.includes(e.keyword)));
+    }
+    const fitting = [...branches].filter(([, wrong]) => !wrong).map(([b]) => b);
+    if (fitting.length === 0) continue;
+    kept = kept.filter((e) => {
+      if (e.schemaPath === union && e.keyword === 'anyOf') return false;
+      const branch = new RegExp(`^${escape(union)}/(\\d+)(/|$)`).exec(e.schemaPath);
+      return !branch || fitting.includes(branch[1]);
+    });
+  }
+  return kept;
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function validationError(context: string, v: { instancePath: string; message?: string; params: Record<string, unknown> }): FieldError {
