@@ -5,6 +5,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts=false
 COPY tsconfig.json worker.ts ./
 COPY src ./src
-ENV NODE_ENV=production CELLSHIFT_DATA_DIR=/data
+COPY scripts/bundle-workflows.ts ./scripts/
+# The workflow bundle is built with the image: the worker then runs no webpack of its own.
+RUN node --import tsx scripts/bundle-workflows.ts dist/workflows.js
+ENV NODE_ENV=production CELLSHIFT_DATA_DIR=/data CELLSHIFT_WORKFLOW_BUNDLE=/app/dist/workflows.js
 VOLUME /data
 CMD ["node", "--import", "tsx", "worker.ts"]

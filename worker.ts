@@ -30,6 +30,12 @@ export interface WorkerSetup {
   client: Client;
   /** a pre-built bundle (tests build it once); the worker bundles src/workflows itself otherwise */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /**
+   * How many workflows the worker keeps in memory between their tasks (default: the SDK's, from
+   * the heap size). A fleet has one controller per cell, mostly idle: bounding the cache bounds
+   * memory, and an evicted controller is replayed from its (short) history when it next wakes.
+   */
+  maxCachedWorkflows?: number;
 }
 
 /** The adapters behind the activities, chosen per cell by its cluster reference. */
@@ -62,6 +68,7 @@ export function createWorker(setup: WorkerSetup): Promise<Worker> {
     activities: buildActivities(setup.dataDir, setup.client),
     ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     shutdownGraceTime: '5s',
+    ...(setup.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: setup.maxCachedWorkflows } : {}),
   });
 }
 
@@ -71,7 +78,16 @@ async function main(): Promise<void> {
   await ensureSearchAttributes(clientConnection, config.namespace);
   const client = new Client({ connection: clientConnection, namespace: config.namespace });
   const connection = await connectWorker(config);
-  const worker = await createWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, dataDir: config.dataDir, client });
+  const worker = await createWorker({
+    connection,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    dataDir: config.dataDir,
+    client,
+    maxCachedWorkflows: config.maxCachedWorkflows,
+    // Bundling at start runs webpack in this process, and its memory stays: production uses a bundle built beforehand.
+    ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
+  });
   console.error(`cellshift worker on task queue ${config.taskQueue}, data in ${config.dataDir}`);
   await worker.run();
   await connection.close();

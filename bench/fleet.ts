@@ -1,6 +1,6 @@
 // The fleet case of `npm run bench`: a rollout over N zero-latency simulated cells (three rings,
 // maxConcurrent 50) against bare Temporal starting N child workflows in the same waves with the
-// same activity count; and the worker's memory with N cell controllers open.
+// same activity count; and the cellshift worker process's memory with N cell controllers open.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { CellSpec } from '../src/domain/cell';
@@ -25,7 +25,7 @@ export interface FleetFigures {
   rssMiBWithControllers: number;
 }
 
-export async function fleetCase(client: Client, taskQueue: string, bareTaskQueue: string, catalog: FileReleaseCatalog, cells: number): Promise<FleetFigures> {
+export async function fleetCase(client: Client, taskQueue: string, bareTaskQueue: string, catalog: FileReleaseCatalog, cells: number, workerRssMiB: () => number): Promise<FleetFigures> {
   const run = randomUUID().slice(0, 6);
   // Each case's target is newer than the last: cells of an earlier case join the rollout too.
   const from = `4.${cells}.0`;
@@ -70,8 +70,7 @@ export async function fleetCase(client: Client, taskQueue: string, bareTaskQueue
     if ((await client.workflow.count(controllers)).count >= before + specs.length) break;
     await pause(200);
   }
-  globalThis.gc?.();
-  const rssMiBWithControllers = Math.round(process.memoryUsage().rss / 2 ** 20);
+  const rssMiBWithControllers = workerRssMiB();
 
   let started = performance.now();
   const rollout = await client.workflow.start('fleetRollout', {

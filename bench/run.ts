@@ -1,19 +1,20 @@
 // `npm run bench`: orchestration overhead of a maintenance-window update on a zero-latency
 // simulated cell, against a bare Temporal workflow running the same number of no-op activities.
 // Starts its own dev server; prints a table and writes bench/results/latest.json.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { WORKFLOWS_PATH } from '../worker';
 import { FileReleaseCatalog } from '../src/adapters/catalog/file-catalog';
 import type { Release } from '../src/domain/release';
 import type { UpdateResult } from '../src/domain/update';
 import { cellWorkflowId, updateWorkflowId } from '../src/workflows/ids';
 import { cellStatusQuery, requestUpdate } from '../src/workflows/messages';
 import { startDevServer } from '../scripts/lib/dev-server';
-import { createWorker } from '../worker';
 import { median, percentile } from './stats';
 import { fleetCase, FLEET_CONCURRENCY, type FleetFigures } from './fleet';
 
@@ -23,7 +24,8 @@ const WARMUP = 3;
 const ACTIVITIES_PER_UPDATE = 8;
 const here = dirname(fileURLToPath(import.meta.url));
 
-Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never });
+const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error };
+Runtime.install({ logger: quiet as never });
 const server = await startDevServer({ headless: true });
 try {
   const dataDir = mkdtempSync(join(tmpdir(), 'cellshift-bench-'));
@@ -34,7 +36,16 @@ try {
 
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
-  const cellshiftWorker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue: 'bench-cellshift', dataDir, client });
+  // cellshift's worker is its own process, as `npm run worker` runs it in production: its memory is
+  // read from /proc, apart from the bench's client and the bare worker.
+  // It loads the workflow bundle built here, as in production (the Dockerfile builds it with the image).
+  const bundlePath = join(dataDir, 'workflows.js');
+  writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet })).code);
+  const cellshiftWorker = spawn(process.execPath, ['--import', 'tsx', join(here, '..', 'worker.ts')], {
+    env: { ...process.env, TEMPORAL_ADDRESS: server.address, CELLSHIFT_TASK_QUEUE: 'bench-cellshift', CELLSHIFT_DATA_DIR: dataDir, CELLSHIFT_WORKFLOW_BUNDLE: bundlePath },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const workerRssMiB = () => Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${cellshiftWorker.pid}/status`, 'utf8'))![1]) / 1024);
   const bareWorker = await Worker.create({
     connection: nativeConnection,
     taskQueue: 'bench-bare',
@@ -43,7 +54,7 @@ try {
   });
 
   // Started once: each phase races it, so a worker that dies fails the bench instead of hanging it.
-  const workersStopped = Promise.all([cellshiftWorker.run(), bareWorker.run()]).then((): never => {
+  const workersStopped = Promise.race([new Promise((resolve) => cellshiftWorker.once('exit', resolve)), bareWorker.run()]).then((): never => {
     throw new Error('workers stopped');
   });
   const results = await Promise.race([
@@ -66,7 +77,8 @@ try {
           },
         ],
       });
-      while ((await controller.query(cellStatusQuery)).state !== 'ready') await new Promise((r) => setTimeout(r, 50));
+      // The worker process bundles the workflows first: queries fail until it polls.
+      while ((await controller.query(cellStatusQuery).catch(() => undefined))?.state !== 'ready') await new Promise((r) => setTimeout(r, 50));
 
       const cellshiftMs: number[] = [];
       const bareMs: number[] = [];
@@ -93,9 +105,9 @@ try {
 
   const fleet: FleetFigures[] = [];
   for (const size of (process.env.BENCH_FLEET_SIZES ?? '100,1000').split(',').map(Number)) {
-    fleet.push(await Promise.race([fleetCase(client, 'bench-cellshift', 'bench-bare', catalog, size), workersStopped]));
+    fleet.push(await Promise.race([fleetCase(client, 'bench-cellshift', 'bench-bare', catalog, size, workerRssMiB), workersStopped]));
   }
-  cellshiftWorker.shutdown();
+  cellshiftWorker.kill('SIGTERM');
   bareWorker.shutdown();
 
   const row = (name: string, values: number[]) => ({ name, median: median(values), p90: percentile(values, 90), min: Math.min(...values) });
@@ -116,7 +128,7 @@ try {
   for (const r of rows) console.log(`| ${r.name} | ${r.median.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.min.toFixed(1)} |`);
   console.log(`\noverhead ratio (median): ${ratio.toFixed(2)}× (target ≤ ${report.target}×)`);
   console.log(`\nfleet rollout, three rings, maxConcurrent ${FLEET_CONCURRENCY}, zero-latency simulated cells`);
-  console.log('| cells | cellshift s | bare s | cellshift cells/s | bare cells/s | ratio | RSS with controllers open |');
+  console.log('| cells | cellshift s | bare s | cellshift cells/s | bare cells/s | ratio | worker RSS, controllers open |');
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const f of fleet) {
     console.log(`| ${f.cells} | ${f.cellshiftSeconds.toFixed(1)} | ${f.bareSeconds.toFixed(1)} | ${f.cellshiftPerSecond.toFixed(1)} | ${f.barePerSecond.toFixed(1)} | ${f.ratio.toFixed(2)}× | ${f.rssMiBWithControllers} MiB |`);

@@ -14,6 +14,10 @@ export interface Config {
   bundleLimitBytes: number;
   /** days from publication to an infrastructure update's deadline: 14 unless the install says otherwise */
   infraDeadlineDays: number;
+  /** workflows the worker keeps cached between tasks; unset: the SDK's default (from the heap size) */
+  maxCachedWorkflows?: number;
+  /** a workflow bundle built beforehand (`npm run bundle:workflows`); unset: the worker bundles at start */
+  workflowBundlePath?: string;
 }
 
 /** Images make bundles large; this bounds what one upload may write to the data directory. */
@@ -33,6 +37,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     infraDeadlineDays: Number(env.CELLSHIFT_INFRA_DEADLINE_DAYS ?? 14),
     host: env.HOST ?? '0.0.0.0',
     bundleLimitBytes: Number(env.CELLSHIFT_BUNDLE_LIMIT_BYTES ?? DEFAULT_BUNDLE_LIMIT_BYTES),
+    maxCachedWorkflows: env.CELLSHIFT_MAX_CACHED_WORKFLOWS ? Number(env.CELLSHIFT_MAX_CACHED_WORKFLOWS) : undefined,
+    workflowBundlePath: env.CELLSHIFT_WORKFLOW_BUNDLE || undefined,
   };
 }
 

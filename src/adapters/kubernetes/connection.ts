@@ -37,8 +37,9 @@ export function connect(ref: KubernetesClusterRef, env: NodeJS.ProcessEnv = proc
       config.setCurrentContext(ref.context);
     }
   } catch (err) {
-    // Not retryable: the worker's configuration must change first. The message names no secret.
-    throw new PortError('ClusterUnreachable', `cannot load the kubeconfig of the cell: ${(err as Error).message}`, true);
+    // Not retryable: the worker's configuration must change first. Only the first line of the
+    // reason: a YAML parser's message goes on with a snippet of the file, which holds credentials.
+    throw new PortError('ClusterUnreachable', `cannot load the kubeconfig of the cell: ${(err as Error).message.split('\n')[0]}`, true);
   }
   const cluster = config.getCurrentCluster();
   if (!cluster) throw new PortError('ClusterUnreachable', 'the kubeconfig names no cluster for its current context', true);
