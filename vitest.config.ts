@@ -16,7 +16,7 @@ export default defineConfig({
       {
         // Against a real Kubernetes control plane on loopback, started once for the project.
         extends: true,
-        test: { name: 'kubernetes', include: ['test/kube/**/*.test.ts'], globalSetup: ['test/setup/temporal.ts', 'test/setup/kube.ts'], hookTimeout: 600_000, testTimeout: 360_000 },
+        test: { name: 'kubernetes', include: ['test/kube/**/*.test.ts'], globalSetup: ['test/setup/temporal.ts', 'test/setup/kube.ts'], hookTimeout: 600_000 },
       },
     ],
   },

@@ -116,7 +116,7 @@ describe('updating real Kubernetes clusters', () => {
   async function update(cellId: string, body: Record<string, unknown>) {
     const accepted = await h.requestUpdate(cellId, { window: 'now', ...body });
     expect(accepted.status, JSON.stringify(accepted.body)).toBe(202);
-    return h.waitForUpdate(accepted.body.id, undefined, 300_000);
+    return h.waitForUpdate(accepted.body.id, undefined, 120_000);
   }
 
   it('installs a release from its manifests, then updates its images in the maintenance window', async () => {
@@ -241,7 +241,7 @@ describe('updating real Kubernetes clusters', () => {
     await new Promise((resolve) => worker!.once('exit', resolve));
     worker = h.spawnWorkerProcess();
 
-    const done = await h.waitForUpdate(accepted.body.id, undefined, 300_000);
+    const done = await h.waitForUpdate(accepted.body.id, undefined, 120_000);
     expect(done.status, done.error).toBe('succeeded');
     expect(done.steps.find((s: any) => s.name === 'verify').attempts).toBe(2);
     expect(await images('k8s-mw')).toEqual({ api: 'example.com/api:1.4.0', web: 'example.com/web:1.4.0-slow-start' });
