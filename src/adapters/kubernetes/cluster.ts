@@ -170,7 +170,7 @@ export class KubernetesCluster implements ClusterPort {
       const record: ApplyRecord = { key, version: release.version, at: new Date().toISOString(), objects: [] };
       for (const object of objects) {
         const live = await this.read(kube, object);
-        record.objects.push({ apiVersion: object.apiVersion!, kind: object.kind!, name: object.metadata!.name!, manager, previous: live && (whole ? liveSpec(object, live) : imagePatchBack(object as Workload, live as Workload)) });
+        record.objects.push({ apiVersion: object.apiVersion!, kind: object.kind!, name: object.metadata!.name!, manager, previous: live && previousOf(object, live) });
       }
       await kubeCall('record the apply', () => kube.core.createNamespacedConfigMap({ namespace: ref.namespace, body: recordConfigMap(ref.namespace, record) })).catch((err) => {
         if (statusOf(err) !== 409) throw err; // another attempt recorded it first
@@ -373,17 +373,22 @@ function imagePatch(workload: Workload, container: string, image: string, versio
   } as KubernetesObject;
 }
 
-/** What undoes an image patch: the same patch with the image, version label and images annotation the workload had. */
-function imagePatchBack(patch: Workload, live: Workload): KubernetesObject {
-  const workload = { ...live, kind: patch.kind };
-  const name = patch.spec!.template!.spec!.containers[0].name;
-  const patchBack = imagePatch(workload, name, containerImages(workload)[name], workload.metadata.labels?.[VERSION_LABEL]);
-  patchBack.metadata!.annotations = { [IMAGES_ANNOTATION]: workload.metadata.annotations?.[IMAGES_ANNOTATION] ?? JSON.stringify(containerImages(workload)) };
-  return patchBack;
-}
-
-/** What undoes a whole-object apply: the live object without what the server owns (status, uid, resourceVersion, managedFields). */
-function liveSpec(applied: KubernetesObject, live: KubernetesObject): KubernetesObject {
+/**
+ * What to apply to undo `applied` on `live`: for an image patch, the same patch with the images
+ * and version label the workload had; for a whole manifest, the live object without what the
+ * server owns (status, uid, resourceVersion, managedFields).
+ */
+function previousOf(applied: KubernetesObject, live: KubernetesObject): KubernetesObject {
+  const patch = applied as Workload;
+  const isImagePatch = isWorkload(applied) && !patch.spec?.selector && !!patch.spec?.template?.spec?.containers?.every((c) => Object.keys(c).length === 2);
+  if (isImagePatch) {
+    const workload = { ...(live as Workload), kind: patch.kind };
+    const name = patch.spec!.template!.spec!.containers[0].name;
+    const patchBack = imagePatch(workload, name, containerImages(workload)[name], workload.metadata.labels?.[VERSION_LABEL]);
+    const recorded = workload.metadata.annotations?.[IMAGES_ANNOTATION];
+    patchBack.metadata!.annotations = { [IMAGES_ANNOTATION]: recorded ?? JSON.stringify(containerImages(workload)) };
+    return patchBack;
+  }
   const { status: _status, ...rest } = live as KubernetesObject & { status?: unknown };
   const { uid: _uid, resourceVersion: _rv, managedFields: _mf, creationTimestamp: _ct, generation: _g, ...metadata } = live.metadata ?? {};
   return { ...rest, apiVersion: applied.apiVersion, kind: applied.kind, metadata } as KubernetesObject;
