@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseQuantity } from '../../src/adapters/kubernetes/quantity';
-import { IMAGES_ANNOTATION, podProblems, rolloutState, VERSION_LABEL, versionOfWorkloads, workloadRequests, type Workload } from '../../src/adapters/kubernetes/workloads';
+import { IMAGES_ANNOTATION, podProblems, rolloutState, runsTemplate, VERSION_LABEL, versionOfWorkloads, workloadRequests, type Workload } from '../../src/adapters/kubernetes/workloads';
 
 function deployment(status: Workload['status'], extra: Partial<Workload> = {}): Workload {
   return {
@@ -51,6 +51,13 @@ describe('pod problems', () => {
       status: { phase: 'Running', containerStatuses: [{ name: 'api', image: 'reg/api:2', ready: false, restartCount: 3, imageID: '', state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s' } } }] },
     });
     expect(problem).toMatchObject({ pod: 'api-7-x', node: 'node-1', container: 'api', image: 'reg/api:2', reason: 'CrashLoopBackOff', fatal: true });
+  });
+
+  it('tells the pods of the current template from those of an older one (left over after a rollback)', () => {
+    const restored = deployment({}, { spec: { template: { spec: { containers: [{ name: 'api', image: 'reg/api:1' }] } } } });
+    const pod = (image: string) => ({ metadata: { name: `api-${image}` }, spec: { containers: [{ name: 'api', image }] } });
+    expect(runsTemplate(pod('reg/api:1'), restored)).toBe(true);
+    expect(runsTemplate(pod('reg/api:2-crashloop'), restored)).toBe(false);
   });
 
   it('says nothing of a ready pod', () => {

@@ -25,6 +25,7 @@ import {
   podRequests,
   PULL_ERRORS,
   rolloutState,
+  runsTemplate,
   VERSION_LABEL,
   versionOfWorkloads,
   workloadName,
@@ -285,7 +286,8 @@ export class KubernetesCluster implements ClusterPort {
           const selector = Object.entries(workload.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
           const pods = selector ? (await kubeCall('list pods', () => kube.core.listNamespacedPod({ namespace, labelSelector: selector }))).items : [];
           const problems = pods.flatMap(podProblems);
-          const fatal = problems.filter((p) => p.fatal);
+          const current = new Set(pods.filter((pod) => runsTemplate(pod, workload as Workload)).map((pod) => pod.metadata?.name));
+          const fatal = problems.filter((p) => p.fatal && current.has(p.pod));
           if (fatal.length > 0) throw new PortError(errorType, `${state.reason}: ${fatal.map(describeProblem).join('; ')}`, true);
           waiting.push([state.reason, ...problems.map(describeProblem)].join(': '));
         }

@@ -63,6 +63,16 @@ export function containerImages(workload: Workload): Record<string, string> {
   return Object.fromEntries((workload.spec?.template?.spec?.containers ?? []).map((c) => [c.name, c.image ?? '']));
 }
 
+/**
+ * Does the pod run the workload's current template? Judged by image, container by container.
+ * A pod of an older template is on its way out (a rollback leaves the crash-looping pods of the
+ * failed release until the controller removes them): its problems are not the rollout's.
+ */
+export function runsTemplate(pod: V1Pod, workload: Workload): boolean {
+  const wanted = containerImages(workload);
+  return (pod.spec?.containers ?? []).every((c) => wanted[c.name] === undefined || wanted[c.name] === c.image);
+}
+
 /** Is the workload's rollout finished (and healthy), still going, or stuck? The same rules as `kubectl rollout status`. */
 export function rolloutState(workload: Workload): { done: boolean; reason: string } {
   const name = workloadName(workload);
