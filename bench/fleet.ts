@@ -12,8 +12,11 @@ import { CellIdKey, CellStatusKey, RingKey } from '../src/workflows/search-attri
 
 const RINGS = ['staging', 'saas', 'dedicated'] as const;
 export const FLEET_CONCURRENCY = 50;
-/** per cell: setDesiredVersion's catalog read, the update's 8 activities, the flag push */
-const ACTIVITIES_PER_CELL = 8;
+/**
+ * per cell: setDesiredVersion's catalog read, then the update's preflight, maintenance on, pull,
+ * apply, verify, maintenance off (no flag push: the bench's releases declare no flags)
+ */
+const ACTIVITIES_PER_CELL = 7;
 
 export interface FleetFigures {
   cells: number;

@@ -1,6 +1,7 @@
 // Records the histories the replay test guards (test/histories/*.json): updates that succeed, roll
 // back and are cancelled, a live update, a rollback, a staging-first update, and a controller. Run after a change that
-// is meant to alter command order — behind patched() — to add the new shape beside the old:
+// is meant to alter command order — behind patched() — after copying the files it rewrites to
+// `<name>-before-<patch>.json`, so the old shape stays guarded beside the new:
 //   npx tsx scripts/record-histories.ts
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ClusterRef } from '../domain/cell';
-import { ErrorType } from '../domain/errors';
+import { ErrorType, PortError } from '../domain/errors';
 import type { ClusterPort, ClusterTarget, ReleaseCatalog } from '../domain/ports';
 import { pathToFileURL } from 'node:url';
 import type { BundleStore } from '../adapters/bundles/bundle-store';
@@ -34,6 +34,26 @@ export function createClusterActivities(resolve: ClusterResolver, catalog: Relea
         }
       }
       return runStep((ctx) => port(target).register(target, ctx, initial));
+    },
+    /**
+     * An update's preflight in one call: the release is in the catalog (and not breaking, when
+     * the strategy cannot take that), the cell still runs the version the update was planned
+     * from, and the cluster can take the release.
+     */
+    preflightUpdate(target: ClusterTarget, toVersion: string, fromVersion: string | undefined, refuseBreaking: boolean) {
+      return runStep(async (ctx) => {
+        const release = await catalog.get(toVersion);
+        if (!release) throw new PortError(ErrorType.ReleaseNotFound, `release ${toVersion} is not in the catalog`, true);
+        if (refuseBreaking && release.breaking) {
+          throw new PortError(ErrorType.PreflightFailed, `release ${release.version} is breaking: a live update cannot take it; use the maintenance-window or staging-first strategy`, true);
+        }
+        const actual = await port(target).actualVersion(target, ctx);
+        if (actual !== fromVersion) {
+          throw new PortError(ErrorType.PreflightFailed, `cell runs ${actual ?? 'nothing'}, but the update was planned from ${fromVersion ?? 'nothing'}`, true);
+        }
+        await port(target).preflight(target, release, ctx);
+        return { release };
+      });
     },
     preflightCluster(target: ClusterTarget, release: Release) {
       return runStep((ctx) => port(target).preflight(target, release, ctx));

@@ -84,6 +84,8 @@ export interface UpdateProgress {
   actions: OperatorAction[];
   /** staging-first: where the staging cell stands */
   staging?: StagingOutcome;
+  /** whether this update has the cell in maintenance mode now (absent before the first switch) */
+  maintenance?: boolean;
   startedAt: string;
   endedAt?: string;
 }

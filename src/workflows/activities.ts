@@ -28,7 +28,13 @@ const REGISTER: ActivityOptions = {
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 
+// Steps that are one short call to the cluster (preflight's reads, the maintenance switch): local
+// activities, so a step costs no round trip through the server. Apply, pulls, rollout waits and
+// rollbacks stay ordinary activities: they heartbeat, and progress shows them running.
+const QUICK_STEP: LocalActivityOptions = { startToCloseTimeout: '2m', retry: STEP.retry };
+
 export const steps = proxyActivities<Activities>(STEP);
+export const quickSteps = proxyLocalActivities<Activities>(QUICK_STEP);
 export const longSteps = proxyActivities<Activities>(LONG_STEP);
 export const reads = proxyLocalActivities<Activities>(READ);
 export const registration = proxyActivities<Activities>(REGISTER);

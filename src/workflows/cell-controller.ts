@@ -66,6 +66,12 @@ export interface CellControllerInput {
 }
 
 const HISTORY_KEPT = 100;
+/**
+ * Controllers after this change plan a hop from the catalog read that set the desired version
+ * (instead of reading it again) and push flags after an update only when there is something to
+ * push. Older histories replay the way they ran.
+ */
+const LEAN_HOPS = 'lean-hops';
 const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
 const WORKFLOW_BY_KIND = {
   'maintenance-window': maintenanceWindowUpdate,
@@ -87,8 +93,12 @@ export async function cellController(input: CellControllerInput): Promise<void> 
   let nextUpdate = input.nextUpdate ?? 1;
   let wake = false;
   let checkRequested = false;
-  // Flags are pushed after registration, after every update, and when their rules change.
+  // Flags are pushed after registration, after an update that may change them, and when their rules change.
   let flagsStale = true;
+  /** whether the release of the running hop declares flags (unknown: assume it does) */
+  let hopDeclaresFlags: boolean | undefined;
+  /** the catalog as setDesiredVersion read it, for the reconcile right after */
+  let freshReleases: CatalogRelease[] | undefined;
 
   const publish = () =>
     upsertSearchAttributes([
@@ -134,7 +144,9 @@ export async function cellController(input: CellControllerInput): Promise<void> 
   }
 
   /** An update of one hop, with the cell's strategy (a first install: at once, in maintenance mode). */
-  function startHop(kind: UpdateKind, version: string, request: Omit<UpdateRequest, 'version' | 'strategy'>): Promise<UpdateAccepted> {
+  function startHop(kind: UpdateKind, version: string, request: Omit<UpdateRequest, 'version' | 'strategy'>, releases: CatalogRelease[]): Promise<UpdateAccepted> {
+    const release = releases.find((r) => r.version === version);
+    hopDeclaresFlags = release === undefined ? undefined : (release.flags ?? []).length > 0;
     const firstInstall = status.version === undefined;
     const strategy = firstInstall ? 'maintenance-window' : kind;
     return start(strategy, version, async (id) => {
@@ -203,7 +215,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
       } finally {
         delete status.currentUpdate;
       }
-      return startHop(kind, request.version, request);
+      return startHop(kind, request.version, request, releases);
     },
     {
       validator: (request: UpdateRequest) => {
@@ -220,7 +232,9 @@ export async function cellController(input: CellControllerInput): Promise<void> 
   setHandler(
     setDesiredVersion,
     async (request: DesiredVersionRequest) => {
-      const plan = requireReachable(request.version, await reads.listReleases(), false);
+      const releases = await reads.listReleases();
+      const plan = requireReachable(request.version, releases, false);
+      if (patched(LEAN_HOPS)) freshReleases = releases;
       status.desiredVersion = request.version;
       status.plan = plan;
       delete status.reconcileError;
@@ -374,7 +388,10 @@ export async function cellController(input: CellControllerInput): Promise<void> 
       strategy: result.strategy,
       result: result.status,
     });
-    flagsStale = true;
+    // A release that declares no flags, onto a cell that has none: nothing to push.
+    const nothingToPush = result.installedVersion === result.toVersion && hopDeclaresFlags === false && status.flags !== undefined && Object.keys(status.flags).length === 0;
+    if (!(nothingToPush && patched(LEAN_HOPS))) flagsStale = true;
+    hopDeclaresFlags = undefined;
     wake = true;
     publish();
   });
@@ -488,10 +505,12 @@ export async function cellController(input: CellControllerInput): Promise<void> 
 
   /** Desired ≠ installed and nothing runs: start the next hop of the plan. */
   async function reconcile(): Promise<void> {
+    const fresh = freshReleases;
+    freshReleases = undefined;
     const desired = status.desiredVersion;
     if (!desired || desired === status.version || status.currentUpdate || status.reconcileError || status.sla === 'out-of-sla') return;
     if (status.state !== 'ready' && status.state !== 'install-failed') return;
-    const releases = await reads.listReleases();
+    const releases = fresh ?? (await reads.listReleases());
     if (status.currentUpdate) return;
     const plan = planUpgrade(status.version, desired, spec.airGapped ? visibleReleases(releases, { ring: spec.ring, airGapped: true }) : releases);
     if (!plan.ok) {
@@ -499,7 +518,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
       return;
     }
     status.plan = plan.plan;
-    await startHop(spec.strategy, plan.plan[0], { requestedBy: 'controller', window: status.desiredWindow });
+    await startHop(spec.strategy, plan.plan[0], { requestedBy: 'controller', window: status.desiredWindow }, releases);
   }
 }
 

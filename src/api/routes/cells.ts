@@ -22,6 +22,7 @@ import { CellIdKey, CellStatusKey, RingKey } from '../../workflows/search-attrib
 import type { ApiContext } from '../context';
 import { badRequest, fromTemporal } from '../problem';
 import { cellExists, listCells } from '../cell-list';
+import { withMaintenance } from '../cell-maintenance';
 import { problems } from '../schemas/common';
 import {
   Cell,
@@ -116,7 +117,7 @@ export async function cellRoutes(app: FastifyInstance, ctx: ApiContext): Promise
     { config: { role: 'viewer' }, schema: { summary: 'A cell: spec, version, maintenance, current update, history', params: CellParams, response: { 200: Cell, ...problems(401, 404) } } },
     async (request) => {
       const view = await ctx.temporal.workflow.getHandle(cellWorkflowId(request.params.cellId)).query(cellStatusQuery);
-      return toCell(view);
+      return toCell(await withMaintenance(ctx, view));
     },
   );
 
