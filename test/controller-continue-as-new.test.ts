@@ -48,4 +48,39 @@ describe('the cell controller continues as new', () => {
     expect(third.body.id).toBe('long-lived-u3');
     expect((await h.waitForUpdate(third.body.id)).status).toBe('succeeded');
   });
+
+  it('hears the end of an update started by the run before', async () => {
+    const spec = {
+      id: 'handed-over',
+      ring: 'dedicated' as const,
+      strategy: 'maintenance-window' as const,
+      maintenanceWindow: everyDay('03:00', 60) as any,
+      cluster: { kind: 'simulated' as const, initialVersion: '1.0.0' },
+      expectedUpdateMinutes: 30,
+    };
+    const handle = await h.client.workflow.start('cellController', {
+      workflowId: cellWorkflowId(spec.id),
+      taskQueue: h.taskQueue,
+      args: [{ spec, maxHistoryEvents: 30 }],
+    });
+    await h.waitFor('registered', async () => ((await h.http('GET', '/v1/cells/handed-over')).body.state === 'ready' ? true : undefined));
+    await h.http('PUT', '/v1/sim/cells/handed-over/faults', { apply: { mode: 'none', latencyMs: 4_000 } });
+    const accepted = await h.requestUpdate('handed-over', { version: '1.1.0', window: 'now' });
+    await h.waitForStep(accepted.body.id, 'apply');
+    const startedIn = (await handle.describe()).runId;
+    // Checks while the update runs grow the history until the controller continues as new.
+    await h.waitFor('a run started while the update runs', async () => {
+      await h.http('POST', '/v1/cells/handed-over/check', undefined, 'operator');
+      return (await handle.describe()).runId !== startedIn ? true : undefined;
+    });
+    expect((await h.http('GET', `/v1/updates/${accepted.body.id}`)).body.status).toBe('running');
+
+    expect((await h.waitForUpdate(accepted.body.id)).status).toBe('succeeded');
+    const cell = await h.waitForCellIdle('handed-over');
+    expect(cell).toMatchObject({ state: 'ready', version: '1.1.0' });
+    expect(cell.history.map((e: { version: string; result: string }) => [e.version, e.result])).toEqual([
+      ['1.0.0', 'registered'],
+      ['1.1.0', 'succeeded'],
+    ]);
+  });
 });

@@ -132,6 +132,8 @@ export interface UpdateInput {
   requestedBy: string;
   /** set when this update runs as part of another one (the primary of a staging-first update): the id the controller knows */
   parentUpdateId?: string;
+  /** the controller that started this update awaits its result: no `updateFinished` signal unless it asks (`reportEnd`) */
+  reportsByResult?: boolean;
   stagingFirst?: StagingFirstOptions & { stagingCellId: string; primaryUpdateId: string };
   live?: LiveOptions;
 }

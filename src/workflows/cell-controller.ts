@@ -35,6 +35,7 @@ import {
   flagsChangedSignal,
   infraStatusSignal,
   publishInfraUpdate,
+  reportEndSignal,
   type InfraStatusReport,
   type InfraUpdateRequest,
   maintenanceChangedSignal,
@@ -72,6 +73,11 @@ const HISTORY_KEPT = 100;
  * push. Older histories replay the way they ran.
  */
 const LEAN_HOPS = 'lean-hops';
+/**
+ * Controllers after this change learn an update's end from the child's result, not from a signal
+ * the update sends, and ask the update to signal only when they continue as new while it runs.
+ */
+const RESULT_REPORTS = 'result-reports';
 const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
 const WORKFLOW_BY_KIND = {
   'maintenance-window': maintenanceWindowUpdate,
@@ -99,6 +105,10 @@ export async function cellController(input: CellControllerInput): Promise<void> 
   let hopDeclaresFlags: boolean | undefined;
   /** the catalog as setDesiredVersion read it, for the reconcile right after */
   let freshReleases: CatalogRelease[] | undefined;
+  /** the running update whose result this run awaits */
+  let awaited: { id: string; result: Promise<UpdateResult> } | undefined;
+  /** this run is about to continue as new: updates it starts report their end by signal */
+  let closing = false;
 
   const publish = () =>
     upsertSearchAttributes([
@@ -113,13 +123,21 @@ export async function cellController(input: CellControllerInput): Promise<void> 
   async function start(kind: UpdateKind, toVersion: string, build: (id: string) => Promise<UpdateInput>): Promise<UpdateAccepted> {
     const id = updateId(spec.id, nextUpdate++);
     status.currentUpdate = { id, toVersion, strategy: kind };
+    const reportsByResult = !closing && patched(RESULT_REPORTS);
     try {
       const update = await build(id);
-      await startChild(WORKFLOW_BY_KIND[kind], {
+      if (reportsByResult) update.reportsByResult = true;
+      const child = await startChild(WORKFLOW_BY_KIND[kind], {
         workflowId: updateWorkflowId(id),
         args: [update],
         parentClosePolicy: ParentClosePolicy.ABANDON,
       });
+      if (reportsByResult) {
+        const result = child.result() as Promise<UpdateResult>;
+        awaited = { id, result };
+        // An update that fails as a workflow (terminated, timed out) reports nothing, as before.
+        result.then(finished, () => undefined);
+      }
     } catch (err) {
       delete status.currentUpdate;
       throw err;
@@ -368,7 +386,11 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     if (status.currentUpdate?.id === id) status.maintenance.enabled = enabled;
   });
 
-  setHandler(updateFinishedSignal, (result: UpdateResult) => {
+  setHandler(updateFinishedSignal, finished);
+
+  /** An update ended (its result, or its signal): the cell is on what it installed, and the controller wakes. */
+  function finished(result: UpdateResult): void {
+    if (awaited?.id === result.id) awaited = undefined;
     if (status.currentUpdate?.id !== result.id) return;
     const firstInstall = status.version === undefined;
     delete status.currentUpdate;
@@ -394,7 +416,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     hopDeclaresFlags = undefined;
     wake = true;
     publish();
-  });
+  }
 
   if (status.state === 'registering') {
     try {
@@ -436,7 +458,24 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     await condition(continueAsNewDue);
   }
   await condition(allHandlersFinished);
+  closing = true;
+  await handOverAwaitedUpdate();
+  await condition(allHandlersFinished);
   await continueAsNew<typeof cellController>({ spec, status, nextUpdate, maxHistoryEvents: input.maxHistoryEvents });
+
+  /**
+   * The next run cannot receive the result of an update this run started: the update is asked to
+   * signal its end instead. An update that already ended has its result on the way to this run.
+   */
+  async function handOverAwaitedUpdate(): Promise<void> {
+    const pending = awaited;
+    if (!pending) return;
+    try {
+      await getExternalWorkflowHandle(updateWorkflowId(pending.id)).signal(reportEndSignal);
+    } catch {
+      await pending.result.catch(() => undefined);
+    }
+  }
 
   /** The update check and the drift check: what the catalog offers the cell, and what its cluster really runs. */
   async function check(): Promise<void> {

@@ -43,6 +43,8 @@ export const requestUpdate = defineUpdate<UpdateAccepted, [UpdateRequest]>('requ
 export const requestRollback = defineUpdate<UpdateAccepted, [RollbackRequest]>('requestRollback');
 export const updateFinishedSignal = defineSignal<[UpdateResult]>('updateFinished');
 export const maintenanceChangedSignal = defineSignal<[{ updateId: string; enabled: boolean }]>('maintenanceChanged');
+/** To an update whose controller awaited its result and now continues as new: report the end by signal instead. */
+export const reportEndSignal = defineSignal('reportEnd');
 
 export interface DesiredVersionRequest {
   version: string;

@@ -18,6 +18,7 @@ import {
   cancelUpdate,
   pauseUpdate,
   progressQuery,
+  reportEndSignal,
   resumeUpdate,
   retryCompensation,
   type OperatorCommand,
@@ -38,6 +39,8 @@ export class UpdateRun {
   private readonly main = new CancellationScope();
   private cancelled = false;
   private paused = false;
+  /** the controller stopped awaiting this update's result (it continued as new): report the end by signal */
+  private reportBySignal = false;
   /** a rejection by the operator (or a decision timeout) ends the update as `rejected` */
   rejected = false;
   /** staging-first: where the staging cell stands, in progress and result */
@@ -67,6 +70,9 @@ export class UpdateRun {
     this.saga = new Saga(this.tracker);
 
     setHandler(progressQuery, () => this.tracker.progress);
+    setHandler(reportEndSignal, () => {
+      this.reportBySignal = true;
+    });
     setHandler(
       cancelUpdate,
       (command) => {
@@ -119,7 +125,7 @@ export class UpdateRun {
     return this.tracker.step(name, run);
   }
 
-  /** Runs the strategy's body; on failure or cancel, the compensations; then reports the end to the controller. */
+  /** Runs the strategy's body; on failure or cancel, the compensations; then reports the end to the controller (by result or signal). */
   async execute(body: () => Promise<void>): Promise<UpdateResult> {
     let failure: unknown;
     try {
@@ -152,7 +158,9 @@ export class UpdateRun {
       this.tracker.setStatus(status);
       result = this.finish(status, installed.version, undone, abandoned);
     }
-    if (!this.input.parentUpdateId) await CancellationScope.nonCancellable(() => tellControllerFinished(this.input.cellId, result));
+    // The controller learns the end from this result when it awaits it, by signal otherwise.
+    const controllerAwaits = this.input.reportsByResult && !this.reportBySignal;
+    if (!this.input.parentUpdateId && !controllerAwaits) await CancellationScope.nonCancellable(() => tellControllerFinished(this.input.cellId, result));
     return result;
   }
 
