@@ -25,6 +25,10 @@ export interface FleetFigures {
   cellshiftPerSecond: number;
   barePerSecond: number;
   ratio: number;
+  /** mean time from a wave's start to its last cell's report; from that report to the next wave's start, within a ring and between rings (bake, health check) */
+  waveSeconds: number;
+  gapSeconds: number;
+  ringGapSeconds: number;
   rssMiBWithControllers: number;
 }
 
@@ -101,7 +105,28 @@ export async function fleetCase(client: Client, taskQueue: string, bareTaskQueue
     cellshiftPerSecond: total / cellshiftSeconds,
     barePerSecond: total / bareSeconds,
     ratio: bareSeconds / cellshiftSeconds,
+    ...waveTimes(progress),
     rssMiBWithControllers,
+  };
+}
+
+/** Waves as the rollout recorded them (its cells share a start time), and the pauses between them. */
+function waveTimes(progress: RolloutProgress): { waveSeconds: number; gapSeconds: number; ringGapSeconds: number } {
+  const waves: { ring: number; start: number; end: number }[] = [];
+  progress.rings.forEach((ring, r) => {
+    const byStart = new Map<string, number>();
+    for (const cell of ring.cells ?? []) {
+      if (cell.startedAt && cell.endedAt) byStart.set(cell.startedAt, Math.max(byStart.get(cell.startedAt) ?? 0, Date.parse(cell.endedAt)));
+    }
+    for (const [start, end] of byStart) waves.push({ ring: r, start: Date.parse(start), end });
+  });
+  waves.sort((a, b) => a.start - b.start);
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length / 1000 : 0);
+  const gaps = waves.slice(1).map((w, i) => ({ sameRing: w.ring === waves[i].ring, ms: w.start - waves[i].end }));
+  return {
+    waveSeconds: mean(waves.map((w) => w.end - w.start)),
+    gapSeconds: mean(gaps.filter((g) => g.sameRing).map((g) => g.ms)),
+    ringGapSeconds: mean(gaps.filter((g) => !g.sameRing).map((g) => g.ms)),
   };
 }
 

@@ -10,6 +10,9 @@ import type { ClusterResolver } from './cluster';
 
 export type CellStart = { cellId: string; outcome: 'started' | 'already' | 'held' | 'refused'; error?: string };
 
+/** the most requests a wave's start sends at once */
+const WAVE_REQUESTS_AT_ONCE = 100;
+
 /** Requests to many controllers at once, a few at a time, heartbeating as they go. */
 async function eachCell<T>(cellIds: string[], work: (cellId: string) => Promise<T>, parallel = 16): Promise<T[]> {
   const activity = Context.current();
@@ -45,6 +48,7 @@ export function createFleetActivities(client: Client, resolveCluster: ClusterRes
      * that cannot take the release, is held or refused here instead.
      */
     async startCellUpdates(rolloutId: string, version: string, cellIds: string[], requestedBy: string, window?: 'now'): Promise<CellStart[]> {
+      // A wave starts at once: its cells are asked together (the wave's size already bounds the load).
       return eachCell(cellIds, async (cellId): Promise<CellStart> => {
         const handle = client.workflow.getHandle(cellWorkflowId(cellId));
         try {
@@ -60,7 +64,7 @@ export function createFleetActivities(client: Client, resolveCluster: ClusterRes
           if (err instanceof WorkflowNotFoundError) return { cellId, outcome: 'refused', error: `cell ${cellId} is no longer registered` };
           throw err;
         }
-      });
+      }, Math.min(cellIds.length, WAVE_REQUESTS_AT_ONCE));
     },
 
     /** One health check per cell, judged against the live strategy's default thresholds. */

@@ -7,6 +7,7 @@ import {
   getExternalWorkflowHandle,
   patched,
   setHandler,
+  sleep,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
@@ -68,16 +69,13 @@ export interface CellControllerInput {
 
 const HISTORY_KEPT = 100;
 /**
- * Controllers after this change plan a hop from the catalog read that set the desired version
- * (instead of reading it again) and push flags after an update only when there is something to
- * push. Older histories replay the way they ran.
+ * Runs of a controller after this change, checked once as a run starts: a hop is planned from the
+ * catalog read that set the desired version (not read again); flags are pushed after an update
+ * only when there is something to push; an update's end comes from the child's result, not a
+ * signal (the update is asked to signal only when the controller continues as new while it runs);
+ * one timer waits for the next check instead of one per wake-up. Runs before it replay as they ran.
  */
-const LEAN_HOPS = 'lean-hops';
-/**
- * Controllers after this change learn an update's end from the child's result, not from a signal
- * the update sends, and ask the update to signal only when they continue as new while it runs.
- */
-const RESULT_REPORTS = 'result-reports';
+const LEAN_CONTROLLER = 'lean-controller';
 const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
 const WORKFLOW_BY_KIND = {
   'maintenance-window': maintenanceWindowUpdate,
@@ -91,9 +89,11 @@ const WORKFLOW_BY_KIND = {
  * spec and status, registers the cell and installs it, checks for updates and for drift every
  * interval, and reconciles the desired version with the installed one through updates run one
  * at a time as child workflows (stepping stones first). Updates outlive a continue-as-new of the
- * controller (parent-close policy ABANDON) and report back by signal.
+ * controller (parent-close policy ABANDON): the controller awaits an update's result, and an update
+ * it stopped awaiting (a continue-as-new) reports back by signal.
  */
 export async function cellController(input: CellControllerInput): Promise<void> {
+  const lean = patched(LEAN_CONTROLLER);
   const spec = input.spec;
   const status: CellStatus = input.status ?? { state: 'registering', maintenance: { enabled: false }, history: [] };
   let nextUpdate = input.nextUpdate ?? 1;
@@ -123,7 +123,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
   async function start(kind: UpdateKind, toVersion: string, build: (id: string) => Promise<UpdateInput>): Promise<UpdateAccepted> {
     const id = updateId(spec.id, nextUpdate++);
     status.currentUpdate = { id, toVersion, strategy: kind };
-    const reportsByResult = !closing && patched(RESULT_REPORTS);
+    const reportsByResult = lean && !closing;
     try {
       const update = await build(id);
       if (reportsByResult) update.reportsByResult = true;
@@ -252,7 +252,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     async (request: DesiredVersionRequest) => {
       const releases = await reads.listReleases();
       const plan = requireReachable(request.version, releases, false);
-      if (patched(LEAN_HOPS)) freshReleases = releases;
+      if (lean) freshReleases = releases;
       status.desiredVersion = request.version;
       status.plan = plan;
       delete status.reconcileError;
@@ -412,7 +412,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     });
     // A release that declares no flags, onto a cell that has none: nothing to push.
     const nothingToPush = result.installedVersion === result.toVersion && hopDeclaresFlags === false && status.flags !== undefined && Object.keys(status.flags).length === 0;
-    if (!(nothingToPush && patched(LEAN_HOPS))) flagsStale = true;
+    if (!(nothingToPush && lean)) flagsStale = true;
     hopDeclaresFlags = undefined;
     wake = true;
     publish();
@@ -442,8 +442,22 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     if (flagsEnabled) wake = flagsStale;
     // A cell with nothing installed checks (and so installs) at once; others at the next interval.
     let nextCheckAt = status.version === undefined && status.state === 'ready' ? Date.now() : Date.now() + checkIntervalMs(spec);
+    let timerAt = 0;
     while (!continueAsNewDue()) {
-      await condition(() => wake || continueAsNewDue(), Math.max(1, nextCheckAt - Date.now()));
+      if (lean) {
+        // One timer until the next check; a wake-up by a handler leaves it running. A check on
+        // demand moves the next one: the earlier timer then fires to no effect.
+        if (timerAt !== nextCheckAt) {
+          const at = (timerAt = nextCheckAt);
+          const due = () => {
+            if (timerAt === at) wake = true;
+          };
+          sleep(Math.max(1, at - Date.now())).then(due, () => undefined);
+        }
+        await condition(() => wake || continueAsNewDue());
+      } else {
+        await condition(() => wake || continueAsNewDue(), Math.max(1, nextCheckAt - Date.now()));
+      }
       wake = false;
       if (checkRequested || Date.now() >= nextCheckAt) {
         checkRequested = false;
