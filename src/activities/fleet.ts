@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, ApplicationFailure, type Client } from '@temporalio/client';
 import { ErrorType } from '../domain/errors';
 import { judgeHealth } from '../domain/health';
+import type { ClusterRef } from '../domain/cell';
 import type { Ring } from '../domain/release';
 import { DEFAULT_LIVE } from '../domain/strategy-options';
 import { cellWorkflowId } from '../workflows/ids';
@@ -12,6 +13,8 @@ export type CellStart = { cellId: string; outcome: 'started' | 'already' | 'held
 
 /** the most requests a wave's start sends at once */
 const WAVE_REQUESTS_AT_ONCE = 100;
+/** the most cells a ring's health check reaches at once (each its own cluster) */
+const HEALTH_CHECKS_AT_ONCE = 32;
 
 /** Requests to many controllers at once, a few at a time, heartbeating as they go. */
 async function eachCell<T>(cellIds: string[], work: (cellId: string) => Promise<T>, parallel = 16): Promise<T[]> {
@@ -64,21 +67,28 @@ export function createFleetActivities(client: Client, resolveCluster: ClusterRes
           if (err instanceof WorkflowNotFoundError) return { cellId, outcome: 'refused', error: `cell ${cellId} is no longer registered` };
           throw err;
         }
-      }, Math.min(cellIds.length, WAVE_REQUESTS_AT_ONCE));
+      }, WAVE_REQUESTS_AT_ONCE);
     },
 
-    /** One health check per cell, judged against the live strategy's default thresholds. */
-    async ringHealth(cellIds: string[]): Promise<{ cellId: string; ok: boolean; reason: string }[]> {
-      return eachCell(cellIds, async (cellId) => {
-        const view = await client.workflow.getHandle(cellWorkflowId(cellId)).query(cellStatusQuery);
-        const target = { cellId, cluster: view.spec.cluster };
-        const activity = Context.current();
-        const report = await resolveCluster(view.spec.cluster).checkHealth(target, {
-          heartbeat: (d) => activity.heartbeat(d),
-          signal: activity.cancellationSignal,
-        });
-        return { cellId, ...judgeHealth(report, DEFAULT_LIVE.analysis) };
-      });
+    /**
+     * One health check per cell, judged against the live strategy's default thresholds. A cell
+     * whose cluster the rollout knows (from its report) is checked directly; the others' controllers
+     * are asked where they run.
+     */
+    async ringHealth(cellIds: string[], clusters: Record<string, ClusterRef> = {}): Promise<{ cellId: string; ok: boolean; reason: string }[]> {
+      return eachCell(
+        cellIds,
+        async (cellId) => {
+          const cluster = clusters[cellId] ?? (await client.workflow.getHandle(cellWorkflowId(cellId)).query(cellStatusQuery)).spec.cluster;
+          const activity = Context.current();
+          const report = await resolveCluster(cluster).checkHealth({ cellId, cluster }, {
+            heartbeat: (d) => activity.heartbeat(d),
+            signal: activity.cancellationSignal,
+          });
+          return { cellId, ...judgeHealth(report, DEFAULT_LIVE.analysis) };
+        },
+        HEALTH_CHECKS_AT_ONCE,
+      );
     },
 
     /** Rolls cells back to their previous version through their controllers (after an abort). */

@@ -550,6 +550,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
         outcome,
         error: outcome === 'failed' ? (status.reconcileError ?? `desired version changed to ${status.desiredVersion}`) : undefined,
         at: now(),
+        ...(outcome === 'succeeded' ? { cluster: spec.cluster } : {}),
       });
     } catch {
       // the rollout has ended: nothing to tell

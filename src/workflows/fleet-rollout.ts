@@ -1,5 +1,6 @@
 import { ApplicationFailure, condition, continueAsNew, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { ClusterRef } from '../domain/cell';
 import { ErrorType } from '../domain/errors';
 import { countCells, failureBudget, waves, type CellRollout, type RingRollout, type RolloutInput, type RolloutProgress } from '../domain/rollout';
 import {
@@ -23,6 +24,8 @@ const fleet = proxyActivities<Activities>({
 export interface FleetRolloutState {
   progress: RolloutProgress;
   approved: boolean;
+  /** where the updated cells run, as they reported it: for the health checks between rings */
+  clusters?: Record<string, ClusterRef>;
 }
 
 /**
@@ -66,6 +69,7 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
     if (!cell || cell.state !== 'running') return;
     cell.state = outcome.outcome;
     cell.endedAt = outcome.at;
+    if (outcome.cluster) (state.clusters ??= {})[outcome.cellId] = outcome.cluster;
     if (outcome.error) cell.error = outcome.error;
     refresh();
   });
@@ -170,7 +174,8 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
       ring.state = 'baking';
       await sleep(input.bakeSeconds * 1000);
       const updated = ring.cells.filter((c) => c.state === 'succeeded').map((c) => c.id);
-      const health = updated.length > 0 ? await fleet.ringHealth(updated) : [];
+      const known = Object.fromEntries(updated.filter((id) => state.clusters?.[id]).map((id) => [id, state.clusters![id]]));
+      const health = updated.length > 0 ? await fleet.ringHealth(updated, known) : [];
       const sick = health.filter((h) => !h.ok);
       ring.health = sick.length === 0 ? `${health.length} cells healthy` : sick.map((h) => `${h.cellId}: ${h.reason}`).join('; ');
       if (sick.length > 0) {

@@ -1,6 +1,6 @@
 // Every signal, query and update, typed once and shared by workflows, API, activities and tests.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CellView } from '../domain/cell';
+import type { CellView, ClusterRef } from '../domain/cell';
 import type { RolloutProgress } from '../domain/rollout';
 import type { LiveOverrides, StagingFirstOptions } from '../domain/strategy-options';
 import type { Strategy, UpdateKind, UpdateProgress, UpdateResult } from '../domain/update';
@@ -61,6 +61,8 @@ export interface CellOutcome {
   outcome: 'succeeded' | 'failed';
   error?: string;
   at: string;
+  /** where an updated cell runs: the ring's health check reaches it without asking its controller */
+  cluster?: ClusterRef;
 }
 
 export interface DesiredVersionAccepted {
