@@ -19,7 +19,7 @@ import type { CatalogRelease } from '../domain/release';
 import { rollbackTarget } from '../domain/rollback-target';
 import { liveOptions, stagingFirstOptions } from '../domain/strategy-options';
 import { checkDirectUpgrade, planUpgrade } from '../domain/upgrade-path';
-import type { UpdateInput, UpdateKind, UpdateResult } from '../domain/update';
+import { UPDATE_REVISION, type UpdateInput, type UpdateKind, type UpdateResult } from '../domain/update';
 import { compareVersions } from '../domain/version';
 import { reads, registration, steps } from './activities';
 import { describeFailure } from './failures';
@@ -126,6 +126,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     const reportsByResult = lean && !closing;
     try {
       const update = await build(id);
+      if (lean) update.revision = UPDATE_REVISION;
       if (reportsByResult) update.reportsByResult = true;
       const child = await startChild(WORKFLOW_BY_KIND[kind], {
         workflowId: updateWorkflowId(id),

@@ -4,16 +4,31 @@ import type { CompensationName, CompensationProgress, StepProgress, UpdateProgre
 import { describeFailure, failedAttempt } from './failures';
 import { UpdateStatusKey } from './search-attributes';
 
-/** Keeps an update's progress (the `progress` query) and its UpdateStatus search attribute current. */
+/**
+ * Keeps an update's progress (the `progress` query) and its UpdateStatus search attribute current.
+ * A lazy tracker leaves the first status off the search attribute until asked (`publish`).
+ */
 export class ProgressTracker {
-  constructor(readonly progress: UpdateProgress) {
-    upsertSearchAttributes([{ key: UpdateStatusKey, value: progress.status }]);
+  private published?: UpdateStatus;
+
+  constructor(
+    readonly progress: UpdateProgress,
+    lazy = false,
+  ) {
+    if (!lazy) this.publish();
   }
 
   setStatus(status: UpdateStatus): void {
     if (this.progress.status === status) return;
     this.progress.status = status;
-    upsertSearchAttributes([{ key: UpdateStatusKey, value: status }]);
+    this.publish();
+  }
+
+  /** Puts the status on the UpdateStatus search attribute, unless it is there already. */
+  publish(): void {
+    if (this.published === this.progress.status) return;
+    this.published = this.progress.status;
+    upsertSearchAttributes([{ key: UpdateStatusKey, value: this.published }]);
   }
 
   /** Adds steps known only once the update runs (a live update's batches), as pending. */

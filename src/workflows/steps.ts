@@ -1,5 +1,5 @@
 // Steps more than one strategy runs, each a thin composition of activities.
-import { ApplicationFailure, patched, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, sleep } from '@temporalio/workflow';
 import { ErrorType } from '../domain/errors';
 import type { Release } from '../domain/release';
 import { nextWindowSlot } from '../domain/window';
@@ -7,18 +7,13 @@ import { quickSteps, reads, steps } from './activities';
 import { tellControllerMaintenance } from './controller-link';
 import type { UpdateRun } from './update-run';
 
-/**
- * Updates started after this change run preflight as one local activity and switch maintenance
- * mode with local activities, and keep the maintenance state in their own progress instead of
- * signalling it to the controller: fewer round trips per update. Older histories replay the way
- * they ran (the code after each `patched` check).
- */
-const QUICK_STEPS = 'quick-steps';
+/** Revision 2 on: preflight and the maintenance switch are local activities (no round trip through the server). */
+const quick = (run: UpdateRun) => run.revision >= 2;
 
 /** Release known, cell still on the version the update was planned from, cluster fit. */
 export async function preflight(run: UpdateRun, options: { refuseBreaking?: boolean } = {}): Promise<{ attempt: number; release: Release }> {
   const { input, target } = run;
-  if (patched(QUICK_STEPS)) return quickSteps.preflightUpdate(target, input.toVersion, input.fromVersion, options.refuseBreaking ?? false);
+  if (quick(run)) return quickSteps.preflightUpdate(target, input.toVersion, input.fromVersion, options.refuseBreaking ?? false);
   const release = await reads.getRelease(input.toVersion);
   if (options.refuseBreaking && release.breaking) {
     throw ApplicationFailure.create({
@@ -41,9 +36,9 @@ export async function preflight(run: UpdateRun, options: { refuseBreaking?: bool
 
 /** Turns maintenance mode on or off; the update's progress says which (the API shows it on the cell). */
 export async function setMaintenance(run: UpdateRun, enabled: boolean) {
-  const outcome = await (patched(QUICK_STEPS) ? quickSteps : steps).setMaintenance(run.target, enabled);
+  const outcome = await (quick(run) ? quickSteps : steps).setMaintenance(run.target, enabled);
   run.progress.maintenance = enabled;
-  if (!patched(QUICK_STEPS)) tellControllerMaintenance(run.input.cellId, run.input.parentUpdateId ?? run.input.id, enabled);
+  if (!quick(run)) tellControllerMaintenance(run.input.cellId, run.input.parentUpdateId ?? run.input.id, enabled);
   return outcome;
 }
 
@@ -62,6 +57,7 @@ export async function waitForWindow(run: UpdateRun): Promise<void> {
     run.progress.window = { startsAt: new Date(slot.startsAt).toISOString(), endsAt: new Date(slot.endsAt).toISOString() };
     const wait = slot.startsAt - Date.now();
     if (wait <= 0) return;
+    run.tracker.publish();
     await sleep(wait);
   }
 }

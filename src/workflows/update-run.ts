@@ -36,6 +36,8 @@ export class UpdateRun {
   readonly tracker: ProgressTracker;
   readonly saga: Saga;
   readonly target: ClusterTarget;
+  /** which revision of this code started the update (UPDATE_REVISION); 1 when it does not say */
+  readonly revision: number;
   private readonly main = new CancellationScope();
   private cancelled = false;
   private paused = false;
@@ -55,18 +57,22 @@ export class UpdateRun {
     steps: readonly string[],
   ) {
     this.target = { cellId: input.cellId, cluster: input.cluster };
-    this.tracker = new ProgressTracker({
-      id: input.id,
-      cellId: input.cellId,
-      fromVersion: input.fromVersion,
-      toVersion: input.toVersion,
-      strategy: input.strategy,
-      status: 'scheduled',
-      steps: steps.map((name) => ({ name, status: 'pending', attempts: 0 })),
-      compensations: [],
-      actions: [],
-      startedAt: now(),
-    });
+    this.revision = input.revision ?? 1;
+    this.tracker = new ProgressTracker(
+      {
+        id: input.id,
+        cellId: input.cellId,
+        fromVersion: input.fromVersion,
+        toVersion: input.toVersion,
+        strategy: input.strategy,
+        status: 'scheduled',
+        steps: steps.map((name) => ({ name, status: 'pending', attempts: 0 })),
+        compensations: [],
+        actions: [],
+        startedAt: now(),
+      },
+      this.revision >= 2,
+    );
     this.saga = new Saga(this.tracker);
 
     setHandler(progressQuery, () => this.tracker.progress);
