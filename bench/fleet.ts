@@ -25,7 +25,8 @@ export interface FleetFigures {
   cellshiftPerSecond: number;
   barePerSecond: number;
   ratio: number;
-  /** mean time from a wave's start to its last cell's report; from that report to the next wave's start, within a ring and between rings (bake, health check) */
+  /** time from the rollout's start to its first wave's (listing the rings); mean time from a wave's start to its last cell's report; from that report to the next wave's start, within a ring and between rings (bake, health check) */
+  startSeconds: number;
   waveSeconds: number;
   gapSeconds: number;
   ringGapSeconds: number;
@@ -111,7 +112,7 @@ export async function fleetCase(client: Client, taskQueue: string, bareTaskQueue
 }
 
 /** Waves as the rollout recorded them (its cells share a start time), and the pauses between them. */
-function waveTimes(progress: RolloutProgress): { waveSeconds: number; gapSeconds: number; ringGapSeconds: number } {
+function waveTimes(progress: RolloutProgress): { startSeconds: number; waveSeconds: number; gapSeconds: number; ringGapSeconds: number } {
   const waves: { ring: number; start: number; end: number }[] = [];
   progress.rings.forEach((ring, r) => {
     const byStart = new Map<string, number>();
@@ -124,6 +125,7 @@ function waveTimes(progress: RolloutProgress): { waveSeconds: number; gapSeconds
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length / 1000 : 0);
   const gaps = waves.slice(1).map((w, i) => ({ sameRing: w.ring === waves[i].ring, ms: w.start - waves[i].end }));
   return {
+    startSeconds: waves.length ? (waves[0].start - Date.parse(progress.startedAt)) / 1000 : 0,
     waveSeconds: mean(waves.map((w) => w.end - w.start)),
     gapSeconds: mean(gaps.filter((g) => g.sameRing).map((g) => g.ms)),
     ringGapSeconds: mean(gaps.filter((g) => !g.sameRing).map((g) => g.ms)),

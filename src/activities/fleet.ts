@@ -7,6 +7,7 @@ import type { Ring } from '../domain/release';
 import { DEFAULT_LIVE } from '../domain/strategy-options';
 import { cellWorkflowId } from '../workflows/ids';
 import { cellStatusQuery, requestRollback, setDesiredVersion } from '../workflows/messages';
+import { RingKey } from '../workflows/search-attributes';
 import type { ClusterResolver } from './cluster';
 
 export type CellStart = { cellId: string; outcome: 'started' | 'already' | 'held' | 'refused'; error?: string };
@@ -36,7 +37,18 @@ async function eachCell<T>(cellIds: string[], work: (cellId: string) => Promise<
 /** The fleet as a rollout sees it: cells by ring, desired versions set through each cell's controller. */
 export function createFleetActivities(client: Client, resolveCluster: ClusterResolver) {
   return {
-    /** Every registered cell of a ring served by this task queue (this cellshift), from Temporal's visibility, sorted by id. */
+    /** Every registered cell of each ring served by this task queue (this cellshift), from one listing of Temporal's visibility, sorted by id. */
+    async listFleetCells(rings: Ring[]): Promise<string[][]> {
+      const byRing = new Map<string, string[]>(rings.map((ring) => [ring, []]));
+      const taskQueue = Context.current().info.taskQueue;
+      const query = `WorkflowType = 'cellController' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}' AND Ring IN (${rings.map((r) => `'${r}'`).join(', ')})`;
+      for await (const execution of client.workflow.list({ query })) {
+        byRing.get(execution.typedSearchAttributes.get(RingKey) ?? '')?.push(execution.workflowId.replace(/^cell\//, ''));
+      }
+      return rings.map((ring) => byRing.get(ring)!.sort());
+    },
+
+    /** Every registered cell of a ring served by this task queue, sorted by id (rollouts started before listFleetCells). */
     async listRingCells(ring: Ring): Promise<string[]> {
       const ids: string[] = [];
       const taskQueue = Context.current().info.taskQueue;

@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, continueAsNew, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, continueAsNew, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ClusterRef } from '../domain/cell';
 import { ErrorType } from '../domain/errors';
@@ -20,6 +20,9 @@ const fleet = proxyActivities<Activities>({
   heartbeatTimeout: '1m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
 });
+
+/** Rollouts after this change list all their rings' cells at once; those before listed ring by ring. */
+const ONE_LISTING = 'one-listing';
 
 export interface FleetRolloutState {
   progress: RolloutProgress;
@@ -131,7 +134,12 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
 
   if (!carried) {
     // The cells registered in each ring now: the failure budget is a share of all of them.
-    for (const ring of progress.rings) ring.cells = (await fleet.listRingCells(ring.ring)).map((id) => ({ id, state: 'pending' }));
+    if (patched(ONE_LISTING)) {
+      const cells = await fleet.listFleetCells(progress.rings.map((r) => r.ring));
+      progress.rings.forEach((ring, i) => (ring.cells = cells[i].map((id) => ({ id, state: 'pending' }))));
+    } else {
+      for (const ring of progress.rings) ring.cells = (await fleet.listRingCells(ring.ring)).map((id) => ({ id, state: 'pending' }));
+    }
     refresh();
     progress.failuresAllowed = failureBudget(input.waves, progress.counts.pending);
   }
