@@ -10,23 +10,24 @@ describe('the cell controller continues as new', () => {
   });
   afterAll(() => h?.stop());
 
-  it('keeps its spec, status, history and update numbering across runs', async () => {
+  /** A controller whose low history limit makes it continue as new after every few events, once registered. */
+  async function startController(id: string, maxHistoryEvents: number) {
     const spec = {
-      id: 'long-lived',
+      id,
       ring: 'dedicated' as const,
       strategy: 'maintenance-window' as const,
       maintenanceWindow: everyDay('03:00', 60) as any,
       cluster: { kind: 'simulated' as const, initialVersion: '1.0.0' },
       expectedUpdateMinutes: 30,
     };
-    // A low history limit makes the controller continue as new after every few events.
-    const handle = await h.client.workflow.start('cellController', {
-      workflowId: cellWorkflowId(spec.id),
-      taskQueue: h.taskQueue,
-      args: [{ spec, maxHistoryEvents: 20 }],
-    });
+    const handle = await h.client.workflow.start('cellController', { workflowId: cellWorkflowId(id), taskQueue: h.taskQueue, args: [{ spec, maxHistoryEvents }] });
     const firstRun = (await handle.describe()).runId;
-    await h.waitFor('registered', async () => ((await h.http('GET', '/v1/cells/long-lived')).body.state === 'ready' ? true : undefined));
+    await h.waitFor(`${id} registered`, async () => ((await h.http('GET', `/v1/cells/${id}`)).body.state === 'ready' ? true : undefined));
+    return { spec, handle, firstRun };
+  }
+
+  it('keeps its spec, status, history and update numbering across runs', async () => {
+    const { spec, firstRun } = await startController('long-lived', 20);
 
     for (const [n, version] of ['1.1.0', '1.2.0'].entries()) {
       const accepted = await h.requestUpdate('long-lived', { version, window: 'now' });
@@ -50,20 +51,7 @@ describe('the cell controller continues as new', () => {
   });
 
   it('hears the end of an update started by the run before', async () => {
-    const spec = {
-      id: 'handed-over',
-      ring: 'dedicated' as const,
-      strategy: 'maintenance-window' as const,
-      maintenanceWindow: everyDay('03:00', 60) as any,
-      cluster: { kind: 'simulated' as const, initialVersion: '1.0.0' },
-      expectedUpdateMinutes: 30,
-    };
-    const handle = await h.client.workflow.start('cellController', {
-      workflowId: cellWorkflowId(spec.id),
-      taskQueue: h.taskQueue,
-      args: [{ spec, maxHistoryEvents: 30 }],
-    });
-    await h.waitFor('registered', async () => ((await h.http('GET', '/v1/cells/handed-over')).body.state === 'ready' ? true : undefined));
+    const { handle } = await startController('handed-over', 30);
     await h.http('PUT', '/v1/sim/cells/handed-over/faults', { apply: { mode: 'none', latencyMs: 4_000 } });
     const accepted = await h.requestUpdate('handed-over', { version: '1.1.0', window: 'now' });
     await h.waitForStep(accepted.body.id, 'apply');
