@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ClusterRef } from '../domain/cell';
 import { ErrorType, PortError } from '../domain/errors';
+import { breakingRefusal, plannedFromRefusal } from '../domain/preflight';
 import type { ClusterPort, ClusterTarget, ReleaseCatalog } from '../domain/ports';
 import { pathToFileURL } from 'node:url';
 import type { BundleStore } from '../adapters/bundles/bundle-store';
@@ -44,13 +45,10 @@ export function createClusterActivities(resolve: ClusterResolver, catalog: Relea
       return runStep(async (ctx) => {
         const release = await catalog.get(toVersion);
         if (!release) throw new PortError(ErrorType.ReleaseNotFound, `release ${toVersion} is not in the catalog`, true);
-        if (refuseBreaking && release.breaking) {
-          throw new PortError(ErrorType.PreflightFailed, `release ${release.version} is breaking: a live update cannot take it; use the maintenance-window or staging-first strategy`, true);
-        }
-        const actual = await port(target).actualVersion(target, ctx);
-        if (actual !== fromVersion) {
-          throw new PortError(ErrorType.PreflightFailed, `cell runs ${actual ?? 'nothing'}, but the update was planned from ${fromVersion ?? 'nothing'}`, true);
-        }
+        const breaking = breakingRefusal(release, refuseBreaking);
+        if (breaking) throw new PortError(ErrorType.PreflightFailed, breaking, true);
+        const moved = plannedFromRefusal(await port(target).actualVersion(target, ctx), fromVersion);
+        if (moved) throw new PortError(ErrorType.PreflightFailed, moved, true);
         await port(target).preflight(target, release, ctx);
         return { release };
       });

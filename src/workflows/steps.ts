@@ -1,6 +1,7 @@
 // Steps more than one strategy runs, each a thin composition of activities.
 import { ApplicationFailure, sleep } from '@temporalio/workflow';
 import { ErrorType } from '../domain/errors';
+import { breakingRefusal, plannedFromRefusal } from '../domain/preflight';
 import type { Release } from '../domain/release';
 import { nextWindowSlot } from '../domain/window';
 import { quickSteps, reads, steps } from './activities';
@@ -15,21 +16,11 @@ export async function preflight(run: UpdateRun, options: { refuseBreaking?: bool
   const { input, target } = run;
   if (quick(run)) return quickSteps.preflightUpdate(target, input.toVersion, input.fromVersion, options.refuseBreaking ?? false);
   const release = await reads.getRelease(input.toVersion);
-  if (options.refuseBreaking && release.breaking) {
-    throw ApplicationFailure.create({
-      type: ErrorType.PreflightFailed,
-      message: `release ${release.version} is breaking: a live update cannot take it; use the maintenance-window or staging-first strategy`,
-      nonRetryable: true,
-    });
-  }
+  const breaking = breakingRefusal(release, options.refuseBreaking ?? false);
+  if (breaking) throw ApplicationFailure.create({ type: ErrorType.PreflightFailed, message: breaking, nonRetryable: true });
   const actual = await reads.readActualVersion(target);
-  if (actual.version !== input.fromVersion) {
-    throw ApplicationFailure.create({
-      type: ErrorType.PreflightFailed,
-      message: `cell runs ${actual.version ?? 'nothing'}, but the update was planned from ${input.fromVersion ?? 'nothing'}`,
-      nonRetryable: true,
-    });
-  }
+  const moved = plannedFromRefusal(actual.version, input.fromVersion);
+  if (moved) throw ApplicationFailure.create({ type: ErrorType.PreflightFailed, message: moved, nonRetryable: true });
   const outcome = await steps.preflightCluster(target, release);
   return { attempt: outcome.attempt, release };
 }
