@@ -36,25 +36,23 @@ async function eachCell<T>(cellIds: string[], work: (cellId: string) => Promise<
 
 /** The fleet as a rollout sees it: cells by ring, desired versions set through each cell's controller. */
 export function createFleetActivities(client: Client, resolveCluster: ClusterResolver) {
+  async function listFleetCells(rings: Ring[]): Promise<string[][]> {
+    const byRing = new Map<string, string[]>(rings.map((ring) => [ring, []]));
+    const taskQueue = Context.current().info.taskQueue;
+    const query = `WorkflowType = 'cellController' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}' AND Ring IN (${rings.map((r) => `'${r}'`).join(', ')})`;
+    for await (const execution of client.workflow.list({ query })) {
+      byRing.get(execution.typedSearchAttributes.get(RingKey) ?? '')?.push(execution.workflowId.replace(/^cell\//, ''));
+    }
+    return rings.map((ring) => byRing.get(ring)!.sort());
+  }
+
   return {
     /** Every registered cell of each ring served by this task queue (this cellshift), from one listing of Temporal's visibility, sorted by id. */
-    async listFleetCells(rings: Ring[]): Promise<string[][]> {
-      const byRing = new Map<string, string[]>(rings.map((ring) => [ring, []]));
-      const taskQueue = Context.current().info.taskQueue;
-      const query = `WorkflowType = 'cellController' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}' AND Ring IN (${rings.map((r) => `'${r}'`).join(', ')})`;
-      for await (const execution of client.workflow.list({ query })) {
-        byRing.get(execution.typedSearchAttributes.get(RingKey) ?? '')?.push(execution.workflowId.replace(/^cell\//, ''));
-      }
-      return rings.map((ring) => byRing.get(ring)!.sort());
-    },
+    listFleetCells,
 
-    /** Every registered cell of a ring served by this task queue, sorted by id (rollouts started before listFleetCells). */
+    /** One ring's cells, for rollouts started before listFleetCells. */
     async listRingCells(ring: Ring): Promise<string[]> {
-      const ids: string[] = [];
-      const taskQueue = Context.current().info.taskQueue;
-      const query = `WorkflowType = 'cellController' AND ExecutionStatus = 'Running' AND Ring = '${ring}' AND TaskQueue = '${taskQueue}'`;
-      for await (const execution of client.workflow.list({ query })) ids.push(execution.workflowId.replace(/^cell\//, ''));
-      return ids.sort();
+      return (await listFleetCells([ring]))[0];
     },
 
     /**
