@@ -1,5 +1,6 @@
 // Records the histories the replay test guards (test/histories/*.json): updates that succeed, roll
-// back and are cancelled, a live update, a rollback, a staging-first update, and a controller. Run after a change that
+// back and are cancelled, a live update, a rollback, a staging-first update, a controller, and a
+// fleet rollout over two rings. Run after a change that
 // is meant to alter command order — behind patched() — after copying the files it rewrites to
 // `<name>-before-<patch>.json`, so the old shape stays guarded beside the new:
 //   npx tsx scripts/record-histories.ts
@@ -11,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { FileReleaseCatalog } from '../src/adapters/catalog/file-catalog';
 import { SimulatedCluster } from '../src/adapters/simulated/cluster';
-import { cellWorkflowId, updateWorkflowId } from '../src/workflows/ids';
+import { cellWorkflowId, rolloutWorkflowId, updateWorkflowId } from '../src/workflows/ids';
 import { cellStatusQuery, requestUpdate } from '../src/workflows/messages';
 import { createWorker } from '../worker';
 import { startDevServer } from './lib/dev-server';
@@ -89,6 +90,15 @@ await worker.runUntil(async () => {
   await handle.executeUpdate('approve', { args: [{ by: 'recorder' }] });
   await handle.result();
   writeFileSync(join(out, 'update-staging-first.json'), history(handle.workflowId));
+
+  // A fleet rollout over two rings without bake time: the staging cell, a health check, then an empty ring.
+  const rollout = await client.workflow.start('fleetRollout', {
+    workflowId: rolloutWorkflowId('1.2.0'),
+    taskQueue: 'record',
+    args: [{ id: '1.2.0', version: '1.2.0', rings: ['staging', 'dedicated'], waves: { maxConcurrent: 2, maxFailures: 0 }, bakeSeconds: 0, approvalBetweenRings: false, window: 'now', requestedBy: 'recorder' }],
+  });
+  await rollout.result();
+  writeFileSync(join(out, 'fleet-rollout.json'), history(rollout.workflowId));
 });
 await server.stop();
 

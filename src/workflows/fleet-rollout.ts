@@ -23,6 +23,8 @@ const fleet = proxyActivities<Activities>({
 
 /** Rollouts after this change list all their rings' cells at once; those before listed ring by ring. */
 const ONE_LISTING = 'one-listing';
+/** Runs after this change, checked once as a run starts, start no timer for a bake time of zero (a timer of 0 s still waits for the server's timer queue, about a second). */
+const NO_EMPTY_BAKE = 'no-empty-bake';
 
 export interface FleetRolloutState {
   progress: RolloutProgress;
@@ -54,6 +56,7 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
     approved: false,
   };
   const progress = state.progress;
+  const skipsEmptyBake = patched(NO_EMPTY_BAKE);
   let paused = progress.status === 'paused';
   let aborted: { rollback: boolean } | undefined;
   let resumed = false;
@@ -180,7 +183,7 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
     const last = ring === progress.rings.at(-1);
     if (!last) {
       ring.state = 'baking';
-      await sleep(input.bakeSeconds * 1000);
+      if (input.bakeSeconds > 0 || !skipsEmptyBake) await sleep(input.bakeSeconds * 1000);
       const updated = ring.cells.filter((c) => c.state === 'succeeded').map((c) => c.id);
       const known = Object.fromEntries(updated.filter((id) => state.clusters?.[id]).map((id) => [id, state.clusters![id]]));
       const health = updated.length > 0 ? await fleet.ringHealth(updated, known) : [];
