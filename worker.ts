@@ -7,13 +7,11 @@ import { createActivities } from './src/activities';
 import { BundleStore } from './src/adapters/bundles/bundle-store';
 import { FileReleaseCatalog } from './src/adapters/catalog/file-catalog';
 import { FlagStore } from './src/adapters/flags/flag-store';
-import { AwsStack } from './src/adapters/aws/stack';
 import { LogNotifier } from './src/adapters/notify/log-notifier';
 import { WebhookNotifier } from './src/adapters/notify/webhook-notifier';
 import { SimulatedStack } from './src/adapters/simulated/stack';
 import type { StackRef } from './src/domain/ports';
 import { SimulatedCluster } from './src/adapters/simulated/cluster';
-import { KubernetesCluster } from './src/adapters/kubernetes/cluster';
 import { loadConfig } from './src/config';
 import type { ClusterRef } from './src/domain/cell';
 import { connectClient, connectWorker } from './src/temporal/connect';
@@ -42,11 +40,13 @@ export interface WorkerSetup {
 export function buildActivities(dataDir: string, client: Client) {
   const simulated = new SimulatedCluster(dataDir);
   const catalog = new FileReleaseCatalog(dataDir);
-  const kubernetes = new KubernetesCluster();
-  const resolveCluster = (ref: ClusterRef) => (ref.kind === 'kubernetes' ? kubernetes : simulated);
+  // Loaded on first use: @kubernetes/client-node alone is about 100 MB of a worker's memory, which
+  // a fleet without Kubernetes cells need not pay (nor one without AWS stacks for the AWS SDK).
+  const kubernetes = onFirstUse(async () => new (await import('./src/adapters/kubernetes/cluster')).KubernetesCluster());
+  const resolveCluster = async (ref: ClusterRef) => (ref.kind === 'kubernetes' ? kubernetes() : simulated);
   const simulatedStack = new SimulatedStack(dataDir);
-  const awsStack = new AwsStack();
-  const resolveStack = (ref: StackRef) => (ref.kind === 'aws' ? awsStack : simulatedStack);
+  const awsStack = onFirstUse(async () => new (await import('./src/adapters/aws/stack')).AwsStack());
+  const resolveStack = async (ref: StackRef) => (ref.kind === 'aws' ? awsStack() : simulatedStack);
   // Contacts hear of infra updates through a webhook when one is configured, the log otherwise.
   const notifier = process.env.CELLSHIFT_NOTIFY_WEBHOOK_URL ? new WebhookNotifier(process.env.CELLSHIFT_NOTIFY_WEBHOOK_URL) : new LogNotifier(dataDir);
   return createActivities({
@@ -58,6 +58,12 @@ export function buildActivities(dataDir: string, client: Client) {
     resolveStack,
     notifier,
   });
+}
+
+/** A value made once, when first asked for. */
+function onFirstUse<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
 }
 
 export function createWorker(setup: WorkerSetup): Promise<Worker> {

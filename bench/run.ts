@@ -46,8 +46,8 @@ try {
   const bundlePath = join(dataDir, 'workflows.js');
   writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet })).code);
   const cellshiftWorker = spawn(process.execPath, ['--import', 'tsx', join(here, '..', 'worker.ts')], {
-    // A fleet worker bounds its cache (see README, Benchmark): 200 unless the environment says otherwise.
-    env: { CELLSHIFT_MAX_CACHED_WORKFLOWS: '200', ...process.env, TEMPORAL_ADDRESS: server.address, CELLSHIFT_TASK_QUEUE: 'bench-cellshift', CELLSHIFT_DATA_DIR: dataDir, CELLSHIFT_WORKFLOW_BUNDLE: bundlePath },
+    // The SDK's default workflow cache (from the heap size: every controller stays cached) unless the environment says otherwise.
+    env: { ...process.env, TEMPORAL_ADDRESS: server.address, CELLSHIFT_TASK_QUEUE: 'bench-cellshift', CELLSHIFT_DATA_DIR: dataDir, CELLSHIFT_WORKFLOW_BUNDLE: bundlePath },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const workerRssMiB = () => Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${cellshiftWorker.pid}/status`, 'utf8'))![1]) / 1024);

@@ -2,14 +2,14 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { ClusterRef } from '../domain/cell';
 import { ErrorType, PortError } from '../domain/errors';
 import { breakingRefusal, plannedFromRefusal } from '../domain/preflight';
-import type { ClusterPort, ClusterTarget, ReleaseCatalog } from '../domain/ports';
+import type { ClusterPort, ClusterTarget, ReleaseCatalog, StepContext } from '../domain/ports';
 import { pathToFileURL } from 'node:url';
 import type { BundleStore } from '../adapters/bundles/bundle-store';
 import { releaseImages, type CatalogRelease, type Release } from '../domain/release';
 import { runStep } from './step-context';
 
-/** Picks the adapter for a cell's cluster reference. */
-export type ClusterResolver = (ref: ClusterRef) => ClusterPort;
+/** Picks the adapter for a cell's cluster reference, loading it on its first use. */
+export type ClusterResolver = (ref: ClusterRef) => Promise<ClusterPort>;
 
 /** One thin activity per cluster side effect; the adapters behind them are injected by the worker. */
 export function createClusterActivities(resolve: ClusterResolver, catalog: ReleaseCatalog, bundles: BundleStore) {
@@ -24,7 +24,9 @@ export function createClusterActivities(resolve: ClusterResolver, catalog: Relea
     return [...new Set(sources)].sort();
   }
 
-  const port = (target: ClusterTarget) => resolve(target.cluster);
+  /** One step against the cell's cluster, inside the current activity. */
+  const onCluster = <T>(target: ClusterTarget, call: (port: ClusterPort, ctx: StepContext) => Promise<T>) =>
+    runStep(async (ctx) => call(await resolve(target.cluster), ctx));
   return {
     async registerCluster(target: ClusterTarget, initialVersion?: string) {
       let initial: Release | undefined;
@@ -34,7 +36,7 @@ export function createClusterActivities(resolve: ClusterResolver, catalog: Relea
           throw ApplicationFailure.nonRetryable(`initial version ${initialVersion} is not in the catalog`, ErrorType.ReleaseNotFound);
         }
       }
-      return runStep((ctx) => port(target).register(target, ctx, initial));
+      return onCluster(target, (port, ctx) => port.register(target, ctx, initial));
     },
     /**
      * An update's preflight in one call: the release is in the catalog (and not breaking, when
@@ -42,41 +44,41 @@ export function createClusterActivities(resolve: ClusterResolver, catalog: Relea
      * from, and the cluster can take the release.
      */
     preflightUpdate(target: ClusterTarget, toVersion: string, fromVersion: string | undefined, refuseBreaking: boolean) {
-      return runStep(async (ctx) => {
+      return onCluster(target, async (port, ctx) => {
         const release = await catalog.get(toVersion);
         if (!release) throw new PortError(ErrorType.ReleaseNotFound, `release ${toVersion} is not in the catalog`, true);
         const breaking = breakingRefusal(release, refuseBreaking);
         if (breaking) throw new PortError(ErrorType.PreflightFailed, breaking, true);
-        const moved = plannedFromRefusal(await port(target).actualVersion(target, ctx), fromVersion);
+        const moved = plannedFromRefusal(await port.actualVersion(target, ctx), fromVersion);
         if (moved) throw new PortError(ErrorType.PreflightFailed, moved, true);
-        await port(target).preflight(target, release, ctx);
+        await port.preflight(target, release, ctx);
         return { release };
       });
     },
     preflightCluster(target: ClusterTarget, release: Release) {
-      return runStep((ctx) => port(target).preflight(target, release, ctx));
+      return onCluster(target, (port, ctx) => port.preflight(target, release, ctx));
     },
     setMaintenance(target: ClusterTarget, enabled: boolean) {
-      return runStep((ctx) => port(target).setMaintenance(target, enabled, ctx));
+      return onCluster(target, (port, ctx) => port.setMaintenance(target, enabled, ctx));
     },
     async pullImages(target: ClusterTarget, release: Release) {
       const images = await imageSources(release);
-      return runStep((ctx) => port(target).pullImages(target, images, ctx));
+      return onCluster(target, (port, ctx) => port.pullImages(target, images, ctx));
     },
     applyRelease(target: ClusterTarget, release: Release, key: string, components?: string[]) {
-      return runStep((ctx) => port(target).apply(target, release, key, ctx, components));
+      return onCluster(target, (port, ctx) => port.apply(target, release, key, ctx, components));
     },
     rollbackRelease(target: ClusterTarget, key: string) {
-      return runStep((ctx) => port(target).rollback(target, key, ctx));
+      return onCluster(target, (port, ctx) => port.rollback(target, key, ctx));
     },
     checkHealth(target: ClusterTarget) {
-      return runStep(async (ctx) => ({ report: await port(target).checkHealth(target, ctx) }));
+      return onCluster(target, async (port, ctx) => ({ report: await port.checkHealth(target, ctx) }));
     },
     verifyRollout(target: ClusterTarget, release: Release) {
-      return runStep((ctx) => port(target).verify(target, release, ctx));
+      return onCluster(target, (port, ctx) => port.verify(target, release, ctx));
     },
     readActualVersion(target: ClusterTarget) {
-      return runStep(async (ctx) => ({ version: await port(target).actualVersion(target, ctx) }));
+      return onCluster(target, async (port, ctx) => ({ version: await port.actualVersion(target, ctx) }));
     },
   };
 }

@@ -13,7 +13,7 @@ export function createFlagActivities(flags: FlagStore, catalog: ReleaseCatalog, 
       const declared = version ? ((await catalog.get(version))?.flags ?? []) : [];
       const effective = effectiveFlags({ id: target.cellId, ring }, declared, await flags.all());
       const values = Object.fromEntries(Object.entries(effective).map(([flag, value]) => [flag, value.enabled]));
-      await runStep((ctx) => resolve(target.cluster).setFlags(target, values, ctx));
+      await runStep(async (ctx) => (await resolve(target.cluster)).setFlags(target, values, ctx));
       return effective;
     },
   };

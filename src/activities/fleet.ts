@@ -91,7 +91,7 @@ export function createFleetActivities(client: Client, resolveCluster: ClusterRes
         async (cellId) => {
           const cluster = clusters[cellId] ?? (await client.workflow.getHandle(cellWorkflowId(cellId)).query(cellStatusQuery)).spec.cluster;
           const activity = Context.current();
-          const report = await resolveCluster(cluster).checkHealth({ cellId, cluster }, {
+          const report = await (await resolveCluster(cluster)).checkHealth({ cellId, cluster }, {
             heartbeat: (d) => activity.heartbeat(d),
             signal: activity.cancellationSignal,
           });

@@ -1,31 +1,33 @@
-import type { Notification, Notifier, StackPort, StackRef, StackTarget } from '../domain/ports';
+import type { Notification, Notifier, StackPort, StackRef, StackTarget, StepContext } from '../domain/ports';
 import type { SimulatedStack } from '../adapters/simulated/stack';
 import { runStep } from './step-context';
 
-export type StackResolver = (ref: StackRef) => StackPort;
+/** Picks the adapter for a cell's stack reference, loading it on its first use. */
+export type StackResolver = (ref: StackRef) => Promise<StackPort>;
 
 /** One thin activity per stack side effect, and the notification of a cell's contacts. */
 export function createInfraActivities(resolve: StackResolver, notifier: Notifier) {
-  const port = (target: StackTarget) => resolve(target.stack);
+  /** One step against the cell's stack, inside the current activity. */
+  const onStack = <T>(target: StackTarget, call: (stack: StackPort, ctx: StepContext) => Promise<T>) =>
+    runStep(async (ctx) => call(await resolve(target.stack), ctx));
   return {
     /** Makes a simulated stack exist (a real one exists already); returns what it runs. */
     registerStack(target: StackTarget, templateVersion: string) {
-      const stack = port(target);
-      return runStep(async (ctx) => ({
+      return onStack(target, async (stack, ctx) => ({
         state: 'register' in stack ? await (stack as SimulatedStack).register(target.cellId, templateVersion) : await stack.describe(target, ctx),
       }));
     },
     describeStack(target: StackTarget) {
-      return runStep(async (ctx) => ({ state: await port(target).describe(target, ctx) }));
+      return onStack(target, async (stack, ctx) => ({ state: await stack.describe(target, ctx) }));
     },
     prepareInfraChangeSet(target: StackTarget, template: { templateVersion: string; templateUrl: string }) {
-      return runStep(async (ctx) => ({ summary: await port(target).prepareChangeSet(target, template, ctx) }));
+      return onStack(target, async (stack, ctx) => ({ summary: await stack.prepareChangeSet(target, template, ctx) }));
     },
     executeInfraChangeSet(target: StackTarget, changeSetName: string) {
-      return runStep((ctx) => port(target).executeChangeSet(target, changeSetName, ctx));
+      return onStack(target, (stack, ctx) => stack.executeChangeSet(target, changeSetName, ctx));
     },
     waitForStackUpdate(target: StackTarget) {
-      return runStep(async (ctx) => ({ state: await port(target).waitForUpdate(target, ctx) }));
+      return onStack(target, async (stack, ctx) => ({ state: await stack.waitForUpdate(target, ctx) }));
     },
     async notifyContacts(notification: Notification): Promise<void> {
       await notifier.notify(notification);

@@ -1,10 +1,15 @@
 import { mkdir, open, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 
 /** A lock older than this was left by a process that died holding it. */
 const STALE_LOCK_MS = 10_000;
+/**
+ * A directory changed longer ago than this is trusted to show its next change in its mtime; one
+ * changed more recently is read again each time (a file system's timestamps can be coarse).
+ */
+const SETTLED_MS = 2_000;
 
 /**
  * JSON documents in a directory, one file per key. Writes go to a temporary file that is then
@@ -14,6 +19,10 @@ const STALE_LOCK_MS = 10_000;
  */
 export class JsonStore<T> {
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** the directory, made once per process */
+  private made?: Promise<unknown>;
+  /** every document as last read, and the directory's mtime then */
+  private snapshot?: { changedAt: bigint; documents: Map<string, T> };
 
   constructor(readonly dir: string) {}
 
@@ -36,9 +45,31 @@ export class JsonStore<T> {
     }
   }
 
+  /**
+   * Every document, by key. Read again only when the directory changed since the last read: every write
+   * renames a file into it (and every lock comes and goes there), which moves its mtime.
+   */
+  async all(): Promise<ReadonlyMap<string, T>> {
+    const changedAt = await stat(this.dir, { bigint: true }).then(
+      (s) => s.mtimeNs,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return -1n;
+        throw err;
+      },
+    );
+    if (this.snapshot?.changedAt === changedAt) return this.snapshot.documents;
+    const keys = (await this.keys()).sort();
+    const read = await Promise.all(keys.map((key) => this.get(key)));
+    const documents = new Map<string, T>();
+    keys.forEach((key, i) => read[i] !== undefined && documents.set(key, read[i]));
+    const settled = changedAt >= 0n && Date.now() - Number(changedAt / 1_000_000n) > SETTLED_MS;
+    this.snapshot = settled ? { changedAt, documents } : undefined;
+    return documents;
+  }
+
   async put(key: string, value: T): Promise<void> {
     const file = this.path(key);
-    await mkdir(dirname(file), { recursive: true });
+    await this.mkdir();
     const tmp = `${file}.${randomUUID()}.tmp`;
     await writeFile(tmp, JSON.stringify(value, null, 2));
     await rename(tmp, file);
@@ -66,7 +97,7 @@ export class JsonStore<T> {
 
   private async lock(key: string): Promise<() => Promise<void>> {
     const file = `${this.path(key)}.lock`;
-    await mkdir(this.dir, { recursive: true });
+    await this.mkdir();
     for (let attempt = 0; ; attempt++) {
       try {
         await (await open(file, 'wx')).close();
@@ -78,6 +109,13 @@ export class JsonStore<T> {
         else await sleep(Math.min(50, 2 + attempt));
       }
     }
+  }
+
+  private mkdir(): Promise<unknown> {
+    return (this.made ??= mkdir(this.dir, { recursive: true }).catch((err) => {
+      this.made = undefined;
+      throw err;
+    }));
   }
 
   private path(key: string): string {

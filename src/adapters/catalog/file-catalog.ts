@@ -24,10 +24,9 @@ export class FileReleaseCatalog implements ReleaseCatalog {
     this.store = new JsonStore<Entry>(join(dataDir, 'releases'));
   }
 
+  /** Every release, oldest first; the files are read again only after the catalog changed. */
   async list(): Promise<CatalogRelease[]> {
-    const keys = await this.store.keys();
-    const entries = await Promise.all(keys.map((k) => this.store.get(k)));
-    return sortReleases(entries.filter((e): e is Entry => e !== undefined).map(view));
+    return sortReleases([...(await this.store.all()).values()].map(view));
   }
 
   async get(version: string): Promise<CatalogRelease | undefined> {
@@ -60,5 +59,5 @@ export class FileReleaseCatalog implements ReleaseCatalog {
 }
 
 function view(entry: Entry): CatalogRelease {
-  return { ...entry.manifest, source: entry.source, rings: entry.rings, publishedAt: entry.publishedAt };
+  return { ...entry.manifest, source: entry.source, rings: [...entry.rings], publishedAt: entry.publishedAt };
 }

@@ -10,10 +10,9 @@ export class FlagStore {
     this.store = new JsonStore<FlagRule[]>(join(dataDir, 'flags'));
   }
 
+  /** Every flag's rules; the files are read again only after a rule changed. */
   async all(): Promise<Record<string, FlagRule[]>> {
-    const flags = await this.store.keys();
-    const entries = await Promise.all(flags.map(async (flag) => [flag, (await this.store.get(flag)) ?? []] as const));
-    return Object.fromEntries(entries);
+    return Object.fromEntries(await this.store.all());
   }
 
   async set(flag: string, rules: FlagRule[]): Promise<FlagRule[]> {
