@@ -6,7 +6,7 @@ import type { ClusterPort, ClusterTarget, ReleaseCatalog, StepContext } from '..
 import { pathToFileURL } from 'node:url';
 import type { BundleStore } from '../adapters/bundles/bundle-store';
 import { releaseImages, type CatalogRelease, type Release } from '../domain/release';
-import { runStep } from './step-context';
+import { inStep, runStep } from './step-context';
 
 /** Picks the adapter for a cell's cluster reference, loading it on its first use. */
 export type ClusterResolver = (ref: ClusterRef) => Promise<ClusterPort>;
@@ -24,6 +24,22 @@ export function createClusterActivities(resolve: ClusterResolver, catalog: Relea
     return [...new Set(sources)].sort();
   }
 
+  /**
+   * An update's preflight: the release is in the catalog (and not breaking, when the strategy
+   * cannot take that), the cell still runs the version the update was planned from, and the
+   * cluster can take the release.
+   */
+  async function checkPreflight(port: ClusterPort, target: ClusterTarget, toVersion: string, fromVersion: string | undefined, refuseBreaking: boolean, ctx: StepContext) {
+    const release = await catalog.get(toVersion);
+    if (!release) throw new PortError(ErrorType.ReleaseNotFound, `release ${toVersion} is not in the catalog`, true);
+    const breaking = breakingRefusal(release, refuseBreaking);
+    if (breaking) throw new PortError(ErrorType.PreflightFailed, breaking, true);
+    const moved = plannedFromRefusal(await port.actualVersion(target, ctx), fromVersion);
+    if (moved) throw new PortError(ErrorType.PreflightFailed, moved, true);
+    await port.preflight(target, release, ctx);
+    return release;
+  }
+
   /** One step against the cell's cluster, inside the current activity. */
   const onCluster = <T>(target: ClusterTarget, call: (port: ClusterPort, ctx: StepContext) => Promise<T>) =>
     runStep(async (ctx) => call(await resolve(target.cluster), ctx));
@@ -38,21 +54,17 @@ export function createClusterActivities(resolve: ClusterResolver, catalog: Relea
       }
       return onCluster(target, (port, ctx) => port.register(target, ctx, initial));
     },
-    /**
-     * An update's preflight in one call: the release is in the catalog (and not breaking, when
-     * the strategy cannot take that), the cell still runs the version the update was planned
-     * from, and the cluster can take the release.
-     */
+    /** An update's preflight (checkPreflight) in one call. */
     preflightUpdate(target: ClusterTarget, toVersion: string, fromVersion: string | undefined, refuseBreaking: boolean) {
+      return onCluster(target, async (port, ctx) => ({ release: await checkPreflight(port, target, toVersion, fromVersion, refuseBreaking, ctx) }));
+    },
+    /** Preflight, then maintenance mode on: two steps in one call (a failure names its step). */
+    preflightAndEnterMaintenance(target: ClusterTarget, toVersion: string, fromVersion: string | undefined, refuseBreaking: boolean) {
       return onCluster(target, async (port, ctx) => {
-        const release = await catalog.get(toVersion);
-        if (!release) throw new PortError(ErrorType.ReleaseNotFound, `release ${toVersion} is not in the catalog`, true);
-        const breaking = breakingRefusal(release, refuseBreaking);
-        if (breaking) throw new PortError(ErrorType.PreflightFailed, breaking, true);
-        const moved = plannedFromRefusal(await port.actualVersion(target, ctx), fromVersion);
-        if (moved) throw new PortError(ErrorType.PreflightFailed, moved, true);
-        await port.preflight(target, release, ctx);
-        return { release };
+        const release = await inStep('preflight', () => checkPreflight(port, target, toVersion, fromVersion, refuseBreaking, ctx));
+        const secondStartedAt = new Date().toISOString();
+        await inStep('maintenanceOn', () => port.setMaintenance(target, true, ctx));
+        return { release, secondStartedAt };
       });
     },
     preflightCluster(target: ClusterTarget, release: Release) {
@@ -76,6 +88,15 @@ export function createClusterActivities(resolve: ClusterResolver, catalog: Relea
     },
     verifyRollout(target: ClusterTarget, release: Release) {
       return onCluster(target, (port, ctx) => port.verify(target, release, ctx));
+    },
+    /** Verify, then maintenance mode off: two steps in one call (a failure names its step). */
+    verifyAndLeaveMaintenance(target: ClusterTarget, release: Release) {
+      return onCluster(target, async (port, ctx) => {
+        await inStep('verify', () => port.verify(target, release, ctx));
+        const secondStartedAt = new Date().toISOString();
+        await inStep('maintenanceOff', () => port.setMaintenance(target, false, ctx));
+        return { secondStartedAt };
+      });
     },
     readActualVersion(target: ClusterTarget) {
       return onCluster(target, async (port, ctx) => ({ version: await port.actualVersion(target, ctx) }));

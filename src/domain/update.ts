@@ -123,10 +123,11 @@ export interface UpdateResult {
  * The revision of the update workflows a current controller starts. From 2: preflight is one local
  * activity; maintenance mode is switched by local activities and kept in the update's progress
  * (not signalled to the controller); the UpdateStatus search attribute is set from `running` on
- * (`scheduled` only while the update waits for its window). Updates started before carry no
- * revision and replay the way they ran.
+ * (`scheduled` only while the update waits for its window). From 3: a maintenance-window update
+ * (and a rollback) runs preflight with maintenance on, and verify with maintenance off, as one
+ * activity each. Updates started before carry their revision (or none) and replay the way they ran.
  */
-export const UPDATE_REVISION = 2;
+export const UPDATE_REVISION = 3;
 
 export interface UpdateInput {
   id: string;

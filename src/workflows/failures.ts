@@ -21,3 +21,9 @@ export function failedAttempt(err: unknown): number {
   const details = applicationCause(err)?.details?.[0] as StepFailureDetails | undefined;
   return typeof details?.attempt === 'number' ? details.attempt : 1;
 }
+
+/** The step an activity that carries out two steps in turn failed in, when it said. */
+export function failedStep(err: unknown): string | undefined {
+  const details = applicationCause(err)?.details?.[0] as StepFailureDetails | undefined;
+  return details?.step;
+}

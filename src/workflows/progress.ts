@@ -1,7 +1,7 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
-import type { StepOutcome } from '../activities/step-context';
+import type { PairedStepOutcome, StepOutcome } from '../activities/step-context';
 import type { CompensationName, CompensationProgress, StepProgress, UpdateProgress, UpdateStatus } from '../domain/update';
-import { describeFailure, failedAttempt } from './failures';
+import { describeFailure, failedAttempt, failedStep } from './failures';
 import { UpdateStatusKey } from './search-attributes';
 
 /**
@@ -43,27 +43,70 @@ export class ProgressTracker {
 
   /** Runs one step, recording its status, times, attempts, last error and what it found. */
   async step<T extends StepOutcome & { detail?: string }>(name: string, run: () => Promise<T>): Promise<T> {
-    const step = this.stepNamed(name);
-    step.status = 'running';
-    step.startedAt = now();
-    delete step.endedAt;
+    const step = this.begin(name);
     try {
       const outcome = await run();
-      step.status = 'succeeded';
-      step.attempts += outcome.attempt;
-      if (outcome.detail) step.detail = outcome.detail;
-      delete step.error;
+      this.succeeded(step, outcome);
       return outcome;
     } catch (err) {
-      step.status = 'failed';
-      step.attempts += failedAttempt(err);
-      step.error = describeFailure(err);
-      this.progress.failedStep ??= name;
-      this.progress.error ??= step.error;
+      this.failed(step, err);
       throw err;
     } finally {
       step.endedAt = now();
     }
+  }
+
+  /**
+   * Two steps one activity carries out in turn, recorded as two: the first ends when the activity
+   * says the second began; a failure is recorded on the step it names (the first when it names none).
+   */
+  async pairedSteps<T extends PairedStepOutcome>(first: string, second: string, run: () => Promise<T>): Promise<T> {
+    const step = this.begin(first);
+    try {
+      const outcome = await run();
+      // The activity's clock splits the two; kept in order with the workflow's.
+      const split = latest(step.startedAt!, outcome.secondStartedAt);
+      this.succeeded(step, outcome);
+      step.endedAt = split;
+      const next = this.begin(second, split);
+      this.succeeded(next, outcome);
+      next.endedAt = latest(split, now());
+      return outcome;
+    } catch (err) {
+      step.endedAt = now();
+      if (failedStep(err) !== second) {
+        this.failed(step, err);
+        throw err;
+      }
+      this.succeeded(step, { attempt: failedAttempt(err) });
+      const next = this.begin(second);
+      this.failed(next, err);
+      next.endedAt = now();
+      throw err;
+    }
+  }
+
+  private begin(name: string, at = now()): StepProgress {
+    const step = this.stepNamed(name);
+    step.status = 'running';
+    step.startedAt = at;
+    delete step.endedAt;
+    return step;
+  }
+
+  private succeeded(step: StepProgress, outcome: StepOutcome & { detail?: string }): void {
+    step.status = 'succeeded';
+    step.attempts += outcome.attempt;
+    if (outcome.detail) step.detail = outcome.detail;
+    delete step.error;
+  }
+
+  private failed(step: StepProgress, err: unknown): void {
+    step.status = 'failed';
+    step.attempts += failedAttempt(err);
+    step.error = describeFailure(err);
+    this.progress.failedStep ??= step.name;
+    this.progress.error ??= step.error;
   }
 
   skipRemaining(): void {
@@ -84,6 +127,11 @@ export class ProgressTracker {
     }
     return step;
   }
+}
+
+/** The later of two ISO 8601 UTC times. */
+function latest(a: string, b: string): string {
+  return a > b ? a : b;
 }
 
 export function now(): string {

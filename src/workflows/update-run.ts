@@ -1,4 +1,5 @@
 import { ApplicationFailure, CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import type { PairedStepOutcome } from '../activities/step-context';
 import { ErrorType } from '../domain/errors';
 import type { ClusterTarget } from '../domain/ports';
 import {
@@ -129,6 +130,12 @@ export class UpdateRun {
   async step<T extends { attempt: number; detail?: string }>(name: string, run: () => Promise<T>): Promise<T> {
     await this.checkpoint();
     return this.tracker.step(name, run);
+  }
+
+  /** Two steps one activity carries out in turn, after the pause checkpoint. */
+  async pairedSteps<T extends PairedStepOutcome>(first: string, second: string, run: () => Promise<T>): Promise<T> {
+    await this.checkpoint();
+    return this.tracker.pairedSteps(first, second, run);
   }
 
   /** Runs the strategy's body; on failure or cancel, the compensations; then reports the end to the controller (by result or signal). */
