@@ -1,6 +1,7 @@
 // The fleet case of `npm run bench`: a rollout over N zero-latency simulated cells (three rings,
 // maxConcurrent 50) against bare Temporal starting N child workflows in the same waves with the
-// same activity count; and the cellshift worker process's memory with N cell controllers open.
+// same activity count (and, for context, with one activity per step of the work); and the
+// cellshift worker process's memory with N cell controllers open.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { CellSpec } from '../src/domain/cell';
@@ -13,10 +14,13 @@ import { CellIdKey, CellStatusKey, RingKey } from '../src/workflows/search-attri
 const RINGS = ['staging', 'saas', 'dedicated'] as const;
 export const FLEET_CONCURRENCY = 50;
 /**
- * per cell: setDesiredVersion's catalog read, then the update's preflight, maintenance on, pull,
- * apply, verify, maintenance off (no flag push: the bench's releases declare no flags)
+ * activity executions per cell: setDesiredVersion's catalog read, then the update's preflight with
+ * maintenance on, pull, apply, verify with maintenance off (no flag push: the bench's releases
+ * declare no flags)
  */
-const ACTIVITIES_PER_CELL = 7;
+const ACTIVITIES_PER_CELL = 5;
+/** the same work with one activity per step: catalog read, preflight, maintenance on, pull, apply, verify, maintenance off */
+const STEPS_PER_CELL = 7;
 
 export interface FleetFigures {
   cells: number;
@@ -24,7 +28,11 @@ export interface FleetFigures {
   bareSeconds: number;
   cellshiftPerSecond: number;
   barePerSecond: number;
+  /** against bare child workflows running as many activities as cellshift runs per cell */
   ratio: number;
+  /** against bare child workflows running one activity per step of the work (7) */
+  barePerStepSeconds: number;
+  ratioPerStep: number;
   /** time from the rollout's start to its first wave's (listing the rings); mean time from a wave's start to its last cell's report; from that report to the next wave's start, within a ring and between rings (bake, health check) */
   startSeconds: number;
   waveSeconds: number;
@@ -95,9 +103,13 @@ export async function fleetCase(client: Client, taskQueue: string, bareTaskQueue
   const rolled = progress.rings.map((r) => r.cells?.length ?? 0);
   const total = rolled.reduce((a, b) => a + b, 0);
 
-  started = performance.now();
-  await client.workflow.execute('bareFleet', { workflowId: `bare-fleet-${run}`, taskQueue: bareTaskQueue, args: [rolled, FLEET_CONCURRENCY, ACTIVITIES_PER_CELL] });
-  const bareSeconds = (performance.now() - started) / 1000;
+  const bare = async (activities: number) => {
+    const begun = performance.now();
+    await client.workflow.execute('bareFleet', { workflowId: `bare-fleet-${run}-${activities}`, taskQueue: bareTaskQueue, args: [rolled, FLEET_CONCURRENCY, activities] });
+    return (performance.now() - begun) / 1000;
+  };
+  const bareSeconds = await bare(ACTIVITIES_PER_CELL);
+  const barePerStepSeconds = await bare(STEPS_PER_CELL);
 
   return {
     cells: total,
@@ -106,6 +118,8 @@ export async function fleetCase(client: Client, taskQueue: string, bareTaskQueue
     cellshiftPerSecond: total / cellshiftSeconds,
     barePerSecond: total / bareSeconds,
     ratio: bareSeconds / cellshiftSeconds,
+    barePerStepSeconds,
+    ratioPerStep: barePerStepSeconds / cellshiftSeconds,
     ...waveTimes(progress),
     rssMiBWithControllers,
   };
