@@ -1,6 +1,6 @@
 // Records the histories the replay test guards (test/histories/*.json): updates that succeed, roll
 // back and are cancelled, a live update, a rollback, a staging-first update, a controller, and a
-// fleet rollout over two rings. Run after a change that
+// fleet rollout over two rings with the controller it updated. Run after a change that
 // is meant to alter command order — behind patched() — after copying the files it rewrites to
 // `<name>-before-<patch>.json`, so the old shape stays guarded beside the new:
 //   npx tsx scripts/record-histories.ts
@@ -99,6 +99,8 @@ await worker.runUntil(async () => {
   });
   await rollout.result();
   writeFileSync(join(out, 'fleet-rollout.json'), history(rollout.workflowId));
+  // The staging cell's controller, whose desired version the rollout set (with the catalog it read).
+  writeFileSync(join(out, 'cell-controller-in-rollout.json'), history(stage.workflowId));
 });
 await server.stop();
 

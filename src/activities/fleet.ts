@@ -3,6 +3,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, ApplicationFailure, t
 import { ErrorType } from '../domain/errors';
 import { judgeHealth } from '../domain/health';
 import type { ClusterRef } from '../domain/cell';
+import type { ReleaseCatalog } from '../domain/ports';
 import type { Ring } from '../domain/release';
 import { DEFAULT_LIVE } from '../domain/strategy-options';
 import { cellWorkflowId } from '../workflows/ids';
@@ -35,7 +36,7 @@ async function eachCell<T>(cellIds: string[], work: (cellId: string) => Promise<
 }
 
 /** The fleet as a rollout sees it: cells by ring, desired versions set through each cell's controller. */
-export function createFleetActivities(client: Client, resolveCluster: ClusterResolver) {
+export function createFleetActivities(client: Client, resolveCluster: ClusterResolver, catalog: ReleaseCatalog) {
   async function listFleetCells(rings: Ring[]): Promise<string[][]> {
     const byRing = new Map<string, string[]>(rings.map((ring) => [ring, []]));
     const taskQueue = Context.current().info.taskQueue;
@@ -58,15 +59,17 @@ export function createFleetActivities(client: Client, resolveCluster: ClusterRes
     /**
      * Sets the release as each cell's desired version on behalf of the rollout; the controllers
      * then update with their own strategy and window, and report back. A drifted cell, or one
-     * that cannot take the release, is held or refused here instead.
+     * that cannot take the release, is held or refused here instead. The catalog is read once for
+     * the wave and handed to every cell, which plans its hops from it.
      */
     async startCellUpdates(rolloutId: string, version: string, cellIds: string[], requestedBy: string, window?: 'now'): Promise<CellStart[]> {
+      const releases = await catalog.list();
       // A wave starts at once: its cells are asked together (the wave's size already bounds the load).
       return eachCell(cellIds, async (cellId): Promise<CellStart> => {
         const handle = client.workflow.getHandle(cellWorkflowId(cellId));
         try {
           // One round trip per cell: the controller's validator says when it already runs the release or cannot take it now.
-          await handle.executeUpdate(setDesiredVersion, { args: [{ version, requestedBy, rolloutId, ...(window ? { window } : {}) }] });
+          await handle.executeUpdate(setDesiredVersion, { args: [{ version, requestedBy, rolloutId, releases, ...(window ? { window } : {}) }] });
           return { cellId, outcome: 'started' };
         } catch (err) {
           if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {

@@ -14,7 +14,7 @@ export function createActivities(deps: { resolveCluster: ClusterResolver; catalo
     ...createClusterActivities(deps.resolveCluster, deps.catalog, deps.bundles),
     ...createCatalogActivities(deps.catalog),
     ...createCellActivities(deps.client),
-    ...createFleetActivities(deps.client, deps.resolveCluster),
+    ...createFleetActivities(deps.client, deps.resolveCluster, deps.catalog),
     ...createFlagActivities(deps.flags, deps.catalog, deps.resolveCluster),
     ...createInfraActivities(deps.resolveStack, deps.notifier),
   };

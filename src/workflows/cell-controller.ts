@@ -251,7 +251,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
   setHandler(
     setDesiredVersion,
     async (request: DesiredVersionRequest) => {
-      const releases = await reads.listReleases();
+      const releases = request.releases ?? (await reads.listReleases());
       const plan = requireReachable(request.version, releases, false);
       if (lean) freshReleases = releases;
       status.desiredVersion = request.version;

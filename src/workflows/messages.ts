@@ -1,6 +1,7 @@
 // Every signal, query and update, typed once and shared by workflows, API, activities and tests.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CellView, ClusterRef } from '../domain/cell';
+import type { CatalogRelease } from '../domain/release';
 import type { RolloutProgress } from '../domain/rollout';
 import type { LiveOverrides, StagingFirstOptions } from '../domain/strategy-options';
 import type { Strategy, UpdateKind, UpdateProgress, UpdateResult } from '../domain/update';
@@ -53,6 +54,8 @@ export interface DesiredVersionRequest {
   rolloutId?: string;
   /** `now`: the hops to the desired version run at once, not in the next maintenance window */
   window?: 'now';
+  /** the catalog as a rollout read it for the wave: the controller plans from it instead of reading the catalog itself */
+  releases?: CatalogRelease[];
 }
 
 /** What a cell's controller reports to the rollout that set its desired version. */
