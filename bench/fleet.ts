@@ -14,11 +14,11 @@ import { CellIdKey, CellStatusKey, RingKey } from '../src/workflows/search-attri
 const RINGS = ['staging', 'saas', 'dedicated'] as const;
 export const FLEET_CONCURRENCY = 50;
 /**
- * activity executions per cell: setDesiredVersion's catalog read, then the update's preflight with
- * maintenance on, pull, apply, verify with maintenance off (no flag push: the bench's releases
- * declare no flags)
+ * activity executions per cell: the update's preflight with maintenance on, pull, apply, verify
+ * with maintenance off (the rollout reads the catalog once per wave for all its cells; no flag
+ * push: the bench's releases declare no flags)
  */
-const ACTIVITIES_PER_CELL = 5;
+const ACTIVITIES_PER_CELL = 4;
 /** the same work with one activity per step: catalog read, preflight, maintenance on, pull, apply, verify, maintenance off */
 const STEPS_PER_CELL = 7;
 
