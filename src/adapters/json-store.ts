@@ -46,8 +46,8 @@ export class JsonStore<T> {
   }
 
   /**
-   * Every document, by key. Read again only when the directory changed since the last read: every write
-   * renames a file into it (and every lock comes and goes there), which moves its mtime.
+   * Every document, by key. Read again only when the directory changed since the last read:
+   * every write renames a file into it (and every lock comes and goes there), which moves its mtime.
    */
   async all(): Promise<ReadonlyMap<string, T>> {
     const changedAt = await stat(this.dir, { bigint: true }).then(
@@ -61,7 +61,10 @@ export class JsonStore<T> {
     const keys = (await this.keys()).sort();
     const read = await Promise.all(keys.map((key) => this.get(key)));
     const documents = new Map<string, T>();
-    keys.forEach((key, i) => read[i] !== undefined && documents.set(key, read[i]));
+    for (const [i, key] of keys.entries()) {
+      const document = read[i];
+      if (document !== undefined) documents.set(key, document);
+    }
     const settled = changedAt >= 0n && Date.now() - Number(changedAt / 1_000_000n) > SETTLED_MS;
     this.snapshot = settled ? { changedAt, documents } : undefined;
     return documents;
