@@ -135,6 +135,45 @@ describe('fleet rollouts', () => {
     expect(done.rings[0].cells[1].error).toContain('drifted');
   });
 
+  it("shows each cell's end while its wave runs; an abort mid-wave lets the running cell finish", async () => {
+    h = await Harness.start();
+    await fleet('fr-live', '1.2.7', { saas: 2 });
+    await h.http('PUT', '/v1/sim/cells/fr-live-saas-2/faults', { apply: { mode: 'none', latencyMs: 6_000 } });
+    await h.http('POST', '/v1/rollouts', { version: '1.2.7', rings: ['saas'], waves: { maxConcurrent: 2 } }, 'operator');
+
+    const midWave = await h.waitFor('fr-live-saas-1 ended while its wave runs', async () => {
+      const res = await h.http('GET', '/v1/rollouts/1.2.7', undefined, 'viewer');
+      return res.body.rings?.[0].cells?.[0].state === 'succeeded' ? res.body : undefined;
+    });
+    expect(midWave.rings[0].cells[1].state).toBe('running');
+    expect(midWave.counts).toMatchObject({ succeeded: 1, running: 1 });
+
+    expect((await h.http('POST', '/v1/rollouts/1.2.7/abort', {}, 'operator')).status).toBe(202);
+    const aborted = await waitForRollout('1.2.7', ['aborted']);
+    expect(aborted.rings[0].cells[1].state).toBe('running');
+    // The cell's own update is not the rollout's to stop: it ends on the release, maintenance off.
+    const cell = await h.waitForCellIdle('fr-live-saas-2');
+    expect(cell).toMatchObject({ version: '1.2.7', maintenance: { enabled: false } });
+  });
+
+  it('a wave outlives a restart of its worker, and no cell is updated twice', async () => {
+    h = await Harness.start();
+    const ids = await fleet('fr-restart', '1.2.6', { saas: 2 });
+    for (const id of ids) await h.http('PUT', `/v1/sim/cells/${id}/faults`, { apply: { mode: 'none', latencyMs: 3_000 } });
+    await h.http('POST', '/v1/rollouts', { version: '1.2.6', rings: ['saas'], waves: { maxConcurrent: 2 } }, 'operator');
+    for (const id of ids) await h.waitForStep((await h.waitFor(`${id} updating`, async () => (await h.http('GET', `/v1/cells/${id}`)).body.currentUpdate)).id, 'apply');
+
+    await h.stopWorker();
+    await h.startWorker();
+    const done = await waitForRollout('1.2.6', ['succeeded']);
+    expect(done.counts).toMatchObject({ succeeded: 2, failed: 0 });
+    for (const id of ids) {
+      const cell = await h.simulated.read(id);
+      expect(cell.version).toBe('1.2.6');
+      expect(cell.log.filter((e) => e.op === 'apply')).toHaveLength(1);
+    }
+  });
+
   it('validates the request', async () => {
     h = await Harness.start();
     const bad = await h.http('POST', '/v1/rollouts', { version: '9.9.9', rings: ['dedicated', 'staging'], waves: { maxConcurrent: 0 } }, 'operator');

@@ -12,7 +12,7 @@ const histories = readdirSync(dir).filter((f) => f.endsWith('.json'));
 describe('replay of recorded histories', () => {
   it('has histories to replay', () => {
     expect(histories).toEqual(
-      expect.arrayContaining(['cell-controller.json', 'cell-controller-before-reconcile.json', 'update-succeeded.json', 'update-rolled-back.json', 'update-cancelled.json', 'update-live.json', 'update-rollback.json', 'update-staging-first.json', 'update-succeeded-before-revision-2.json', 'update-staging-first-before-revision-2.json', 'cell-controller-before-lean-controller.json', 'fleet-rollout.json', 'fleet-rollout-before-no-empty-bake.json', 'update-succeeded-before-revision-3.json', 'update-rolled-back-before-revision-3.json', 'cell-controller-in-rollout.json']),
+      expect.arrayContaining(['cell-controller.json', 'cell-controller-before-reconcile.json', 'update-succeeded.json', 'update-rolled-back.json', 'update-cancelled.json', 'update-live.json', 'update-rollback.json', 'update-staging-first.json', 'update-succeeded-before-revision-2.json', 'update-staging-first-before-revision-2.json', 'cell-controller-before-lean-controller.json', 'fleet-rollout.json', 'fleet-rollout-before-no-empty-bake.json', 'update-succeeded-before-revision-3.json', 'update-rolled-back-before-revision-3.json', 'cell-controller-in-rollout.json', 'fleet-rollout-before-outcomes-by-request.json', 'cell-controller-in-rollout-before-outcomes-by-request.json', 'update-succeeded-before-started-as.json']),
     );
   });
 

@@ -17,9 +17,11 @@ describe('waiting for the maintenance window', () => {
     expect(Math.abs(Date.parse(waiting.window.startsAt) - opensAt)).toBeLessThan(1_500);
     expect(waiting.steps.every((s: any) => s.status === 'pending')).toBe(true);
     expect((await h.simulated.read('window-soon')).log.map((e) => e.op)).toEqual(['register']);
+    expect(await h.updateSearchStatus(accepted.body.id)).toBe('scheduled');
 
     const update = await h.waitForUpdate(accepted.body.id);
     expect(update.status).toBe('succeeded');
+    expect(await h.updateSearchStatus(accepted.body.id)).toBe('succeeded');
     expect(Date.parse(update.steps[0].startedAt)).toBeGreaterThanOrEqual(Date.parse(waiting.window.startsAt));
     expect(Date.parse(update.endedAt)).toBeLessThan(Date.parse(waiting.window.endsAt));
   });
@@ -36,10 +38,16 @@ describe('waiting for the maintenance window', () => {
 
     // `window: "now"` on a second cell with the same window skips the wait.
     await h.registerCell('window-now', { maintenanceWindow: everyDay(start, 30), expectedUpdateMinutes: 10 });
+    // Its search attribute says `running` from the start (set as it starts), while its steps run.
+    await h.http('PUT', '/v1/sim/cells/window-now/faults', { pull: { mode: 'none', latencyMs: 1_500 } });
     const now = await h.requestUpdate('window-now', { version: '1.2.0', window: 'now' });
+    await h.waitForStep(now.body.id, 'pull');
+    expect(await h.updateSearchStatus(now.body.id)).toBe('running');
     expect((await h.waitForUpdate(now.body.id)).status).toBe('succeeded');
+    expect(await h.updateSearchStatus(now.body.id)).toBe('succeeded');
 
     await h.http('POST', `/v1/updates/${accepted.body.id}/cancel`, {}, 'operator');
     expect((await h.waitForUpdate(accepted.body.id)).status).toBe('cancelled');
+    expect(await h.updateSearchStatus(accepted.body.id)).toBe('cancelled');
   });
 });

@@ -1,13 +1,14 @@
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, ApplicationFailure, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, ApplicationFailure, type Client } from '@temporalio/client';
 import { ErrorType } from '../domain/errors';
 import { judgeHealth } from '../domain/health';
 import type { ClusterRef } from '../domain/cell';
 import type { ReleaseCatalog } from '../domain/ports';
 import type { Ring } from '../domain/release';
+import type { CellOutcome } from '../domain/rollout';
 import { DEFAULT_LIVE } from '../domain/strategy-options';
-import { cellWorkflowId } from '../workflows/ids';
-import { cellStatusQuery, requestRollback, setDesiredVersion } from '../workflows/messages';
+import { cellWorkflowId, rolloutWorkflowId } from '../workflows/ids';
+import { cellOutcomesSignal, cellStatusQuery, requestRollback, setDesiredVersion, type DesiredVersionRequest } from '../workflows/messages';
 import { RingKey } from '../workflows/search-attributes';
 import type { ClusterResolver } from './cluster';
 
@@ -15,8 +16,37 @@ export type CellStart = { cellId: string; outcome: 'started' | 'already' | 'held
 
 /** the most requests a wave's start sends at once */
 const WAVE_REQUESTS_AT_ONCE = 100;
+/** how often a wave's activity tells the rollout which cells ended (and heartbeats them) */
+const OUTCOMES_EVERY_MS = 1000;
 /** the most cells a ring's health check reaches at once (each its own cluster) */
 const HEALTH_CHECKS_AT_ONCE = 32;
+
+/** A controller's refusal of a rollout's request, as the cell's outcome; anything else is thrown (and retried). */
+function refusal(cellId: string, err: unknown): CellOutcome {
+  const at = new Date().toISOString();
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    if (err.cause.type === ErrorType.AlreadyInstalled) return { cellId, outcome: 'succeeded', at };
+    return { cellId, outcome: err.cause.type === ErrorType.UpdatesHeld ? 'held' : 'failed', error: err.cause.message, at };
+  }
+  if (err instanceof WorkflowNotFoundError) return { cellId, outcome: 'failed', error: `cell ${cellId} is no longer registered`, at };
+  throw err;
+}
+
+/** Runs at most `n` of the calls given to it at once. */
+function limit(n: number): <T>(call: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const queue: (() => void)[] = [];
+  return async (call) => {
+    if (running >= n) await new Promise<void>((resolve) => queue.push(resolve));
+    running++;
+    try {
+      return await call();
+    } finally {
+      running--;
+      queue.shift()?.();
+    }
+  };
+}
 
 /** Requests to many controllers at once, a few at a time, heartbeating as they go. */
 async function eachCell<T>(cellIds: string[], work: (cellId: string) => Promise<T>, parallel = 16): Promise<T[]> {
@@ -57,8 +87,59 @@ export function createFleetActivities(client: Client, resolveCluster: ClusterRes
     },
 
     /**
-     * Sets the release as each cell's desired version on behalf of the rollout; the controllers
-     * then update with their own strategy and window, and report back. A drifted cell, or one
+     * One wave: sets the release as each cell's desired version on behalf of the rollout, and
+     * waits for every cell to get there or stop. The controllers update with their own strategy
+     * and window, and answer each request when their cell ends, so no cell signals the rollout:
+     * this activity tells it which cells ended, in a batch every second, and returns them all. A
+     * drifted or held cell, or one that cannot take the release, is answered at once. Retried,
+     * it asks again; a controller that already answered answers the same.
+     */
+    async updateCells(rolloutId: string, version: string, cellIds: string[], requestedBy: string, window?: 'now'): Promise<CellOutcome[]> {
+      const activity = Context.current();
+      const releases = await catalog.list();
+      const request: DesiredVersionRequest = { version, requestedBy, rolloutId, releases, awaitOutcome: true, ...(window ? { window } : {}) };
+      const ended = new Map<string, CellOutcome>();
+      let untold: CellOutcome[] = [];
+      let telling = Promise.resolve();
+      const tell = () => {
+        const batch = untold;
+        untold = [];
+        if (batch.length > 0) telling = telling.then(() => client.workflow.getHandle(rolloutWorkflowId(rolloutId)).signal(cellOutcomesSignal, batch)).catch(() => undefined);
+        activity.heartbeat();
+      };
+      const ticker = setInterval(tell, OUTCOMES_EVERY_MS);
+      const starting = limit(WAVE_REQUESTS_AT_ONCE);
+
+      async function settle(cellId: string): Promise<void> {
+        const handle = client.workflow.getHandle(cellWorkflowId(cellId));
+        let outcome: CellOutcome | undefined;
+        // Unanswered only when the controller continued as new while its cell updated: ask its next run.
+        for (let ask = 1; !outcome; ask++) {
+          try {
+            const updateId = `${rolloutId}/${ask}`;
+            const pending = await starting(() => handle.startUpdate(setDesiredVersion, { args: [request], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED }));
+            outcome = (await pending.result()).outcome;
+          } catch (err) {
+            outcome = refusal(cellId, err);
+          }
+          if (!outcome) await new Promise((resolve) => setTimeout(resolve, OUTCOMES_EVERY_MS));
+        }
+        ended.set(cellId, outcome);
+        untold.push(outcome);
+      }
+
+      try {
+        await Promise.race([Promise.all(cellIds.map(settle)), activity.cancelled]);
+      } finally {
+        clearInterval(ticker);
+      }
+      await telling;
+      return cellIds.map((id) => ended.get(id)!);
+    },
+
+    /**
+     * For rollouts started before updateCells: sets the release as each cell's desired version on
+     * behalf of the rollout; the controllers then update with their own strategy and window, and report back. A drifted cell, or one
      * that cannot take the release, is held or refused here instead. The catalog is read once for
      * the wave and handed to every cell, which plans its hops from it.
      */

@@ -96,8 +96,10 @@ export interface CellStatus {
   sla?: import('./infra').SlaStatus;
   /** infrastructure updates published and not yet applied */
   infraUpdates?: { templateVersion: string; deadline: string; sla: import('./infra').SlaStatus; workflowId: string }[];
-  /** the fleet rollout that set the desired version, told when the cell gets there or cannot */
-  rollout?: { id: string; version: string };
+  /** the fleet rollout that set the desired version, told when the cell gets there or cannot (awaited: by completing its request) */
+  rollout?: { id: string; version: string; awaited?: boolean };
+  /** how the cell ended for the last rollout that awaited it: asked again, the controller answers the same */
+  rolloutOutcome?: import('./rollout').CellOutcome & { rolloutId: string };
 }
 
 export interface CellView extends CellStatus {

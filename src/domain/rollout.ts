@@ -1,3 +1,4 @@
+import type { ClusterRef } from './cell';
 import type { Ring } from './release';
 
 export interface WaveSettings {
@@ -103,4 +104,15 @@ export function maxOverlap(cells: CellRollout[]): number {
   let max = 0;
   for (const [, delta] of events) max = Math.max(max, (current += delta));
   return max;
+}
+
+/** How a cell of a rollout ended: told by its controller, or found when the rollout asked it. */
+export interface CellOutcome {
+  cellId: string;
+  /** held: the cell could not take the release now (drifted, updates held for an overdue infrastructure update) */
+  outcome: 'succeeded' | 'failed' | 'held';
+  error?: string;
+  at: string;
+  /** where an updated cell runs: the ring's health check reaches it without asking its controller */
+  cluster?: ClusterRef;
 }

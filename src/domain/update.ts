@@ -144,6 +144,8 @@ export interface UpdateInput {
   parentUpdateId?: string;
   /** UPDATE_REVISION when a current controller started this update; absent before */
   revision?: number;
+  /** the UpdateStatus search attribute the update was started with (its window open: running): not set again */
+  startedAs?: UpdateStatus;
   /** the controller that started this update awaits its result: no `updateFinished` signal unless it asks (`reportEnd`) */
   reportsByResult?: boolean;
   stagingFirst?: StagingFirstOptions & { stagingCellId: string; primaryUpdateId: string };

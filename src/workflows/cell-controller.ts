@@ -21,11 +21,13 @@ import { liveOptions, stagingFirstOptions } from '../domain/strategy-options';
 import { checkDirectUpgrade, planUpgrade } from '../domain/upgrade-path';
 import { UPDATE_REVISION, type UpdateInput, type UpdateKind, type UpdateResult } from '../domain/update';
 import { compareVersions } from '../domain/version';
+import { nextWindowSlot } from '../domain/window';
 import { reads, registration, steps } from './activities';
 import { describeFailure } from './failures';
 import { infraWorkflowId, rolloutWorkflowId, updateId, updateWorkflowId } from './ids';
 import { infraUpdate } from './infra-update';
 import { DAY_MS, slaStatus, type SlaStatus } from '../domain/infra';
+import type { CellOutcome } from '../domain/rollout';
 import { liveUpdate } from './live-update';
 import { maintenanceWindowUpdate } from './maintenance-window-update';
 import {
@@ -45,7 +47,6 @@ import {
   resolveDrift,
   setDesiredVersion,
   updateFinishedSignal,
-  type CellOutcome,
   type CellSettings,
   type DesiredVersionRequest,
   type DriftDecision,
@@ -55,7 +56,7 @@ import {
 } from './messages';
 import { now } from './progress';
 import { rollbackUpdate } from './rollback-update';
-import { AppVersionKey, CellIdKey, CellStatusKey, RingKey, SlaStatusKey } from './search-attributes';
+import { AppVersionKey, CellIdKey, CellStatusKey, RingKey, SlaStatusKey, UpdateStatusKey } from './search-attributes';
 import { stagingFirstUpdate } from './staging-first-update';
 
 export interface CellControllerInput {
@@ -109,6 +110,8 @@ export async function cellController(input: CellControllerInput): Promise<void> 
   let awaited: { id: string; result: Promise<UpdateResult> } | undefined;
   /** this run is about to continue as new: updates it starts report their end by signal */
   let closing = false;
+  const maxEvents = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
+  const continueAsNewDue = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= maxEvents;
 
   const publish = () =>
     upsertSearchAttributes([
@@ -128,10 +131,13 @@ export async function cellController(input: CellControllerInput): Promise<void> 
       const update = await build(id);
       if (lean) update.revision = UPDATE_REVISION;
       if (reportsByResult) update.reportsByResult = true;
+      // An update that will not wait for a window starts with its search attribute saying so: one upsert fewer.
+      if (lean && startsRunning(update)) update.startedAs = 'running';
       const child = await startChild(WORKFLOW_BY_KIND[kind], {
         workflowId: updateWorkflowId(id),
         args: [update],
         parentClosePolicy: ParentClosePolicy.ABANDON,
+        ...(update.startedAs ? { typedSearchAttributes: [{ key: UpdateStatusKey, value: update.startedAs }] } : {}),
       });
       if (reportsByResult) {
         const result = child.result() as Promise<UpdateResult>;
@@ -251,18 +257,24 @@ export async function cellController(input: CellControllerInput): Promise<void> 
   setHandler(
     setDesiredVersion,
     async (request: DesiredVersionRequest) => {
+      const answered = () => (status.rolloutOutcome?.rolloutId === request.rolloutId ? outcomeOf(status.rolloutOutcome!) : undefined);
+      // Asked again by a rollout this cell already answered (its wave's activity retried): the same answer, nothing restarted.
+      if (request.awaitOutcome && answered()) return { desiredVersion: request.version, plan: status.plan ?? [], outcome: answered() };
       const releases = request.releases ?? (await reads.listReleases());
       const plan = requireReachable(request.version, releases, false);
       if (lean) freshReleases = releases;
       status.desiredVersion = request.version;
       status.plan = plan;
       delete status.reconcileError;
-      if (request.rolloutId) status.rollout = { id: request.rolloutId, version: request.version };
+      if (request.rolloutId) status.rollout = { id: request.rolloutId, version: request.version, ...(request.awaitOutcome ? { awaited: true } : {}) };
       else delete status.rollout;
       if (request.window) status.desiredWindow = request.window;
       else delete status.desiredWindow;
       wake = true;
-      return { desiredVersion: request.version, plan };
+      if (!request.awaitOutcome) return { desiredVersion: request.version, plan };
+      // Completes with the cell's outcome, or without one when this run must continue as new first.
+      await condition(() => answered() !== undefined || continueAsNewDue());
+      return { desiredVersion: request.version, plan, outcome: answered() };
     },
     {
       validator: (request: DesiredVersionRequest) => {
@@ -435,9 +447,6 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     publish();
   }
 
-  const maxEvents = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
-  const continueAsNewDue = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= maxEvents;
-
   if (patched('control-plane-reconcile')) {
     const flagsEnabled = patched('feature-flags');
     if (flagsEnabled) wake = flagsStale;
@@ -545,14 +554,20 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     else if (status.reconcileError || status.desiredVersion !== rollout.version) outcome = 'failed';
     if (!outcome) return;
     delete status.rollout;
+    const report: CellOutcome = {
+      cellId: spec.id,
+      outcome,
+      error: outcome === 'failed' ? (status.reconcileError ?? `desired version changed to ${status.desiredVersion}`) : undefined,
+      at: now(),
+      ...(outcome === 'succeeded' ? { cluster: spec.cluster } : {}),
+    };
+    // A rollout awaiting the answer gets it as its request completes: no signal.
+    if (rollout.awaited) {
+      status.rolloutOutcome = { rolloutId: rollout.id, ...report };
+      return;
+    }
     try {
-      await getExternalWorkflowHandle(rolloutWorkflowId(rollout.id)).signal(cellOutcomeSignal, {
-        cellId: spec.id,
-        outcome,
-        error: outcome === 'failed' ? (status.reconcileError ?? `desired version changed to ${status.desiredVersion}`) : undefined,
-        at: now(),
-        ...(outcome === 'succeeded' ? { cluster: spec.cluster } : {}),
-      });
+      await getExternalWorkflowHandle(rolloutWorkflowId(rollout.id)).signal(cellOutcomeSignal, report);
     } catch {
       // the rollout has ended: nothing to tell
     }
@@ -575,6 +590,21 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     status.plan = plan.plan;
     await startHop(spec.strategy, plan.plan[0], { requestedBy: 'controller', window: status.desiredWindow }, releases);
   }
+}
+
+/** A maintenance-window update or a rollback whose window is open now goes straight to its steps. */
+function startsRunning(update: UpdateInput): boolean {
+  if (update.strategy !== 'maintenance-window' && update.strategy !== 'rollback') return false;
+  if (update.window === 'now') return true;
+  try {
+    return nextWindowSlot(Date.now(), update.window, update.expectedUpdateMinutes * 60_000).startsAt <= Date.now();
+  } catch {
+    return false;
+  }
+}
+
+function outcomeOf({ rolloutId: _, ...outcome }: CellOutcome & { rolloutId: string }): CellOutcome {
+  return outcome;
 }
 
 function checkIntervalMs(spec: CellSpec): number {

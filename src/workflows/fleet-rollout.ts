@@ -1,17 +1,19 @@
-import { ApplicationFailure, condition, continueAsNew, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, continueAsNew, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ClusterRef } from '../domain/cell';
 import { ErrorType } from '../domain/errors';
-import { countCells, failureBudget, waves, type CellRollout, type RingRollout, type RolloutInput, type RolloutProgress } from '../domain/rollout';
+import { countCells, failureBudget, waves, type CellOutcome, type CellRollout, type RingRollout, type RolloutInput, type RolloutProgress } from '../domain/rollout';
 import {
   abortRollout,
   approveRing,
   cellOutcomeSignal,
+  cellOutcomesSignal,
   pauseRollout,
   resumeRollout,
   rolloutProgressQuery,
   type OperatorCommand,
 } from './messages';
+import { describeFailure } from './failures';
 import { now } from './progress';
 
 // Requests to many controllers at once: heartbeats per cell; retried, since setting a desired version is idempotent.
@@ -21,10 +23,24 @@ const fleet = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
 });
 
+// A wave: every cell's controller asked, and answering when its cell ends (maintenance windows
+// included, so days at worst); heartbeats every second, so a lost worker is noticed in a minute.
+const waveOf = proxyActivities<Activities>({
+  startToCloseTimeout: '30d',
+  heartbeatTimeout: '1m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
+});
+
 /** Rollouts after this change list all their rings' cells at once; those before listed ring by ring. */
 const ONE_LISTING = 'one-listing';
 /** Runs after this change, checked once as a run starts, start no timer for a bake time of zero (a timer of 0 s still waits for the server's timer queue, about a second). */
 const NO_EMPTY_BAKE = 'no-empty-bake';
+/**
+ * Runs after this change, checked once as a run starts, learn how a wave's cells ended from one
+ * activity that awaits their controllers' answers (and tells the rollout in batches), instead of
+ * a signal from every cell's controller.
+ */
+const OUTCOMES_BY_REQUEST = 'outcomes-by-request';
 
 export interface FleetRolloutState {
   progress: RolloutProgress;
@@ -57,9 +73,12 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
   };
   const progress = state.progress;
   const skipsEmptyBake = patched(NO_EMPTY_BAKE);
+  const outcomesByRequest = patched(OUTCOMES_BY_REQUEST);
   let paused = progress.status === 'paused';
   let aborted: { rollback: boolean } | undefined;
   let resumed = false;
+  /** the activity running the current wave, until it returns */
+  let waveInFlight: CancellationScope | undefined;
 
   const refresh = () => (progress.counts = countCells(progress.rings));
   const record = (action: string, command: OperatorCommand) =>
@@ -70,13 +89,21 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
   const finished = () => progress.status === 'succeeded' || progress.status === 'aborted';
 
   setHandler(rolloutProgressQuery, () => progress);
-  setHandler(cellOutcomeSignal, (outcome) => {
+  /** A running cell ended; an outcome told twice (in a batch, then in the wave's result) counts once. */
+  const ended = (outcome: CellOutcome) => {
     const cell = findCell(progress.rings, outcome.cellId);
     if (!cell || cell.state !== 'running') return;
     cell.state = outcome.outcome;
     cell.endedAt = outcome.at;
     if (outcome.cluster) (state.clusters ??= {})[outcome.cellId] = outcome.cluster;
     if (outcome.error) cell.error = outcome.error;
+  };
+  setHandler(cellOutcomeSignal, (outcome) => {
+    ended(outcome);
+    refresh();
+  });
+  setHandler(cellOutcomesSignal, (outcomes) => {
+    outcomes.forEach(ended);
     refresh();
   });
   setHandler(
@@ -161,18 +188,14 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
       const startedAt = now();
       for (const cell of wave) Object.assign(cell, { state: 'running', startedAt });
       refresh();
-      const starts = await fleet.startCellUpdates(input.id, input.version, wave.map((c) => c.id), input.requestedBy, input.window);
-      for (const start of starts) {
-        const cell = wave.find((c) => c.id === start.cellId)!;
-        if (start.outcome === 'started') continue;
-        cell.state = start.outcome === 'already' ? 'succeeded' : start.outcome === 'held' ? 'held' : 'failed';
-        cell.endedAt = now();
-        if (start.error) cell.error = start.error;
+      if (outcomesByRequest) runWave(wave);
+      else await startWave(wave);
+      // Every cell of the wave ends, there or stopped; an abort stops the wait (running cells finish on their own).
+      await condition(() => (waveInFlight === undefined && wave.every((c) => c.state !== 'running')) || aborted !== undefined);
+      if (aborted) {
+        waveInFlight?.cancel();
+        return end(ring, 'aborted');
       }
-      refresh();
-      // Every cell of the wave reports when it gets there or cannot; an abort stops the wait.
-      await condition(() => wave.every((c) => c.state !== 'running') || aborted !== undefined);
-      if (aborted) return end(ring, 'aborted');
       if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof fleetRollout>(input, state);
     }
 
@@ -208,6 +231,39 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
   progress.status = 'succeeded';
   progress.endedAt = now();
   return progress;
+
+  /** One activity asks the wave's cells and awaits their answers; a wave it cannot finish leaves its unanswered cells failed. */
+  function runWave(wave: CellRollout[]): void {
+    const scope = (waveInFlight = new CancellationScope());
+    scope
+      .run(() => waveOf.updateCells(input.id, input.version, wave.map((c) => c.id), input.requestedBy, input.window))
+      .then(
+        (outcomes) => outcomes.forEach(ended),
+        (err) => {
+          if (aborted) return;
+          const at = now();
+          for (const cell of wave) ended({ cellId: cell.id, outcome: 'failed', error: `the rollout lost track of the cell: ${describeFailure(err)}`, at });
+        },
+      )
+      .finally(() => {
+        waveInFlight = undefined;
+        refresh();
+      });
+  }
+
+  /** Rollouts before OUTCOMES_BY_REQUEST: the wave's desired versions set at once; the controllers signal each cell's end. */
+  async function startWave(wave: CellRollout[]): Promise<undefined> {
+    const starts = await fleet.startCellUpdates(input.id, input.version, wave.map((c) => c.id), input.requestedBy, input.window);
+    for (const start of starts) {
+      const cell = wave.find((c) => c.id === start.cellId)!;
+      if (start.outcome === 'started') continue;
+      cell.state = start.outcome === 'already' ? 'succeeded' : start.outcome === 'held' ? 'held' : 'failed';
+      cell.endedAt = now();
+      if (start.error) cell.error = start.error;
+    }
+    refresh();
+    return undefined;
+  }
 
   async function end(ring: RingRollout, _: 'aborted'): Promise<RolloutProgress> {
     ring.state = 'aborted';

@@ -1,8 +1,8 @@
 // Every signal, query and update, typed once and shared by workflows, API, activities and tests.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CellView, ClusterRef } from '../domain/cell';
+import type { CellView } from '../domain/cell';
 import type { CatalogRelease } from '../domain/release';
-import type { RolloutProgress } from '../domain/rollout';
+import type { CellOutcome, RolloutProgress } from '../domain/rollout';
 import type { LiveOverrides, StagingFirstOptions } from '../domain/strategy-options';
 import type { Strategy, UpdateKind, UpdateProgress, UpdateResult } from '../domain/update';
 
@@ -52,26 +52,23 @@ export interface DesiredVersionRequest {
   requestedBy: string;
   /** set by a fleet rollout: the controller reports to it when the cell gets there or cannot */
   rolloutId?: string;
+  /**
+   * set by a rollout that waits for the answer: the request completes when the cell gets there
+   * or cannot (its `outcome`), instead of the controller signalling the rollout
+   */
+  awaitOutcome?: boolean;
   /** `now`: the hops to the desired version run at once, not in the next maintenance window */
   window?: 'now';
   /** the catalog as a rollout read it for the wave: the controller plans from it instead of reading the catalog itself */
   releases?: CatalogRelease[];
 }
 
-/** What a cell's controller reports to the rollout that set its desired version. */
-export interface CellOutcome {
-  cellId: string;
-  outcome: 'succeeded' | 'failed';
-  error?: string;
-  at: string;
-  /** where an updated cell runs: the ring's health check reaches it without asking its controller */
-  cluster?: ClusterRef;
-}
-
 export interface DesiredVersionAccepted {
   desiredVersion: string;
   /** the hops from the installed version, stepping stones first */
   plan: string[];
+  /** with `awaitOutcome`: how the cell ended; absent when the controller continued as new first (ask again) */
+  outcome?: CellOutcome;
 }
 
 export interface CellSettings {
@@ -106,6 +103,8 @@ export const rejectUpdate = defineUpdate<void, [OperatorCommand]>('reject');
 // fleet rollouts
 export const rolloutProgressQuery = defineQuery<RolloutProgress>('rolloutProgress');
 export const cellOutcomeSignal = defineSignal<[CellOutcome]>('cellOutcome');
+/** from a wave's activity: the outcomes of the cells that ended since its last batch */
+export const cellOutcomesSignal = defineSignal<[CellOutcome[]]>('cellOutcomes');
 export const pauseRollout = defineUpdate<void, [OperatorCommand]>('pauseRollout');
 export const resumeRollout = defineUpdate<void, [OperatorCommand]>('resumeRollout');
 export const abortRollout = defineUpdate<void, [OperatorCommand & { rollback?: boolean }]>('abortRollout');

@@ -11,10 +11,13 @@ import { UpdateStatusKey } from './search-attributes';
 export class ProgressTracker {
   private published?: UpdateStatus;
 
+  /** `startedAs`: the status the search attribute already holds (set as the workflow started) */
   constructor(
     readonly progress: UpdateProgress,
     lazy = false,
+    startedAs?: UpdateStatus,
   ) {
+    this.published = startedAs;
     if (!lazy) this.publish();
   }
 

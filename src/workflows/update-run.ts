@@ -73,6 +73,7 @@ export class UpdateRun {
         startedAt: now(),
       },
       this.revision >= 2,
+      input.startedAs,
     );
     this.saga = new Saga(this.tracker);
 

@@ -16,6 +16,8 @@ import { buildApp } from '../../src/api/app';
 import type { ApiToken } from '../../src/api/plugins/auth';
 import type { Release } from '../../src/domain/release';
 import { FINAL_STATUSES } from '../../src/domain/update';
+import { updateWorkflowId } from '../../src/workflows/ids';
+import { UpdateStatusKey } from '../../src/workflows/search-attributes';
 import { DEMO_RELEASES } from '../../scripts/seed/demo-fleet';
 import { createWorker } from '../../worker';
 
@@ -156,6 +158,11 @@ export class Harness {
       const res = await this.http('GET', `/v1/updates/${id}`);
       return res.body?.steps?.find((s: any) => s.name === step)?.status === status ? res.body : undefined;
     });
+  }
+
+  /** The update's UpdateStatus search attribute, as `temporal workflow list --query` filters on it. */
+  async updateSearchStatus(id: string): Promise<string | undefined> {
+    return (await this.client.workflow.getHandle(updateWorkflowId(id)).describe()).typedSearchAttributes.get(UpdateStatusKey);
   }
 
   /** The cell's controller, once it has taken the end of its update. */
