@@ -33,6 +33,11 @@ export interface FleetFigures {
   /** against bare child workflows running one activity per step of the work (7) */
   barePerStepSeconds: number;
   ratioPerStep: number;
+  /** CPU time of the server, cellshift's worker and the bench process (bare worker, client) per cell, over each run */
+  cellshiftCpuMsPerCell: number;
+  bareCpuMsPerCell: number;
+  /** bare's CPU per cell over cellshift's: the ratio with the machine's noise taken out */
+  cpuRatio: number;
   /** time from the rollout's start to its first wave's (listing the rings); mean time from a wave's start to its last cell's report; from that report to the next wave's start, within a ring and between rings (bake, health check) */
   startSeconds: number;
   waveSeconds: number;
@@ -41,7 +46,13 @@ export interface FleetFigures {
   rssMiBWithControllers: number;
 }
 
-export async function fleetCase(client: Client, taskQueue: string, bareTaskQueue: string, catalog: FileReleaseCatalog, cells: number, workerRssMiB: () => number): Promise<FleetFigures> {
+export interface BenchMachine {
+  /** CPU seconds used so far by the server, cellshift's worker and the bench process */
+  cpuSeconds(): number;
+  workerRssMiB(): number;
+}
+
+export async function fleetCase(client: Client, taskQueue: string, bareTaskQueue: string, catalog: FileReleaseCatalog, cells: number, machine: BenchMachine): Promise<FleetFigures> {
   const run = randomUUID().slice(0, 6);
   // Each case's target is newer than the last: cells of an earlier case join the rollout too.
   const from = `4.${cells}.0`;
@@ -86,9 +97,10 @@ export async function fleetCase(client: Client, taskQueue: string, bareTaskQueue
     if ((await client.workflow.count(controllers)).count >= before + specs.length) break;
     await pause(200);
   }
-  const rssMiBWithControllers = workerRssMiB();
+  const rssMiBWithControllers = machine.workerRssMiB();
 
-  let started = performance.now();
+  const started = performance.now();
+  const cpuBefore = machine.cpuSeconds();
   const rollout = await client.workflow.start('fleetRollout', {
     workflowId: rolloutWorkflowId(to),
     taskQueue,
@@ -96,6 +108,7 @@ export async function fleetCase(client: Client, taskQueue: string, bareTaskQueue
   });
   const progress: RolloutProgress = await rollout.result();
   const cellshiftSeconds = (performance.now() - started) / 1000;
+  const cellshiftCpuSeconds = machine.cpuSeconds() - cpuBefore;
   if (progress.status !== 'succeeded' || progress.counts.failed > 0) {
     throw new Error(`bench rollout ended ${progress.status}: ${JSON.stringify(progress.counts)}`);
   }
@@ -105,11 +118,12 @@ export async function fleetCase(client: Client, taskQueue: string, bareTaskQueue
 
   const bare = async (activities: number) => {
     const begun = performance.now();
+    const cpu = machine.cpuSeconds();
     await client.workflow.execute('bareFleet', { workflowId: `bare-fleet-${run}-${activities}`, taskQueue: bareTaskQueue, args: [rolled, FLEET_CONCURRENCY, activities] });
-    return (performance.now() - begun) / 1000;
+    return { seconds: (performance.now() - begun) / 1000, cpuSeconds: machine.cpuSeconds() - cpu };
   };
-  const bareSeconds = await bare(ACTIVITIES_PER_CELL);
-  const barePerStepSeconds = await bare(STEPS_PER_CELL);
+  const { seconds: bareSeconds, cpuSeconds: bareCpuSeconds } = await bare(ACTIVITIES_PER_CELL);
+  const { seconds: barePerStepSeconds } = await bare(STEPS_PER_CELL);
 
   return {
     cells: total,
@@ -120,6 +134,9 @@ export async function fleetCase(client: Client, taskQueue: string, bareTaskQueue
     ratio: bareSeconds / cellshiftSeconds,
     barePerStepSeconds,
     ratioPerStep: barePerStepSeconds / cellshiftSeconds,
+    cellshiftCpuMsPerCell: (cellshiftCpuSeconds * 1000) / total,
+    bareCpuMsPerCell: (bareCpuSeconds * 1000) / total,
+    cpuRatio: bareCpuSeconds / cellshiftCpuSeconds,
     ...waveTimes(progress),
     rssMiBWithControllers,
   };

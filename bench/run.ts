@@ -51,6 +51,9 @@ try {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const workerRssMiB = () => Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${cellshiftWorker.pid}/status`, 'utf8'))![1]) / 1024);
+  // CPU time of everything a fleet case runs on: the Temporal server, cellshift's worker, and this
+  // process (the bare worker and the client). Unlike wall time, it does not move with a busy neighbour.
+  const machine = { cpuSeconds: () => processCpuSeconds(server.process.pid!) + processCpuSeconds(cellshiftWorker.pid!) + ownCpuSeconds(), workerRssMiB };
   const bareWorker = await Worker.create({
     connection: nativeConnection,
     taskQueue: 'bench-bare',
@@ -110,7 +113,7 @@ try {
 
   const fleet: FleetFigures[] = [];
   for (const size of (process.env.BENCH_FLEET_SIZES ?? '100,1000').split(',').map(Number)) {
-    fleet.push(await Promise.race([fleetCase(client, 'bench-cellshift', 'bench-bare', catalog, size, workerRssMiB), workersStopped]));
+    fleet.push(await Promise.race([fleetCase(client, 'bench-cellshift', 'bench-bare', catalog, size, machine), workersStopped]));
   }
   cellshiftWorker.kill('SIGTERM');
   bareWorker.shutdown();
@@ -133,11 +136,11 @@ try {
   for (const r of rows) console.log(`| ${r.name} | ${r.median.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.min.toFixed(1)} |`);
   console.log(`\noverhead ratio (median): ${ratio.toFixed(2)}× (target ≤ ${report.target}×)`);
   console.log(`\nfleet rollout, three rings, maxConcurrent ${FLEET_CONCURRENCY}, zero-latency simulated cells`);
-  console.log('| cells | cellshift s | bare s | cellshift cells/s | bare cells/s | ratio | bare s, one activity per step | ratio to it | cellshift before first wave s | cellshift wave s | gap between waves s | between rings s | worker RSS, controllers open |');
-  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| cells | cellshift s | bare s | cellshift cells/s | bare cells/s | ratio | bare s, one activity per step | ratio to it | CPU ms per cell, cellshift | bare | CPU ratio | cellshift before first wave s | cellshift wave s | gap between waves s | between rings s | worker RSS, controllers open |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const f of fleet) {
     console.log(
-      `| ${f.cells} | ${f.cellshiftSeconds.toFixed(1)} | ${f.bareSeconds.toFixed(1)} | ${f.cellshiftPerSecond.toFixed(1)} | ${f.barePerSecond.toFixed(1)} | ${f.ratio.toFixed(2)}× | ${f.barePerStepSeconds.toFixed(1)} | ${f.ratioPerStep.toFixed(2)}× | ${f.startSeconds.toFixed(2)} | ${f.waveSeconds.toFixed(2)} | ${f.gapSeconds.toFixed(2)} | ${f.ringGapSeconds.toFixed(2)} | ${f.rssMiBWithControllers} MiB |`,
+      `| ${f.cells} | ${f.cellshiftSeconds.toFixed(1)} | ${f.bareSeconds.toFixed(1)} | ${f.cellshiftPerSecond.toFixed(1)} | ${f.barePerSecond.toFixed(1)} | ${f.ratio.toFixed(2)}× | ${f.barePerStepSeconds.toFixed(1)} | ${f.ratioPerStep.toFixed(2)}× | ${f.cellshiftCpuMsPerCell.toFixed(0)} | ${f.bareCpuMsPerCell.toFixed(0)} | ${f.cpuRatio.toFixed(2)}× | ${f.startSeconds.toFixed(2)} | ${f.waveSeconds.toFixed(2)} | ${f.gapSeconds.toFixed(2)} | ${f.ringGapSeconds.toFixed(2)} | ${f.rssMiBWithControllers} MiB |`,
     );
   }
   console.log('targets: ratio ≥ 0.8× bare; wall time linear in cells ÷ concurrency; ≤ 600 MB with 1,000 controllers');
@@ -146,6 +149,17 @@ try {
   await server.stop();
 }
 process.exit(0);
+
+/** user + system time of a process, from /proc (clock ticks of 1/100 s) */
+function processCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function ownCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
 
 function benchRelease(version: string): Release {
   return { version, components: { server: `bench/server:${version}`, proxy: `bench/proxy:${version}` }, breaking: false };

@@ -174,6 +174,19 @@ describe('fleet rollouts', () => {
     }
   });
 
+  it('takes a cell through the stepping stones its target requires', async () => {
+    h = await Harness.start();
+    const base = DEMO_RELEASES.find((r) => r.version === '1.2.0')!;
+    await h.catalog.publish({ ...base, version: '1.5.0' }, { rings: ['saas'] });
+    await h.catalog.publish({ ...base, version: '1.6.0', requiredStepStones: ['1.5.0'] }, { rings: ['saas'] });
+    await h.registerCell('fr-stones-saas-1', { ring: 'saas', ...openNow() });
+    await h.http('POST', '/v1/rollouts', { version: '1.6.0', rings: ['saas'], waves: { maxConcurrent: 1 } }, 'operator');
+    const done = await waitForRollout('1.6.0', ['succeeded']);
+    expect(done.counts).toMatchObject({ succeeded: 1, failed: 0 });
+    const cell = await h.waitForCellIdle('fr-stones-saas-1');
+    expect(cell.history.map((e: any) => e.version)).toEqual(['1.1.0', '1.5.0', '1.6.0']);
+  });
+
   it('validates the request', async () => {
     h = await Harness.start();
     const bad = await h.http('POST', '/v1/rollouts', { version: '9.9.9', rings: ['dedicated', 'staging'], waves: { maxConcurrent: 0 } }, 'operator');

@@ -7,6 +7,7 @@ import type { ReleaseCatalog } from '../domain/ports';
 import type { Ring } from '../domain/release';
 import type { CellOutcome } from '../domain/rollout';
 import { DEFAULT_LIVE } from '../domain/strategy-options';
+import { releasesOnPathTo } from '../domain/upgrade-path';
 import { cellWorkflowId, rolloutWorkflowId } from '../workflows/ids';
 import { cellOutcomesSignal, cellStatusQuery, requestRollback, setDesiredVersion, type DesiredVersionRequest } from '../workflows/messages';
 import { RingKey } from '../workflows/search-attributes';
@@ -96,7 +97,8 @@ export function createFleetActivities(client: Client, resolveCluster: ClusterRes
      */
     async updateCells(rolloutId: string, version: string, cellIds: string[], requestedBy: string, window?: 'now'): Promise<CellOutcome[]> {
       const activity = Context.current();
-      const releases = await catalog.list();
+      // Only what a plan to the release can use: the request stays small however long the catalog grows.
+      const releases = releasesOnPathTo(version, await catalog.list());
       const request: DesiredVersionRequest = { version, requestedBy, rolloutId, releases, awaitOutcome: true, ...(window ? { window } : {}) };
       const ended = new Map<string, CellOutcome>();
       let untold: CellOutcome[] = [];

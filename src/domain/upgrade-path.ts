@@ -63,3 +63,21 @@ export function checkDirectUpgrade(from: string | undefined, to: string, release
   }
   return path;
 }
+
+/**
+ * The releases any plan to `to` can use: `to` and every stepping stone it requires, directly or
+ * through another stone (those the catalog lacks are left out, so planning names them missing).
+ * What a rollout hands its cells instead of the whole catalog.
+ */
+export function releasesOnPathTo<R extends Release>(to: string, releases: R[]): R[] {
+  const byVersion = new Map(releases.map((r) => [r.version, r]));
+  const found = new Map<string, R>();
+  const visit = (version: string) => {
+    const release = byVersion.get(version);
+    if (!release || found.has(version)) return;
+    found.set(version, release);
+    for (const stone of release.requiredStepStones ?? []) visit(stone);
+  };
+  visit(to);
+  return [...found.values()];
+}

@@ -63,19 +63,18 @@ export class SimulatedCluster implements ClusterPort {
         throw new PortError('ImagePullFailed', `image archive ${fileURLToPath(image)} is missing from the bundle store`, true);
       }
     }
+    // Every node pulls at once (one write of the cell); a retry skips the nodes an earlier attempt reported.
     const done = new Set<string>((ctx.resumeFrom as { nodes?: string[] } | undefined)?.nodes ?? []);
-    for (const node of SIM_NODES) {
-      if (done.has(node)) continue;
-      await this.change(target, (cell) => {
+    await this.change(target, (cell) => {
+      for (const node of SIM_NODES.filter((n) => !done.has(n))) {
         const cached = new Set(cell.nodes[node] ?? []);
         const missing = images.filter((i) => !cached.has(i));
-        if (missing.length === 0) return;
+        if (missing.length === 0) continue;
         cell.nodes[node] = [...cached, ...missing].sort();
         log(cell, event('pull', { node }));
-      });
-      done.add(node);
-      ctx.heartbeat({ nodes: [...done] });
-    }
+      }
+    });
+    ctx.heartbeat({ nodes: [...SIM_NODES] });
     await wait(latency, ctx);
   }
 
