@@ -38,6 +38,11 @@ export interface FleetFigures {
   bareCpuMsPerCell: number;
   /** bare's CPU per cell over cellshift's: the ratio with the machine's noise taken out */
   cpuRatio: number;
+  /** the same children started by a long-running workflow per cell, asked by one activity per wave (the rollout's shape, bare) */
+  bareCellsSeconds: number;
+  bareCellsCpuMsPerCell: number;
+  ratioToCells: number;
+  cpuRatioToCells: number;
   /** time from the rollout's start to its first wave's (listing the rings); mean time from a wave's start to its last cell's report; from that report to the next wave's start, within a ring and between rings (bake, health check) */
   startSeconds: number;
   waveSeconds: number;
@@ -125,6 +130,19 @@ export async function fleetCase(client: Client, taskQueue: string, bareTaskQueue
   const { seconds: bareSeconds, cpuSeconds: bareCpuSeconds } = await bare(ACTIVITIES_PER_CELL);
   const { seconds: barePerStepSeconds } = await bare(STEPS_PER_CELL);
 
+  // A long-running workflow per cell, started (and through its first task) before the clock runs.
+  const cellWorkflows = rolled.map((count, r) => Array.from({ length: count }, (_, i) => `bare-cell-${run}-${r}-${i}`));
+  for (const id of cellWorkflows.flat()) await client.workflow.start('bareCell', { workflowId: id, taskQueue: bareTaskQueue });
+  for (const id of cellWorkflows.flat()) {
+    while ((await client.workflow.getHandle(id).describe()).historyLength < 4) await pause(50);
+  }
+  const cellsBegun = performance.now();
+  const cellsCpu = machine.cpuSeconds();
+  await client.workflow.execute('bareFleetThroughCells', { workflowId: `bare-fleet-cells-${run}`, taskQueue: bareTaskQueue, args: [cellWorkflows, FLEET_CONCURRENCY, ACTIVITIES_PER_CELL] });
+  const bareCellsSeconds = (performance.now() - cellsBegun) / 1000;
+  const bareCellsCpuSeconds = machine.cpuSeconds() - cellsCpu;
+  await Promise.all(cellWorkflows.flat().map((id) => client.workflow.getHandle(id).terminate('bench done')));
+
   return {
     cells: total,
     cellshiftSeconds,
@@ -137,6 +155,10 @@ export async function fleetCase(client: Client, taskQueue: string, bareTaskQueue
     cellshiftCpuMsPerCell: (cellshiftCpuSeconds * 1000) / total,
     bareCpuMsPerCell: (bareCpuSeconds * 1000) / total,
     cpuRatio: bareCpuSeconds / cellshiftCpuSeconds,
+    bareCellsSeconds,
+    bareCellsCpuMsPerCell: (bareCellsCpuSeconds * 1000) / total,
+    ratioToCells: bareCellsSeconds / cellshiftSeconds,
+    cpuRatioToCells: bareCellsCpuSeconds / cellshiftCpuSeconds,
     ...waveTimes(progress),
     rssMiBWithControllers,
   };

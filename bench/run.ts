@@ -17,6 +17,7 @@ import { cellStatusQuery, requestUpdate } from '../src/workflows/messages';
 import { startDevServer } from '../scripts/lib/dev-server';
 import { median, percentile } from './stats';
 import { fleetCase, FLEET_CONCURRENCY, type FleetFigures } from './fleet';
+import { runChild, type BareFleetActivities } from './bare-fleet';
 
 const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 30);
 const WARMUP = 3;
@@ -58,7 +59,12 @@ try {
     connection: nativeConnection,
     taskQueue: 'bench-bare',
     workflowsPath: join(here, 'bare-workflow.ts'),
-    activities: { async noop() {} },
+    activities: {
+      async noop() {},
+      async runCells(workflowIds: string[], activities: number) {
+        await Promise.all(workflowIds.map((id) => client.workflow.getHandle(id).executeUpdate(runChild, { args: [activities] })));
+      },
+    } satisfies BareFleetActivities,
   });
 
   // Started once: each phase races it, so a worker that dies fails the bench instead of hanging it.
@@ -136,11 +142,11 @@ try {
   for (const r of rows) console.log(`| ${r.name} | ${r.median.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.min.toFixed(1)} |`);
   console.log(`\noverhead ratio (median): ${ratio.toFixed(2)}× (target ≤ ${report.target}×)`);
   console.log(`\nfleet rollout, three rings, maxConcurrent ${FLEET_CONCURRENCY}, zero-latency simulated cells`);
-  console.log('| cells | cellshift s | bare s | cellshift cells/s | bare cells/s | ratio | bare s, one activity per step | ratio to it | CPU ms per cell, cellshift | bare | CPU ratio | cellshift before first wave s | cellshift wave s | gap between waves s | between rings s | worker RSS, controllers open |');
-  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| cells | cellshift s | bare s | cellshift cells/s | bare cells/s | ratio | bare s, one activity per step | ratio to it | CPU ms per cell, cellshift | bare | CPU ratio | bare through cell workflows s | CPU ms per cell | ratio | CPU ratio | cellshift before first wave s | cellshift wave s | gap between waves s | between rings s | worker RSS, controllers open |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const f of fleet) {
     console.log(
-      `| ${f.cells} | ${f.cellshiftSeconds.toFixed(1)} | ${f.bareSeconds.toFixed(1)} | ${f.cellshiftPerSecond.toFixed(1)} | ${f.barePerSecond.toFixed(1)} | ${f.ratio.toFixed(2)}× | ${f.barePerStepSeconds.toFixed(1)} | ${f.ratioPerStep.toFixed(2)}× | ${f.cellshiftCpuMsPerCell.toFixed(0)} | ${f.bareCpuMsPerCell.toFixed(0)} | ${f.cpuRatio.toFixed(2)}× | ${f.startSeconds.toFixed(2)} | ${f.waveSeconds.toFixed(2)} | ${f.gapSeconds.toFixed(2)} | ${f.ringGapSeconds.toFixed(2)} | ${f.rssMiBWithControllers} MiB |`,
+      `| ${f.cells} | ${f.cellshiftSeconds.toFixed(1)} | ${f.bareSeconds.toFixed(1)} | ${f.cellshiftPerSecond.toFixed(1)} | ${f.barePerSecond.toFixed(1)} | ${f.ratio.toFixed(2)}× | ${f.barePerStepSeconds.toFixed(1)} | ${f.ratioPerStep.toFixed(2)}× | ${f.cellshiftCpuMsPerCell.toFixed(0)} | ${f.bareCpuMsPerCell.toFixed(0)} | ${f.cpuRatio.toFixed(2)}× | ${f.bareCellsSeconds.toFixed(1)} | ${f.bareCellsCpuMsPerCell.toFixed(0)} | ${f.ratioToCells.toFixed(2)}× | ${f.cpuRatioToCells.toFixed(2)}× | ${f.startSeconds.toFixed(2)} | ${f.waveSeconds.toFixed(2)} | ${f.gapSeconds.toFixed(2)} | ${f.ringGapSeconds.toFixed(2)} | ${f.rssMiBWithControllers} MiB |`,
     );
   }
   console.log('targets: ratio ≥ 0.8× bare; wall time linear in cells ÷ concurrency; ≤ 600 MB with 1,000 controllers');
