@@ -11,10 +11,10 @@ describe('the cell controller continues as new', () => {
   afterAll(() => h?.stop());
 
   /** A controller whose low history limit makes it continue as new after every few events, once registered. */
-  async function startController(id: string, maxHistoryEvents: number) {
+  async function startController(id: string, maxHistoryEvents: number, ring: 'saas' | 'dedicated' = 'dedicated') {
     const spec = {
       id,
-      ring: 'dedicated' as const,
+      ring,
       strategy: 'maintenance-window' as const,
       maintenanceWindow: everyDay('03:00', 60) as any,
       cluster: { kind: 'simulated' as const, initialVersion: '1.0.0' },
@@ -70,5 +70,28 @@ describe('the cell controller continues as new', () => {
       ['1.0.0', 'registered'],
       ['1.1.0', 'succeeded'],
     ]);
+  });
+
+  it('answers a rollout that asked the run before, updating its cell once', async () => {
+    const { handle } = await startController('rollout-handed-over', 30, 'saas');
+    await h.http('PUT', '/v1/sim/cells/rollout-handed-over/faults', { apply: { mode: 'none', latencyMs: 4_000 } });
+    await h.http('POST', '/v1/rollouts', { version: '1.1.0', rings: ['saas'], waves: { maxConcurrent: 1, maxFailures: 0 }, window: 'now' }, 'operator');
+    const update = await h.waitFor("the rollout's update", async () => (await h.http('GET', '/v1/cells/rollout-handed-over')).body.currentUpdate);
+    await h.waitForStep(update.id, 'apply');
+    const startedIn = (await handle.describe()).runId;
+    await h.waitFor('a run started while the update runs', async () => {
+      await h.http('POST', '/v1/cells/rollout-handed-over/check', undefined, 'operator');
+      return (await handle.describe()).runId !== startedIn ? true : undefined;
+    });
+
+    const done = await h.waitFor('the rollout done', async () => {
+      const res = await h.http('GET', '/v1/rollouts/1.1.0', undefined, 'viewer');
+      return res.body.status === 'succeeded' ? res.body : undefined;
+    });
+    expect(done.counts).toMatchObject({ succeeded: 1, failed: 0 });
+    expect(done.rings[0].cells[0]).toMatchObject({ id: 'rollout-handed-over', state: 'succeeded' });
+    const cell = await h.simulated.read('rollout-handed-over');
+    expect(cell.version).toBe('1.1.0');
+    expect(cell.log.filter((e) => e.op === 'apply')).toHaveLength(1);
   });
 });
