@@ -131,7 +131,8 @@ export function createFleetActivities(client: Client, resolveCluster: ClusterRes
       }
 
       try {
-        await Promise.race([Promise.all(cellIds.map(settle)), activity.cancelled]);
+        // A cancelled wave (an abort, a worker shutting down) stops asking and waiting at once.
+        await Promise.race([client.withAbortSignal(activity.cancellationSignal, () => Promise.all(cellIds.map(settle))), activity.cancelled]);
       } finally {
         clearInterval(ticker);
       }
