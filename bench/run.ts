@@ -15,6 +15,7 @@ import type { UpdateResult } from '../src/domain/update';
 import { cellWorkflowId, updateWorkflowId } from '../src/workflows/ids';
 import { cellStatusQuery, requestUpdate } from '../src/workflows/messages';
 import { startDevServer } from '../scripts/lib/dev-server';
+import { WORKER_NODE_FLAGS } from '../scripts/lib/worker-flags';
 import { median, percentile } from './stats';
 import { fleetCase, FLEET_CONCURRENCY, type FleetFigures } from './fleet';
 import { runChild, type BareFleetActivities } from './bare-fleet';
@@ -46,7 +47,7 @@ try {
   // It loads the workflow bundle built here, as in production (the Dockerfile builds it with the image).
   const bundlePath = join(dataDir, 'workflows.js');
   writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet })).code);
-  const cellshiftWorker = spawn(process.execPath, ['--import', 'tsx', join(here, '..', 'worker.ts')], {
+  const cellshiftWorker = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', join(here, '..', 'worker.ts')], {
     // The SDK's default workflow cache (from the heap size: every controller stays cached) unless the environment says otherwise.
     env: { ...process.env, TEMPORAL_ADDRESS: server.address, CELLSHIFT_TASK_QUEUE: 'bench-cellshift', CELLSHIFT_DATA_DIR: dataDir, CELLSHIFT_WORKFLOW_BUNDLE: bundlePath },
     stdio: ['ignore', 'ignore', 'inherit'],

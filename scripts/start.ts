@@ -9,6 +9,7 @@ import { loadTokens } from '../src/api/tokens';
 import { waitUntilServing } from './lib/dev-server';
 import { findTemporalCli } from './lib/temporal-cli';
 import { DEMO_CELLS, DEMO_PROMOTIONS, DEMO_RELEASES } from './seed/demo-fleet';
+import { WORKER_NODE_FLAGS } from './lib/worker-flags';
 
 const config = loadConfig();
 mkdirSync(config.dataDir, { recursive: true });
@@ -16,8 +17,8 @@ const { tokens, generated } = loadTokens(config.dataDir);
 const adminToken = tokens.find((t) => t.role === 'admin')?.token;
 const children: ChildProcess[] = [];
 
-function run(name: string, script: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: 'inherit', env: process.env });
+function run(name: string, script: string, flags: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script], { stdio: 'inherit', env: process.env });
   child.once('exit', (code, signal) => {
     if (stopping) return;
     console.error(`${name} exited (${signal ?? code}); stopping cellshift`);
@@ -42,7 +43,7 @@ if (!config.temporalAddress) {
   run('temporal', 'scripts/temporal.ts');
 }
 await waitUntilServing(temporalAddress(config), undefined, 120_000);
-run('worker', 'worker.ts');
+run('worker', 'worker.ts', WORKER_NODE_FLAGS);
 run('api', 'src/api/server.ts');
 
 const api = `http://127.0.0.1:${config.port}`;

@@ -19,6 +19,7 @@ import { FINAL_STATUSES } from '../../src/domain/update';
 import { updateWorkflowId } from '../../src/workflows/ids';
 import { UpdateStatusKey } from '../../src/workflows/search-attributes';
 import { DEMO_RELEASES } from '../../scripts/seed/demo-fleet';
+import { WORKER_NODE_FLAGS } from '../../scripts/lib/worker-flags';
 import { createWorker } from '../../worker';
 
 export const TOKENS = {
@@ -92,7 +93,7 @@ export class Harness {
 
   /** The real worker entry point (`npm run worker`) as its own process, so a test can SIGKILL it. */
   spawnWorkerProcess(): ChildProcess {
-    return spawn(process.execPath, ['--import', 'tsx', 'worker.ts'], {
+    return spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', 'worker.ts'], {
       env: { ...process.env, TEMPORAL_ADDRESS: this.address, CELLSHIFT_TASK_QUEUE: this.taskQueue, CELLSHIFT_DATA_DIR: this.dataDir },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
