@@ -141,28 +141,19 @@ export function createFleetActivities(client: Client, resolveCluster: ClusterRes
     },
 
     /**
-     * For rollouts started before updateCells: sets the release as each cell's desired version on
-     * behalf of the rollout; the controllers then update with their own strategy and window, and report back. A drifted cell, or one
-     * that cannot take the release, is held or refused here instead. The catalog is read once for
-     * the wave and handed to every cell, which plans its hops from it.
+     * For rollouts started before updateCells: sets the release as each cell's desired version;
+     * the controllers update, then signal the rollout. A refusal (already there, held, cannot
+     * take the release) is the cell's answer at once, read as updateCells reads it.
      */
     async startCellUpdates(rolloutId: string, version: string, cellIds: string[], requestedBy: string, window?: 'now'): Promise<CellStart[]> {
-      const releases = await catalog.list();
-      // A wave starts at once: its cells are asked together (the wave's size already bounds the load).
+      const releases = releasesOnPathTo(version, await catalog.list());
       return eachCell(cellIds, async (cellId): Promise<CellStart> => {
-        const handle = client.workflow.getHandle(cellWorkflowId(cellId));
         try {
-          // One round trip per cell: the controller's validator says when it already runs the release or cannot take it now.
-          await handle.executeUpdate(setDesiredVersion, { args: [{ version, requestedBy, rolloutId, releases, ...(window ? { window } : {}) }] });
+          await client.workflow.getHandle(cellWorkflowId(cellId)).executeUpdate(setDesiredVersion, { args: [{ version, requestedBy, rolloutId, releases, ...(window ? { window } : {}) }] });
           return { cellId, outcome: 'started' };
         } catch (err) {
-          if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-            if (err.cause.type === ErrorType.AlreadyInstalled) return { cellId, outcome: 'already' };
-            if (err.cause.type === ErrorType.UpdatesHeld) return { cellId, outcome: 'held', error: err.cause.message };
-            return { cellId, outcome: 'refused', error: err.cause.message };
-          }
-          if (err instanceof WorkflowNotFoundError) return { cellId, outcome: 'refused', error: `cell ${cellId} is no longer registered` };
-          throw err;
+          const { outcome, error } = refusal(cellId, err);
+          return { cellId, outcome: outcome === 'succeeded' ? 'already' : outcome === 'held' ? 'held' : 'refused', ...(error ? { error } : {}) };
         }
       }, WAVE_REQUESTS_AT_ONCE);
     },
