@@ -1,10 +1,9 @@
-// Records the histories the replay test guards (test/histories/*.json): updates that succeed, roll
-// back and are cancelled, a live update, a rollback, a staging-first update, a controller, and a
-// fleet rollout over two rings with the controller it updated. Run after a change that
-// is meant to alter command order — behind patched() — after copying the files it rewrites to
-// `<name>-before-<patch>.json`, so the old shape stays guarded beside the new:
-//   npx tsx scripts/record-histories.ts
-import { mkdtempSync, writeFileSync } from 'node:fs';
+// Records the histories the replay test guards (test/histories/<release>/*.json): updates that
+// succeed, roll back and are cancelled, a live update, a rollback, a staging-first update, a
+// controller, and a fleet rollout over two rings with the controller it updated. Run once per
+// release, before tagging it; each release keeps its histories (CONTRIBUTING.md):
+//   npx tsx scripts/record-histories.ts <release>     e.g. 0.2.0
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -20,7 +19,10 @@ import { findTemporalCli } from './lib/temporal-cli';
 import { DEMO_RELEASES } from './seed/demo-fleet';
 
 Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never });
-const out = join(import.meta.dirname, '..', 'test', 'histories');
+const release = process.argv[2];
+if (!release || !/^\d+\.\d+\.\d+$/.test(release)) throw new Error('usage: npx tsx scripts/record-histories.ts <release, e.g. 0.2.0>');
+const out = join(import.meta.dirname, '..', 'test', 'histories', `v${release}`);
+mkdirSync(out, { recursive: true });
 const server = await startDevServer({ headless: true });
 const dataDir = mkdtempSync(join(tmpdir(), 'cellshift-record-'));
 const catalog = new FileReleaseCatalog(dataDir);

@@ -18,3 +18,5 @@ export function createFlagActivities(flags: FlagStore, catalog: ReleaseCatalog, 
     },
   };
 }
+
+export type FlagActivities = ReturnType<typeof createFlagActivities>;

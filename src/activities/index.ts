@@ -1,3 +1,5 @@
+// Every activity the worker registers, built over the adapters it injects. Workflows import the
+// types of each group (ClusterActivities, …) and proxy exactly the activities they call.
 import type { Client } from '@temporalio/client';
 import type { BundleStore } from '../adapters/bundles/bundle-store';
 import type { FlagStore } from '../adapters/flags/flag-store';
@@ -9,7 +11,17 @@ import { createFlagActivities } from './flags';
 import { createFleetActivities } from './fleet';
 import { createInfraActivities, type StackResolver } from './infra';
 
-export function createActivities(deps: { resolveCluster: ClusterResolver; catalog: ReleaseCatalog; bundles: BundleStore; flags: FlagStore; client: Client; resolveStack: StackResolver; notifier: Notifier }) {
+export interface ActivityDependencies {
+  resolveCluster: ClusterResolver;
+  catalog: ReleaseCatalog;
+  bundles: BundleStore;
+  flags: FlagStore;
+  client: Client;
+  resolveStack: StackResolver;
+  notifier: Notifier;
+}
+
+export function createActivities(deps: ActivityDependencies) {
   return {
     ...createClusterActivities(deps.resolveCluster, deps.catalog, deps.bundles),
     ...createCatalogActivities(deps.catalog),
@@ -20,4 +32,9 @@ export function createActivities(deps: { resolveCluster: ClusterResolver; catalo
   };
 }
 
-export type Activities = ReturnType<typeof createActivities>;
+export type { CatalogActivities } from './catalog';
+export type { CellActivities } from './cells';
+export type { ClusterActivities } from './cluster';
+export type { FlagActivities } from './flags';
+export type { FleetActivities } from './fleet';
+export type { InfraActivities } from './infra';

@@ -34,3 +34,5 @@ export function createInfraActivities(resolve: StackResolver, notifier: Notifier
     },
   };
 }
+
+export type InfraActivities = ReturnType<typeof createInfraActivities>;

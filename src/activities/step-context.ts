@@ -10,26 +10,7 @@ export interface StepOutcome {
 /** Details attached to a step's failure, read by the workflow for its progress. */
 export interface StepFailureDetails {
   attempt: number;
-  /** in an activity that carries out two steps in turn: the one that failed */
-  step?: string;
 }
-
-/** Two steps one activity carries out in turn report when the second began. */
-export interface PairedStepOutcome extends StepOutcome {
-  secondStartedAt: string;
-}
-
-/** Runs one part of an activity that carries out several steps: a failure names the step (runStep puts it in its details). */
-export async function inStep<T>(step: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    if (err instanceof Error) stepOfFailure.set(err, step);
-    throw err;
-  }
-}
-
-const stepOfFailure = new WeakMap<Error, string>();
 
 /** How often a running step tells Temporal its worker is alive (the heartbeat timeout is a few times this). */
 const LIVENESS_INTERVAL_MS = 2_000;
@@ -60,11 +41,11 @@ export async function runStep<T>(call: (ctx: StepContext) => Promise<T>): Promis
     return { ...(result ?? ({} as T)), attempt };
   } catch (err) {
     if (activity.cancellationSignal.aborted) throw err;
-    const step = err instanceof Error ? stepOfFailure.get(err) : undefined;
-    const failure: StepFailureDetails = { attempt, ...(step ? { step } : {}) };
+    const failure: StepFailureDetails = { attempt };
     if (err instanceof PortError) {
       throw ApplicationFailure.create({ type: err.type, message: err.message, nonRetryable: err.nonRetryable, details: [failure] });
     }
+    // Not a failure the port understood: its class name is its type, and it is retried.
     const error = err as Error;
     throw ApplicationFailure.create({ type: error.name ?? 'Error', message: error.message ?? String(err), details: [failure] });
   } finally {

@@ -89,15 +89,16 @@ export interface CellStatus {
   reconcileError?: string;
   /** what the cluster runs when it differs from what cellshift installed: someone changed it by hand */
   drift?: { recorded?: string; actual?: string; detectedAt: string };
-  lastCheck?: { at: string; newest?: string };
+  /** the last update and drift check: the newest release offered, or why the cluster could not be read */
+  lastCheck?: { at: string; newest?: string; error?: string };
   /** feature flags as last pushed to the cluster, with where each value came from */
   flags?: Record<string, import('./flags').CellFlag>;
   /** support SLA: out-of-sla holds app updates until the overdue infrastructure update is applied */
   sla?: import('./infra').SlaStatus;
   /** infrastructure updates published and not yet applied */
   infraUpdates?: { templateVersion: string; deadline: string; sla: import('./infra').SlaStatus; workflowId: string }[];
-  /** the fleet rollout that set the desired version, told when the cell gets there or cannot (awaited: by completing its request) */
-  rollout?: { id: string; version: string; awaited?: boolean };
+  /** the fleet rollout that set the desired version, answered when the cell gets there or cannot */
+  rollout?: { id: string; version: string };
   /** how the cell ended for the last rollout that awaited it: asked again, the controller answers the same */
   rolloutOutcome?: import('./rollout').CellOutcome & { rolloutId: string };
 }

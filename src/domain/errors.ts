@@ -1,14 +1,17 @@
-// Error types that cross the activity/workflow/API boundary, by name. Activities throw
-// ApplicationFailure with one of these types; workflows and the API recognise them by type.
+// The error contract (docs/errors.md). Every failure that crosses a boundary carries one of these
+// types by name: adapters throw PortError, activities turn it into an ApplicationFailure of the same
+// type, workflows recognise the types they can act on and rethrow the rest, and the API maps the
+// types a client caused to 4xx problems. A type not listed here is a bug to name, not to catch.
 
 export const ErrorType = {
-  /** the release is not in the catalog: retrying cannot help */
+  // Refusals of a request, by a controller's validator or a preflight: retrying cannot help.
+  /** the release is not in the catalog */
   ReleaseNotFound: 'ReleaseNotFound',
   /** the upgrade path does not allow this version from the installed one */
   IncompatibleVersion: 'IncompatibleVersion',
-  /** the cluster is not fit for the update: retrying cannot help until someone acts */
+  /** the cluster is not fit for the update until someone acts */
   PreflightFailed: 'PreflightFailed',
-  /** the cell is unknown to the cluster adapter */
+  /** the cell is unknown to the adapter, or not of its kind */
   CellNotFound: 'CellNotFound',
   /** another update runs on the cell */
   UpdateInProgress: 'UpdateInProgress',
@@ -20,17 +23,65 @@ export const ErrorType = {
   UpdatesHeld: 'UpdatesHeld',
   /** the cell already runs the version asked for */
   AlreadyInstalled: 'AlreadyInstalled',
+
+  // Cluster steps (Kubernetes and simulated adapters).
+  ImagePullFailed: 'ImagePullFailed',
+  ApplyFailed: 'ApplyFailed',
+  VerifyFailed: 'VerifyFailed',
+  /** the workloads a rollback restored do not come back up */
+  RollbackVerifyFailed: 'RollbackVerifyFailed',
+  /** the API server refused the call (credentials, an invalid object): not retried */
+  ClusterRefused: 'ClusterRefused',
+  /** the API server failed the call (5xx, 429, conflict): retried */
+  ClusterCallFailed: 'ClusterCallFailed',
+  /** no answer from the cluster, or no usable kubeconfig */
+  ClusterUnreachable: 'ClusterUnreachable',
+  /** a wait ran out of time */
+  Timeout: 'Timeout',
+  /** a fault injected into a simulated cell */
+  SimulatedFault: 'SimulatedFault',
+
+  // Update strategies, thrown by the workflows themselves.
+  /** a live update's health analysis failed a batch */
+  AnalysisFailed: 'AnalysisFailed',
+  /** staging-first: the staging cell's update did not succeed */
+  StagingFailed: 'StagingFailed',
+  /** staging-first: staging turned unhealthy while soaking */
+  SoakFailed: 'SoakFailed',
+  /** staging-first: nobody decided in time (a rejection) */
+  DecisionTimeout: 'DecisionTimeout',
+  /** staging-first: an operator rejected the release */
+  Rejected: 'Rejected',
+  /** staging-first: the primary's own update did not succeed */
+  PrimaryFailed: 'PrimaryFailed',
+  /** staging-first: bringing staging back did not succeed */
+  StagingRollbackFailed: 'StagingRollbackFailed',
+
+  // Stacks (CloudFormation and simulated).
+  StackNotFound: 'StackNotFound',
+  StackBusy: 'StackBusy',
+  StackUpdateFailed: 'StackUpdateFailed',
+  ChangeSetNotFound: 'ChangeSetNotFound',
+  ChangeSetFailed: 'ChangeSetFailed',
+  ChangeSetObsolete: 'ChangeSetObsolete',
+  InvalidStackRef: 'InvalidStackRef',
+  InvalidTemplateUrl: 'InvalidTemplateUrl',
+  TemplateNotFound: 'TemplateNotFound',
+  TemplateTooLarge: 'TemplateTooLarge',
+  /** the worker holds no credentials under the reference the cell names */
+  CredentialsNotFound: 'CredentialsNotFound',
+
+  // The release catalog.
+  /** a version is published once: a different manifest under it is refused */
+  ReleaseImmutable: 'ReleaseImmutable',
+  /** a release is promoted ring after ring */
+  PromotionOrder: 'PromotionOrder',
 } as const;
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
 
-/** Failure types no retry can fix. */
-export const NON_RETRYABLE: string[] = [
-  ErrorType.ReleaseNotFound,
-  ErrorType.IncompatibleVersion,
-  ErrorType.PreflightFailed,
-  ErrorType.CellNotFound,
-];
+/** Failure types no retry can fix: activities are not retried on them. */
+export const NON_RETRYABLE: string[] = [ErrorType.ReleaseNotFound, ErrorType.IncompatibleVersion, ErrorType.PreflightFailed, ErrorType.CellNotFound];
 
 /** What a port throws for a failure it understands; activities turn it into an ApplicationFailure. */
 export class PortError extends Error {

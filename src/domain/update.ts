@@ -119,16 +119,6 @@ export interface UpdateResult {
 }
 
 /** What an update workflow is started with. References and versions only, never credentials. */
-/**
- * The revision of the update workflows a current controller starts. From 2: preflight is one local
- * activity; maintenance mode is switched by local activities and kept in the update's progress
- * (not signalled to the controller); the UpdateStatus search attribute is set from `running` on
- * (`scheduled` only while the update waits for its window). From 3: a maintenance-window update
- * (and a rollback) runs preflight with maintenance on, and verify with maintenance off, as one
- * activity each. Updates started before carry their revision (or none) and replay the way they ran.
- */
-export const UPDATE_REVISION = 3;
-
 export interface UpdateInput {
   id: string;
   cellId: string;
@@ -142,12 +132,6 @@ export interface UpdateInput {
   requestedBy: string;
   /** set when this update runs as part of another one (the primary of a staging-first update): the id the controller knows */
   parentUpdateId?: string;
-  /** UPDATE_REVISION when a current controller started this update; absent before */
-  revision?: number;
-  /** the UpdateStatus search attribute the update was started with (its window open: running): not set again */
-  startedAs?: UpdateStatus;
-  /** the controller that started this update awaits its result: no `updateFinished` signal unless it asks (`reportEnd`) */
-  reportsByResult?: boolean;
   stagingFirst?: StagingFirstOptions & { stagingCellId: string; primaryUpdateId: string };
   live?: LiveOptions;
 }

@@ -1,5 +1,7 @@
-import { ActivityFailure, ApplicationFailure, TemporalFailure } from '@temporalio/workflow';
+// How workflows read the failures they catch (docs/errors.md): by type, never by message.
+import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TemporalFailure } from '@temporalio/workflow';
 import type { StepFailureDetails } from '../activities/step-context';
+import type { ErrorTypeName } from '../domain/errors';
 
 /** The innermost message of a failure, the one an operator can act on. */
 export function describeFailure(err: unknown): string {
@@ -9,11 +11,16 @@ export function describeFailure(err: unknown): string {
   return String(err);
 }
 
-/** The ApplicationFailure an activity threw, when that is what failed. */
+/** The ApplicationFailure an activity (or this workflow) threw, when that is what failed. */
 export function applicationCause(err: unknown): ApplicationFailure | undefined {
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause;
+  if ((err instanceof ActivityFailure || err instanceof ChildWorkflowFailure) && err.cause instanceof ApplicationFailure) return err.cause;
   if (err instanceof ApplicationFailure) return err;
   return undefined;
+}
+
+/** Whether an activity failed with this error type. */
+export function failedWith(err: unknown, type: ErrorTypeName): boolean {
+  return applicationCause(err)?.type === type;
 }
 
 /** The attempt a failed step activity reported, or 1 when it could not say. */
@@ -22,8 +29,12 @@ export function failedAttempt(err: unknown): number {
   return typeof details?.attempt === 'number' ? details.attempt : 1;
 }
 
-/** The step an activity that carries out two steps in turn failed in, when it said. */
-export function failedStep(err: unknown): string | undefined {
-  const details = applicationCause(err)?.details?.[0] as StepFailureDetails | undefined;
-  return details?.step;
+/** A signal sent to a workflow that no longer runs (a removed cell, a rollout that ended). */
+export function isTargetGone(err: unknown): boolean {
+  return err instanceof ApplicationFailure && err.type === 'ExternalWorkflowExecutionNotFound';
+}
+
+/** Fails the workflow's request (an update handler or a validator) with a named, non-retryable refusal. */
+export function refuse(type: ErrorTypeName, message: string, details?: Record<string, unknown>): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true, details: details ? [details] : undefined });
 }

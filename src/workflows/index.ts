@@ -1,8 +1,8 @@
 // The workflows the worker registers. Nothing here may import Node builtins or adapters.
-export { cellController } from './cell-controller';
-export { liveUpdate } from './live-update';
-export { maintenanceWindowUpdate } from './maintenance-window-update';
-export { rollbackUpdate } from './rollback-update';
-export { stagingFirstUpdate } from './staging-first-update';
-export { fleetRollout } from './fleet-rollout';
-export { infraUpdate } from './infra-update';
+export { cellController } from './cell/controller';
+export { maintenanceWindowUpdate } from './update/maintenance-window';
+export { stagingFirstUpdate } from './update/staging-first';
+export { liveUpdate } from './update/live';
+export { rollbackUpdate } from './update/rollback';
+export { fleetRollout } from './rollout/fleet-rollout';
+export { infraUpdate } from './infra/infra-update';

@@ -42,21 +42,16 @@ export interface OperatorCommand {
 export const cellStatusQuery = defineQuery<CellView>('cellStatus');
 export const requestUpdate = defineUpdate<UpdateAccepted, [UpdateRequest]>('requestUpdate');
 export const requestRollback = defineUpdate<UpdateAccepted, [RollbackRequest]>('requestRollback');
+/** From an update whose controller continued as new while it ran (update/end.ts): how it ended. */
 export const updateFinishedSignal = defineSignal<[UpdateResult]>('updateFinished');
-export const maintenanceChangedSignal = defineSignal<[{ updateId: string; enabled: boolean }]>('maintenanceChanged');
 /** To an update whose controller awaited its result and now continues as new: report the end by signal instead. */
 export const reportEndSignal = defineSignal('reportEnd');
 
 export interface DesiredVersionRequest {
   version: string;
   requestedBy: string;
-  /** set by a fleet rollout: the controller reports to it when the cell gets there or cannot */
+  /** set by a fleet rollout: the request completes when the cell gets there or cannot (its `outcome`) */
   rolloutId?: string;
-  /**
-   * set by a rollout that waits for the answer: the request completes when the cell gets there
-   * or cannot (its `outcome`), instead of the controller signalling the rollout
-   */
-  awaitOutcome?: boolean;
   /** `now`: the hops to the desired version run at once, not in the next maintenance window */
   window?: 'now';
   /** the catalog as a rollout read it for the wave: the controller plans from it instead of reading the catalog itself */
@@ -67,7 +62,7 @@ export interface DesiredVersionAccepted {
   desiredVersion: string;
   /** the hops from the installed version, stepping stones first */
   plan: string[];
-  /** with `awaitOutcome`: how the cell ended; absent when the controller continued as new first (ask again) */
+  /** for a rollout: how the cell ended; absent when the controller continued as new first (ask again) */
   outcome?: CellOutcome;
 }
 
@@ -102,7 +97,6 @@ export const rejectUpdate = defineUpdate<void, [OperatorCommand]>('reject');
 
 // fleet rollouts
 export const rolloutProgressQuery = defineQuery<RolloutProgress>('rolloutProgress');
-export const cellOutcomeSignal = defineSignal<[CellOutcome]>('cellOutcome');
 /** from a wave's activity: the outcomes of the cells that ended since its last batch */
 export const cellOutcomesSignal = defineSignal<[CellOutcome[]]>('cellOutcomes');
 export const pauseRollout = defineUpdate<void, [OperatorCommand]>('pauseRollout');

@@ -1,0 +1,120 @@
+import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { Mutex } from 'async-mutex';
+import { DEFAULT_CHECK_INTERVAL_SECONDS, type CellSpec, type CellStatus, type CellView, type VersionHistoryEntry } from '../../domain/cell';
+import { visibleReleases } from '../../domain/channels';
+import { ErrorType } from '../../domain/errors';
+import type { CatalogRelease } from '../../domain/release';
+import { refuse } from '../failures';
+import { updateId } from '../ids';
+import { AppVersionKey, CellIdKey, CellStatusKey, RingKey } from '../search-attributes';
+import type { AwaitedUpdate } from '../update/end';
+
+export interface CellControllerInput {
+  spec: CellSpec;
+  /** carried over continue-as-new; absent on registration */
+  status?: CellStatus;
+  nextUpdate?: number;
+  /** continue-as-new after this many history events (tests set it low); Temporal's suggestion otherwise */
+  maxHistoryEvents?: number;
+}
+
+const HISTORY_KEPT = 100;
+const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
+
+/**
+ * One cell as its controller holds it: the spec and status carried across continue-as-new (plain
+ * JSON), what this run has to do next, and the rules every request is checked against.
+ */
+export class Cell {
+  readonly spec: CellSpec;
+  readonly status: CellStatus;
+  private nextUpdate: number;
+  private readonly maxHistoryEvents: number;
+
+  // This run only.
+  /** the main loop has something to do */
+  wake = false;
+  /** an operator asked for the update and drift checks now */
+  checkRequested = false;
+  /** the flags on the cluster may be out of date: pushed after registration, an update, or a rule change */
+  flagsStale = true;
+  /** whether the release of the running hop declares flags (unknown: assume it does) */
+  hopDeclaresFlags?: boolean;
+  /** the catalog as a request just read it: the reconcile right after plans from it instead of reading it again */
+  releases?: CatalogRelease[];
+  /** the running update whose result this run awaits */
+  awaited?: AwaitedUpdate;
+  /** Whatever awaits while it changes the cell (handlers, the main loop's checks) runs alone: no interleaving. */
+  readonly changes = new Mutex();
+
+  constructor(readonly input: CellControllerInput) {
+    this.spec = input.spec;
+    this.status = input.status ?? { state: 'registering', maintenance: { enabled: false }, history: [] };
+    this.nextUpdate = input.nextUpdate ?? 1;
+    this.maxHistoryEvents = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
+  }
+
+  /** What the next run starts from. */
+  carry(): CellControllerInput {
+    return { spec: this.spec, status: this.status, nextUpdate: this.nextUpdate, maxHistoryEvents: this.input.maxHistoryEvents };
+  }
+
+  view(): CellView {
+    return { spec: this.spec, ...this.status };
+  }
+
+  /** The next update id of this cell (ids are never reused, across runs too). */
+  takeUpdateId(): string {
+    return updateId(this.spec.id, this.nextUpdate++);
+  }
+
+  continueAsNewDue(): boolean {
+    return workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= this.maxHistoryEvents;
+  }
+
+  checkIntervalMs(): number {
+    return (this.spec.checkIntervalSeconds ?? DEFAULT_CHECK_INTERVAL_SECONDS) * 1000;
+  }
+
+  /** The releases this cell may plan with: all of them, or for an air-gapped cell only what arrived in bundles. */
+  usable(releases: CatalogRelease[]): CatalogRelease[] {
+    return this.spec.airGapped ? visibleReleases(releases, { ring: this.spec.ring, airGapped: true }) : releases;
+  }
+
+  /** The cell's search attributes: listable and filterable in the Web UI and the API. */
+  publish(): void {
+    upsertSearchAttributes([
+      { key: CellIdKey, value: this.spec.id },
+      { key: RingKey, value: this.spec.ring },
+      { key: CellStatusKey, value: this.status.state },
+      { key: AppVersionKey, value: this.status.version ?? 'none' },
+    ]);
+  }
+
+  record(entry: VersionHistoryEntry): void {
+    const history = this.status.history;
+    history.push(entry);
+    if (history.length > HISTORY_KEPT) history.splice(0, history.length - HISTORY_KEPT);
+  }
+
+  /** Refuses unless the cell is registered, not drifted, and runs no update. */
+  requireIdle(): void {
+    const { status, spec } = this;
+    if (status.state === 'registering' || status.state === 'registration-failed') refuse(ErrorType.CellNotReady, `cell ${spec.id} is ${status.state}`);
+    if (status.state === 'drifted') {
+      refuse(ErrorType.CellNotReady, `cell ${spec.id} has drifted (recorded ${status.drift?.recorded ?? 'nothing'}, cluster runs ${status.drift?.actual ?? 'nothing'}): reconcile or accept the drift first`);
+    }
+    if (status.currentUpdate) {
+      refuse(ErrorType.UpdateInProgress, `update ${status.currentUpdate.id} to ${status.currentUpdate.toVersion} is running on cell ${spec.id}`, { updateId: status.currentUpdate.id });
+    }
+  }
+
+  /** App updates wait while an infrastructure update is overdue. */
+  requireNotHeld(): void {
+    if (this.status.sla !== 'out-of-sla') return;
+    const overdue = (this.status.infraUpdates ?? []).filter((u) => u.sla === 'out-of-sla').map((u) => `${u.templateVersion} (due ${u.deadline})`);
+    refuse(ErrorType.UpdatesHeld, `cell ${this.spec.id} is out of its support SLA: infrastructure update ${overdue.join(', ')} is overdue; app updates are held until it is applied`, {
+      infraUpdates: overdue,
+    });
+  }
+}

@@ -1,0 +1,51 @@
+import { ActivityFailure } from '@temporalio/workflow';
+import { newestVisible } from '../../domain/channels';
+import { planUpgrade } from '../../domain/upgrade-path';
+import { compareVersions } from '../../domain/version';
+import { describeFailure } from '../failures';
+import { now } from '../update/progress';
+import { listReleases, readActualVersion } from './activities';
+import type { Cell } from './cell';
+
+/**
+ * The periodic checks: what the cluster really runs (drift: someone changed it by hand), and what
+ * the catalog offers the cell (with auto-update, the newest release its ring may run becomes the
+ * desired version). A cell that runs nothing takes the newest release as its first install.
+ */
+export async function check(cell: Cell): Promise<void> {
+  const { spec, status } = cell;
+  if (status.currentUpdate || status.state === 'registration-failed' || status.state === 'registering') return;
+  let actual: string | undefined;
+  try {
+    actual = (await readActualVersion({ cellId: spec.id, cluster: spec.cluster })).version;
+  } catch (err) {
+    // An unreachable cluster is news, not a drift: the next check tries again.
+    if (!(err instanceof ActivityFailure)) throw err;
+    status.lastCheck = { at: now(), error: describeFailure(err) };
+    return;
+  }
+  if (actual !== status.version && status.state !== 'drifted') {
+    status.state = 'drifted';
+    status.drift = { recorded: status.version, actual, detectedAt: now() };
+    cell.publish();
+  }
+  const releases = await listReleases();
+  const newest = newestVisible(releases, { ring: spec.ring, airGapped: spec.airGapped }, status.version);
+  status.lastCheck = { at: now(), newest: newest?.version };
+  if (spec.autoUpdate && newest && (status.desiredVersion === undefined || compareVersions(newest.version, status.desiredVersion) > 0)) {
+    const plan = planUpgrade(status.version, newest.version, cell.usable(releases));
+    status.desiredVersion = newest.version;
+    delete status.desiredWindow;
+    if (plan.ok) {
+      status.plan = plan.plan;
+      delete status.reconcileError;
+    } else {
+      status.reconcileError = plan.reason;
+    }
+  }
+  if (status.version === undefined && status.desiredVersion === undefined && newest) {
+    status.desiredVersion = newest.version;
+    delete status.desiredWindow;
+    status.plan = [newest.version];
+  }
+}

@@ -1,0 +1,189 @@
+import { allHandlersFinished, condition, continueAsNew, isCancellation, setHandler, sleep } from '@temporalio/workflow';
+import { ErrorType } from '../../domain/errors';
+import { rollbackTarget } from '../../domain/rollback-target';
+import { refuse } from '../failures';
+import {
+  cellStatusQuery,
+  checkNowSignal,
+  configureCell,
+  flagsChangedSignal,
+  infraStatusSignal,
+  publishInfraUpdate,
+  requestRollback,
+  requestUpdate,
+  resolveDrift,
+  setDesiredVersion,
+  updateFinishedSignal,
+  type DesiredVersionRequest,
+  type DriftDecision,
+  type InfraUpdateRequest,
+  type RollbackRequest,
+  type UpdateRequest,
+} from '../messages';
+import { handOver } from '../update/end';
+import { listReleases } from './activities';
+import { Cell, type CellControllerInput } from './cell';
+import { check } from './checks';
+import { requireDrifted, resolveDrift as resolve } from './drift';
+import { pushFlags } from './flags';
+import { reconcile, requireReachable, setDesired } from './reconcile';
+import { register } from './registration';
+import { answerFor, settleRollout } from './rollout-link';
+import { infraStatusChanged, publishInfra, requirePublishable } from './sla';
+import { startHop, startRollback, updateEnded } from './updates';
+
+export type { CellControllerInput } from './cell';
+
+/**
+ * The entity workflow of one cell, and its controller in the control-plane sense: it registers
+ * the cell, checks for updates and for drift every interval, and reconciles the desired version
+ * with the installed one through updates run one at a time as child workflows (stepping stones
+ * first). Requests arrive as Temporal updates whose validators refuse at once what cannot be
+ * done; whatever awaits while it changes the cell holds `cell.changes`, so nothing interleaves.
+ * Continues as new when Temporal suggests it, carrying spec and status.
+ */
+export async function cellController(input: CellControllerInput): Promise<void> {
+  const cell = new Cell(input);
+  const { spec, status } = cell;
+  cell.publish();
+
+  setHandler(cellStatusQuery, () => cell.view());
+
+  setHandler(
+    requestUpdate,
+    (request: UpdateRequest) =>
+      cell.changes.runExclusive(async () => {
+        cell.requireIdle();
+        const releases = await listReleases();
+        requireReachable(cell, request.version, releases, true);
+        return startHop(cell, request.strategy ?? spec.strategy, request.version, request, releases);
+      }),
+    {
+      validator: (request: UpdateRequest) => {
+        cell.requireIdle();
+        cell.requireNotHeld();
+        if (request.version === status.version) refuse(ErrorType.AlreadyInstalled, `cell ${spec.id} already runs ${request.version}`);
+        if ((request.strategy ?? spec.strategy) === 'staging-first' && !spec.stagingCellId) {
+          refuse(ErrorType.InvalidState, `cell ${spec.id} has no paired staging cell (stagingCellId): staging-first is not possible`);
+        }
+      },
+    },
+  );
+
+  setHandler(
+    setDesiredVersion,
+    async (request: DesiredVersionRequest) => {
+      // Asked again by a rollout this cell already answered: the same answer, nothing restarted.
+      const answered = request.rolloutId ? answerFor(cell, request.rolloutId) : undefined;
+      if (answered) return { desiredVersion: request.version, plan: status.plan ?? [], outcome: answered };
+      const plan = await cell.changes.runExclusive(() => setDesired(cell, request));
+      if (!request.rolloutId) return { desiredVersion: request.version, plan };
+      // A rollout waits for the cell to get there or stop; a run about to continue as new answers without an outcome (ask again).
+      const rolloutId = request.rolloutId;
+      await condition(() => answerFor(cell, rolloutId) !== undefined || cell.continueAsNewDue());
+      return { desiredVersion: request.version, plan, outcome: answerFor(cell, rolloutId) };
+    },
+    {
+      validator: (request: DesiredVersionRequest) => {
+        cell.requireNotHeld();
+        if (request.version === status.version && !status.currentUpdate) refuse(ErrorType.AlreadyInstalled, `cell ${spec.id} already runs ${request.version}`);
+        // A rollout cannot wait on a drifted cell: reconciliation waits for an operator there.
+        if (request.rolloutId && status.state === 'drifted') {
+          refuse(ErrorType.UpdatesHeld, `drifted: cluster runs ${status.drift?.actual ?? 'nothing'}, recorded ${status.drift?.recorded ?? 'nothing'}`);
+        }
+      },
+    },
+  );
+
+  setHandler(configureCell, (settings) => {
+    if (settings.autoUpdate !== undefined) spec.autoUpdate = settings.autoUpdate;
+    if (settings.checkIntervalSeconds !== undefined) spec.checkIntervalSeconds = settings.checkIntervalSeconds;
+    cell.checkRequested = true;
+    cell.wake = true;
+    return cell.view();
+  });
+
+  setHandler(
+    resolveDrift,
+    (decision: DriftDecision) =>
+      cell.changes.runExclusive(async () => {
+        requireDrifted(cell, decision);
+        await resolve(cell, decision);
+        return cell.view();
+      }),
+    { validator: (decision: DriftDecision) => requireDrifted(cell, decision) },
+  );
+
+  setHandler(
+    requestRollback,
+    (request: RollbackRequest) =>
+      cell.changes.runExclusive(() => {
+        cell.requireIdle();
+        const target = rollbackTarget(status.version, status.history, request.toVersion);
+        if (!target.ok) refuse(ErrorType.IncompatibleVersion, target.reason);
+        return startRollback(cell, target.version, request.requestedBy);
+      }),
+    { validator: (_: RollbackRequest) => cell.requireIdle() },
+  );
+
+  setHandler(
+    publishInfraUpdate,
+    (request: InfraUpdateRequest) =>
+      cell.changes.runExclusive(() => {
+        requirePublishable(cell, request);
+        return publishInfra(cell, request);
+      }),
+    { validator: (request: InfraUpdateRequest) => requirePublishable(cell, request) },
+  );
+
+  setHandler(infraStatusSignal, (report) => infraStatusChanged(cell, report));
+  setHandler(updateFinishedSignal, (result) => updateEnded(cell, result));
+  setHandler(flagsChangedSignal, () => {
+    cell.flagsStale = true;
+    cell.wake = true;
+  });
+  setHandler(checkNowSignal, () => {
+    cell.checkRequested = true;
+    cell.wake = true;
+  });
+
+  if (status.state === 'registering') await cell.changes.runExclusive(() => register(cell));
+
+  // A cell with nothing installed checks (and so installs) at once; others at the next interval.
+  let nextCheckAt = status.version === undefined && status.state === 'ready' ? Date.now() : Date.now() + cell.checkIntervalMs();
+  cell.wake = cell.flagsStale;
+  let timerAt = 0;
+  while (!cell.continueAsNewDue()) {
+    // One timer until the next check; a wake-up by a handler leaves it running. A check on demand
+    // moves the next one: the earlier timer then fires to no effect.
+    if (timerAt !== nextCheckAt) {
+      const at = (timerAt = nextCheckAt);
+      sleep(Math.max(1, at - Date.now())).then(
+        () => {
+          if (timerAt === at) cell.wake = true;
+        },
+        (err: unknown) => {
+          // The controller itself was cancelled (the cell removed): the main loop ends with it.
+          if (!isCancellation(err)) throw err;
+        },
+      );
+    }
+    await condition(() => cell.wake || cell.continueAsNewDue());
+    cell.wake = false;
+    await cell.changes.runExclusive(async () => {
+      if (cell.checkRequested || Date.now() >= nextCheckAt) {
+        cell.checkRequested = false;
+        nextCheckAt = Date.now() + cell.checkIntervalMs();
+        await check(cell);
+      }
+      if (cell.flagsStale) await pushFlags(cell);
+      await reconcile(cell);
+      settleRollout(cell);
+    });
+  }
+  await condition(allHandlersFinished);
+  // The next run cannot await the running update's result: the update signals its end to it instead.
+  if (cell.awaited) await handOver(cell.awaited);
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof cellController>(cell.carry());
+}

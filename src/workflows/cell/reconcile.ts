@@ -1,0 +1,61 @@
+import { ErrorType } from '../../domain/errors';
+import type { CatalogRelease } from '../../domain/release';
+import { checkDirectUpgrade, planUpgrade } from '../../domain/upgrade-path';
+import { refuse } from '../failures';
+import type { DesiredVersionRequest } from '../messages';
+import { listReleases } from './activities';
+import type { Cell } from './cell';
+import { startHop } from './updates';
+
+/**
+ * Refuses a release this cell may not take from where it is: unknown, invisible to an air-gapped
+ * cell, or off the upgrade path. `direct`: in one update (a request); otherwise through stepping
+ * stones (a desired version). Returns the hops.
+ */
+export function requireReachable(cell: Cell, version: string, releases: CatalogRelease[], direct: boolean): string[] {
+  const { spec, status } = cell;
+  const release = releases.find((r) => r.version === version);
+  if (!release) refuse(ErrorType.ReleaseNotFound, `release ${version} is not in the catalog`, { missing: version });
+  if (spec.airGapped && release.source !== 'bundle') {
+    refuse(ErrorType.ReleaseNotFound, `cell ${spec.id} is air-gapped: release ${version} was not uploaded as a bundle`, { missing: version });
+  }
+  const usable = cell.usable(releases);
+  const path = direct ? checkDirectUpgrade(status.version, version, usable) : planUpgrade(status.version, version, usable);
+  if (!path.ok) refuse(path.missing === version ? ErrorType.ReleaseNotFound : ErrorType.IncompatibleVersion, path.reason, { missing: path.missing });
+  return path.plan;
+}
+
+/** Sets the version the cell should run, and the hops to it; the main loop starts them. */
+export async function setDesired(cell: Cell, request: DesiredVersionRequest): Promise<string[]> {
+  const { status } = cell;
+  const releases = request.releases ?? (await listReleases());
+  const plan = requireReachable(cell, request.version, releases, false);
+  cell.releases = releases;
+  status.desiredVersion = request.version;
+  status.plan = plan;
+  delete status.reconcileError;
+  if (request.rolloutId) status.rollout = { id: request.rolloutId, version: request.version };
+  else delete status.rollout;
+  if (request.window) status.desiredWindow = request.window;
+  else delete status.desiredWindow;
+  cell.wake = true;
+  return plan;
+}
+
+/** Desired ≠ installed and nothing runs: start the next hop of the plan. */
+export async function reconcile(cell: Cell): Promise<void> {
+  const { spec, status } = cell;
+  const fresh = cell.releases;
+  cell.releases = undefined;
+  const desired = status.desiredVersion;
+  if (!desired || desired === status.version || status.currentUpdate || status.reconcileError || status.sla === 'out-of-sla') return;
+  if (status.state !== 'ready' && status.state !== 'install-failed') return;
+  const releases = fresh ?? (await listReleases());
+  const plan = planUpgrade(status.version, desired, cell.usable(releases));
+  if (!plan.ok) {
+    status.reconcileError = plan.reason;
+    return;
+  }
+  status.plan = plan.plan;
+  await startHop(cell, spec.strategy, plan.plan[0], { requestedBy: 'controller', window: status.desiredWindow }, releases);
+}

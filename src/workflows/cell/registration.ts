@@ -1,0 +1,27 @@
+import { ActivityFailure } from '@temporalio/workflow';
+import { initialVersionOf } from '../../domain/cell';
+import { describeFailure } from '../failures';
+import { now } from '../update/progress';
+import { registerCluster, registerStack } from './activities';
+import type { Cell } from './cell';
+
+/**
+ * A cell's first contact: its cluster (and stack) connected, the version it runs read. A cell that
+ * runs nothing is installed by its first check. A cluster that cannot be reached leaves the cell
+ * `registration-failed`, with the reason, for an operator to fix and register again.
+ */
+export async function register(cell: Cell): Promise<void> {
+  const { spec, status } = cell;
+  try {
+    const reported = await registerCluster({ cellId: spec.id, cluster: spec.cluster }, initialVersionOf(spec.cluster));
+    if (spec.stack) await registerStack({ cellId: spec.id, stack: spec.stack }, spec.stack.kind === 'simulated' ? (spec.stack.templateVersion ?? '1') : '');
+    status.version = reported.version;
+    status.state = 'ready';
+    if (reported.version) cell.record({ version: reported.version, at: now(), result: 'registered' });
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    status.state = 'registration-failed';
+    status.error = describeFailure(err);
+  }
+  cell.publish();
+}

@@ -1,0 +1,112 @@
+import { ParentClosePolicy, startChild } from '@temporalio/workflow';
+import type { CatalogRelease } from '../../domain/release';
+import { liveOptions, stagingFirstOptions } from '../../domain/strategy-options';
+import type { UpdateInput, UpdateKind, UpdateResult } from '../../domain/update';
+import { updateWorkflowId } from '../ids';
+import type { UpdateAccepted, UpdateRequest } from '../messages';
+import { awaitEnd } from '../update/end';
+import { liveUpdate } from '../update/live';
+import { maintenanceWindowUpdate } from '../update/maintenance-window';
+import { rollbackUpdate } from '../update/rollback';
+import { stagingFirstUpdate } from '../update/staging-first';
+import type { Cell } from './cell';
+
+const WORKFLOW_BY_KIND = {
+  'maintenance-window': maintenanceWindowUpdate,
+  'staging-first': stagingFirstUpdate,
+  live: liveUpdate,
+  rollback: rollbackUpdate,
+} as const;
+
+/**
+ * Starts one update of the cell as a child workflow. The child outlives a continue-as-new of the
+ * controller (parent-close policy ABANDON); the controller awaits its result (update/end.ts).
+ */
+async function start(cell: Cell, kind: UpdateKind, toVersion: string, build: (id: string) => UpdateInput): Promise<UpdateAccepted> {
+  const { spec, status } = cell;
+  const id = cell.takeUpdateId();
+  // The cell is taken from here: a request arriving while the child starts is refused.
+  status.currentUpdate = { id, toVersion, strategy: kind };
+  try {
+    const input = build(id);
+    const child = await startChild(WORKFLOW_BY_KIND[kind], { workflowId: updateWorkflowId(id), args: [input], parentClosePolicy: ParentClosePolicy.ABANDON });
+    cell.awaited = awaitEnd(input, child);
+    void cell.awaited.result.then((result) => updateEnded(cell, result));
+  } catch (err) {
+    delete status.currentUpdate;
+    throw err;
+  }
+  status.state = status.version === undefined ? 'installing' : 'updating';
+  cell.publish();
+  return { id, cellId: spec.id, status: 'scheduled', strategy: kind, fromVersion: status.version, toVersion };
+}
+
+function baseInput(cell: Cell, id: string, kind: UpdateKind, toVersion: string, requestedBy: string): UpdateInput {
+  const { spec, status } = cell;
+  return {
+    id,
+    cellId: spec.id,
+    cluster: spec.cluster,
+    strategy: kind,
+    fromVersion: status.version,
+    toVersion,
+    window: spec.maintenanceWindow,
+    expectedUpdateMinutes: spec.expectedUpdateMinutes,
+    requestedBy,
+  };
+}
+
+/** An update of one hop, with the cell's strategy (a first install: at once, in maintenance mode). */
+export function startHop(cell: Cell, kind: UpdateKind, version: string, request: Omit<UpdateRequest, 'version' | 'strategy'>, releases: CatalogRelease[]): Promise<UpdateAccepted> {
+  const { spec, status } = cell;
+  const release = releases.find((r) => r.version === version);
+  cell.hopDeclaresFlags = release === undefined ? undefined : (release.flags ?? []).length > 0;
+  const firstInstall = status.version === undefined;
+  const strategy = firstInstall ? 'maintenance-window' : kind;
+  return start(cell, strategy, version, (id) => {
+    const update = baseInput(cell, id, strategy, version, request.requestedBy);
+    if (request.window === 'now' || firstInstall) update.window = 'now';
+    if (strategy === 'live') update.live = liveOptions(spec.live, request.live);
+    if (strategy === 'staging-first') {
+      // The primary's own update gets the id after this one, reserved here.
+      update.stagingFirst = { ...stagingFirstOptions(spec.stagingFirst, request.stagingFirst), stagingCellId: spec.stagingCellId!, primaryUpdateId: cell.takeUpdateId() };
+    }
+    return update;
+  });
+}
+
+/** Back to `version`, at once. */
+export function startRollback(cell: Cell, version: string, requestedBy: string): Promise<UpdateAccepted> {
+  return start(cell, 'rollback', version, (id) => ({ ...baseInput(cell, id, 'rollback', version, requestedBy), window: 'now' }));
+}
+
+/** An update ended (its result, or its signal after a continue-as-new): the cell is on what it installed, and the controller wakes. */
+export function updateEnded(cell: Cell, result: UpdateResult): void {
+  const { status } = cell;
+  if (cell.awaited?.id === result.id) cell.awaited = undefined;
+  if (status.currentUpdate?.id !== result.id) return;
+  const firstInstall = status.version === undefined;
+  delete status.currentUpdate;
+  status.version = result.installedVersion;
+  status.maintenance.enabled = result.abandoned.includes('maintenanceOff');
+  status.state = firstInstall && result.status !== 'succeeded' ? 'install-failed' : 'ready';
+  if (result.status !== 'succeeded' && status.desiredVersion !== undefined && status.desiredVersion !== status.version) {
+    // No retry loop: reconciliation waits for a new desired version or an operator.
+    status.reconcileError = `update ${result.id} to ${result.toVersion} ended ${result.status}${result.error ? `: ${result.error}` : ''}`;
+  }
+  if (status.desiredVersion === status.version) delete status.plan;
+  cell.record({
+    version: result.status === 'succeeded' ? result.toVersion : (result.installedVersion ?? 'none'),
+    fromVersion: result.fromVersion,
+    at: result.endedAt,
+    updateId: result.id,
+    strategy: result.strategy,
+    result: result.status,
+  });
+  // A release that declares no flags, onto a cell that has none: nothing to push.
+  const nothingToPush = result.installedVersion === result.toVersion && cell.hopDeclaresFlags === false && status.flags !== undefined && Object.keys(status.flags).length === 0;
+  if (!nothingToPush) cell.flagsStale = true;
+  cell.hopDeclaresFlags = undefined;
+  cell.wake = true;
+  cell.publish();
+}

@@ -1,0 +1,183 @@
+import { CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import { ErrorType } from '../../domain/errors';
+import type { ClusterTarget } from '../../domain/ports';
+import { FINAL_STATUSES, type FinalStatus, type OperatorActionName, type StagingOutcome, type UpdateInput, type UpdateResult, type UpdateStatus } from '../../domain/update';
+import { describeFailure, refuse } from '../failures';
+import { abandonCompensation, cancelUpdate, pauseUpdate, progressQuery, resumeUpdate, retryCompensation, type OperatorCommand } from '../messages';
+import { readActualVersion } from './activities';
+import { EndReport } from './end';
+import { now, ProgressTracker } from './progress';
+import { Saga } from './saga';
+
+/**
+ * What every update workflow shares: progress, the saga, and the operator's controls. `cancel`
+ * compensates; `pause` and `resume` take effect between steps; `retry` and `abandon` answer a
+ * compensation that needs attention. Every command is a Temporal update whose validator answers
+ * at once whether it fits the update's state, and is recorded with who sent it.
+ */
+export class UpdateRun {
+  readonly tracker: ProgressTracker;
+  readonly saga: Saga;
+  readonly target: ClusterTarget;
+  private readonly main = new CancellationScope();
+  private readonly end = new EndReport();
+  private cancelled = false;
+  private paused = false;
+  /** a rejection by the operator (or a decision timeout) ends the update as `rejected` */
+  rejected = false;
+  /** the end status of another update that failed and compensated on its own (staging, primary) */
+  delegatedStatus?: FinalStatus;
+
+  constructor(
+    readonly input: UpdateInput,
+    steps: readonly string[],
+  ) {
+    this.target = { cellId: input.cellId, cluster: input.cluster };
+    this.tracker = new ProgressTracker({
+      id: input.id,
+      cellId: input.cellId,
+      fromVersion: input.fromVersion,
+      toVersion: input.toVersion,
+      strategy: input.strategy,
+      status: 'scheduled',
+      steps: steps.map((name) => ({ name, status: 'pending', attempts: 0 })),
+      compensations: [],
+      actions: [],
+      startedAt: now(),
+    });
+    this.saga = new Saga(this.tracker);
+
+    setHandler(progressQuery, () => this.tracker.progress);
+    setHandler(
+      cancelUpdate,
+      (command) => {
+        this.record('cancel', command);
+        this.cancelled = true;
+        this.main.cancel();
+      },
+      { validator: (_: OperatorCommand) => this.requireActive('cancel') },
+    );
+    setHandler(
+      pauseUpdate,
+      (command) => {
+        this.record('pause', command);
+        this.paused = true;
+      },
+      { validator: (_: OperatorCommand) => this.requireActive('pause', () => this.paused, 'it is already paused') },
+    );
+    setHandler(
+      resumeUpdate,
+      (command) => {
+        this.record('resume', command);
+        this.paused = false;
+      },
+      { validator: (_: OperatorCommand) => this.requireActive('resume', () => !this.paused, 'it is not paused') },
+    );
+    setHandler(retryCompensation, (command) => this.saga.decide('retry', this.action('retry', command)), {
+      validator: (_: OperatorCommand) => this.requireOperatorWait(),
+    });
+    setHandler(abandonCompensation, (command) => this.saga.decide('abandon', this.action('abandon', command)), {
+      validator: (_: OperatorCommand) => this.requireOperatorWait(),
+    });
+  }
+
+  get progress() {
+    return this.tracker.progress;
+  }
+
+  /** One step, after the pause checkpoint. */
+  async step<T extends { attempt: number; detail?: string }>(name: string, run: () => Promise<T>): Promise<T> {
+    if (this.paused) {
+      const previous = this.progress.status;
+      this.tracker.setStatus('paused');
+      await condition(() => !this.paused);
+      this.tracker.setStatus(previous);
+    }
+    return this.tracker.step(name, run);
+  }
+
+  /** Turns maintenance mode on or off as a step or an undo; the update's progress says which (the API shows it on the cell). */
+  async maintenance<T>(enabled: boolean, call: () => Promise<T>): Promise<T> {
+    const outcome = await call();
+    this.progress.maintenance = enabled;
+    return outcome;
+  }
+
+  /** Runs the strategy's body; on failure or cancel, the compensations; then hands the result to whoever waits for it. */
+  async execute(body: () => Promise<void>): Promise<UpdateResult> {
+    let failure: unknown;
+    try {
+      await this.main.run(body);
+    } catch (err) {
+      // Whatever failed the body, the saga below answers it: nothing is rethrown past the undo.
+      failure = err;
+    }
+    const result = failure === undefined && !this.rejected ? this.succeed() : await this.compensate(failure);
+    await CancellationScope.nonCancellable(() => this.end.deliver(result));
+    return result;
+  }
+
+  private succeed(): UpdateResult {
+    this.tracker.setStatus('succeeded');
+    return this.finish('succeeded', this.input.toVersion, [], []);
+  }
+
+  private async compensate(failure: unknown): Promise<UpdateResult> {
+    this.cancelled ||= failure !== undefined && isCancellation(failure);
+    this.tracker.skipRemaining();
+    if (failure !== undefined && !this.cancelled) this.progress.error ??= describeFailure(failure);
+    this.tracker.setStatus('compensating');
+    const { undone, abandoned } = await this.saga.compensate();
+    const installed = await CancellationScope.nonCancellable(() => readActualVersion(this.target));
+    const status: FinalStatus =
+      abandoned.length > 0 ? 'failed' : this.cancelled ? 'cancelled' : this.rejected ? 'rejected' : undone.length > 0 ? 'rolled-back' : (this.delegatedStatus ?? 'failed');
+    this.tracker.setStatus(status);
+    return this.finish(status, installed.version, undone, abandoned);
+  }
+
+  action(action: OperatorActionName, command: OperatorCommand) {
+    return { action, by: command.by, at: now(), ...(command.reason ? { reason: command.reason } : {}) };
+  }
+
+  record(action: OperatorActionName, command: OperatorCommand): void {
+    this.progress.actions.push(this.action(action, command));
+  }
+
+  set staging(outcome: StagingOutcome) {
+    this.progress.staging = outcome;
+  }
+
+  /** Refuses (in a validator) unless the update is still running and `blocked` is false. */
+  requireActive(command: string, blocked: () => boolean = () => false, why = ''): void {
+    const status = this.progress.status;
+    if (FINAL_STATUSES.includes(status) || status === 'compensating' || status === 'needs-attention') refuse(ErrorType.InvalidState, `cannot ${command} an update that is ${status}`);
+    if (blocked()) refuse(ErrorType.InvalidState, `cannot ${command}: ${why}`);
+  }
+
+  requireStatus(command: string, allowed: UpdateStatus[]): void {
+    if (!allowed.includes(this.progress.status)) refuse(ErrorType.InvalidState, `cannot ${command} an update that is ${this.progress.status} (only ${allowed.join(', ')})`);
+  }
+
+  private requireOperatorWait(): void {
+    if (!this.saga.waitingForOperator) refuse(ErrorType.InvalidState, 'the update is not waiting for an operator (only needs-attention takes retry or abandon)');
+  }
+
+  private finish(status: FinalStatus, installedVersion: string | undefined, undone: UpdateResult['undone'], abandoned: UpdateResult['abandoned']): UpdateResult {
+    this.progress.endedAt = now();
+    return {
+      id: this.input.id,
+      cellId: this.input.cellId,
+      fromVersion: this.input.fromVersion,
+      toVersion: this.input.toVersion,
+      strategy: this.input.strategy,
+      status,
+      installedVersion,
+      failedStep: this.progress.failedStep,
+      error: status === 'cancelled' ? undefined : this.progress.error,
+      undone,
+      abandoned,
+      ...(this.progress.staging ? { staging: this.progress.staging } : {}),
+      endedAt: this.progress.endedAt,
+    };
+  }
+}

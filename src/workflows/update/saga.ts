@@ -1,0 +1,88 @@
+import { CancellationScope, condition } from '@temporalio/workflow';
+import type { StepOutcome } from '../../activities/step-context';
+import type { CompensationName, OperatorAction } from '../../domain/update';
+import { describeFailure, failedAttempt } from '../failures';
+import { now, type ProgressTracker } from './progress';
+
+type Decision = 'retry' | 'abandon';
+
+/**
+ * The compensations of an update, last in first out. They run in a non-cancellable scope, so a
+ * cancellation cannot interrupt the undo. A compensation that keeps failing parks the update in
+ * `needs-attention` until an operator decides: `retry` runs it again, `abandon` skips it and goes
+ * on with the rest (maintenance mode is still turned off after an abandoned rollback).
+ */
+export class Saga {
+  private readonly stack: { name: CompensationName; run: () => Promise<StepOutcome> }[] = [];
+  private decision: Decision | undefined;
+  private waiting = false;
+
+  constructor(private readonly tracker: ProgressTracker) {}
+
+  /** Registers the undo of a step before the step runs: a step that half-happened is undone too. */
+  add(name: CompensationName, run: () => Promise<StepOutcome>): void {
+    this.stack.push({ name, run });
+  }
+
+  /** Drops the most recent compensation of that name, once its step was undone by the happy path. */
+  drop(name: CompensationName): void {
+    const index = this.stack.map((c) => c.name).lastIndexOf(name);
+    if (index >= 0) this.stack.splice(index, 1);
+  }
+
+  get waitingForOperator(): boolean {
+    return this.waiting;
+  }
+
+  /** Called by the retry/abandon update handlers while the saga waits. */
+  decide(decision: Decision, action: OperatorAction): void {
+    this.decision = decision;
+    this.tracker.progress.actions.push(action);
+  }
+
+  async compensate(): Promise<{ undone: CompensationName[]; abandoned: CompensationName[] }> {
+    const undone: CompensationName[] = [];
+    const abandoned: CompensationName[] = [];
+    await CancellationScope.nonCancellable(async () => {
+      while (this.stack.length > 0) {
+        const { name, run } = this.stack.pop()!;
+        const entry = this.tracker.compensation(name);
+        for (;;) {
+          entry.status = 'running';
+          entry.startedAt = now();
+          try {
+            const outcome = await run();
+            entry.attempts += outcome.attempt;
+            entry.status = 'succeeded';
+            delete entry.error;
+            undone.push(name);
+            break;
+          } catch (err) {
+            entry.attempts += failedAttempt(err);
+            entry.status = 'failed';
+            entry.error = describeFailure(err);
+            const decision = await this.askOperator();
+            if (decision === 'abandon') {
+              abandoned.push(name);
+              break;
+            }
+          } finally {
+            entry.endedAt = now();
+          }
+        }
+      }
+    });
+    return { undone, abandoned };
+  }
+
+  private async askOperator(): Promise<Decision> {
+    const previous = this.tracker.progress.status;
+    this.tracker.setStatus('needs-attention');
+    this.decision = undefined;
+    this.waiting = true;
+    await condition(() => this.decision !== undefined);
+    this.waiting = false;
+    this.tracker.setStatus(previous);
+    return this.decision!;
+  }
+}

@@ -1,0 +1,20 @@
+import { applyRelease, enterMaintenance, leaveMaintenance, preflight, pullImages, rollbackRelease, verifyRollout } from './activities';
+import type { UpdateRun } from './run';
+
+/**
+ * preflight → maintenance on → pull → apply → verify → maintenance off, one activity each. The
+ * undo of a step is registered before the step runs, so a step that half-happened is undone too.
+ * A maintenance-window update runs these once its window opens; a rollback on demand at once.
+ */
+export async function runMaintenanceSteps(run: UpdateRun): Promise<void> {
+  const { target, input, saga } = run;
+  const { release } = await run.step('preflight', () => preflight(target, input.toVersion, input.fromVersion, false));
+  saga.add('maintenanceOff', () => run.maintenance(false, () => leaveMaintenance(target)));
+  await run.step('maintenanceOn', () => run.maintenance(true, () => enterMaintenance(target)));
+  await run.step('pull', () => pullImages(target, release));
+  saga.add('rollback', () => rollbackRelease(target, input.id));
+  await run.step('apply', () => applyRelease(target, release, input.id));
+  await run.step('verify', () => verifyRollout(target, release));
+  await run.step('maintenanceOff', () => run.maintenance(false, () => leaveMaintenance(target)));
+  saga.drop('maintenanceOff');
+}
