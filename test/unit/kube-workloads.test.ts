@@ -20,7 +20,11 @@ describe('Kubernetes quantities', () => {
     expect(parseQuantity('128974848')).toBe(128974848);
     expect(parseQuantity('129e6')).toBe(129e6);
     expect(parseQuantity('64k')).toBe(64_000);
+    expect(parseQuantity('7901356Ki')).toBe(7901356 * 1024); // a kubelet's allocatable memory
+    expect(parseQuantity('1.5k')).toBe(1500); // a fraction before a suffix: the client's own parser refuses it
+    expect(parseQuantity('.5')).toBe(0.5);
     expect(() => parseQuantity('lots')).toThrow(/not a Kubernetes quantity/);
+    expect(() => parseQuantity('m')).toThrow(/not a Kubernetes quantity/);
   });
 
   it('adds up what a workload asks of the scheduler', () => {

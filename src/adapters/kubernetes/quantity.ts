@@ -1,5 +1,7 @@
 // Kubernetes resource quantities ("500m", "2", "1.5Gi", "128974848", "129e6") as plain numbers,
 // for adding up requests and comparing them with what the nodes can allocate.
+// Not the client's quantityToScalar: @kubernetes/client-node 1.4 does not export it from its index,
+// it throws on fractional quantities such as "1.5Gi" (BigInt("1.5")), and it answers a BigInt for k…Ei.
 
 const SUFFIXES: Record<string, number> = {
   n: 1e-9,
@@ -31,6 +33,7 @@ export function parseQuantity(quantity: string | number): number {
   return Number(number) * (exponent ? 10 ** Number(exponent.slice(1)) : SUFFIXES[suffix ?? '']);
 }
 
+// The client has no formatter for quantities: these two write them for people, in messages.
 export function formatCpu(cores: number): string {
   if (Number.isInteger(cores)) return String(cores);
   return cores >= 1 ? cores.toFixed(1) : `${Math.round(cores * 1000)}m`;
