@@ -21,9 +21,9 @@ const release = (version: string, overrides: Partial<Release> = {}): Release => 
 });
 
 /** A bundle by hand: checksums over `files`, then `tamper` may change what is actually packed. */
-function handBuilt(files: TarEntry[], tamper: (files: TarEntry[]) => TarEntry[] = (f) => f): Buffer {
+async function handBuilt(files: TarEntry[], tamper: (files: TarEntry[]) => TarEntry[] = (f) => f): Promise<Buffer> {
   const sums = formatChecksums(new Map(files.map((f) => [f.name, sha256(f.data)])));
-  return gzipSync(writeTar([...tamper(files), { name: CHECKSUMS, data: Buffer.from(sums) }]));
+  return gzipSync(await writeTar([...tamper(files), { name: CHECKSUMS, data: Buffer.from(sums) }]));
 }
 
 const manifestFile = (value: unknown): TarEntry => ({ name: MANIFEST, data: Buffer.from(JSON.stringify(value)) });
@@ -88,8 +88,8 @@ describe('release bundles: POST /v1/bundles', () => {
   });
 
   it('refuses an image that does not match its checksum, naming the file, and keeps nothing', async () => {
-    const files = [manifestFile(release('4.1.0')), { name: 'images/api.tar', data: placeholderImage('api') }];
-    const tampered = handBuilt(files, (f) => f.map((e) => (e.name === 'images/api.tar' ? { ...e, data: Buffer.from('swapped image') } : e)));
+    const files = [manifestFile(release('4.1.0')), { name: 'images/api.tar', data: await placeholderImage('api') }];
+    const tampered = await handBuilt(files, (f) => f.map((e) => (e.name === 'images/api.tar' ? { ...e, data: Buffer.from('swapped image') } : e)));
     const res = await upload(tampered);
     expect(res.status).toBe(400);
     expect(res.type).toContain('application/problem+json');
@@ -106,14 +106,14 @@ describe('release bundles: POST /v1/bundles', () => {
   });
 
   it('refuses what does not hold together: bad manifest, unlisted file, missing image, escaping path, not gzip', async () => {
-    const image = { name: 'images/api.tar', data: placeholderImage('api') };
+    const image = { name: 'images/api.tar', data: await placeholderImage('api') };
     const cases: [string, Buffer, RegExp][] = [
-      ['manifest without a version', handBuilt([manifestFile({ components: { api: 'x' }, breaking: false }), image]), /manifest\.json is invalid: manifest\.version: is required/],
-      ['unlisted file', handBuilt([manifestFile(release('4.3.0')), image], (f) => [...f, { name: 'extra.txt', data: Buffer.from('?') }]), /extra\.txt is not listed in checksums\.sha256/],
-      ['listed file missing', handBuilt([manifestFile(release('4.3.0')), image], (f) => f.slice(0, 1)), /images\/api\.tar is listed in checksums\.sha256 but missing/],
-      ['component without an image or a digest', handBuilt([manifestFile(release('4.3.0'))]), /component api has no images\/api\.tar and its image registry\.example\/api:4\.3\.0 is not pinned by digest/],
-      ['path out of the archive', handBuilt([manifestFile(release('4.3.0')), image, { name: '../evil', data: Buffer.from('x') }]), /points outside the archive/],
-      ['not gzip', writeTar([manifestFile(release('4.3.0'))]), /bundle is not valid gzip/],
+      ['manifest without a version', await handBuilt([manifestFile({ components: { api: 'x' }, breaking: false }), image]), /manifest\.json is invalid: manifest\.version: is required/],
+      ['unlisted file', await handBuilt([manifestFile(release('4.3.0')), image], (f) => [...f, { name: 'extra.txt', data: Buffer.from('?') }]), /extra\.txt is not listed in checksums\.sha256/],
+      ['listed file missing', await handBuilt([manifestFile(release('4.3.0')), image], (f) => f.slice(0, 1)), /images\/api\.tar is listed in checksums\.sha256 but missing/],
+      ['component without an image or a digest', await handBuilt([manifestFile(release('4.3.0'))]), /component api has no images\/api\.tar and its image registry\.example\/api:4\.3\.0 is not pinned by digest/],
+      ['path out of the archive', await handBuilt([manifestFile(release('4.3.0')), image, { name: '../evil', data: Buffer.from('x') }]), /points outside the archive/],
+      ['not gzip', await writeTar([manifestFile(release('4.3.0'))]), /bundle is not valid gzip/],
     ];
     for (const [what, bundle, detail] of cases) {
       const res = await upload(bundle);

@@ -26,15 +26,15 @@ export async function buildBundle(release: Release, options: BuildOptions = {}):
       if (!isDigestPinned(ref)) throw new BundleError(`component ${component} can only be left out when its ref is pinned by digest (got ${ref})`);
       continue;
     }
-    const image = options.images?.[component] ?? placeholderImage(ref);
+    const image = options.images?.[component] ?? (await placeholderImage(ref));
     files.push({ name: imageEntry(component), data: image });
   }
   const sums = new Map(files.map((f) => [f.name, sha256(f.data)]));
   files.push({ name: CHECKSUMS, data: Buffer.from(formatChecksums(sums)) });
-  return promisify(gzip)(writeTar(files));
+  return promisify(gzip)(await writeTar(files));
 }
 
-export function placeholderImage(ref: string): Buffer {
+export async function placeholderImage(ref: string): Promise<Buffer> {
   return writeTar([{ name: 'IMAGE', data: Buffer.from(`placeholder for ${ref}\n`) }]);
 }
 
