@@ -1,3 +1,4 @@
+// Release bundles built in memory (manifest, images, checksums), for `npm run bundle` and the tests.
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';

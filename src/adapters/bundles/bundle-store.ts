@@ -1,3 +1,4 @@
+// The store of release bundles for air-gapped cells: an upload unpacked, verified, then published.
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';

@@ -1,3 +1,4 @@
+// How a cell's cluster reference becomes API clients: its kubeconfig, from a file or the worker's environment.
 import { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, VersionApi } from '@kubernetes/client-node';
 import { PortError } from '../../domain/errors';
 import type { KubernetesClusterRef } from '../../domain/cell';

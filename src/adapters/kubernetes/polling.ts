@@ -1,5 +1,7 @@
 // Waiting on the cluster: poll until a check is done, and wait for workloads' rollouts as
 // `kubectl rollout status` does, failing early on pod states no wait fixes.
+// Polls rather than the client's Watch or informers: a read every few seconds is cheap next to a
+// rollout, and there is no watch to re-establish when the connection drops.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PortError } from '../../domain/errors';
 import type { StepContext } from '../../domain/ports';

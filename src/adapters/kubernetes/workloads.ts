@@ -73,7 +73,10 @@ export function runsTemplate(pod: V1Pod, workload: Workload): boolean {
   return (pod.spec?.containers ?? []).every((c) => wanted[c.name] === undefined || wanted[c.name] === c.image);
 }
 
-/** Is the workload's rollout finished (and healthy), still going, or stuck? The same rules as `kubectl rollout status`. */
+/**
+ * Is the workload's rollout finished (and healthy), still going, or stuck? The same rules as
+ * `kubectl rollout status`, written here: the JavaScript client has no rollout status of its own.
+ */
 export function rolloutState(workload: Workload): { done: boolean; reason: string } {
   const name = workloadName(workload);
   const wanted = workload.spec?.replicas ?? 1;
@@ -152,7 +155,10 @@ export function workloadRequests(workload: Workload): Resources {
   return { cpu: pod.cpu * replicas, memory: pod.memory * replicas };
 }
 
-/** A pod's requests: its containers' sum, or its largest init container's when that is more. */
+/**
+ * A pod's requests: its containers' sum, or its largest init container's when that is more. Not the
+ * client's totalCPU/totalMemory: they are not exported from its index and leave init containers out.
+ */
 export function podRequests(spec: V1PodSpec | undefined): Resources {
   const of = (c: V1Container) => ({ cpu: parseQuantity(c.resources?.requests?.cpu ?? 0), memory: parseQuantity(c.resources?.requests?.memory ?? 0) });
   const main = (spec?.containers ?? []).map(of).reduce(add, { cpu: 0, memory: 0 });
