@@ -7,7 +7,9 @@ import { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEMO_RELEASES } from '../scripts/seed/demo-fleet';
+import { BundleStore } from '../src/adapters/bundles/bundle-store';
 import { FileReleaseCatalog } from '../src/adapters/catalog/file-catalog';
+import { FlagStore } from '../src/adapters/flags/flag-store';
 import { SimulatedCluster } from '../src/adapters/simulated/cluster';
 import { SimulatedStack } from '../src/adapters/simulated/stack';
 import { buildApp } from '../src/api/app';
@@ -45,8 +47,10 @@ describe('infrastructure updates: the two-week deadline, enforced by timers', ()
       temporal: env.client,
       taskQueue,
       catalog,
+      bundles: new BundleStore(dataDir, catalog),
+      flags: new FlagStore(dataDir),
       simulated: new SimulatedCluster(dataDir),
-      dataDir,
+      simulatedStack: new SimulatedStack(dataDir),
       tokens: [{ token: TOKENS.operator, subject: 'oscar-operator', role: 'operator' }],
     });
     base = await app.listen({ port: 0, host: '127.0.0.1' });

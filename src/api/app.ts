@@ -1,61 +1,75 @@
+import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
-import swagger from '@fastify/swagger';
-import { BundleStore } from '../adapters/bundles/bundle-store';
-import { DEFAULT_BUNDLE_LIMIT_BYTES } from '../config';
-import type { ApiContext } from './context';
-import { registerAuth, type ApiToken } from './plugins/auth';
-import { registerErrorHandler } from './plugins/errors';
-import { cellControlRoutes, cellRoutes } from './routes/cells';
-import { bundleRoutes } from './routes/bundles';
-import { FlagStore } from '../adapters/flags/flag-store';
-import { SimulatedStack } from '../adapters/simulated/stack';
-import { flagRoutes } from './routes/flags';
-import { infraRoutes } from './routes/infra';
-import { releaseRoutes } from './routes/releases';
-import { rolloutRoutes } from './routes/rollouts';
-import { simRoutes } from './routes/sim';
-import { updateRoutes } from './routes/updates';
-import { Problem } from './schemas/common';
+import type { BundleStore } from '../adapters/bundles/bundle-store';
+import type { FlagStore } from '../adapters/flags/flag-store';
+import type { SimulatedCluster } from '../adapters/simulated/cluster';
+import type { SimulatedStack } from '../adapters/simulated/stack';
+import type { ReleaseCatalog } from '../domain/ports';
+import auth, { type ApiToken } from './plugins/app/auth';
+import errors from './plugins/app/errors';
+import limits from './plugins/app/limits';
+import simulation from './plugins/app/simulation';
+import stores from './plugins/app/stores';
+import temporal from './plugins/app/temporal';
+import openapi from './plugins/external/swagger';
+import bundles from './routes/bundles';
+import cellControl from './routes/cells/control';
+import cellRegistry from './routes/cells/registry';
+import flags from './routes/flags';
+import health from './routes/health';
+import infra from './routes/infra';
+import releases from './routes/releases';
+import rollouts from './routes/rollouts';
+import sim from './routes/sim';
+import updates from './routes/updates';
 
-export interface AppOptions extends ApiContext {
+/** What the API is built from. Its owner builds each one (server.ts from the config, tests from theirs) and closes the connection. */
+export interface AppOptions {
+  temporal: Client;
+  taskQueue: string;
+  catalog: ReleaseCatalog;
+  bundles: BundleStore;
+  flags: FlagStore;
+  simulated: SimulatedCluster;
+  simulatedStack: SimulatedStack;
   tokens: ApiToken[];
-  logger?: boolean;
-  /** where uploaded bundles are unpacked (`<dataDir>/bundles`) */
-  dataDir: string;
+  /** the largest bundle `POST /v1/bundles` accepts, in compressed bytes */
   bundleLimitBytes?: number;
   /** days from publication to an infrastructure update's deadline (the install's rule) */
   infraDeadlineDays?: number;
+  /** request logging, as JSON lines on stdout */
+  logger?: boolean;
 }
 
-/** The HTTP API: Fastify in front of Temporal. Keeps no state of its own. */
+/** The HTTP API: Fastify in front of Temporal. Keeps no state of its own, and does not listen (server.ts does). */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array' } },
     bodyLimit: 1024 * 1024,
   });
-  registerErrorHandler(app);
-  registerAuth(app, options.tokens);
-  app.addSchema(Problem);
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'cellshift', version: '0.1.0', description: 'Durable updates for fleets of cells' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-  });
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
+  // External plugins first: they see every route registered after them.
+  await app.register(openapi);
 
-  await cellRoutes(app, options);
-  await cellControlRoutes(app, options);
-  await updateRoutes(app, options);
-  await releaseRoutes(app, options);
-  await bundleRoutes(app, { ...options, bundles: new BundleStore(options.dataDir, options.catalog), bundleLimitBytes: options.bundleLimitBytes ?? DEFAULT_BUNDLE_LIMIT_BYTES });
-  await rolloutRoutes(app, options);
-  await infraRoutes(app, { ...options, infraDeadlineDays: options.infraDeadlineDays ?? 14 });
-  await flagRoutes(app, { ...options, flags: new FlagStore(options.dataDir) });
-  await simRoutes(app, { ...options, simulatedStack: new SimulatedStack(options.dataDir) });
+  // The application's plugins: problem+json, auth, and the services routes read as decorators.
+  await app.register(errors);
+  await app.register(auth, { tokens: options.tokens });
+  await app.register(temporal, { client: options.temporal, taskQueue: options.taskQueue });
+  await app.register(stores, { catalog: options.catalog, bundles: options.bundles, flags: options.flags });
+  await app.register(simulation, { cluster: options.simulated, stack: options.simulatedStack });
+  await app.register(limits, { bundleLimitBytes: options.bundleLimitBytes, infraDeadlineDays: options.infraDeadlineDays });
+
+  // Routes, each its own encapsulated plugin.
+  await app.register(health);
+  await app.register(cellRegistry);
+  await app.register(cellControl);
+  await app.register(updates);
+  await app.register(releases);
+  await app.register(bundles);
+  await app.register(rollouts);
+  await app.register(infra);
+  await app.register(flags);
+  await app.register(sim);
   return app;
 }

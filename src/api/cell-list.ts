@@ -1,5 +1,8 @@
+import type { FastifyInstance } from 'fastify';
 import { cellWorkflowId } from '../workflows/ids';
-import type { ApiContext } from './context';
+
+/** What these reads need of the app: its Temporal client and task queue. */
+type TemporalReach = Pick<FastifyInstance, 'temporal' | 'taskQueue'>;
 
 interface ListQuery {
   ring?: string;
@@ -14,7 +17,7 @@ interface ListQuery {
  * Cells from Temporal's visibility store, filtered by their search attributes, one page at a
  * time. Reads no workflow state: a fleet of thousands lists without a query per cell.
  */
-export async function listCells(ctx: ApiContext, query: ListQuery) {
+export async function listCells(ctx: TemporalReach, query: ListQuery) {
   const filters = [`WorkflowType = 'cellController'`, `ExecutionStatus = 'Running'`];
   if (query.ring) filters.push(`Ring = '${query.ring}'`);
   const state = query.status ?? query.state;
@@ -48,7 +51,7 @@ export async function listCells(ctx: ApiContext, query: ListQuery) {
 }
 
 /** Ids of the running cell controllers of a ring, served by this cellshift's task queue. */
-export async function ringCellIds(ctx: ApiContext, ring: string): Promise<string[]> {
+export async function ringCellIds(ctx: TemporalReach, ring: string): Promise<string[]> {
   const ids: string[] = [];
   const query = `WorkflowType = 'cellController' AND ExecutionStatus = 'Running' AND Ring = '${ring}' AND TaskQueue = '${ctx.taskQueue}'`;
   for await (const execution of ctx.temporal.workflow.list({ query })) ids.push(execution.workflowId.replace(/^cell\//, ''));
@@ -56,7 +59,7 @@ export async function ringCellIds(ctx: ApiContext, ring: string): Promise<string
 }
 
 /** Whether a cell is registered: its controller runs. */
-export async function cellExists(ctx: ApiContext, cellId: string): Promise<boolean> {
+export async function cellExists(ctx: TemporalReach, cellId: string): Promise<boolean> {
   try {
     return (await ctx.temporal.workflow.getHandle(cellWorkflowId(cellId)).describe()).status.name === 'RUNNING';
   } catch {

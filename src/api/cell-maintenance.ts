@@ -1,8 +1,8 @@
+import type { FastifyInstance } from 'fastify';
 import type { CellView } from '../domain/cell';
 import type { UpdateProgress } from '../domain/update';
 import { updateWorkflowId } from '../workflows/ids';
 import { progressQuery } from '../workflows/messages';
-import type { ApiContext } from './context';
 
 /**
  * Whether a cell is in maintenance mode. While an update runs, the update knows (its progress
@@ -10,7 +10,7 @@ import type { ApiContext } from './context';
  * does (a cell left in maintenance by an abandoned compensation). An update that cannot be asked
  * leaves the controller's answer.
  */
-export async function withMaintenance(ctx: ApiContext, view: CellView): Promise<CellView> {
+export async function withMaintenance(ctx: Pick<FastifyInstance, 'temporal'>, view: CellView): Promise<CellView> {
   const running = view.currentUpdate?.id;
   if (view.maintenance.enabled || !running || running === 'pending') return view;
   const progress = await ask(ctx, running);
@@ -19,7 +19,7 @@ export async function withMaintenance(ctx: ApiContext, view: CellView): Promise<
   return enabled ? { ...view, maintenance: { enabled } } : view;
 }
 
-async function ask(ctx: ApiContext, updateId: string): Promise<UpdateProgress | undefined> {
+async function ask(ctx: Pick<FastifyInstance, 'temporal'>, updateId: string): Promise<UpdateProgress | undefined> {
   return ctx.temporal.workflow
     .getHandle(updateWorkflowId(updateId))
     .query(progressQuery)

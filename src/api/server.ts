@@ -1,7 +1,12 @@
-// `npm run api`: the only file that listens. Closes gracefully on SIGINT/SIGTERM.
+// `npm run api`: the only file that listens. Builds the adapters from the config, and closes
+// gracefully on SIGINT/SIGTERM: the app first (in-flight requests answered), then Temporal.
 import { Client } from '@temporalio/client';
+import closeWithGrace from 'close-with-grace';
+import { BundleStore } from '../adapters/bundles/bundle-store';
 import { FileReleaseCatalog } from '../adapters/catalog/file-catalog';
+import { FlagStore } from '../adapters/flags/flag-store';
 import { SimulatedCluster } from '../adapters/simulated/cluster';
+import { SimulatedStack } from '../adapters/simulated/stack';
 import { loadConfig } from '../config';
 import { connectClient } from '../temporal/connect';
 import { buildApp } from './app';
@@ -10,25 +15,26 @@ import { loadTokens } from './tokens';
 const config = loadConfig();
 const { tokens, generated } = loadTokens(config.dataDir);
 const connection = await connectClient(config);
+const catalog = new FileReleaseCatalog(config.dataDir);
 const app = await buildApp({
   temporal: new Client({ connection, namespace: config.namespace }),
   taskQueue: config.taskQueue,
-  catalog: new FileReleaseCatalog(config.dataDir),
+  catalog,
+  bundles: new BundleStore(config.dataDir, catalog),
+  flags: new FlagStore(config.dataDir),
   simulated: new SimulatedCluster(config.dataDir),
+  simulatedStack: new SimulatedStack(config.dataDir),
   tokens,
   logger: process.env.CELLSHIFT_LOG !== 'off',
-  dataDir: config.dataDir,
   bundleLimitBytes: config.bundleLimitBytes,
   infraDeadlineDays: config.infraDeadlineDays,
 });
 
-const close = async () => {
+closeWithGrace({ delay: 10_000 }, async ({ err }) => {
+  if (err) app.log.error({ err }, 'closing after an uncaught error');
   await app.close();
   await connection.close();
-  process.exit(0);
-};
-process.once('SIGINT', () => void close());
-process.once('SIGTERM', () => void close());
+});
 
 await app.listen({ port: config.port, host: config.host });
 if (generated) console.error(`no API token configured: use the generated admin token ${generated} (kept in ${config.dataDir}/admin-token)`);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ApiToken, Role } from './plugins/auth';
+import type { ApiToken, Role } from './plugins/app/auth';
 
 const ROLES: Role[] = ['viewer', 'operator', 'admin'];
 

@@ -10,10 +10,13 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
+import { BundleStore } from '../../src/adapters/bundles/bundle-store';
 import { FileReleaseCatalog } from '../../src/adapters/catalog/file-catalog';
+import { FlagStore } from '../../src/adapters/flags/flag-store';
 import { SimulatedCluster } from '../../src/adapters/simulated/cluster';
+import { SimulatedStack } from '../../src/adapters/simulated/stack';
 import { buildApp } from '../../src/api/app';
-import type { ApiToken } from '../../src/api/plugins/auth';
+import type { ApiToken } from '../../src/api/plugins/app/auth';
 import type { Release } from '../../src/domain/release';
 import { FINAL_STATUSES } from '../../src/domain/update';
 import { updateWorkflowId } from '../../src/workflows/ids';
@@ -71,7 +74,17 @@ export class Harness {
     const simulated = new SimulatedCluster(dataDir);
     const connection = await Connection.connect({ address });
     const client = new Client({ connection });
-    const app = await buildApp({ temporal: client, taskQueue, catalog, simulated, tokens: API_TOKENS, dataDir, bundleLimitBytes: options.bundleLimitBytes });
+    const app = await buildApp({
+      temporal: client,
+      taskQueue,
+      catalog,
+      bundles: new BundleStore(dataDir, catalog),
+      flags: new FlagStore(dataDir),
+      simulated,
+      simulatedStack: new SimulatedStack(dataDir),
+      tokens: API_TOKENS,
+      bundleLimitBytes: options.bundleLimitBytes,
+    });
     const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
     const harness = new Harness(address, taskQueue, dataDir, client, app, baseUrl, simulated, catalog);
     if (options.worker !== false) await harness.startWorker();

@@ -1,58 +1,52 @@
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
-import type { BundleStore } from '../../adapters/bundles/bundle-store';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BundleError } from '../../adapters/bundles/format';
-import type { ApiContext } from '../context';
 import { HttpProblem } from '../problem';
 import { BundleResult } from '../schemas/bundles';
 import { problems } from '../schemas/common';
-
-export interface BundleRouteContext extends ApiContext {
-  bundles: BundleStore;
-  bundleLimitBytes: number;
-}
 
 const BUNDLE_TYPES = ['application/gzip', 'application/x-gzip', 'application/octet-stream'];
 const TITLES: Record<number, string> = { 400: 'Invalid bundle', 409: 'Release is immutable', 413: 'Bundle too large' };
 
 /** `POST /v1/bundles`: a release for air-gapped cells, uploaded as one tar.gz and streamed to disk. */
-export async function bundleRoutes(app: FastifyInstance, ctx: BundleRouteContext): Promise<void> {
-  // Own scope: the raw-stream parser (and no JSON parser) for this route only.
-  await app.register(async (scoped) => {
-    scoped.removeAllContentTypeParsers();
-    scoped.addContentTypeParser(BUNDLE_TYPES, (_request, payload, done) => done(null, payload));
+const bundles: FastifyPluginAsyncTypebox = async (app) => {
+  const { bundleLimitBytes } = app;
+  // This plugin's scope only: the raw stream for the bundle, and no JSON parser.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(BUNDLE_TYPES, (_request, payload, done) => done(null, payload));
 
-    scoped.post(
-      '/v1/bundles',
-      {
-        config: { role: 'admin' },
-        bodyLimit: ctx.bundleLimitBytes, // documentation only: a pass-through parser is not counted by Fastify; ingest counts
-        schema: {
-          summary: 'Upload a release bundle (tar.gz of manifest.json, checksums.sha256, images/<component>.tar) and publish its release',
-          response: { 201: BundleResult, 200: BundleResult, ...problems(400, 401, 403, 409, 413, 415) },
-        },
+  app.post(
+    '/v1/bundles',
+    {
+      config: { role: 'admin' },
+      bodyLimit: bundleLimitBytes, // documentation only: a pass-through parser is not counted by Fastify; ingest counts
+      schema: {
+        summary: 'Upload a release bundle (tar.gz of manifest.json, checksums.sha256, images/<component>.tar) and publish its release',
+        response: { 201: BundleResult, 200: BundleResult, ...problems(400, 401, 403, 409, 413, 415) },
       },
-      async (request, reply) => {
-        const body = request.body;
-        if (!(body instanceof Readable)) {
-          throw new HttpProblem(415, 'Unsupported media type', `send the bundle as the request body, as ${BUNDLE_TYPES.join(', ')}`);
+    },
+    async (request, reply) => {
+      const body = request.body;
+      if (!(body instanceof Readable)) {
+        throw new HttpProblem(415, 'Unsupported media type', `send the bundle as the request body, as ${BUNDLE_TYPES.join(', ')}`);
+      }
+      try {
+        if (Number(request.headers['content-length']) > bundleLimitBytes) {
+          throw new BundleError(`the bundle is larger than the limit of ${bundleLimitBytes} bytes`, 413);
         }
-        try {
-          if (Number(request.headers['content-length']) > ctx.bundleLimitBytes) {
-            throw new BundleError(`the bundle is larger than the limit of ${ctx.bundleLimitBytes} bytes`, 413);
-          }
-          // Not destroyed on failure: a destroyed request resets the socket before the client reads our answer.
-          const result = await ctx.bundles.ingest(body.iterator({ destroyOnReturn: false }), ctx.bundleLimitBytes);
-          const published = await ctx.catalog.get(result.release.version);
-          return reply
-            .status(result.outcome === 'created' ? 201 : 200)
-            .send({ version: result.release.version, source: published?.source ?? 'bundle', files: result.files, bytes: result.bytes });
-        } catch (err) {
-          body.resume(); // discard the rest of the upload so the answer is read, not cut off
-          if (err instanceof BundleError) throw new HttpProblem(err.status, TITLES[err.status] ?? 'Invalid bundle', err.message, err.errors ? { errors: err.errors } : {});
-          throw err;
-        }
-      },
-    );
-  });
-}
+        // Not destroyed on failure: a destroyed request resets the socket before the client reads our answer.
+        const result = await app.bundles.ingest(body.iterator({ destroyOnReturn: false }), bundleLimitBytes);
+        const published = await app.catalog.get(result.release.version);
+        return reply
+          .status(result.outcome === 'created' ? 201 : 200)
+          .send({ version: result.release.version, source: published?.source ?? 'bundle', files: result.files, bytes: result.bytes });
+      } catch (err) {
+        body.resume(); // discard the rest of the upload so the answer is read, not cut off
+        if (err instanceof BundleError) throw new HttpProblem(err.status, TITLES[err.status] ?? 'Invalid bundle', err.message, err.errors ? { errors: err.errors } : {});
+        throw err;
+      }
+    },
+  );
+};
+
+export default bundles;

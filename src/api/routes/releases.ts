@@ -1,23 +1,20 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { PortError } from '../../domain/errors';
-import type { ApiContext } from '../context';
-import { HttpProblem } from '../problem';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ErrorType, PortError } from '../../domain/errors';
+import { HttpProblem, notFound } from '../problem';
 import { problems } from '../schemas/common';
 import { CatalogRelease, PromoteBody, Release, ReleaseList, ReleaseParams } from '../schemas/releases';
-import { ErrorType } from '../../domain/errors';
-import { notFound } from '../problem';
 
-export async function releaseRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
-  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+/** The release catalog: publish (immutable), read, promote ring by ring. */
+const releases: FastifyPluginAsyncTypebox = async (app) => {
+  const { catalog } = app;
 
-  api.get(
+  app.get(
     '/v1/releases',
     { config: { role: 'viewer' }, schema: { summary: 'The release catalog, oldest first', response: { 200: ReleaseList, ...problems(401) } } },
-    async () => ctx.catalog.list(),
+    async () => catalog.list(),
   );
 
-  api.post(
+  app.post(
     '/v1/releases',
     {
       config: { role: 'admin' },
@@ -29,8 +26,8 @@ export async function releaseRoutes(app: FastifyInstance, ctx: ApiContext): Prom
     },
     async (request, reply) => {
       try {
-        const outcome = await ctx.catalog.publish(request.body);
-        return reply.status(outcome === 'created' ? 201 : 200).send((await ctx.catalog.get(request.body.version))!);
+        const outcome = await catalog.publish(request.body);
+        return reply.status(outcome === 'created' ? 201 : 200).send((await catalog.get(request.body.version))!);
       } catch (err) {
         if (err instanceof PortError && err.type === 'ReleaseImmutable') throw new HttpProblem(409, 'Release is immutable', err.message);
         throw err;
@@ -38,17 +35,17 @@ export async function releaseRoutes(app: FastifyInstance, ctx: ApiContext): Prom
     },
   );
 
-  api.get(
+  app.get(
     '/v1/releases/:version',
     { config: { role: 'viewer' }, schema: { summary: 'One release', params: ReleaseParams, response: { 200: CatalogRelease, ...problems(400, 401, 404) } } },
     async (request) => {
-      const release = await ctx.catalog.get(request.params.version);
+      const release = await catalog.get(request.params.version);
       if (!release) throw notFound(`release ${request.params.version}`);
       return release;
     },
   );
 
-  api.post(
+  app.post(
     '/v1/releases/:version/promote',
     {
       config: { role: 'admin' },
@@ -61,13 +58,15 @@ export async function releaseRoutes(app: FastifyInstance, ctx: ApiContext): Prom
     },
     async (request) => {
       try {
-        await ctx.catalog.promote(request.params.version, request.body.ring);
+        await catalog.promote(request.params.version, request.body.ring);
       } catch (err) {
         if (err instanceof PortError && err.type === ErrorType.ReleaseNotFound) throw notFound(`release ${request.params.version}`);
         if (err instanceof PortError && err.type === 'PromotionOrder') throw new HttpProblem(409, 'Promotion out of order', err.message);
         throw err;
       }
-      return ctx.catalog.get(request.params.version);
+      return catalog.get(request.params.version);
     },
   );
-}
+};
+
+export default releases;

@@ -1,26 +1,24 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { RINGS } from '../../domain/release';
 import type { RolloutInput } from '../../domain/rollout';
 import { rolloutWorkflowId } from '../../workflows/ids';
 import { abortRollout, approveRing, pauseRollout, resumeRollout, rolloutProgressQuery } from '../../workflows/messages';
 import { sendCommand } from '../commands';
-import type { ApiContext } from '../context';
 import { badRequest, fromTemporal } from '../problem';
 import { problems } from '../schemas/common';
-import { Rollout, RolloutCommandBody, RolloutParams, StartRolloutBody } from '../schemas/rollouts';
+import { Rollout, RolloutCommandAccepted, RolloutCommandBody, RolloutParams, RolloutStarted, StartRolloutBody } from '../schemas/rollouts';
 
 const COMMANDS = { pause: pauseRollout, resume: resumeRollout, abort: abortRollout, approve: approveRing } as const;
 
-export async function rolloutRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
-  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+/** Fleet rollouts: one release through the rings in waves, its progress, and the operator's commands. */
+const rollouts: FastifyPluginAsyncTypebox = async (app) => {
+  const rollout = (rolloutId: string) => app.temporal.workflow.getHandle(rolloutWorkflowId(rolloutId));
 
-  api.post(
+  app.post(
     '/v1/rollouts',
     {
       config: { role: 'operator' },
-      schema: { summary: 'Take a release through the fleet, ring by ring, in waves', body: StartRolloutBody, response: { 202: Type.Object({ id: Type.String(), status: Type.String() }), ...problems(400, 401, 403, 409) } },
+      schema: { summary: 'Take a release through the fleet, ring by ring, in waves', body: StartRolloutBody, response: { 202: RolloutStarted, ...problems(400, 401, 403, 409) } },
     },
     async (request, reply) => {
       const body = request.body;
@@ -29,7 +27,7 @@ export async function rolloutRoutes(app: FastifyInstance, ctx: ApiContext): Prom
       if (rings.some((ring, i) => i > 0 && RINGS.indexOf(ring) < RINGS.indexOf(rings[i - 1]))) {
         errors.push({ field: 'body.rings', reason: `rings go in order: ${RINGS.join(' → ')}` });
       }
-      if (!(await ctx.catalog.get(body.version))) errors.push({ field: 'body.version', reason: `release ${body.version} is not in the catalog` });
+      if (!(await app.catalog.get(body.version))) errors.push({ field: 'body.version', reason: `release ${body.version} is not in the catalog` });
       if (errors.length > 0) throw badRequest(errors);
       const input: RolloutInput = {
         id: body.version,
@@ -42,33 +40,35 @@ export async function rolloutRoutes(app: FastifyInstance, ctx: ApiContext): Prom
         requestedBy: request.subject,
       };
       try {
-        await ctx.temporal.workflow.start('fleetRollout', { workflowId: rolloutWorkflowId(body.version), taskQueue: ctx.taskQueue, args: [input] });
+        await app.temporal.workflow.start('fleetRollout', { workflowId: rolloutWorkflowId(body.version), taskQueue: app.taskQueue, args: [input] });
       } catch (err) {
+        // Here, not in the error handler: the URL does not name the rollout, the problem should.
         throw fromTemporal(err, `a rollout of ${body.version}`) ?? err;
       }
       return reply.status(202).header('location', `/v1/rollouts/${body.version}`).send({ id: body.version, status: 'running' });
     },
   );
 
-  api.get(
+  app.get(
     '/v1/rollouts/:rolloutId',
     { config: { role: 'viewer' }, schema: { summary: 'A rollout: per ring and per cell, state and times, and counts', params: RolloutParams, response: { 200: Rollout, ...problems(400, 401, 404) } } },
-    async (request) => ctx.temporal.workflow.getHandle(rolloutWorkflowId(request.params.rolloutId)).query(rolloutProgressQuery),
+    async (request) => rollout(request.params.rolloutId).query(rolloutProgressQuery),
   );
 
   for (const [action, definition] of Object.entries(COMMANDS)) {
-    api.post(
+    app.post(
       `/v1/rollouts/:rolloutId/${action}`,
       {
         config: { role: 'operator' },
-        schema: { summary: `${action} a rollout`, params: RolloutParams, body: RolloutCommandBody, response: { 202: Type.Object({ id: Type.String(), action: Type.String(), by: Type.String() }), ...problems(400, 401, 403, 404, 409) } },
+        schema: { summary: `${action} a rollout`, params: RolloutParams, body: RolloutCommandBody, response: { 202: RolloutCommandAccepted, ...problems(400, 401, 403, 404, 409) } },
       },
       async (request, reply) => {
         const command = { by: request.subject, ...(request.body?.reason ? { reason: request.body.reason } : {}), ...(request.body?.rollback ? { rollback: true } : {}) };
-        const handle = ctx.temporal.workflow.getHandle(rolloutWorkflowId(request.params.rolloutId));
-        await sendCommand(handle, definition as typeof abortRollout, [command], `rollout ${request.params.rolloutId}`, action);
+        await sendCommand(rollout(request.params.rolloutId), definition as typeof abortRollout, [command], `rollout ${request.params.rolloutId}`, action);
         return reply.status(202).send({ id: request.params.rolloutId, action, by: request.subject });
       },
     );
   }
-}
+};
+
+export default rollouts;

@@ -1,5 +1,4 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { updateWorkflowId } from '../../workflows/ids';
 import {
   abandonCompensation,
@@ -12,7 +11,6 @@ import {
   retryCompensation,
 } from '../../workflows/messages';
 import { sendCommand } from '../commands';
-import type { ApiContext } from '../context';
 import { problems } from '../schemas/common';
 import { CommandAccepted, CommandBody, Update, UpdateParams } from '../schemas/updates';
 
@@ -26,20 +24,21 @@ const COMMANDS = {
   reject: rejectUpdate,
 } as const;
 
-export async function updateRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
-  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+/** An update: its progress, and the operator's commands to it. */
+const updates: FastifyPluginAsyncTypebox = async (app) => {
+  const update = (updateId: string) => app.temporal.workflow.getHandle(updateWorkflowId(updateId));
 
-  api.get(
+  app.get(
     '/v1/updates/:updateId',
     { config: { role: 'viewer' }, schema: { summary: 'An update: status and every step', params: UpdateParams, response: { 200: Update, ...problems(400, 401, 404) } } },
     async (request) => {
-      const progress = await ctx.temporal.workflow.getHandle(updateWorkflowId(request.params.updateId)).query(progressQuery);
+      const progress = await update(request.params.updateId).query(progressQuery);
       return { ...progress, fromVersion: progress.fromVersion ?? null };
     },
   );
 
   for (const [action, definition] of Object.entries(COMMANDS)) {
-    api.post(
+    app.post(
       `/v1/updates/:updateId/${action}`,
       {
         config: { role: 'operator' },
@@ -52,11 +51,12 @@ export async function updateRoutes(app: FastifyInstance, ctx: ApiContext): Promi
       },
       async (request, reply) => {
         const { updateId } = request.params;
-        const handle = ctx.temporal.workflow.getHandle(updateWorkflowId(updateId));
         const command = { by: request.subject, ...(request.body?.reason ? { reason: request.body.reason } : {}) };
-        await sendCommand(handle, definition, [command], `update ${updateId}`, action);
+        await sendCommand(update(updateId), definition, [command], `update ${updateId}`, action);
         return reply.status(202).send({ id: updateId, action, by: request.subject });
       },
     );
   }
-}
+};
+
+export default updates;

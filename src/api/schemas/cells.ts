@@ -200,3 +200,4 @@ export const CellSettingsBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 export const DriftParams = Type.Object({ cellId: CellId, action: StringEnum(['reconcile', 'accept'] as const) });
+export const CheckAccepted = Type.Object({ id: Type.String() });

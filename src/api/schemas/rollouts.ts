@@ -58,3 +58,6 @@ export const RolloutCommandBody = Type.Union([
   Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })), rollback: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
   Type.Null(),
 ]);
+
+export const RolloutStarted = Type.Object({ id: Type.String(), status: Type.String() });
+export const RolloutCommandAccepted = Type.Object({ id: Type.String(), action: Type.String(), by: Type.String() });

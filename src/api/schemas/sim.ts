@@ -1,6 +1,8 @@
 import { Type } from 'typebox';
 import { FAULT_STEPS } from '../../domain/faults';
-import { StringEnum } from './common';
+import { CellId, StringEnum } from './common';
+
+export const SimCellParams = Type.Object({ cellId: CellId });
 
 const Fault = Type.Object(
   {
@@ -15,3 +17,17 @@ const Fault = Type.Object(
 export const Faults = Type.Object(Object.fromEntries(FAULT_STEPS.map((step) => [step, Type.Optional(Fault)])), {
   additionalProperties: false,
 });
+
+const StackFault = Type.Object(
+  {
+    mode: StringEnum(['none', 'fail', 'fail-times'] as const),
+    times: Type.Optional(Type.Integer({ minimum: 1 })),
+    latencyMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
+    reason: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const StackFaults = Type.Object({ prepare: Type.Optional(StackFault), execute: Type.Optional(StackFault), update: Type.Optional(StackFault) }, { additionalProperties: false });
+
+export const CustomerApplyBody = Type.Object({ templateVersion: Type.String({ minLength: 1 }) }, { additionalProperties: false });

@@ -1,32 +1,8 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
-import { HttpProblem, fromTemporal, type FieldError } from '../problem';
+import type { FieldError } from './problem';
 
-/** One error handler: every error leaves as application/problem+json, never as a bare 500 for a client's mistake. */
-export function registerErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    let problem: HttpProblem;
-    if (err instanceof HttpProblem) {
-      problem = err;
-    } else if (err.validation) {
-      const errors = pruneUnionErrors(err.validation).map((v) => validationError(err.validationContext ?? 'body', v));
-      problem = new HttpProblem(400, 'Invalid request', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors });
-    } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      problem = new HttpProblem(err.statusCode, err.code ?? 'Bad request', err.message);
-    } else {
-      problem = fromTemporal(err, describeTarget(request.url)) ?? new HttpProblem(500, 'Internal error', 'the server failed; see its log');
-      if (problem.status >= 500) request.log.error({ err }, 'request failed');
-    }
-    void reply
-      .status(problem.status)
-      .type('application/problem+json')
-      .send({ type: 'about:blank', title: problem.title, status: problem.status, detail: problem.detail, ...problem.extra });
-  });
-  app.setNotFoundHandler((request, reply) => {
-    void reply
-      .status(404)
-      .type('application/problem+json')
-      .send({ type: 'about:blank', title: 'Not found', status: 404, detail: `no route ${request.method} ${request.url}` });
-  });
+/** Ajv's errors, as the fields a client sent wrong and why. */
+export function fieldErrors(context: string, errors: SchemaError[]): FieldError[] {
+  return pruneUnionErrors(errors).map((v) => validationError(context, v));
 }
 
 interface SchemaError {
@@ -44,6 +20,7 @@ const WRONG_BRANCH = ['const', 'required', 'additionalProperties'];
  * A union (`anyOf`) reports every branch's errors. Where one branch fits the request's shape (no
  * wrong `kind`, no missing or unknown field) keep only what is wrong within it: `cluster.namespace:
  * must match pattern`, not the simulated branch's complaints too. Innermost unions first.
+ * By hand: Ajv's `discriminator` needs a tag on every branch, and `kubeconfig` (path or secretRef) has none.
  */
 export function pruneUnionErrors<T extends SchemaError>(errors: T[]): T[] {
   let kept = [...errors];
@@ -81,11 +58,4 @@ function validationError(context: string, v: { instancePath: string; message?: s
   let reason = v.message ?? 'is invalid';
   if (v.params.allowedValues) reason = `must be one of ${(v.params.allowedValues as unknown[]).join(', ')}`;
   return { field: path ? `${context}.${path}` : context, reason };
-}
-
-function describeTarget(url: string): string {
-  const [, , kind, id] = url.split('?')[0].split('/');
-  if (kind === 'cells' && id) return `cell ${decodeURIComponent(id)}`;
-  if (kind === 'updates' && id) return `update ${decodeURIComponent(id)}`;
-  return 'the resource';
 }

@@ -1,0 +1,31 @@
+import fp from 'fastify-plugin';
+import type { BundleStore } from '../../../adapters/bundles/bundle-store';
+import type { FlagStore } from '../../../adapters/flags/flag-store';
+import type { ReleaseCatalog } from '../../../domain/ports';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** the releases cells may run, and the rings each is promoted to */
+    catalog: ReleaseCatalog;
+    /** uploaded release bundles for air-gapped cells */
+    bundles: BundleStore;
+    /** feature-flag rules per ring and per cell */
+    flags: FlagStore;
+  }
+}
+
+export interface StoresOptions {
+  catalog: ReleaseCatalog;
+  bundles: BundleStore;
+  flags: FlagStore;
+}
+
+/** What the API reads and writes outside Temporal: the release catalog, bundles and flag rules. */
+export default fp<StoresOptions>(
+  async (app, { catalog, bundles, flags }) => {
+    app.decorate('catalog', catalog);
+    app.decorate('bundles', bundles);
+    app.decorate('flags', flags);
+  },
+  { name: 'stores' },
+);

@@ -1,0 +1,113 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { DEFAULT_CHECK_INTERVAL_SECONDS, initialVersionOf, type CellSpec, type CellView } from '../../../domain/cell';
+import { visibleReleases } from '../../../domain/channels';
+import { planUpgrade } from '../../../domain/upgrade-path';
+import { windowProblems } from '../../../domain/window';
+import { cellWorkflowId } from '../../../workflows/ids';
+import { cellStatusQuery } from '../../../workflows/messages';
+import { CellIdKey, CellStatusKey, RingKey } from '../../../workflows/search-attributes';
+import { cellExists, listCells } from '../../cell-list';
+import { withMaintenance } from '../../cell-maintenance';
+import { toCell } from '../../cell-view';
+import { HttpProblem, badRequest, fromTemporal } from '../../problem';
+import { Cell, CellList, CellListQuery, CellParams, Plan, PlanQuery, RegisterCellBody } from '../../schemas/cells';
+import { problems } from '../../schemas/common';
+
+const DEFAULT_EXPECTED_UPDATE_MINUTES = 30;
+
+/** Registering a cell (its controller starts) and reading cells: the list, one cell, its upgrade plan. */
+const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/v1/cells',
+    { config: { role: 'admin' }, schema: { summary: 'Register a cell', body: RegisterCellBody, response: { 201: Cell, ...problems(400, 401, 403, 409) } } },
+    async (request, reply) => {
+      const body = request.body;
+      const spec: CellSpec = {
+        id: body.id,
+        ring: body.ring,
+        strategy: body.strategy ?? 'maintenance-window',
+        maintenanceWindow: body.maintenanceWindow,
+        cluster: body.cluster,
+        stagingCellId: body.stagingCellId,
+        stagingFirst: body.stagingFirst,
+        live: body.live,
+        airGapped: body.airGapped ?? false,
+        autoUpdate: body.autoUpdate ?? false,
+        checkIntervalSeconds: body.checkIntervalSeconds ?? DEFAULT_CHECK_INTERVAL_SECONDS,
+        stack: body.stack,
+        infraApply: body.infraApply ?? false,
+        expectedUpdateMinutes: body.expectedUpdateMinutes ?? Math.min(DEFAULT_EXPECTED_UPDATE_MINUTES, body.maintenanceWindow.durationMinutes),
+      };
+      const errors = windowProblems(spec.maintenanceWindow).map((p) => ({ field: `body.maintenanceWindow.${p.field}`, reason: p.reason }));
+      if (spec.expectedUpdateMinutes > spec.maintenanceWindow.durationMinutes) {
+        errors.push({ field: 'body.expectedUpdateMinutes', reason: `an update of ${spec.expectedUpdateMinutes} min never fits a ${spec.maintenanceWindow.durationMinutes} min window` });
+      }
+      if (spec.stagingCellId === spec.id) errors.push({ field: 'body.stagingCellId', reason: 'a cell cannot be its own staging cell' });
+      else if (spec.stagingCellId && !(await cellExists(app, spec.stagingCellId))) {
+        errors.push({ field: 'body.stagingCellId', reason: `cell ${spec.stagingCellId} is not registered` });
+      }
+      if (spec.strategy === 'staging-first' && !spec.stagingCellId) {
+        errors.push({ field: 'body.stagingCellId', reason: 'the staging-first strategy needs a paired staging cell' });
+      }
+      if (errors.length > 0) throw badRequest(errors);
+      const initialVersion = initialVersionOf(spec.cluster);
+      if (initialVersion) {
+        const initial = await app.catalog.get(initialVersion);
+        if (!initial) throw badRequest([{ field: 'body.cluster.initialVersion', reason: `release ${initialVersion} is not in the catalog` }]);
+        if (spec.airGapped && initial.source !== 'bundle') {
+          throw badRequest([{ field: 'body.cluster.initialVersion', reason: `an air-gapped cell runs only bundled releases; ${initial.version} was not uploaded as a bundle` }]);
+        }
+      }
+      try {
+        await app.temporal.workflow.start('cellController', {
+          workflowId: cellWorkflowId(spec.id),
+          taskQueue: app.taskQueue,
+          args: [{ spec }],
+          typedSearchAttributes: [
+            { key: CellIdKey, value: spec.id },
+            { key: RingKey, value: spec.ring },
+            { key: CellStatusKey, value: 'registering' },
+          ],
+        });
+      } catch (err) {
+        // Here, not in the error handler: the URL does not name the cell, the problem should.
+        throw fromTemporal(err, `cell ${spec.id}`) ?? err;
+      }
+      const view: CellView = { spec, state: 'registering', maintenance: { enabled: false }, history: [] };
+      return reply.status(201).header('location', `/v1/cells/${spec.id}`).send(toCell(view));
+    },
+  );
+
+  app.get(
+    '/v1/cells',
+    { config: { role: 'viewer' }, schema: { summary: 'List cells', querystring: CellListQuery, response: { 200: CellList, ...problems(400, 401) } } },
+    async (request) => listCells(app, request.query),
+  );
+
+  app.get(
+    '/v1/cells/:cellId',
+    { config: { role: 'viewer' }, schema: { summary: 'A cell: spec, version, maintenance, current update, history', params: CellParams, response: { 200: Cell, ...problems(401, 404) } } },
+    async (request) => {
+      const view = await app.temporal.workflow.getHandle(cellWorkflowId(request.params.cellId)).query(cellStatusQuery);
+      return toCell(await withMaintenance(app, view));
+    },
+  );
+
+  app.get(
+    '/v1/cells/:cellId/plan',
+    {
+      config: { role: 'viewer' },
+      schema: { summary: 'The upgrade plan from the installed version to a target, before running it', params: CellParams, querystring: PlanQuery, response: { 200: Plan, ...problems(400, 401, 404, 422) } },
+    },
+    async (request) => {
+      const view = await app.temporal.workflow.getHandle(cellWorkflowId(request.params.cellId)).query(cellStatusQuery);
+      const releases = await app.catalog.list();
+      const usable = view.spec.airGapped ? visibleReleases(releases, { ring: view.spec.ring, airGapped: true }) : releases;
+      const plan = planUpgrade(view.version, request.query.to, usable);
+      if (!plan.ok) throw new HttpProblem(422, 'No upgrade path', plan.reason, { missing: plan.missing });
+      return { from: view.version ?? null, to: request.query.to, plan: plan.plan };
+    },
+  );
+};
+
+export default cellRegistry;

@@ -1,0 +1,8 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+
+/** `/healthz`: open, and answered without asking Temporal, so a probe measures the API alone. */
+const health: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+};
+
+export default health;
