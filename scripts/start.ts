@@ -1,7 +1,8 @@
 // `npm start`: the embedded default. Dev Temporal server (unless TEMPORAL_ADDRESS is set),
-// worker and API as child processes, then the demo fleet seeded through the API.
+// worker and API as child processes, each writing to its own log under <dataDir>/logs, then the
+// demo fleet seeded through the API and a short banner. Ctrl-C stops them all.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, temporalAddress } from '../src/config';
@@ -12,54 +13,78 @@ import { DEMO_CELLS, DEMO_PROMOTIONS, DEMO_RELEASES } from './seed/demo-fleet';
 import { WORKER_NODE_FLAGS } from './lib/worker-flags';
 
 const config = loadConfig();
-mkdirSync(config.dataDir, { recursive: true });
+const logDir = join(config.dataDir, 'logs');
+mkdirSync(logDir, { recursive: true });
 const { tokens, generated } = loadTokens(config.dataDir);
 const adminToken = tokens.find((t) => t.role === 'admin')?.token;
-const children: ChildProcess[] = [];
+const children: { name: string; log: string; process: ChildProcess }[] = [];
 
-function run(name: string, script: string, flags: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script], { stdio: 'inherit', env: process.env });
+/** A part of cellshift as a child process, its stdout and stderr appended to `<dataDir>/logs/<name>.log`. */
+function run(name: string, script: string, flags: string[] = []): void {
+  const log = join(logDir, `${name}.log`);
+  const fd = openSync(log, 'a');
+  writeSync(fd, `--- npm start, ${new Date().toISOString()}\n`);
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script], { stdio: ['ignore', fd, fd], env: process.env });
+  closeSync(fd); // the child holds its own copy
   child.once('exit', (code, signal) => {
     if (stopping) return;
-    console.error(`${name} exited (${signal ?? code}); stopping cellshift`);
+    console.error(`${name} exited (${signal ?? `code ${code}`}); stopping cellshift. The end of ${log}:\n${tail(log)}`);
     void stop(1);
   });
-  children.push(child);
-  return child;
+  children.push({ name, log, process: child });
+}
+
+function tail(file: string, lines = 20): string {
+  if (!existsSync(file)) return '  (no log)';
+  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).map((line) => `  ${line}`).join('\n');
 }
 
 let stopping = false;
 async function stop(code = 0): Promise<never> {
+  if (!stopping && code === 0) console.error('stopping cellshift…');
   stopping = true;
-  for (const child of [...children].reverse()) child.kill('SIGTERM');
-  await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+  const running = children.filter((c) => c.process.exitCode === null && c.process.signalCode === null);
+  for (const child of [...running].reverse()) child.process.kill('SIGTERM');
+  // The worker finishes its activities (5 s grace) and Temporal its writes; past that, they are stuck.
+  const killer = setTimeout(() => running.forEach((c) => c.process.kill('SIGKILL')), 20_000);
+  await Promise.all(running.map((c) => (c.process.exitCode === null && c.process.signalCode === null ? new Promise((r) => c.process.once('exit', r)) : undefined)));
+  clearTimeout(killer);
   process.exit(code);
 }
 process.once('SIGINT', () => void stop());
 process.once('SIGTERM', () => void stop());
 
-if (!config.temporalAddress) {
-  findTemporalCli(); // builds it first if needed, with its own progress lines
-  run('temporal', 'scripts/temporal.ts');
-}
-await waitUntilServing(temporalAddress(config), undefined, 120_000);
-run('worker', 'worker.ts', WORKER_NODE_FLAGS);
-run('api', 'src/api/server.ts');
+try {
+  if (!config.temporalAddress) {
+    findTemporalCli(); // builds it first if needed, with its own progress lines
+    run('temporal', 'scripts/temporal.ts');
+  }
+  await waitUntilServing(temporalAddress(config), undefined, 120_000);
+  run('worker', 'worker.ts', WORKER_NODE_FLAGS);
+  run('api', 'src/api/server.ts');
 
-const api = `http://127.0.0.1:${config.port}`;
-await waitForApi(api);
-await seed(api);
+  const api = `http://127.0.0.1:${config.port}`;
+  await waitForApi(api);
+  const seeded = await seed(api);
 
-console.error(`
-cellshift is running
-  API        ${api}   (OpenAPI: ${api}/docs/json)
-  Web UI     ${config.temporalAddress ? '(your Temporal server’s UI)' : 'http://localhost:8233'}
-  data       ${config.dataDir}
-  token      ${generated ? `${generated} (generated, kept in ${join(config.dataDir, 'admin-token')})` : 'from your configuration'}
+  console.error(`
+cellshift is running (Ctrl-C stops it)
+  API      ${api}   (OpenAPI: ${api}/docs/json)
+  Web UI   ${config.temporalAddress ? '(your Temporal server’s UI)' : 'http://localhost:8233'}
+  token    ${generated ? `${generated} (admin, generated, kept in ${join(config.dataDir, 'admin-token')})` : 'from your configuration'}
+  demo     ${seeded}
+  data     ${config.dataDir}
+  logs     ${children.map((c) => c.log).join('\n           ')}
 try:
   export TOKEN=${generated ?? '<your admin token>'}
   curl -s -H "Authorization: Bearer $TOKEN" ${api}/v1/cells
 `);
+} catch (err) {
+  if (!stopping) {
+    console.error(`cellshift did not start: ${err instanceof Error ? err.message : String(err)}`);
+    await stop(1);
+  }
+}
 
 async function waitForApi(base: string): Promise<void> {
   for (let i = 0; i < 240; i++) {
@@ -70,10 +95,11 @@ async function waitForApi(base: string): Promise<void> {
     }
     await sleep(250);
   }
-  throw new Error(`the API did not come up on ${base}`);
+  throw new Error(`the API did not come up on ${base}. The end of ${join(logDir, 'api.log')}:\n${tail(join(logDir, 'api.log'))}`);
 }
 
-async function seed(base: string): Promise<void> {
+/** Publishes the demo releases and registers the demo cells; what exists already is kept. */
+async function seed(base: string): Promise<string> {
   const headers = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
   for (const release of DEMO_RELEASES) {
     const res = await fetch(`${base}/v1/releases`, { method: 'POST', headers, body: JSON.stringify(release) });
@@ -87,5 +113,5 @@ async function seed(base: string): Promise<void> {
     const res = await fetch(`${base}/v1/cells`, { method: 'POST', headers, body: JSON.stringify(cell) });
     if (res.status >= 300 && res.status !== 409) console.error(`seeding cell ${cell.id}: ${res.status} ${await res.text()}`);
   }
-  console.error(`seeded ${DEMO_RELEASES.length} releases and ${DEMO_CELLS.length} cells (existing ones kept)`);
+  return `${DEMO_RELEASES.length} releases and ${DEMO_CELLS.length} cells seeded (existing ones kept)`;
 }

@@ -31,7 +31,7 @@ const app = await buildApp({
 });
 
 closeWithGrace({ delay: 10_000 }, async ({ err }) => {
-  if (err) app.log.error({ err }, 'closing after an uncaught error');
+  if (err) app.log.error({ err }, 'closing after an error');
   await app.close();
   await connection.close();
 });
