@@ -147,3 +147,20 @@ describe('API: validation, auth, conflicts', () => {
     expect(bad.body.errors.map((e: any) => e.field)).toEqual(expect.arrayContaining(['body.apply.mode', 'body.teleport']));
   });
 });
+
+describe('API: answers through inject(), without a socket or a worker', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await Harness.start({ worker: false });
+  });
+  afterAll(() => h?.stop());
+
+  it('answers a route that does not exist as a problem, whatever the token', async () => {
+    for (const headers of [{}, { authorization: 'Bearer nope' }]) {
+      const res = await h.app.inject({ method: 'GET', url: '/v1/nothing?x=1', headers });
+      expect(res.statusCode).toBe(404);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json()).toEqual({ type: 'about:blank', title: 'Not found', status: 404, detail: 'no route GET /v1/nothing?x=1' });
+    }
+  });
+});
