@@ -17,7 +17,7 @@ const PLATFORMS: Record<string, { os: string[]; cpu: string[]; libc?: string[] }
 
 const lock = JSON.parse(readFileSync('package-lock.json', 'utf8'));
 let added = 0;
-for (const [path, meta] of Object.entries<any>(lock.packages)) {
+for (const [path, meta] of Object.entries<{ optionalDependencies?: Record<string, string> }>(lock.packages)) {
   for (const [dep, version] of Object.entries<string>(meta.optionalDependencies ?? {})) {
     const key = `node_modules/${dep}`;
     if (lock.packages[key] || lock.packages[`${path}/node_modules/${dep}`]) continue;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: every tool the tests need, then the type check, then every test on a real Temporal.
+# `npm test`: every tool the tests need, then the type check and lint, then every test on a real Temporal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Find or build the Temporal CLI, the time-skipping test server, moto and the Kubernetes test bed's
@@ -9,4 +9,5 @@ node --import tsx -e "import('./scripts/lib/time-skipping-server.ts').then((m) =
 node --import tsx -e "import('./scripts/lib/moto.ts').then((m) => console.error('moto: ' + m.ensureMoto()))"
 node --import tsx -e "import('./scripts/lib/kube-binaries.ts').then((m) => console.error('kube test bed: ' + m.ensureKubeBinaries().kwokctl))"
 npx tsc --noEmit -p .
+npx eslint .
 npx vitest run "$@"

@@ -34,7 +34,7 @@ export interface KubeResponse<T> {
 }
 
 /** One call to the API server; the body is parsed when it is JSON. Never throws on an HTTP status. */
-export function kubeRequest<T = any>(creds: KubeCredentials, method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<KubeResponse<T>> {
+export function kubeRequest<T = unknown>(creds: KubeCredentials, method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<KubeResponse<T>> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolvePromise, reject) => {
     const req = request(
@@ -66,7 +66,7 @@ export function kubeRequest<T = any>(creds: KubeCredentials, method: string, pat
 }
 
 /** Like kubeRequest, but a status outside 2xx is an error carrying the API server's message. */
-export async function kubeCall<T = any>(creds: KubeCredentials, method: string, path: string, body?: unknown): Promise<T> {
+export async function kubeCall<T = unknown>(creds: KubeCredentials, method: string, path: string, body?: unknown): Promise<T> {
   const res = await kubeRequest<T>(creds, method, path, body);
   if (res.status < 200 || res.status >= 300) {
     const message = (res.body as { message?: string } | undefined)?.message ?? String(res.body);

@@ -99,9 +99,9 @@ async function createCluster(bins: KubeBinaries, name: string, paths: Paths, tim
   } catch (err) {
     const e = err as Error & { stderr?: string; killed?: boolean };
     const dead = deadComponents(paths);
-    if (dead.length > 0) throw new Error(`cluster ${name}: ${dead.join(', ')} exited on start\n${componentLogs(paths)}`);
+    if (dead.length > 0) throw new Error(`cluster ${name}: ${dead.join(', ')} exited on start\n${componentLogs(paths)}`, { cause: err });
     const what = e.killed ? `did not create cluster ${name} within ${timeoutMs / 1000}s` : `could not create cluster ${name}`;
-    throw new Error(`kwokctl ${what}; it said:\n${tail(e.stderr || e.message)}\n${componentLogs(paths)}`);
+    throw new Error(`kwokctl ${what}; it said:\n${tail(e.stderr || e.message)}\n${componentLogs(paths)}`, { cause: err });
   } finally {
     abort.abort();
     await created.catch(() => {});

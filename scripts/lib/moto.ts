@@ -30,7 +30,7 @@ export function ensureMoto(log: (line: string) => void = (l) => console.error(l)
     execFileSync(join(venv, 'bin', 'pip'), ['install', '--quiet', `moto[server]==${MOTO_VERSION}`], { stdio: ['ignore', 'inherit', 'inherit'] });
   } catch (err) {
     rmSync(venv, { recursive: true, force: true }); // so the next run starts over instead of finding a broken venv
-    throw new Error(`installing moto[server]==${MOTO_VERSION} into ${venv} failed: ${(err as Error).message}`);
+    throw new Error(`installing moto[server]==${MOTO_VERSION} into ${venv} failed: ${(err as Error).message}`, { cause: err });
   }
   if (!isExecutable(server)) throw new Error(`pip installed moto but ${server} is missing`);
   return server;

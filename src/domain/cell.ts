@@ -1,4 +1,8 @@
+import type { CellFlag } from './flags';
+import type { SlaStatus } from './infra';
+import type { StackRef } from './ports';
 import type { Ring } from './release';
+import type { CellOutcome } from './rollout';
 import type { LiveOverrides, StagingFirstOptions } from './strategy-options';
 import type { Strategy, UpdateKind } from './update';
 import type { MaintenanceWindow } from './window';
@@ -48,7 +52,7 @@ export interface CellSpec {
   /** how often the controller checks for updates and for drift */
   checkIntervalSeconds?: number;
   /** the cell's AWS stack, for infrastructure updates */
-  stack?: import('./ports').StackRef;
+  stack?: StackRef;
   /** cellshift may execute infrastructure change sets itself (otherwise the customer runs them) */
   infraApply?: boolean;
 }
@@ -92,15 +96,15 @@ export interface CellStatus {
   /** the last update and drift check: the newest release offered, or why the cluster could not be read */
   lastCheck?: { at: string; newest?: string; error?: string };
   /** feature flags as last pushed to the cluster, with where each value came from */
-  flags?: Record<string, import('./flags').CellFlag>;
+  flags?: Record<string, CellFlag>;
   /** support SLA: out-of-sla holds app updates until the overdue infrastructure update is applied */
-  sla?: import('./infra').SlaStatus;
+  sla?: SlaStatus;
   /** infrastructure updates published and not yet applied */
-  infraUpdates?: { templateVersion: string; deadline: string; sla: import('./infra').SlaStatus; workflowId: string }[];
+  infraUpdates?: { templateVersion: string; deadline: string; sla: SlaStatus; workflowId: string }[];
   /** the fleet rollout that set the desired version, answered when the cell gets there or cannot */
   rollout?: { id: string; version: string };
   /** how the cell ended for the last rollout that awaited it: asked again, the controller answers the same */
-  rolloutOutcome?: import('./rollout').CellOutcome & { rolloutId: string };
+  rolloutOutcome?: CellOutcome & { rolloutId: string };
 }
 
 export interface CellView extends CellStatus {

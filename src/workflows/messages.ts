@@ -1,6 +1,8 @@
 // Every signal, query and update, typed once and shared by workflows, API, activities and tests.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CellView } from '../domain/cell';
+import type { SlaStatus } from '../domain/infra';
+import type { StackChange } from '../domain/ports';
 import type { CatalogRelease } from '../domain/release';
 import type { CellOutcome, RolloutProgress } from '../domain/rollout';
 import type { LiveOverrides, StagingFirstOptions } from '../domain/strategy-options';
@@ -120,10 +122,10 @@ export interface InfraUpdateProgress {
   templateVersion: string;
   templateUrl: string;
   status: 'preparing' | 'waiting' | 'applying' | 'applied' | 'superseded';
-  sla: import('../domain/infra').SlaStatus;
+  sla: SlaStatus;
   publishedAt: string;
   deadline: string;
-  changes: import('../domain/ports').StackChange[];
+  changes: StackChange[];
   changeSetName?: string;
   reminders: { daysBefore: number; sentAt: string }[];
   attempts: { by: string; at: string; result: 'applied' | 'failed'; error?: string }[];
@@ -134,7 +136,7 @@ export interface InfraUpdateProgress {
 
 export interface InfraStatusReport {
   templateVersion: string;
-  sla: import('../domain/infra').SlaStatus;
+  sla: SlaStatus;
   deadline: string;
   done: boolean;
 }

@@ -28,12 +28,12 @@ afterAll(async () => {
 
 describe('the Kubernetes test bed', () => {
   it('serves Kubernetes v1.36.1', async () => {
-    const version = await kubeCall(kube, 'GET', '/version');
+    const version = await kubeCall<any>(kube, 'GET', '/version');
     expect(version.gitVersion).toBe('v1.36.1');
   });
 
   it('has three Ready kwok nodes', async () => {
-    const nodes = await kubeCall(kube, 'GET', '/api/v1/nodes');
+    const nodes = await kubeCall<any>(kube, 'GET', '/api/v1/nodes');
     expect(nodes.items.map((n: any) => n.metadata.name).sort()).toEqual(['kwok-node-0', 'kwok-node-1', 'kwok-node-2']);
     for (const node of nodes.items) {
       expect(node.status.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'True' }));
@@ -42,44 +42,44 @@ describe('the Kubernetes test bed', () => {
   });
 
   it('makes a Deployment available: controller-manager, scheduler and kwok at work', async () => {
-    await kubeCall(kube, 'POST', `${NS}/deployments`, deployment('ok', 'example.com/ok:1', 2));
+    await kubeCall<any>(kube, 'POST', `${NS}/deployments`, deployment('ok', 'example.com/ok:1', 2));
     const status = await eventually(async () => {
-      const d = await kubeCall(kube, 'GET', `${NS}/deployments/ok`);
+      const d = await kubeCall<any>(kube, 'GET', `${NS}/deployments/ok`);
       return d.status.availableReplicas === 2 ? d.status : undefined;
     });
     expect(status).toMatchObject({ replicas: 2, readyReplicas: 2, availableReplicas: 2 });
   });
 
   it('an image that cannot be pulled leaves the pod Pending in ErrImagePull, patched once', async () => {
-    await kubeCall(kube, 'POST', `${NS}/deployments`, deployment('pull', 'example.com/app:pull-fails', 1));
+    await kubeCall<any>(kube, 'POST', `${NS}/deployments`, deployment('pull', 'example.com/app:pull-fails', 1));
     const pod = await eventually(() => podWhere('pull', (p) => p.status.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImagePull'));
     expect(pod.status.phase).toBe('Pending');
     expect(pod.status.containerStatuses[0].state.waiting.message).toContain('example.com/app:pull-fails');
     expect(pod.status.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'False' }));
     await sleep(2_000); // kwok would have patched it again by now if the stage still matched
-    const again = await kubeCall(kube, 'GET', `/api/v1/namespaces/default/pods/${pod.metadata.name}`);
+    const again = await kubeCall<any>(kube, 'GET', `/api/v1/namespaces/default/pods/${pod.metadata.name}`);
     expect(again.metadata.resourceVersion).toBe(pod.metadata.resourceVersion);
   });
 
   it('a crashing container leaves the pod Running in CrashLoopBackOff, not ready', async () => {
-    await kubeCall(kube, 'POST', `${NS}/deployments`, deployment('crash', 'example.com/app:crashloop', 1));
+    await kubeCall<any>(kube, 'POST', `${NS}/deployments`, deployment('crash', 'example.com/app:crashloop', 1));
     const pod = await eventually(() => podWhere('crash', (p) => p.status.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff'));
     expect(pod.status.phase).toBe('Running');
     expect(pod.status.containerStatuses[0]).toMatchObject({ ready: false, restartCount: 1 });
     expect(pod.status.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'False' }));
-    const d = await kubeCall(kube, 'GET', `${NS}/deployments/crash`);
+    const d = await kubeCall<any>(kube, 'GET', `${NS}/deployments/crash`);
     expect(d.status.availableReplicas ?? 0).toBe(0);
   });
 
   it('runs a DaemonSet with an init container on every node', async () => {
     const template = podTemplate('agent', 'example.com/agent:1');
     template.spec.initContainers = [{ name: 'setup', image: 'example.com/agent-setup:1' }];
-    await kubeCall(kube, 'POST', `${NS}/daemonsets`, {
+    await kubeCall<any>(kube, 'POST', `${NS}/daemonsets`, {
       metadata: { name: 'agent' },
       spec: { selector: { matchLabels: { app: 'agent' } }, template },
     });
     const status = await eventually(async () => {
-      const ds = await kubeCall(kube, 'GET', `${NS}/daemonsets/agent`);
+      const ds = await kubeCall<any>(kube, 'GET', `${NS}/daemonsets/agent`);
       return ds.status.numberReady === 3 ? ds.status : undefined;
     });
     expect(status).toMatchObject({ desiredNumberScheduled: 3, currentNumberScheduled: 3, numberReady: 3 });
@@ -95,7 +95,7 @@ function deployment(app: string, image: string, replicas: number) {
 }
 
 async function podWhere(app: string, test: (pod: any) => boolean): Promise<any> {
-  const pods = await kubeCall(kube, 'GET', `/api/v1/namespaces/default/pods?labelSelector=app%3D${app}`);
+  const pods = await kubeCall<any>(kube, 'GET', `/api/v1/namespaces/default/pods?labelSelector=app%3D${app}`);
   return pods.items.find(test);
 }
 
