@@ -64,6 +64,8 @@ export const ErrorType = {
   ChangeSetNotFound: 'ChangeSetNotFound',
   ChangeSetFailed: 'ChangeSetFailed',
   ChangeSetObsolete: 'ChangeSetObsolete',
+  /** the change set is in a state that cannot be executed (still creating, or failed) */
+  ChangeSetNotExecutable: 'ChangeSetNotExecutable',
   InvalidStackRef: 'InvalidStackRef',
   InvalidTemplateUrl: 'InvalidTemplateUrl',
   TemplateNotFound: 'TemplateNotFound',
@@ -86,7 +88,7 @@ export const NON_RETRYABLE: string[] = [ErrorType.ReleaseNotFound, ErrorType.Inc
 /** What a port throws for a failure it understands; activities turn it into an ApplicationFailure. */
 export class PortError extends Error {
   constructor(
-    readonly type: string,
+    readonly type: ErrorTypeName,
     message: string,
     readonly nonRetryable = false,
   ) {

@@ -13,7 +13,7 @@ import {
   type DescribeChangeSetCommandOutput,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
-import { PortError } from '../../domain/errors';
+import { ErrorType, PortError } from '../../domain/errors';
 import type { ChangeSetSummary, StackChange, StackPort, StackRef, StackState, StackTarget, StepContext } from '../../domain/ports';
 import { changeSetName, failureReasons, isNoChanges, updateOutcome, type StackEventLike } from '../stack-status';
 
@@ -97,7 +97,7 @@ export class AwsStack implements StackPort {
   async executeChangeSet(target: StackTarget, name: string, ctx: StepContext): Promise<void> {
     const ref = awsRef(target);
     let changeSet = await this.findChangeSet(ref, name, ctx);
-    if (!changeSet) throw new PortError('ChangeSetNotFound', `change set ${name} of stack ${ref.stackName} does not exist`, true);
+    if (!changeSet) throw new PortError(ErrorType.ChangeSetNotFound, `change set ${name} of stack ${ref.stackName} does not exist`, true);
     if (changeSet.Status === 'CREATE_PENDING' || changeSet.Status === 'CREATE_IN_PROGRESS') {
       await this.settleChangeSet(ref, name, ctx);
       changeSet = (await this.findChangeSet(ref, name, ctx))!;
@@ -113,11 +113,11 @@ export class AwsStack implements StackPort {
         await this.client(ref).send(new ExecuteChangeSetCommand({ StackName: ref.stackName, ChangeSetName: name }), { abortSignal: ctx.signal });
         return;
       case 'OBSOLETE':
-        throw new PortError('ChangeSetObsolete', `change set ${name} of stack ${ref.stackName} is obsolete: another change set ran since`, true);
+        throw new PortError(ErrorType.ChangeSetObsolete, `change set ${name} of stack ${ref.stackName} is obsolete: another change set ran since`, true);
       default:
         if (changeSet.Status === 'FAILED' && isNoChanges(changeSet.StatusReason)) return; // nothing to execute
         throw new PortError(
-          'ChangeSetNotExecutable',
+          ErrorType.ChangeSetNotExecutable,
           `change set ${name} of stack ${ref.stackName} cannot run: ${changeSet.Status} ${changeSet.ExecutionStatus ?? ''} ${changeSet.StatusReason ?? ''}`.trim(),
           true,
         );
@@ -135,7 +135,7 @@ export class AwsStack implements StackPort {
       if (outcome === 'failed') {
         const reasons = await this.failureReasons(ref, ctx);
         if (reasons.length === 0 && stack.StackStatusReason) reasons.push(stack.StackStatusReason);
-        throw new PortError('StackUpdateFailed', `stack ${ref.stackName} ended in ${status}: ${reasons.join('; ') || 'no reason given'}`, true);
+        throw new PortError(ErrorType.StackUpdateFailed, `stack ${ref.stackName} ended in ${status}: ${reasons.join('; ') || 'no reason given'}`, true);
       }
       await sleep(this.pollIntervalMs, undefined, { signal: ctx.signal });
     }
@@ -148,7 +148,7 @@ export class AwsStack implements StackPort {
     } catch (err) {
       if (!/does not exist/.test((err as Error).message)) throw err;
     }
-    throw new PortError('StackNotFound', `stack ${ref.stackName} does not exist in ${ref.region}`, true);
+    throw new PortError(ErrorType.StackNotFound, `stack ${ref.stackName} does not exist in ${ref.region}`, true);
   }
 
   /** The change set's first page, or undefined when there is none by that name. */
@@ -168,11 +168,11 @@ export class AwsStack implements StackPort {
   private async settleChangeSet(ref: AwsStackRef, name: string, ctx: StepContext): Promise<ChangeSetSummary> {
     for (;;) {
       const first = await this.findChangeSet(ref, name, ctx);
-      if (!first) throw new PortError('ChangeSetNotFound', `change set ${name} of stack ${ref.stackName} disappeared`);
+      if (!first) throw new PortError(ErrorType.ChangeSetNotFound, `change set ${name} of stack ${ref.stackName} disappeared`);
       ctx.heartbeat({ changeSet: name, status: first.Status });
       if (first.Status === 'FAILED') {
         if (isNoChanges(first.StatusReason)) return { changeSetName: name, status: first.Status, changes: [] };
-        throw new PortError('ChangeSetFailed', `change set ${name} of stack ${ref.stackName} failed: ${first.StatusReason ?? 'no reason given'}`, true);
+        throw new PortError(ErrorType.ChangeSetFailed, `change set ${name} of stack ${ref.stackName} failed: ${first.StatusReason ?? 'no reason given'}`, true);
       }
       if (first.Status === 'CREATE_COMPLETE') {
         const changes = toChanges(first);
@@ -186,7 +186,7 @@ export class AwsStack implements StackPort {
         }
         return { changeSetName: name, status: first.Status, changes };
       }
-      if (first.Status?.startsWith('DELETE')) throw new PortError('ChangeSetNotFound', `change set ${name} of stack ${ref.stackName} is being deleted`);
+      if (first.Status?.startsWith('DELETE')) throw new PortError(ErrorType.ChangeSetNotFound, `change set ${name} of stack ${ref.stackName} is being deleted`);
       await sleep(Math.min(this.pollIntervalMs, 2_000), undefined, { signal: ctx.signal });
     }
   }
@@ -242,7 +242,7 @@ export function credentialsFor(ref: AwsStackRef, env: NodeJS.ProcessEnv) {
   const accessKeyId = env[`${prefix}_ACCESS_KEY_ID`];
   const secretAccessKey = env[`${prefix}_SECRET_ACCESS_KEY`];
   if (!accessKeyId || !secretAccessKey) {
-    throw new PortError('CredentialsNotFound', `credentials "${ref.credentialsRef}": set ${prefix}_ACCESS_KEY_ID and ${prefix}_SECRET_ACCESS_KEY on the worker`, true);
+    throw new PortError(ErrorType.CredentialsNotFound, `credentials "${ref.credentialsRef}": set ${prefix}_ACCESS_KEY_ID and ${prefix}_SECRET_ACCESS_KEY on the worker`, true);
   }
   return { accessKeyId, secretAccessKey, sessionToken: env[`${prefix}_SESSION_TOKEN`] || undefined };
 }
@@ -252,10 +252,10 @@ function templateUrl(templateUrl: string): URL {
   try {
     url = new URL(templateUrl);
   } catch {
-    throw new PortError('InvalidTemplateUrl', `template URL ${templateUrl} is not a URL`, true);
+    throw new PortError(ErrorType.InvalidTemplateUrl, `template URL ${templateUrl} is not a URL`, true);
   }
   if (!['https:', 'http:', 'file:'].includes(url.protocol)) {
-    throw new PortError('InvalidTemplateUrl', `template URL ${templateUrl}: only http(s) and file URLs are supported`, true);
+    throw new PortError(ErrorType.InvalidTemplateUrl, `template URL ${templateUrl}: only http(s) and file URLs are supported`, true);
   }
   return url;
 }
@@ -268,16 +268,16 @@ async function templateSource(url: URL): Promise<{ TemplateURL: string } | { Tem
   try {
     body = await readFile(path, 'utf8');
   } catch (err) {
-    throw new PortError('TemplateNotFound', `template ${path} cannot be read on this worker: ${(err as Error).message}`, true);
+    throw new PortError(ErrorType.TemplateNotFound, `template ${path} cannot be read on this worker: ${(err as Error).message}`, true);
   }
   if (Buffer.byteLength(body) > TEMPLATE_BODY_LIMIT) {
-    throw new PortError('TemplateTooLarge', `template ${path} is over ${TEMPLATE_BODY_LIMIT} bytes: publish it at an https URL (S3) instead`, true);
+    throw new PortError(ErrorType.TemplateTooLarge, `template ${path} is over ${TEMPLATE_BODY_LIMIT} bytes: publish it at an https URL (S3) instead`, true);
   }
   return { TemplateBody: body };
 }
 
 function awsRef(target: StackTarget): AwsStackRef {
-  if (target.stack.kind !== 'aws') throw new PortError('InvalidStackRef', `cell ${target.cellId}: not an AWS stack (${target.stack.kind})`, true);
+  if (target.stack.kind !== 'aws') throw new PortError(ErrorType.InvalidStackRef, `cell ${target.cellId}: not an AWS stack (${target.stack.kind})`, true);
   return target.stack;
 }
 

@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { createGunzip } from 'node:zlib';
-import { PortError } from '../../domain/errors';
+import { ErrorType, PortError } from '../../domain/errors';
 import type { ReleaseCatalog } from '../../domain/ports';
 import type { Release } from '../../domain/release';
 import { BundleError, CHECKSUMS, MANIFEST, MAX_MANIFEST_BYTES, imageEntry, isDigestPinned, parseChecksums, parseManifest } from './format';
@@ -86,7 +86,7 @@ export class BundleStore {
       return placed || published === 'created' ? 'created' : 'unchanged';
     } catch (err) {
       if (placed) await rm(target, { recursive: true, force: true });
-      if (err instanceof PortError && err.type === 'ReleaseImmutable') throw immutable(release.version);
+      if (err instanceof PortError && err.type === ErrorType.ReleaseImmutable) throw immutable(release.version);
       throw err;
     }
   }

@@ -42,7 +42,7 @@ export class FileReleaseCatalog implements ReleaseCatalog {
         return { value: entry, result: 'created' as const };
       }
       if (isDeepStrictEqual(existing.manifest, manifest)) return { result: 'unchanged' as const };
-      throw new PortError('ReleaseImmutable', `release ${release.version} is already published with a different manifest`, true);
+      throw new PortError(ErrorType.ReleaseImmutable, `release ${release.version} is already published with a different manifest`, true);
     });
   }
 
@@ -50,7 +50,7 @@ export class FileReleaseCatalog implements ReleaseCatalog {
     return this.store.update(version, (existing) => {
       if (!existing) throw new PortError(ErrorType.ReleaseNotFound, `release ${version} is not in the catalog`, true);
       const problem = promotionProblem(existing.rings, ring);
-      if (problem) throw new PortError('PromotionOrder', `release ${version}: ${problem}`, true);
+      if (problem) throw new PortError(ErrorType.PromotionOrder, `release ${version}: ${problem}`, true);
       if (existing.rings.includes(ring)) return { result: existing.rings };
       const rings = [...existing.rings, ring];
       return { value: { ...existing, rings }, result: rings };

@@ -126,7 +126,7 @@ export class KubernetesCluster implements ClusterPort {
     const { ref, kube } = this.open(target);
     const archives = images.filter((i) => i.startsWith('file:'));
     if (archives.length > 0) {
-      throw new PortError('ImagePullFailed', `a Kubernetes cluster pulls from a registry: load the bundle's images (${archives.join(', ')}) into the cell's registry mirror first`, true);
+      throw new PortError(ErrorType.ImagePullFailed, `a Kubernetes cluster pulls from a registry: load the bundle's images (${archives.join(', ')}) into the cell's registry mirror first`, true);
     }
     await prePull(kube, ref.namespace, images, this.options.pauseImage ?? 'registry.k8s.io/pause:3.10', ctx, this.pulls);
   }
@@ -157,13 +157,13 @@ export class KubernetesCluster implements ClusterPort {
     }
     // Verify again: the restored workloads must come back up.
     const restored = record.objects.filter((o) => o.previous && isWorkload(o.previous)).map((o) => o.previous as Workload);
-    await waitForRollouts(kube, ref.namespace, restored, ctx, this.rollouts, 'RollbackVerifyFailed');
+    await waitForRollouts(kube, ref.namespace, restored, ctx, this.rollouts, ErrorType.RollbackVerifyFailed);
   }
 
   async verify(target: ClusterTarget, release: Release, ctx: StepContext): Promise<void> {
     const { ref, kube } = this.open(target);
     const workloads = releaseWorkloads(release, ref.namespace, await listWorkloads(kube, ref.namespace));
-    const live = await waitForRollouts(kube, ref.namespace, workloads, ctx, this.rollouts, 'VerifyFailed');
+    const live = await waitForRollouts(kube, ref.namespace, workloads, ctx, this.rollouts, ErrorType.VerifyFailed);
     // Done rolling out is not enough: every component must run the release's image.
     const wrong = Object.entries(release.components).flatMap(([component, image]) =>
       live
@@ -171,7 +171,7 @@ export class KubernetesCluster implements ClusterPort {
         .filter((w) => componentContainer(w, component)?.image !== image)
         .map((w) => `${workloadName(w)} runs ${componentContainer(w, component)?.image}, expected ${image}`),
     );
-    if (wrong.length > 0) throw new PortError('VerifyFailed', wrong.join('; '), true);
+    if (wrong.length > 0) throw new PortError(ErrorType.VerifyFailed, wrong.join('; '), true);
   }
 
   async checkHealth(target: ClusterTarget): Promise<HealthReport> {

@@ -1,6 +1,6 @@
 // How a cell's cluster reference becomes API clients: its kubeconfig, from a file or the worker's environment.
 import { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, VersionApi } from '@kubernetes/client-node';
-import { PortError } from '../../domain/errors';
+import { ErrorType, PortError } from '../../domain/errors';
 import type { KubernetesClusterRef } from '../../domain/cell';
 
 /** The API clients of one cluster, built from its kubeconfig. */
@@ -40,10 +40,10 @@ export function connect(ref: KubernetesClusterRef, env: NodeJS.ProcessEnv = proc
   } catch (err) {
     // Not retryable: the worker's configuration must change first. Only the first line of the
     // reason: a YAML parser's message goes on with a snippet of the file, which holds credentials.
-    throw new PortError('ClusterUnreachable', `cannot load the kubeconfig of the cell: ${(err as Error).message.split('\n')[0]}`, true);
+    throw new PortError(ErrorType.ClusterUnreachable, `cannot load the kubeconfig of the cell: ${(err as Error).message.split('\n')[0]}`, true);
   }
   const cluster = config.getCurrentCluster();
-  if (!cluster) throw new PortError('ClusterUnreachable', 'the kubeconfig names no cluster for its current context', true);
+  if (!cluster) throw new PortError(ErrorType.ClusterUnreachable, 'the kubeconfig names no cluster for its current context', true);
   return {
     core: config.makeApiClient(CoreV1Api),
     apps: config.makeApiClient(AppsV1Api),

@@ -1,12 +1,12 @@
 // Kubernetes API calls and their failures: each call's error becomes a PortError that names what
 // was attempted and the HTTP status, retryable or not.
 import { ApiException } from '@kubernetes/client-node';
-import { PortError } from '../../domain/errors';
+import { ErrorType, type ErrorTypeName, PortError } from '../../domain/errors';
 
 /** A failed API call, with the HTTP status the API server answered. */
 export class KubeCallError extends PortError {
   constructor(
-    type: string,
+    type: ErrorTypeName,
     message: string,
     nonRetryable: boolean,
     readonly status?: number,
@@ -41,9 +41,9 @@ export async function kubeCall<T>(what: string, call: () => Promise<T>): Promise
       const code = err.code as number;
       const body = typeof err.body === 'string' ? safeMessage(err.body) : (err.body as { message?: string } | undefined)?.message;
       const permanent = code === 401 || code === 403 || code === 400 || code === 422;
-      throw new KubeCallError(permanent ? 'ClusterRefused' : 'ClusterCallFailed', `cannot ${what} (${code}): ${body ?? 'no message'}`, permanent, code);
+      throw new KubeCallError(permanent ? ErrorType.ClusterRefused : ErrorType.ClusterCallFailed, `cannot ${what} (${code}): ${body ?? 'no message'}`, permanent, code);
     }
-    throw new KubeCallError('ClusterUnreachable', `cannot ${what}: ${(err as Error).message}`, false);
+    throw new KubeCallError(ErrorType.ClusterUnreachable, `cannot ${what}: ${(err as Error).message}`, false);
   }
 }
 

@@ -3,7 +3,7 @@
 // Polls rather than the client's Watch or informers: a read every few seconds is cheap next to a
 // rollout, and there is no watch to re-establish when the connection drops.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PortError } from '../../domain/errors';
+import { ErrorType, type ErrorTypeName, PortError } from '../../domain/errors';
 import type { StepContext } from '../../domain/ports';
 import type { KubeClients } from './connection';
 import { kubeCall } from './kube-call';
@@ -17,7 +17,7 @@ export interface Poll {
 }
 
 /** Polls `check` until it is done, the step is cancelled, or the time is up (a non-retryable error naming the last reason). */
-export async function until(ctx: StepContext, poll: Poll, check: () => Promise<{ done: boolean; reason?: string }>, errorType = 'Timeout'): Promise<void> {
+export async function until(ctx: StepContext, poll: Poll, check: () => Promise<{ done: boolean; reason?: string }>, errorType: ErrorTypeName = ErrorType.Timeout): Promise<void> {
   const deadline = Date.now() + poll.timeoutMs;
   for (;;) {
     const { done, reason } = await check();
@@ -32,7 +32,7 @@ export async function until(ctx: StepContext, poll: Poll, check: () => Promise<{
  * no wait fixes (crash loop, image pull error), naming the pods and reasons; on timeout names
  * what is still unavailable. Returns the workloads as they ended.
  */
-export async function waitForRollouts(kube: KubeClients, namespace: string, workloads: Workload[], ctx: StepContext, poll: Poll, errorType: string): Promise<Workload[]> {
+export async function waitForRollouts(kube: KubeClients, namespace: string, workloads: Workload[], ctx: StepContext, poll: Poll, errorType: ErrorTypeName): Promise<Workload[]> {
   let live: Workload[] = [];
   await until(
     ctx,

@@ -1,7 +1,7 @@
 // The pre-pull: a DaemonSet with one init container per image, so every node pulls the release's
 // images before anything changes; waited on until every node has them, then removed.
 import type { V1DaemonSet } from '@kubernetes/client-node';
-import { PortError } from '../../domain/errors';
+import { ErrorType, PortError } from '../../domain/errors';
 import type { StepContext } from '../../domain/ports';
 import type { KubeClients } from './connection';
 import { ignoreNotFound, kubeCall } from './kube-call';
@@ -19,7 +19,7 @@ export async function prePull(kube: KubeClients, namespace: string, images: stri
       const ds = await kubeCall('read the pre-pull DaemonSet', () => kube.apps.readNamespacedDaemonSet({ name: PREPULL_DAEMONSET, namespace }));
       const pods = await kubeCall('list pre-pull pods', () => kube.core.listNamespacedPod({ namespace, labelSelector: `${COMPONENT_LABEL}=${PREPULL_DAEMONSET}` }));
       const failed = pods.items.flatMap(podProblems).filter((p) => PULL_ERRORS.includes(p.reason));
-      if (failed.length > 0) throw new PortError('ImagePullFailed', `cannot pull: ${failed.map(describeProblem).join('; ')}`, true);
+      if (failed.length > 0) throw new PortError(ErrorType.ImagePullFailed, `cannot pull: ${failed.map(describeProblem).join('; ')}`, true);
       const status = ds.status;
       const desired = status?.desiredNumberScheduled ?? 0;
       const ready = status?.numberReady ?? 0;

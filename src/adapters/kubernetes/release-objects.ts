@@ -1,7 +1,7 @@
 // What applying a release sends to the cluster: its manifests, labelled and annotated, or, for a
 // release that names only images, one image patch per component workload.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { PortError } from '../../domain/errors';
+import { ErrorType, PortError } from '../../domain/errors';
 import type { KubernetesManifest, Release } from '../../domain/release';
 import { COMPONENT_LABEL, componentContainer, containerImages, IMAGES_ANNOTATION, isWorkload, VERSION_LABEL, workloadName, type Workload } from './workloads';
 
@@ -24,11 +24,11 @@ export function imagePatches(release: Release, namespace: string, current: Workl
     const image = release.components[component];
     const workloads = current.filter((w) => w.metadata.labels?.[COMPONENT_LABEL] === component);
     if (workloads.length === 0) {
-      throw new PortError('ApplyFailed', `no Deployment or StatefulSet labelled ${COMPONENT_LABEL}=${component} in namespace ${namespace}: release ${release.version} names only images, so the workloads must exist (publish the release with its manifests for a first install)`, true);
+      throw new PortError(ErrorType.ApplyFailed, `no Deployment or StatefulSet labelled ${COMPONENT_LABEL}=${component} in namespace ${namespace}: release ${release.version} names only images, so the workloads must exist (publish the release with its manifests for a first install)`, true);
     }
     return workloads.map((workload) => {
       const container = componentContainer(workload, component);
-      if (!container) throw new PortError('ApplyFailed', `${workloadName(workload)} has no container named ${component} and more than one container`, true);
+      if (!container) throw new PortError(ErrorType.ApplyFailed, `${workloadName(workload)} has no container named ${component} and more than one container`, true);
       return imagePatch(workload, container.name, image, release.version);
     });
   });

@@ -60,7 +60,7 @@ export class SimulatedCluster implements ClusterPort {
     // An air-gapped cell pulls from bundle archives: one that is missing cannot be pulled.
     for (const image of images.filter((i) => i.startsWith('file:'))) {
       if (!(await stat(fileURLToPath(image)).then((s) => s.isFile(), () => false))) {
-        throw new PortError('ImagePullFailed', `image archive ${fileURLToPath(image)} is missing from the bundle store`, true);
+        throw new PortError(ErrorType.ImagePullFailed, `image archive ${fileURLToPath(image)} is missing from the bundle store`, true);
       }
     }
     // Every node pulls at once (one write of the cell); a retry skips the nodes an earlier attempt reported.
@@ -104,7 +104,7 @@ export class SimulatedCluster implements ClusterPort {
     try {
       latency = await this.enter(target, 'health', ctx);
     } catch (err) {
-      if (!(err instanceof PortError) || err.type !== 'SimulatedFault') throw err;
+      if (!(err instanceof PortError) || err.type !== ErrorType.SimulatedFault) throw err;
       const fault = cell.faults.health!;
       const bad = fault.components
         ? fault.components.filter((name) => cell.components[name] !== undefined && cell.components[name] !== cell.stableComponents[name])
@@ -140,7 +140,7 @@ export class SimulatedCluster implements ClusterPort {
     await wait(await this.enter(target, 'verify', ctx), ctx);
     await this.change(target, (cell) => {
       if (cell.version !== release.version) {
-        throw new PortError('VerifyFailed', `cluster runs ${cell.version ?? 'nothing'}, expected ${release.version}`);
+        throw new PortError(ErrorType.VerifyFailed, `cluster runs ${cell.version ?? 'nothing'}, expected ${release.version}`);
       }
       cell.rollout = 'complete';
       cell.stableComponents = { ...cell.components };
@@ -189,7 +189,7 @@ export class SimulatedCluster implements ClusterPort {
     });
     if (!fault) return 0;
     if (fault.mode === 'fail' || (fault.mode === 'fail-times' && call <= (fault.times ?? 1))) {
-      throw new PortError('SimulatedFault', `injected fault in ${step} (call ${call})`);
+      throw new PortError(ErrorType.SimulatedFault, `injected fault in ${step} (call ${call})`);
     }
     if (fault.mode === 'hang') await hang(ctx);
     return fault.latencyMs ?? 0;

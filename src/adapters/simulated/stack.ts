@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PortError } from '../../domain/errors';
+import { ErrorType, PortError } from '../../domain/errors';
 import type { ChangeSetSummary, StackChange, StackPort, StackState, StackTarget, StepContext } from '../../domain/ports';
 import { JsonStore } from '../json-store';
 import { NO_CHANGES_REASON, changeSetName, failureReasons, updateOutcome } from '../stack-status';
@@ -128,9 +128,9 @@ export class SimulatedStack implements StackPort {
     const latency = await this.enter(target.cellId, 'execute');
     await this.change(target.cellId, (stack) => {
       const changeSet = stack.changeSets[name];
-      if (!changeSet) throw new PortError('ChangeSetNotFound', `change set ${name} of stack ${stack.stackName} does not exist`, true);
+      if (!changeSet) throw new PortError(ErrorType.ChangeSetNotFound, `change set ${name} of stack ${stack.stackName} does not exist`, true);
       if (changeSet.executed || changeSet.status === 'FAILED') return; // ran already, or nothing to run
-      if (stack.update) throw new PortError('StackBusy', `stack ${stack.stackName} is updating to ${stack.update.templateVersion}`);
+      if (stack.update) throw new PortError(ErrorType.StackBusy, `stack ${stack.stackName} is updating to ${stack.update.templateVersion}`);
       // The update fault decides now how this update ends, so every wait sees the same outcome.
       const fault = stack.faults.update;
       let fails = false;
@@ -159,7 +159,7 @@ export class SimulatedStack implements StackPort {
         const reasons = failureReasons(
           [...stack.events].reverse().map((e) => ({ logicalId: e.logicalId, isStack: e.resourceType === STACK_TYPE, status: e.status, reason: e.reason })),
         );
-        throw new PortError('StackUpdateFailed', `stack ${stack.stackName} ended in ${stack.status}: ${reasons.join('; ') || 'no reason given'}`, true);
+        throw new PortError(ErrorType.StackUpdateFailed, `stack ${stack.stackName} ended in ${stack.status}: ${reasons.join('; ') || 'no reason given'}`, true);
       }
       await sleep(Math.max(10, Math.min(this.pollIntervalMs, (stack.update?.endsAt ?? 0) - Date.now())), undefined, { signal: ctx.signal });
     }
@@ -169,7 +169,7 @@ export class SimulatedStack implements StackPort {
   async customerApply(cellId: string, templateVersion: string): Promise<StackState> {
     return toState(
       await this.change(cellId, (stack) => {
-        if (stack.update) throw new PortError('StackBusy', `stack ${stack.stackName} is updating to ${stack.update.templateVersion}`);
+        if (stack.update) throw new PortError(ErrorType.StackBusy, `stack ${stack.stackName} is updating to ${stack.update.templateVersion}`);
         record(stack, stack.stackName, STACK_TYPE, 'UPDATE_IN_PROGRESS', 'User Initiated');
         stack.changeSets = {}; // made for the stack as it was
         stack.templateVersion = templateVersion;
@@ -210,7 +210,7 @@ export class SimulatedStack implements StackPort {
     });
     if (!fault) return 0;
     if (fault.mode === 'fail' || (fault.mode === 'fail-times' && call <= (fault.times ?? 1))) {
-      throw new PortError('SimulatedFault', `injected fault in ${step} (call ${call})`);
+      throw new PortError(ErrorType.SimulatedFault, `injected fault in ${step} (call ${call})`);
     }
     return fault.latencyMs ?? 0;
   }
@@ -263,7 +263,7 @@ function toState(stack: SimStack): StackState {
 }
 
 function notFound(cellId: string): PortError {
-  return new PortError('StackNotFound', `simulated stack of cell ${cellId} does not exist`, true);
+  return new PortError(ErrorType.StackNotFound, `simulated stack of cell ${cellId} does not exist`, true);
 }
 
 /** Simulated latency; cancellation ends it. */

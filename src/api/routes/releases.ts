@@ -29,7 +29,7 @@ const releases: FastifyPluginAsyncTypebox = async (app) => {
         const outcome = await catalog.publish(request.body);
         return reply.status(outcome === 'created' ? 201 : 200).send((await catalog.get(request.body.version))!);
       } catch (err) {
-        if (err instanceof PortError && err.type === 'ReleaseImmutable') throw new HttpProblem(409, 'Release is immutable', err.message);
+        if (err instanceof PortError && err.type === ErrorType.ReleaseImmutable) throw new HttpProblem(409, 'Release is immutable', err.message);
         throw err;
       }
     },
@@ -61,7 +61,7 @@ const releases: FastifyPluginAsyncTypebox = async (app) => {
         await catalog.promote(request.params.version, request.body.ring);
       } catch (err) {
         if (err instanceof PortError && err.type === ErrorType.ReleaseNotFound) throw notFound(`release ${request.params.version}`);
-        if (err instanceof PortError && err.type === 'PromotionOrder') throw new HttpProblem(409, 'Promotion out of order', err.message);
+        if (err instanceof PortError && err.type === ErrorType.PromotionOrder) throw new HttpProblem(409, 'Promotion out of order', err.message);
         throw err;
       }
       return catalog.get(request.params.version);

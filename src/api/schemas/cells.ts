@@ -128,7 +128,7 @@ export const Cell = Type.Object({
   plan: Type.Optional(Type.Array(Type.String())),
   reconcileError: Type.Optional(Type.String()),
   drift: Type.Optional(Type.Object({ recorded: Type.Optional(Type.String()), actual: Type.Optional(Type.String()), detectedAt: Type.String() })),
-  lastCheck: Type.Optional(Type.Object({ at: Type.String(), newest: Type.Optional(Type.String()) })),
+  lastCheck: Type.Optional(Type.Object({ at: Type.String(), newest: Type.Optional(Type.String()), error: Type.Optional(Type.String({ description: 'why the last check for updates failed' })) })),
   flags: Type.Record(Type.String(), Type.Object({ enabled: Type.Boolean(), source: Type.String() })),
   stack: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   infraApply: Type.Boolean(),
