@@ -1,12 +1,12 @@
 import { UPDATE_STEPS, type UpdateInput, type UpdateResult } from '../../domain/update';
+import { applyRelease, enterMaintenance, leaveMaintenance, preflight, pullImages, rollbackRelease, verifyRollout } from './activities';
 import { UpdateRun } from './run';
-import { runMaintenanceSteps } from './steps';
 import { waitForWindow } from './window';
 
 /**
- * One release onto one cell in its maintenance window: wait for the window, then preflight →
- * maintenance on → pull → apply → verify → maintenance off. Any failure or cancellation runs the
- * compensations in reverse, so the cell ends on its previous version with maintenance mode off.
+ * One release onto one cell in its maintenance window: wait for the window, then the maintenance
+ * steps. Any failure or cancellation runs the compensations in reverse, so the cell ends on its
+ * previous version with maintenance mode off.
  */
 export async function maintenanceWindowUpdate(input: UpdateInput): Promise<UpdateResult> {
   const run = new UpdateRun(input, UPDATE_STEPS);
@@ -15,4 +15,22 @@ export async function maintenanceWindowUpdate(input: UpdateInput): Promise<Updat
     run.tracker.setStatus('running');
     await runMaintenanceSteps(run);
   });
+}
+
+/**
+ * preflight → maintenance on → pull → apply → verify → maintenance off, one activity each. The
+ * undo of a step is registered before the step runs, so a step that half-happened is undone too.
+ * A maintenance-window update runs these once its window opens; a rollback on demand at once.
+ */
+export async function runMaintenanceSteps(run: UpdateRun): Promise<void> {
+  const { target, input, saga } = run;
+  const { release } = await run.step('preflight', () => preflight(target, input.toVersion, input.fromVersion, false));
+  saga.add('maintenanceOff', () => run.maintenance(false, () => leaveMaintenance(target)));
+  await run.step('maintenanceOn', () => run.maintenance(true, () => enterMaintenance(target)));
+  await run.step('pull', () => pullImages(target, release));
+  saga.add('rollback', () => rollbackRelease(target, input.id));
+  await run.step('apply', () => applyRelease(target, release, input.id));
+  await run.step('verify', () => verifyRollout(target, release));
+  await run.step('maintenanceOff', () => run.maintenance(false, () => leaveMaintenance(target)));
+  saga.drop('maintenanceOff');
 }

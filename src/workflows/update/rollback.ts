@@ -1,6 +1,6 @@
 import { UPDATE_STEPS, type UpdateInput, type UpdateResult } from '../../domain/update';
 import { UpdateRun } from './run';
-import { runMaintenanceSteps } from './steps';
+import { runMaintenanceSteps } from './maintenance-window';
 
 /**
  * Back to a version the cell ran before, on demand and at once: the same steps as an update
