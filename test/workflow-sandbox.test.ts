@@ -5,10 +5,16 @@ import { describe, expect, it } from 'vitest';
 // Workflow code runs in Temporal's deterministic sandbox: it may import the SDK's workflow
 // package, domain code and activity *types*, nothing that does I/O.
 const dir = join(import.meta.dirname, '..', 'src', 'workflows');
-const FORBIDDEN = /from ['"](node:|fs|path|child_process|http|https|net|os|crypto|@kubernetes|@aws-sdk|@temporalio\/(client|worker|activity))|from ['"]\.\.\/(adapters|api|config)/;
+const FORBIDDEN = /from ['"](node:|fs|path|child_process|http|https|net|os|crypto|@kubernetes|@aws-sdk|@temporalio\/(client|worker|activity))|from ['"](\.\.\/)+(adapters|api|config)/;
+// Every workflow source file, in every folder (update/, cell/, rollout/, infra/).
+const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
 
 describe('workflow sandbox', () => {
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+  it('finds the workflow code in its folders', () => {
+    expect(files).toEqual(expect.arrayContaining(['index.ts', join('update', 'maintenance-window.ts'), join('cell', 'controller.ts'), join('rollout', 'fleet-rollout.ts')]));
+  });
+
+  for (const file of files) {
     it(`${file} imports nothing non-deterministic`, () => {
       const offending = readFileSync(join(dir, file), 'utf8')
         .split('\n')
@@ -18,8 +24,8 @@ describe('workflow sandbox', () => {
   }
 
   it('workflows do not throw plain Errors (they would retry the task forever)', () => {
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
-      expect(readFileSync(join(dir, file), 'utf8')).not.toMatch(/throw new Error\(/);
+    for (const file of files) {
+      expect(readFileSync(join(dir, file), 'utf8'), file).not.toMatch(/throw new Error\(/);
     }
   });
 });
