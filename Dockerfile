@@ -10,4 +10,4 @@ COPY scripts/bundle-workflows.ts ./scripts/
 RUN node --import tsx scripts/bundle-workflows.ts dist/workflows.js
 ENV NODE_ENV=production CELLSHIFT_DATA_DIR=/data CELLSHIFT_WORKFLOW_BUNDLE=/app/dist/workflows.js
 VOLUME /data
-CMD ["node", "--max-semi-space-size=4", "--import", "tsx", "worker.ts"]
+CMD ["node", "--max-semi-space-size=8", "--import", "tsx", "worker.ts"]

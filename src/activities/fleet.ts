@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, ApplicationFailure, type Client } from '@temporalio/client';
 import pLimit from 'p-limit';
@@ -108,7 +109,9 @@ export function createFleetActivities(client: Client, resolveCluster: ClusterRes
       }
 
       try {
-        // A cancelled wave (an abort, a worker shutting down) stops asking and waiting at once.
+        // A cancelled wave (an abort, a worker shutting down) stops asking and waiting at once;
+        // every one of the wave's calls listens to that one signal.
+        setMaxListeners(0, activity.cancellationSignal);
         await Promise.race([client.withAbortSignal(activity.cancellationSignal, () => Promise.all(cellIds.map(settle))), activity.cancelled]);
       } finally {
         clearInterval(ticker);
@@ -124,6 +127,7 @@ export function createFleetActivities(client: Client, resolveCluster: ClusterRes
      */
     async ringHealth(cellIds: string[], clusters: Record<string, ClusterRef> = {}): Promise<{ cellId: string; ok: boolean; reason: string }[]> {
       const activity = Context.current();
+      setMaxListeners(0, activity.cancellationSignal); // each check in flight listens to it
       return eachCell(cellIds, HEALTH_CHECKS_AT_ONCE, async (cellId) => {
         const cluster = clusters[cellId] ?? (await client.workflow.getHandle(cellWorkflowId(cellId)).query(cellStatusQuery)).spec.cluster;
         const report = await (await resolveCluster(cluster)).checkHealth({ cellId, cluster }, { heartbeat: (d) => activity.heartbeat(d), signal: activity.cancellationSignal });
