@@ -140,6 +140,24 @@ describe('API: validation, auth, conflicts', () => {
     expect(list.body[3]).toMatchObject({ version: '2.0.0', breaking: true, requiredStepStones: ['1.2.0'] });
   });
 
+  it('takes workload selectors only for components of the release, with valid labels', async () => {
+    const release = { version: '3.1.0', components: { server: 'registry.example/server:3.1.0' }, breaking: false };
+    const stray = await h.http('POST', '/v1/releases', { ...release, workloadSelectors: { server: { app: 'srv' }, worker: { app: 'wrk' } } });
+    expect(stray.status).toBe(400);
+    expect(stray.headers.get('content-type')).toContain('application/problem+json');
+    expect(stray.body.errors).toEqual([{ field: 'body.workloadSelectors.worker', reason: 'worker is not a component of the release' }]);
+    const badLabel = await h.http('POST', '/v1/releases', { ...release, workloadSelectors: { server: { 'not a label!': 'x' } } });
+    expect(badLabel.status).toBe(400);
+    expect(badLabel.body.errors[0].field).toMatch(/^body\.workloadSelectors\.server/);
+    const badComponent = await h.http('POST', '/v1/releases', { ...release, components: { 'Not A Component': 'registry.example/x:1' } });
+    expect(badComponent.status).toBe(400);
+    expect(badComponent.body.errors[0].field).toMatch(/^body\.components/);
+    expect((await h.http('GET', '/v1/releases/3.1.0', undefined, 'viewer')).status).toBe(404);
+    const ok = await h.http('POST', '/v1/releases', { ...release, workloadSelectors: { server: { 'app.kubernetes.io/instance': 'prod', tier: 'api' } } });
+    expect(ok.status).toBe(201);
+    expect(ok.body.workloadSelectors).toEqual({ server: { 'app.kubernetes.io/instance': 'prod', tier: 'api' } });
+  });
+
   it('sets faults only on simulated cells that exist, with validated faults', async () => {
     expect((await h.http('PUT', '/v1/sim/cells/ghost/faults', { apply: { mode: 'fail' } })).status).toBe(404);
     const bad = await h.http('PUT', '/v1/sim/cells/api-cell/faults', { apply: { mode: 'explode' }, teleport: {} });

@@ -22,6 +22,12 @@ export interface Release {
    * image of each component's workloads.
    */
   manifests?: KubernetesManifest[];
+  /**
+   * For a release that names only images: how to find a component's workloads when neither its
+   * name nor the labels `app.kubernetes.io/name` or `app` say it (component → labels the
+   * Deployment or StatefulSet carries).
+   */
+  workloadSelectors?: Record<string, Record<string, string>>;
   /** feature flags the release introduces (off until enabled) */
   flags?: string[];
   notes?: string;

@@ -12,11 +12,11 @@ import { configMap, listWorkloads, serverSideApply } from './objects';
 import { waitForRollouts, type Poll } from './polling';
 import { prePull } from './prepull';
 import { formatCpu, formatMemory } from './quantity';
+import { componentWorkloads, unplacedComponents } from './components';
 import { imagePatches, manifestObjects, releaseWorkloads } from './release-objects';
 import {
   add,
   allocatable,
-  COMPONENT_LABEL,
   componentContainer,
   describeProblem,
   FIELD_MANAGER,
@@ -27,6 +27,7 @@ import {
   podProblems,
   podRequests,
   rolloutState,
+  VERSION_LABEL,
   versionOfWorkloads,
   workloadName,
   workloadRequests,
@@ -98,8 +99,15 @@ export class KubernetesCluster implements ClusterPort {
     const moving = current.map(rolloutState).filter((s) => !s.done);
     if (moving.length > 0) fail(`another rollout is in progress: ${moving.map((s) => s.reason).join('; ')}`);
 
+    // A release that names only images changes workloads that must be there, each component's found.
+    if (!release.manifests) {
+      if (current.length === 0) fail(`release ${release.version} names only images and namespace ${ref.namespace} has no Deployment or StatefulSet: a first install needs a release with its manifests`);
+      const unplaced = unplacedComponents(release, current);
+      if (unplaced.length > 0) fail(`release ${release.version} names only images: ${unplaced.join('; ')}`);
+    }
+
     // Room for the release: what the nodes can allocate, less what other pods already hold.
-    const mine = (pod: V1Pod) => pod.metadata?.namespace === ref.namespace && Object.hasOwn(release.components, pod.metadata?.labels?.[COMPONENT_LABEL] ?? '');
+    const mine = podOf(ref.namespace, releaseWorkloads(release, ref.namespace, current));
     const nodeNames = new Set(nodes.map((n) => n.metadata?.name));
     const pods = await kubeCall('list pods', () => kube.core.listPodForAllNamespaces({ fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' }));
     const held = pods.items.filter((p) => nodeNames.has(p.spec?.nodeName) && !mine(p)).map((p) => podRequests(p.spec)).reduce(add, none());
@@ -166,9 +174,8 @@ export class KubernetesCluster implements ClusterPort {
     const live = await waitForRollouts(kube, ref.namespace, workloads, ctx, this.rollouts, ErrorType.VerifyFailed);
     // Done rolling out is not enough: every component must run the release's image.
     const wrong = Object.entries(release.components).flatMap(([component, image]) =>
-      live
-        .filter((w) => w.metadata.labels?.[COMPONENT_LABEL] === component)
-        .filter((w) => componentContainer(w, component)?.image !== image)
+      componentWorkloads(release, component, live)
+        .workloads.filter((w) => componentContainer(w, component)?.image !== image)
         .map((w) => `${workloadName(w)} runs ${componentContainer(w, component)?.image}, expected ${image}`),
     );
     if (wrong.length > 0) throw new PortError(ErrorType.VerifyFailed, wrong.join('; '), true);
@@ -176,14 +183,15 @@ export class KubernetesCluster implements ClusterPort {
 
   async checkHealth(target: ClusterTarget): Promise<HealthReport> {
     const { ref, kube } = this.open(target);
-    const workloads = (await listWorkloads(kube, ref.namespace)).filter((w) => w.metadata.labels?.[COMPONENT_LABEL]);
-    const pods = await kubeCall('list pods', () => kube.core.listNamespacedPod({ namespace: ref.namespace, labelSelector: COMPONENT_LABEL }));
+    // The product's workloads are those cellshift applied a release to.
+    const workloads = (await listWorkloads(kube, ref.namespace)).filter((w) => w.metadata.labels?.[VERSION_LABEL]);
+    const pods = (await kubeCall('list pods', () => kube.core.listNamespacedPod({ namespace: ref.namespace }))).items.filter(podOf(ref.namespace, workloads));
     return {
       // Request errors are the product's metrics, not the cluster's: readiness is what Kubernetes knows.
       errorRate: 0,
       readyReplicas: workloads.reduce((sum, w) => sum + (w.status?.readyReplicas ?? 0), 0),
       desiredReplicas: workloads.reduce((sum, w) => sum + (w.spec?.replicas ?? 1), 0),
-      problems: pods.items.flatMap(podProblems).slice(0, 20).map(describeProblem),
+      problems: pods.flatMap(podProblems).slice(0, 20).map(describeProblem),
     };
   }
 
@@ -203,6 +211,12 @@ export class KubernetesCluster implements ClusterPort {
     }
     return { ref, kube };
   }
+}
+
+/** Whether a pod is one of these workloads' (in their namespace, matching one's selector). */
+function podOf(namespace: string, workloads: Workload[]): (pod: V1Pod) => boolean {
+  const selectors = workloads.map((w) => Object.entries(w.spec?.selector?.matchLabels ?? {})).filter((labels) => labels.length > 0);
+  return (pod) => pod.metadata?.namespace === namespace && selectors.some((labels) => labels.every(([key, value]) => pod.metadata?.labels?.[key] === value));
 }
 
 function none(): Resources {

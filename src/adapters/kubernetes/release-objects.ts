@@ -3,7 +3,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { ErrorType, PortError } from '../../domain/errors';
 import type { KubernetesManifest, Release } from '../../domain/release';
-import { COMPONENT_LABEL, componentContainer, containerImages, IMAGES_ANNOTATION, isWorkload, VERSION_LABEL, workloadName, type Workload } from './workloads';
+import { componentWorkloads, releaseComponentWorkloads, unplacedComponents } from './components';
+import { componentContainer, containerImages, IMAGES_ANNOTATION, isWorkload, VERSION_LABEL, workloadName, type Workload } from './workloads';
 
 /** A release's manifests, in the installation's namespace, workloads labelled with the version and their images. */
 export function manifestObjects(release: Release, namespace: string): KubernetesObject[] {
@@ -18,15 +19,17 @@ export function manifestObjects(release: Release, namespace: string): Kubernetes
   });
 }
 
-/** For a release that names only images: one apply per workload labelled with a component, setting that container's image. */
+/**
+ * For a release that names only images: one apply per workload of each component (components.ts
+ * finds them), setting that container's image. Preflight has refused a release that cannot be
+ * placed; this refuses it again should the namespace have changed since.
+ */
 export function imagePatches(release: Release, namespace: string, current: Workload[], components = Object.keys(release.components)): KubernetesObject[] {
+  const unplaced = unplacedComponents({ ...release, components: Object.fromEntries(components.map((c) => [c, release.components[c]])) }, current);
+  if (unplaced.length > 0) throw new PortError(ErrorType.ApplyFailed, `release ${release.version} names only images and cannot be applied in namespace ${namespace}: ${unplaced.join('; ')}`, true);
   return components.flatMap((component) => {
     const image = release.components[component];
-    const workloads = current.filter((w) => w.metadata.labels?.[COMPONENT_LABEL] === component);
-    if (workloads.length === 0) {
-      throw new PortError(ErrorType.ApplyFailed, `no Deployment or StatefulSet labelled ${COMPONENT_LABEL}=${component} in namespace ${namespace}: release ${release.version} names only images, so the workloads must exist (publish the release with its manifests for a first install)`, true);
-    }
-    return workloads.map((workload) => {
+    return componentWorkloads(release, component, current).workloads.map((workload) => {
       const container = componentContainer(workload, component);
       if (!container) throw new PortError(ErrorType.ApplyFailed, `${workloadName(workload)} has no container named ${component} and more than one container`, true);
       return imagePatch(workload, container.name, image, release.version);
@@ -50,10 +53,10 @@ export function imagePatch(workload: Workload, container: string, image: string,
   } as KubernetesObject;
 }
 
-/** The workloads a release runs, as it specifies them: its manifests', else those labelled with its components. */
+/** The workloads a release runs, as it specifies them: its manifests', else those of its components in the namespace. */
 export function releaseWorkloads(release: Release, namespace: string, current: Workload[]): Workload[] {
   if (release.manifests) {
     return release.manifests.filter((m) => isWorkload(m as KubernetesObject)).map((m) => ({ ...(m as Workload), metadata: { ...m.metadata, namespace } }));
   }
-  return current.filter((w) => Object.hasOwn(release.components, w.metadata.labels?.[COMPONENT_LABEL] ?? ''));
+  return releaseComponentWorkloads(release, current);
 }

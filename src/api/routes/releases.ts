@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorType, PortError } from '../../domain/errors';
-import { HttpProblem, notFound } from '../problem';
+import { badRequest, HttpProblem, notFound } from '../problem';
 import { problems } from '../schemas/common';
 import { CatalogRelease, PromoteBody, Release, ReleaseList, ReleaseParams } from '../schemas/releases';
 
@@ -25,6 +25,8 @@ const releases: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
+      const strays = Object.keys(request.body.workloadSelectors ?? {}).filter((component) => !Object.hasOwn(request.body.components, component));
+      if (strays.length > 0) throw badRequest(strays.map((component) => ({ field: `body.workloadSelectors.${component}`, reason: `${component} is not a component of the release` })));
       try {
         const outcome = await catalog.publish(request.body);
         return reply.status(outcome === 'created' ? 201 : 200).send((await catalog.get(request.body.version))!);

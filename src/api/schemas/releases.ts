@@ -7,6 +7,8 @@ export const Release = Type.Object(
     version: Version,
     components: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }), Type.String({ minLength: 1, pattern: '^[^\\s]+$' }), {
       minProperties: 1,
+      // A pattern-keyed record checks only the keys that match: refuse the others.
+      additionalProperties: false,
     }),
     breaking: Type.Boolean({ default: false }),
     minFromVersion: Type.Optional(Version),
@@ -25,6 +27,16 @@ export const Release = Type.Object(
         { minItems: 1, maxItems: 500, description: 'rendered Kubernetes objects, applied whole by server-side apply into the installation namespace' },
       ),
     ),
+    workloadSelectors: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }),
+        Type.Record(Type.String({ pattern: '^([a-z0-9]([a-z0-9.-]*[a-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$' }), Type.String({ pattern: '^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$' }), { minProperties: 1, additionalProperties: false }),
+        {
+          additionalProperties: false,
+          description: "for a release that names only images: component → labels its Deployments or StatefulSets carry, when neither the workload's name nor app.kubernetes.io/name or app names the component",
+        },
+      ),
+    ),
     flags: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]*$' }), { uniqueItems: true })),
     notes: Type.Optional(Type.String({ maxLength: 10_000 })),
   },
@@ -40,6 +52,7 @@ export const CatalogRelease = Type.Object({
   requiredStepStones: Type.Optional(Type.Array(Type.String())),
   infraTemplate: Type.Optional(Type.String()),
   manifests: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
+  workloadSelectors: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.String()))),
   flags: Type.Optional(Type.Array(Type.String())),
   notes: Type.Optional(Type.String()),
   source: Type.String(),
