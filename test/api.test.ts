@@ -140,6 +140,20 @@ describe('API: validation, auth, conflicts', () => {
     expect(list.body[3]).toMatchObject({ version: '2.0.0', breaking: true, requiredStepStones: ['1.2.0'] });
   });
 
+  it('asks a direct Kubernetes cell for its kubeconfig, and an agent cell for none', async () => {
+    const cell = (id: string, extra: Record<string, unknown>) => ({ id, ring: 'saas', maintenanceWindow: { days: ['sun'], start: '02:00', durationMinutes: 120, timezone: 'UTC' }, ...extra });
+    const direct = await h.http('POST', '/v1/cells', cell('k-direct', { cluster: { kind: 'kubernetes', namespace: 'product' } }));
+    expect(direct.status).toBe(400);
+    expect(direct.body.errors).toEqual([{ field: 'body.cluster.kubeconfig', reason: "a cell reached directly needs the kubeconfig cellshift's workers use (or connection: agent)" }]);
+    const agent = await h.http('POST', '/v1/cells', cell('k-agent', { connection: 'agent', cluster: { kind: 'kubernetes', namespace: 'product', kubeconfig: { path: '/etc/k.yaml' } } }));
+    expect(agent.status).toBe(400);
+    expect(agent.body.errors[0].field).toBe('body.cluster.kubeconfig');
+    const unknown = await h.http('POST', '/v1/cells', cell('k-what', { connection: 'pigeon', cluster: { kind: 'simulated' } }));
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors[0].field).toBe('body.connection');
+    for (const id of ['k-direct', 'k-agent', 'k-what']) expect((await h.http('GET', `/v1/cells/${id}`)).status).toBe(404);
+  });
+
   it('takes workload selectors only for components of the release, with valid labels', async () => {
     const release = { version: '3.1.0', components: { server: 'registry.example/server:3.1.0' }, breaking: false };
     const stray = await h.http('POST', '/v1/releases', { ...release, workloadSelectors: { server: { app: 'srv' }, worker: { app: 'wrk' } } });

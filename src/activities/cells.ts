@@ -20,7 +20,7 @@ export function createCellActivities(client: Client) {
     /** Where another cell's cluster is, from its controller. */
     async cellTarget(cellId: string): Promise<ClusterTarget> {
       const view = await client.workflow.getHandle(cellWorkflowId(cellId)).query(cellStatusQuery);
-      return { cellId, cluster: view.spec.cluster };
+      return { cellId, cluster: view.spec.cluster, ...(view.spec.connection ? { connection: view.spec.connection } : {}) };
     },
     /** Cancels another update; one that has already ended is left as it is. */
     async cancelCellUpdate(updateId: string, by: string): Promise<void> {

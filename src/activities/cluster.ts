@@ -11,20 +11,20 @@ import { runStep } from './step-context';
 export type ClusterResolver = (ref: ClusterRef) => Promise<ClusterPort>;
 
 /** One activity per side effect on a cell's cluster; the adapters behind them are injected by the worker. */
-export function createClusterActivities(resolve: ClusterResolver, catalog: ReleaseCatalog, bundles: BundleStore) {
+export function createClusterActivities(resolve: ClusterResolver, catalog?: ReleaseCatalog, bundles?: BundleStore) {
   /** One call to the cell's cluster, inside the current activity. */
   const onCluster = <T>(target: ClusterTarget, call: (port: ClusterPort, ctx: StepContext) => Promise<T>) =>
     runStep(async (ctx) => call(await resolve(target.cluster), ctx));
 
   async function release(version: string): Promise<CatalogRelease> {
-    const found = await catalog.get(version);
+    const found = await catalog?.get(version);
     if (!found) throw new PortError(ErrorType.ReleaseNotFound, `release ${version} is not in the catalog`, true);
     return found;
   }
 
-  /** Where a pull takes each image from: the registry, or for a bundled release its archive in the bundle store. */
+  /** Where a pull takes each image from: the registry, or for a bundled release its archive in the bundle store (the control plane's). */
   async function imageSources(release: Release | CatalogRelease): Promise<string[]> {
-    if (!('source' in release) || release.source !== 'bundle') return releaseImages(release);
+    if (!bundles || !('source' in release) || release.source !== 'bundle') return releaseImages(release);
     const sources = await Promise.all(
       Object.entries(release.components).map(async ([component, ref]) =>
         (await bundles.hasImage(release.version, component)) ? pathToFileURL(bundles.imagePath(release.version, component)).href : ref,
@@ -42,9 +42,10 @@ export function createClusterActivities(resolve: ClusterResolver, catalog: Relea
      * The release is in the catalog (and not breaking, when the strategy cannot take that), the
      * cell still runs the version the update was planned from, and the cluster can take the release.
      */
-    preflight(target: ClusterTarget, toVersion: string, fromVersion: string | undefined, refuseBreaking: boolean) {
+    preflight(target: ClusterTarget, toRelease: Release | string, fromVersion: string | undefined, refuseBreaking: boolean) {
       return onCluster(target, async (port, ctx) => {
-        const found = await release(toVersion);
+        // An update started by 0.1.0 names the version only; the catalog has it on the control plane.
+        const found = typeof toRelease === 'string' ? await release(toRelease) : toRelease;
         const breaking = breakingRefusal(found, refuseBreaking);
         if (breaking) throw new PortError(ErrorType.PreflightFailed, breaking, true);
         const moved = plannedFromRefusal(await port.actualVersion(target, ctx), fromVersion);
@@ -74,6 +75,12 @@ export function createClusterActivities(resolve: ClusterResolver, catalog: Relea
     },
     checkHealth(target: ClusterTarget) {
       return onCluster(target, async (port, ctx) => ({ report: await port.checkHealth(target, ctx) }));
+    },
+    /** Writes the cell's feature flags (computed on the control plane) to its cluster. */
+    setFlags(target: ClusterTarget, values: Record<string, boolean>) {
+      return onCluster(target, async (port, ctx) => {
+        await port.setFlags(target, values, ctx);
+      });
     },
     readActualVersion(target: ClusterTarget) {
       return onCluster(target, async (port, ctx) => ({ version: await port.actualVersion(target, ctx) }));

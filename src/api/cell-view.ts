@@ -5,6 +5,7 @@ export function toCell(view: CellView) {
   const { spec } = view;
   return {
     ...spec,
+    connection: spec.connection ?? 'direct',
     airGapped: spec.airGapped ?? false,
     autoUpdate: spec.autoUpdate ?? false,
     checkIntervalSeconds: spec.checkIntervalSeconds ?? DEFAULT_CHECK_INTERVAL_SECONDS,

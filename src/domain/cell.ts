@@ -1,3 +1,4 @@
+import type { CellConnection } from './agent';
 import type { CellFlag } from './flags';
 import type { SlaStatus } from './infra';
 import type { StackRef } from './ports';
@@ -19,8 +20,12 @@ export interface SimulatedClusterRef {
 /** A real Kubernetes cluster, the product installed in one namespace of it. */
 export interface KubernetesClusterRef {
   kind: 'kubernetes';
-  /** a kubeconfig file the worker reads, or the name of one the worker holds in env `CELLSHIFT_KUBECONFIG_<REF>` */
-  kubeconfig: { path: string } | { secretRef: string };
+  /**
+   * a kubeconfig file the worker reads, or the name of one the worker holds in env
+   * `CELLSHIFT_KUBECONFIG_<REF>`; absent for a cell reached through its agent, which uses its own
+   * (its ServiceAccount in the cluster, or the kubeconfig it was started with)
+   */
+  kubeconfig?: { path: string } | { secretRef: string };
   /** the kubeconfig's context to use (its current context otherwise) */
   context?: string;
   /** the namespace of the installation */
@@ -38,6 +43,8 @@ export interface CellSpec {
   strategy: Strategy;
   maintenanceWindow: MaintenanceWindow;
   cluster: ClusterRef;
+  /** how the control plane reaches the cell: `agent` runs its steps on the cell's own agent (default `direct`) */
+  connection?: CellConnection;
   stagingCellId?: string;
   /** how long an update is expected to take: a window with less left is skipped (the cut-off) */
   expectedUpdateMinutes: number;

@@ -1,4 +1,5 @@
 // The ports activities call. Each has a real adapter and a simulated one (src/adapters).
+import type { CellConnection } from './agent';
 import type { ClusterRef } from './cell';
 import type { HealthReport } from './health';
 import type { CatalogRelease, Release, ReleaseSource, Ring } from './release';
@@ -7,6 +8,8 @@ import type { CatalogRelease, Release, ReleaseSource, Ring } from './release';
 export interface ClusterTarget {
   cellId: string;
   cluster: ClusterRef;
+  /** `agent`: the cell's steps run on its agent's task queue (absent: direct) */
+  connection?: CellConnection;
 }
 
 /** What a long step may tell its caller while it runs, and how it learns it must stop. */

@@ -1,5 +1,7 @@
 // What an update is made of and how its progress reads, shared by workflows, API and tests.
+import type { CellConnection } from './agent';
 import type { ClusterRef } from './cell';
+import type { Release } from './release';
 import type { LiveOptions, StagingFirstOptions } from './strategy-options';
 import type { MaintenanceWindow } from './window';
 
@@ -123,9 +125,16 @@ export interface UpdateInput {
   id: string;
   cellId: string;
   cluster: ClusterRef;
+  /** `agent`: every step on the cluster runs on the cell's agent */
+  connection?: CellConnection;
   strategy: UpdateKind;
   fromVersion?: string;
   toVersion: string;
+  /**
+   * the release to install, as the controller read it from the catalog: a cell's agent has no
+   * catalog of its own (absent in updates started by 0.1.0, whose preflight reads the catalog)
+   */
+  release?: Release;
   /** the cell's maintenance window, or 'now' to skip the wait */
   window: MaintenanceWindow | 'now';
   expectedUpdateMinutes: number;

@@ -112,6 +112,14 @@ export class Harness {
     });
   }
 
+  /** A cell's agent (`npm run agent`) as its own process, polling the cell's task queue. */
+  spawnAgent(cellId: string, args: string[] = []): ChildProcess {
+    return spawn(process.execPath, ['--import', 'tsx', 'agent.ts', '--cell', cellId, ...args], {
+      env: { ...process.env, TEMPORAL_ADDRESS: this.address, CELLSHIFT_DATA_DIR: this.dataDir },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  }
+
   async stopWorker(): Promise<void> {
     if (!this.worker) return;
     this.worker.shutdown();

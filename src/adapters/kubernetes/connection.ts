@@ -1,4 +1,5 @@
-// How a cell's cluster reference becomes API clients: its kubeconfig, from a file or the worker's environment.
+// How a cell's cluster reference becomes API clients: its kubeconfig, from a file or the worker's
+// environment, or (for a cell's agent) the ServiceAccount of the pod it runs in.
 import { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, VersionApi } from '@kubernetes/client-node';
 import { ErrorType, PortError } from '../../domain/errors';
 import type { KubernetesClusterRef } from '../../domain/cell';
@@ -25,7 +26,11 @@ export function kubeconfigEnvName(secretRef: string): string {
 export function connect(ref: KubernetesClusterRef, env: NodeJS.ProcessEnv = process.env): KubeClients {
   const config = new KubeConfig();
   try {
-    if ('path' in ref.kubeconfig) {
+    if (!ref.kubeconfig) {
+      // A cell's agent inside the cluster: the ServiceAccount the pod runs as.
+      if (!env.KUBERNETES_SERVICE_HOST) throw new Error('no kubeconfig given and not running inside a cluster (KUBERNETES_SERVICE_HOST is not set)');
+      config.loadFromCluster();
+    } else if ('path' in ref.kubeconfig) {
       config.loadFromFile(ref.kubeconfig.path);
     } else {
       const name = kubeconfigEnvName(ref.kubeconfig.secretRef);

@@ -19,13 +19,13 @@ export const ClusterRef = Type.Union([
   Type.Object(
     {
       kind: Type.Literal('kubernetes'),
-      kubeconfig: Type.Union([
+      kubeconfig: Type.Optional(Type.Union([
         Type.Object({ path: Type.String({ minLength: 1, pattern: '^/', description: 'an absolute path the worker can read' }) }, { additionalProperties: false }),
         Type.Object(
           { secretRef: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'names env CELLSHIFT_KUBECONFIG_<REF> of the worker, which holds the kubeconfig; never the kubeconfig itself' }) },
           { additionalProperties: false },
         ),
-      ]),
+      ], { description: "how the control plane's workers reach the cluster; none for a cell reached through its agent, which uses its own credentials" })),
       context: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
       namespace: Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', description: 'the namespace of the installation' }),
     },
@@ -86,6 +86,7 @@ export const RegisterCellBody = Type.Object(
     maintenanceWindow: MaintenanceWindow,
     strategy: Type.Optional(StringEnum(STRATEGIES)),
     cluster: ClusterRef,
+    connection: Type.Optional(StringEnum(['direct', 'agent'] as const, { description: "direct (default): cellshift's workers reach the cluster with the kubeconfig named here; agent: the cell's agent runs every step inside the cell, polling task queue cell/<id>" })),
     stagingCellId: Type.Optional(CellId),
     expectedUpdateMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 60 })),
     stagingFirst: Type.Optional(StagingFirstOptions),
@@ -115,6 +116,7 @@ export const Cell = Type.Object({
   strategy: Type.String(),
   maintenanceWindow: MaintenanceWindow,
   cluster: ClusterRef,
+  connection: Type.String(),
   stagingCellId: Type.Optional(Type.String()),
   expectedUpdateMinutes: Type.Integer(),
   stagingFirst: Type.Optional(StagingFirstOptions),

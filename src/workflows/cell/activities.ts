@@ -1,22 +1,46 @@
 // The activities a cell's controller calls, each proxied with its own profile.
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { CatalogActivities, ClusterActivities, FlagActivities, InfraActivities } from '../../activities';
+import { agentTaskQueue } from '../../domain/agent';
 import { NON_RETRYABLE } from '../../domain/errors';
+import type { ClusterTarget } from '../../domain/ports';
 
-// Registration may meet a cluster or stack that is still coming up: keep trying for a while.
-export const { registerCluster, registerStack } = proxyActivities<Pick<ClusterActivities, 'registerCluster'> & Pick<InfraActivities, 'registerStack'>>({
+/** The controller's calls on its cell's cluster: on the control plane's workers, or on the cell's agent. */
+export function cellClusterActivities(target: ClusterTarget) {
+  const queue = target.connection === 'agent' ? { taskQueue: agentTaskQueue(target.cellId) } : {};
+
+  // Registration may meet a cluster that is still coming up: keep trying for a while.
+  const { registerCluster } = proxyActivities<Pick<ClusterActivities, 'registerCluster'>>({
+    ...queue,
+    startToCloseTimeout: '1m',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+
+  // The drift check reads what the cluster runs: it changes nothing; a check that fails waits for the next interval.
+  const { readActualVersion } = proxyActivities<Pick<ClusterActivities, 'readActualVersion'>>({
+    ...queue,
+    startToCloseTimeout: '1m',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+
+  // Flags are computed on the control plane (cellFlags) and written by whoever reaches the cluster.
+  const { setFlags } = proxyActivities<Pick<ClusterActivities, 'setFlags'>>({
+    ...queue,
+    startToCloseTimeout: '1m',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+
+  return { registerCluster, readActualVersion, setFlags };
+}
+
+// Registering the stack reads it once; it may still be coming up.
+export const { registerStack } = proxyActivities<Pick<InfraActivities, 'registerStack'>>({
   startToCloseTimeout: '1m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
-// The drift check reads what the cluster runs: it changes nothing; a check that fails waits for the next interval.
-export const { readActualVersion } = proxyActivities<Pick<ClusterActivities, 'readActualVersion'>>({
-  startToCloseTimeout: '1m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
-});
-
 // Pushing flags replaces the whole set (idempotent); one that keeps failing is pushed again at the next wake-up.
-export const { syncFlags } = proxyActivities<Pick<FlagActivities, 'syncFlags'>>({
+export const { syncFlags, cellFlags } = proxyActivities<Pick<FlagActivities, 'syncFlags' | 'cellFlags'>>({
   startToCloseTimeout: '1m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 });

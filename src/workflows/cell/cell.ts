@@ -1,3 +1,4 @@
+import type { ClusterTarget } from '../../domain/ports';
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { Mutex } from 'async-mutex';
 import { DEFAULT_CHECK_INTERVAL_SECONDS, type CellSpec, type CellStatus, type CellView, type VersionHistoryEntry } from '../../domain/cell';
@@ -64,6 +65,12 @@ export class Cell {
   }
 
   /** The next update id of this cell (ids are never reused, across runs too). */
+  /** The cell's cluster as activities reach it: directly, or through the cell's agent. */
+  get target(): ClusterTarget {
+    const { spec } = this;
+    return { cellId: spec.id, cluster: spec.cluster, ...(spec.connection ? { connection: spec.connection } : {}) };
+  }
+
   takeUpdateId(): string {
     return updateId(this.spec.id, this.nextUpdate++);
   }

@@ -4,7 +4,7 @@ import { planUpgrade } from '../../domain/upgrade-path';
 import { compareVersions } from '../../domain/version';
 import { describeFailure } from '../failures';
 import { now } from '../update/progress';
-import { listReleases, readActualVersion } from './activities';
+import { cellClusterActivities, listReleases } from './activities';
 import type { Cell } from './cell';
 
 /**
@@ -17,7 +17,7 @@ export async function check(cell: Cell): Promise<void> {
   if (status.currentUpdate || status.state === 'registration-failed' || status.state === 'registering') return;
   let actual: string | undefined;
   try {
-    actual = (await readActualVersion({ cellId: spec.id, cluster: spec.cluster })).version;
+    actual = (await cellClusterActivities(cell.target).readActualVersion(cell.target)).version;
   } catch (err) {
     // An unreachable cluster is news, not a drift: the next check tries again.
     if (!(err instanceof ActivityFailure)) throw err;

@@ -2,7 +2,7 @@ import { ActivityFailure } from '@temporalio/workflow';
 import { initialVersionOf } from '../../domain/cell';
 import { describeFailure } from '../failures';
 import { now } from '../update/progress';
-import { registerCluster, registerStack } from './activities';
+import { cellClusterActivities, registerStack } from './activities';
 import type { Cell } from './cell';
 
 /**
@@ -13,7 +13,7 @@ import type { Cell } from './cell';
 export async function register(cell: Cell): Promise<void> {
   const { spec, status } = cell;
   try {
-    const reported = await registerCluster({ cellId: spec.id, cluster: spec.cluster }, initialVersionOf(spec.cluster));
+    const reported = await cellClusterActivities(cell.target).registerCluster(cell.target, initialVersionOf(spec.cluster));
     if (spec.stack) await registerStack({ cellId: spec.id, stack: spec.stack }, spec.stack.kind === 'simulated' ? (spec.stack.templateVersion ?? '1') : '');
     status.version = reported.version;
     status.state = 'ready';

@@ -1,5 +1,5 @@
 import { ParentClosePolicy, startChild } from '@temporalio/workflow';
-import type { CatalogRelease } from '../../domain/release';
+import type { CatalogRelease, Release } from '../../domain/release';
 import { liveOptions, stagingFirstOptions } from '../../domain/strategy-options';
 import type { UpdateInput, UpdateKind, UpdateResult } from '../../domain/update';
 import { updateWorkflowId } from '../ids';
@@ -9,6 +9,7 @@ import { liveUpdate } from '../update/live';
 import { maintenanceWindowUpdate } from '../update/maintenance-window';
 import { rollbackUpdate } from '../update/rollback';
 import { stagingFirstUpdate } from '../update/staging-first';
+import { listReleases } from './activities';
 import type { Cell } from './cell';
 
 const WORKFLOW_BY_KIND = {
@@ -41,15 +42,17 @@ async function start(cell: Cell, kind: UpdateKind, toVersion: string, build: (id
   return { id, cellId: spec.id, status: 'scheduled', strategy: kind, fromVersion: status.version, toVersion };
 }
 
-function baseInput(cell: Cell, id: string, kind: UpdateKind, toVersion: string, requestedBy: string): UpdateInput {
+function baseInput(cell: Cell, id: string, kind: UpdateKind, release: Release | undefined, toVersion: string, requestedBy: string): UpdateInput {
   const { spec, status } = cell;
   return {
     id,
     cellId: spec.id,
     cluster: spec.cluster,
+    ...(spec.connection ? { connection: spec.connection } : {}),
     strategy: kind,
     fromVersion: status.version,
     toVersion,
+    ...(release ? { release } : {}),
     window: spec.maintenanceWindow,
     expectedUpdateMinutes: spec.expectedUpdateMinutes,
     requestedBy,
@@ -64,7 +67,7 @@ export function startHop(cell: Cell, kind: UpdateKind, version: string, request:
   const firstInstall = status.version === undefined;
   const strategy = firstInstall ? 'maintenance-window' : kind;
   return start(cell, strategy, version, (id) => {
-    const update = baseInput(cell, id, strategy, version, request.requestedBy);
+    const update = baseInput(cell, id, strategy, release, version, request.requestedBy);
     if (request.window === 'now' || firstInstall) update.window = 'now';
     if (strategy === 'live') update.live = liveOptions(spec.live, request.live);
     if (strategy === 'staging-first') {
@@ -75,9 +78,10 @@ export function startHop(cell: Cell, kind: UpdateKind, version: string, request:
   });
 }
 
-/** Back to `version`, at once. */
-export function startRollback(cell: Cell, version: string, requestedBy: string): Promise<UpdateAccepted> {
-  return start(cell, 'rollback', version, (id) => ({ ...baseInput(cell, id, 'rollback', version, requestedBy), window: 'now' }));
+/** Back to `version`, at once. An agent cell's agent has no catalog: the release goes with the update. */
+export async function startRollback(cell: Cell, version: string, requestedBy: string): Promise<UpdateAccepted> {
+  const release = cell.spec.connection === 'agent' ? (await listReleases()).find((r) => r.version === version) : undefined;
+  return start(cell, 'rollback', version, (id) => ({ ...baseInput(cell, id, 'rollback', release, version, requestedBy), window: 'now' }));
 }
 
 /** An update ended (its result, or its signal after a continue-as-new): the cell is on what it installed, and the controller wakes. */

@@ -3,7 +3,6 @@ import { ErrorType } from '../../domain/errors';
 import { judgeHealth } from '../../domain/health';
 import { batches, DEFAULT_LIVE, type AnalysisOptions } from '../../domain/strategy-options';
 import type { UpdateInput, UpdateResult } from '../../domain/update';
-import { applyRelease, checkHealth, preflight, pullImages, rollbackRelease, verifyRollout } from './activities';
 import { UpdateRun } from './run';
 
 /**
@@ -15,9 +14,10 @@ export async function liveUpdate(input: UpdateInput): Promise<UpdateResult> {
   const options = input.live ?? DEFAULT_LIVE;
   const run = new UpdateRun(input, ['preflight', 'pull']);
   const { target, saga } = run;
+  const { preflight, pullImages, applyRelease, verifyRollout, rollbackRelease } = run.cluster;
   return run.execute(async () => {
     run.tracker.setStatus('running');
-    const { release } = await run.step('preflight', () => preflight(target, input.toVersion, input.fromVersion, true));
+    const { release } = await run.step('preflight', () => preflight(target, input.release ?? input.toVersion, input.fromVersion, true));
     const groups = batches(Object.keys(release.components), options.batchSize);
     run.tracker.plan([...groups.flatMap((_, i) => [`apply-batch-${i + 1}`, `analysis-batch-${i + 1}`]), 'verify']);
     await run.step('pull', () => pullImages(target, release));
@@ -40,7 +40,7 @@ async function analyse(run: UpdateRun, analysis: AnalysisOptions): Promise<{ att
   let last = '';
   for (let check = 1; check <= analysis.checks; check++) {
     if (check > 1) await sleep(analysis.intervalSeconds * 1000);
-    const { report } = await checkHealth(run.target);
+    const { report } = await run.cluster.checkHealth(run.target);
     const verdict = judgeHealth(report, analysis);
     if (!verdict.ok) {
       throw ApplicationFailure.create({ type: ErrorType.AnalysisFailed, message: `health check ${check}/${analysis.checks}: ${verdict.reason}`, nonRetryable: true });

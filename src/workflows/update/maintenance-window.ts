@@ -1,5 +1,4 @@
 import { UPDATE_STEPS, type UpdateInput, type UpdateResult } from '../../domain/update';
-import { applyRelease, enterMaintenance, leaveMaintenance, preflight, pullImages, rollbackRelease, verifyRollout } from './activities';
 import { UpdateRun } from './run';
 import { waitForWindow } from './window';
 
@@ -24,7 +23,8 @@ export async function maintenanceWindowUpdate(input: UpdateInput): Promise<Updat
  */
 export async function runMaintenanceSteps(run: UpdateRun): Promise<void> {
   const { target, input, saga } = run;
-  const { release } = await run.step('preflight', () => preflight(target, input.toVersion, input.fromVersion, false));
+  const { preflight, enterMaintenance, leaveMaintenance, pullImages, applyRelease, verifyRollout, rollbackRelease } = run.cluster;
+  const { release } = await run.step('preflight', () => preflight(target, input.release ?? input.toVersion, input.fromVersion, false));
   saga.add('maintenanceOff', () => run.maintenance(false, () => leaveMaintenance(target)));
   await run.step('maintenanceOn', () => run.maintenance(true, () => enterMaintenance(target)));
   await run.step('pull', () => pullImages(target, release));

@@ -4,7 +4,7 @@ import type { ClusterTarget } from '../../domain/ports';
 import { FINAL_STATUSES, type FinalStatus, type OperatorActionName, type StagingOutcome, type UpdateInput, type UpdateResult, type UpdateStatus } from '../../domain/update';
 import { describeFailure, refuse } from '../failures';
 import { abandonCompensation, cancelUpdate, pauseUpdate, progressQuery, resumeUpdate, retryCompensation, type OperatorCommand } from '../messages';
-import { readActualVersion } from './activities';
+import { clusterActivities, type ClusterSteps } from './activities';
 import { EndReport } from './end';
 import { now, ProgressTracker } from './progress';
 import { Saga } from './saga';
@@ -19,6 +19,8 @@ export class UpdateRun {
   readonly tracker: ProgressTracker;
   readonly saga: Saga;
   readonly target: ClusterTarget;
+  /** the steps on the cell's cluster, routed to its agent for an agent cell */
+  readonly cluster: ClusterSteps;
   private readonly main = new CancellationScope();
   private readonly end = new EndReport();
   private cancelled = false;
@@ -32,7 +34,8 @@ export class UpdateRun {
     readonly input: UpdateInput,
     steps: readonly string[],
   ) {
-    this.target = { cellId: input.cellId, cluster: input.cluster };
+    this.target = { cellId: input.cellId, cluster: input.cluster, ...(input.connection ? { connection: input.connection } : {}) };
+    this.cluster = clusterActivities(this.target);
     this.tracker = new ProgressTracker({
       id: input.id,
       cellId: input.cellId,
@@ -128,7 +131,7 @@ export class UpdateRun {
     if (failure !== undefined && !this.cancelled) this.progress.error ??= describeFailure(failure);
     this.tracker.setStatus('compensating');
     const { undone, abandoned } = await this.saga.compensate();
-    const installed = await CancellationScope.nonCancellable(() => readActualVersion(this.target));
+    const installed = await CancellationScope.nonCancellable(() => this.cluster.readActualVersion(this.target));
     const status: FinalStatus =
       abandoned.length > 0 ? 'failed' : this.cancelled ? 'cancelled' : this.rejected ? 'rejected' : undone.length > 0 ? 'rolled-back' : (this.delegatedStatus ?? 'failed');
     this.tracker.setStatus(status);

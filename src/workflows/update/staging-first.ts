@@ -6,7 +6,7 @@ import { STAGING_FIRST_STEPS, type UpdateInput, type UpdateResult } from '../../
 import { failedWith } from '../failures';
 import { updateWorkflowId } from '../ids';
 import { approveUpdate, rejectUpdate, type OperatorCommand, type UpdateAccepted } from '../messages';
-import { awaitUpdateResult, cancelCellUpdate, cellTarget, checkHealth, requestCellRollback, requestCellUpdate } from './activities';
+import { awaitUpdateResult, cancelCellUpdate, cellTarget, clusterActivities, requestCellRollback, requestCellUpdate } from './activities';
 import { maintenanceWindowUpdate } from './maintenance-window';
 import { now } from './progress';
 import { UpdateRun } from './run';
@@ -127,6 +127,7 @@ async function updateStaging(run: UpdateRun, options: StagingOptions) {
 /** Health checks on staging until the soak time is over; the first failing check ends the soak. */
 async function soak(run: UpdateRun, options: StagingOptions, target: ClusterTarget, rejected: () => boolean) {
   const until = Date.now() + options.soakSeconds * 1000;
+  const { checkHealth } = clusterActivities(target);
   let checks = 0;
   for (;;) {
     const { report } = await checkHealth(target);

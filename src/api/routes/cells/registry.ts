@@ -28,6 +28,7 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
         strategy: body.strategy ?? 'maintenance-window',
         maintenanceWindow: body.maintenanceWindow,
         cluster: body.cluster,
+        ...(body.connection === 'agent' ? { connection: 'agent' as const } : {}),
         stagingCellId: body.stagingCellId,
         stagingFirst: body.stagingFirst,
         live: body.live,
@@ -45,6 +46,12 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
       if (spec.stagingCellId === spec.id) errors.push({ field: 'body.stagingCellId', reason: 'a cell cannot be its own staging cell' });
       else if (spec.stagingCellId && !(await cellExists(app, spec.stagingCellId))) {
         errors.push({ field: 'body.stagingCellId', reason: `cell ${spec.stagingCellId} is not registered` });
+      }
+      if (spec.cluster.kind === 'kubernetes' && spec.connection !== 'agent' && !spec.cluster.kubeconfig) {
+        errors.push({ field: 'body.cluster.kubeconfig', reason: "a cell reached directly needs the kubeconfig cellshift's workers use (or connection: agent)" });
+      }
+      if (spec.connection === 'agent' && spec.cluster.kind === 'kubernetes' && spec.cluster.kubeconfig) {
+        errors.push({ field: 'body.cluster.kubeconfig', reason: "a cell reached through its agent uses the agent's own credentials: name no kubeconfig" });
       }
       if (spec.strategy === 'staging-first' && !spec.stagingCellId) {
         errors.push({ field: 'body.stagingCellId', reason: 'the staging-first strategy needs a paired staging cell' });
