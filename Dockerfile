@@ -1,9 +1,10 @@
-# One image for the worker and the API; docker-compose.yml picks the command.
+# One image for the worker, the API and a cell's agent (`node --import tsx agent.ts --cell <id>`);
+# docker-compose.yml picks the command.
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts=false
-COPY tsconfig.json worker.ts ./
+COPY tsconfig.json worker.ts agent.ts ./
 COPY src ./src
 COPY scripts/bundle-workflows.ts ./scripts/
 # The workflow bundle is built with the image: the worker then runs no webpack of its own.
