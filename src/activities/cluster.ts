@@ -35,8 +35,9 @@ export function createClusterActivities(resolve: ClusterResolver, catalog?: Rele
 
   return {
     /** Connects a cell for the first time (installing `initialVersion` on a simulated one); returns what it runs. */
-    registerCluster(target: ClusterTarget, initialVersion?: string) {
-      return onCluster(target, async (port, ctx) => port.register(target, ctx, initialVersion ? await release(initialVersion) : undefined));
+    registerCluster(target: ClusterTarget, initial?: Release | string) {
+      // An agent has no catalog: the controller hands it the initial release itself.
+      return onCluster(target, async (port, ctx) => port.register(target, ctx, typeof initial === 'string' ? await release(initial) : initial));
     },
     /**
      * The release is in the catalog (and not breaking, when the strategy cannot take that), the

@@ -4,6 +4,9 @@
 /** How the control plane reaches a cell: its own workers holding the cell's credentials, or the cell's agent. */
 export type CellConnection = 'direct' | 'agent';
 
+/** How long a step waits for a cell's agent to take it before the agent counts as unreachable. */
+export const DEFAULT_AGENT_WAIT_SECONDS = 600;
+
 /** The task queue only a cell's agent polls. */
 export function agentTaskQueue(cellId: string): string {
   return `cell/${cellId}`;

@@ -45,6 +45,8 @@ export interface CellSpec {
   cluster: ClusterRef;
   /** how the control plane reaches the cell: `agent` runs its steps on the cell's own agent (default `direct`) */
   connection?: CellConnection;
+  /** an agent cell: how long a step waits for the agent to take it (default 600 s) before it counts as unreachable */
+  agentWaitSeconds?: number;
   stagingCellId?: string;
   /** how long an update is expected to take: a window with less left is skipped (the cut-off) */
   expectedUpdateMinutes: number;

@@ -36,6 +36,8 @@ export const ErrorType = {
   ClusterCallFailed: 'ClusterCallFailed',
   /** no answer from the cluster, or no usable kubeconfig */
   ClusterUnreachable: 'ClusterUnreachable',
+  /** a step routed to a cell's agent was not taken by any agent within the cell's wait */
+  AgentUnreachable: 'AgentUnreachable',
   /** a wait ran out of time */
   Timeout: 'Timeout',
   /** a fault injected into a simulated cell */

@@ -127,6 +127,8 @@ export interface UpdateInput {
   cluster: ClusterRef;
   /** `agent`: every step on the cluster runs on the cell's agent */
   connection?: CellConnection;
+  /** an agent cell: how long a step waits for the agent (the cell's agentWaitSeconds) */
+  agentWaitSeconds?: number;
   strategy: UpdateKind;
   fromVersion?: string;
   toVersion: string;

@@ -1,10 +1,11 @@
 // How workflows read the failures they catch (docs/errors.md): by type, never by message.
-import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TemporalFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TemporalFailure, TimeoutFailure } from '@temporalio/workflow';
 import type { StepFailureDetails } from '../activities/step-context';
-import type { ErrorTypeName } from '../domain/errors';
+import { ErrorType, type ErrorTypeName } from '../domain/errors';
 
 /** The innermost message of a failure, the one an operator can act on. */
 export function describeFailure(err: unknown): string {
+  if (isAgentUnreachable(err)) return `${ErrorType.AgentUnreachable}: no agent of the cell took the step (${(err as ActivityFailure).activityType}) in time; nothing was started`;
   if (err instanceof ActivityFailure && err.cause) return describeFailure(err.cause);
   if (err instanceof TemporalFailure && err.cause) return `${err.message}: ${describeFailure(err.cause)}`;
   if (err instanceof Error) return err.message;
@@ -27,6 +28,14 @@ export function failedWith(err: unknown, type: ErrorTypeName): boolean {
 export function failedAttempt(err: unknown): number {
   const details = applicationCause(err)?.details?.[0] as StepFailureDetails | undefined;
   return typeof details?.attempt === 'number' ? details.attempt : 1;
+}
+
+/**
+ * A step routed to a cell's agent that no agent picked up within the cell's wait (its
+ * schedule-to-start timeout): the agent is away, and the step did not start.
+ */
+export function isAgentUnreachable(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_START';
 }
 
 /** A signal sent to a workflow that no longer runs (a removed cell, a rollout that ended). */

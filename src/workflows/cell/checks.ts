@@ -17,7 +17,7 @@ export async function check(cell: Cell): Promise<void> {
   if (status.currentUpdate || status.state === 'registration-failed' || status.state === 'registering') return;
   let actual: string | undefined;
   try {
-    actual = (await cellClusterActivities(cell.target).readActualVersion(cell.target)).version;
+    actual = (await cellClusterActivities(cell.target, spec.agentWaitSeconds).readActualVersion(cell.target)).version;
   } catch (err) {
     // An unreachable cluster is news, not a drift: the next check tries again.
     if (!(err instanceof ActivityFailure)) throw err;

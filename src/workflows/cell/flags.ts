@@ -12,7 +12,7 @@ export async function pushFlags(cell: Cell): Promise<void> {
     if (spec.connection === 'agent') {
       // The flag rules are the control plane's; the cluster only the agent reaches.
       const flags = await cellFlags(spec.id, spec.ring, status.version);
-      await cellClusterActivities(cell.target).setFlags(cell.target, Object.fromEntries(Object.entries(flags).map(([flag, value]) => [flag, value.enabled])));
+      await cellClusterActivities(cell.target, spec.agentWaitSeconds).setFlags(cell.target, Object.fromEntries(Object.entries(flags).map(([flag, value]) => [flag, value.enabled])));
       status.flags = flags;
     } else {
       status.flags = await syncFlags(cell.target, spec.ring, status.version);

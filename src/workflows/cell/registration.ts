@@ -2,7 +2,7 @@ import { ActivityFailure } from '@temporalio/workflow';
 import { initialVersionOf } from '../../domain/cell';
 import { describeFailure } from '../failures';
 import { now } from '../update/progress';
-import { cellClusterActivities, registerStack } from './activities';
+import { cellClusterActivities, listReleases, registerStack } from './activities';
 import type { Cell } from './cell';
 
 /**
@@ -13,7 +13,10 @@ import type { Cell } from './cell';
 export async function register(cell: Cell): Promise<void> {
   const { spec, status } = cell;
   try {
-    const reported = await cellClusterActivities(cell.target).registerCluster(cell.target, initialVersionOf(spec.cluster));
+    const initialVersion = initialVersionOf(spec.cluster);
+    // A cell's agent has no catalog: it gets the initial release itself, not its version.
+    const initial = initialVersion && spec.connection === 'agent' ? (await listReleases()).find((r) => r.version === initialVersion) : initialVersion;
+    const reported = await cellClusterActivities(cell.target, spec.agentWaitSeconds).registerCluster(cell.target, initial);
     if (spec.stack) await registerStack({ cellId: spec.id, stack: spec.stack }, spec.stack.kind === 'simulated' ? (spec.stack.templateVersion ?? '1') : '');
     status.version = reported.version;
     status.state = 'ready';

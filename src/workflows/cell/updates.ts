@@ -48,7 +48,7 @@ function baseInput(cell: Cell, id: string, kind: UpdateKind, release: Release | 
     id,
     cellId: spec.id,
     cluster: spec.cluster,
-    ...(spec.connection ? { connection: spec.connection } : {}),
+    ...(spec.connection === 'agent' ? { connection: spec.connection, ...(spec.agentWaitSeconds ? { agentWaitSeconds: spec.agentWaitSeconds } : {}) } : {}),
     strategy: kind,
     fromVersion: status.version,
     toVersion,

@@ -2,7 +2,7 @@
 // effect: each is a step of its own in the update's history and progress.
 import { proxyActivities, type RetryPolicy } from '@temporalio/workflow';
 import type { CellActivities, ClusterActivities } from '../../activities';
-import { agentTaskQueue } from '../../domain/agent';
+import { agentTaskQueue, DEFAULT_AGENT_WAIT_SECONDS } from '../../domain/agent';
 import { NON_RETRYABLE } from '../../domain/errors';
 import type { ClusterTarget } from '../../domain/ports';
 
@@ -15,8 +15,9 @@ const HEARTBEAT = '10s';
  * The steps on a cell's cluster, each with its own profile. A direct cell's run on the control
  * plane's workers; an agent cell's on its own task queue, which only its agent polls.
  */
-export function clusterActivities(target: ClusterTarget) {
-  const queue = target.connection === 'agent' ? { taskQueue: agentTaskQueue(target.cellId) } : {};
+export function clusterActivities(target: ClusterTarget, agentWaitSeconds = DEFAULT_AGENT_WAIT_SECONDS) {
+  // An agent that does not take a step in time is a state (AgentUnreachable), not a hang.
+  const queue = target.connection === 'agent' ? { taskQueue: agentTaskQueue(target.cellId), scheduleToStartTimeout: agentWaitSeconds * 1000 } : {};
 
   // Preflight reads the cluster; its refusals (PreflightFailed, ReleaseNotFound) are not retried.
   const { preflight } = proxyActivities<Pick<ClusterActivities, 'preflight'>>({ ...queue, startToCloseTimeout: '2m', heartbeatTimeout: HEARTBEAT, retry: STEP_RETRY });

@@ -2,7 +2,7 @@ import { CancellationScope, condition, isCancellation, setHandler } from '@tempo
 import { ErrorType } from '../../domain/errors';
 import type { ClusterTarget } from '../../domain/ports';
 import { FINAL_STATUSES, type FinalStatus, type OperatorActionName, type StagingOutcome, type UpdateInput, type UpdateResult, type UpdateStatus } from '../../domain/update';
-import { describeFailure, refuse } from '../failures';
+import { describeFailure, isAgentUnreachable, refuse } from '../failures';
 import { abandonCompensation, cancelUpdate, pauseUpdate, progressQuery, resumeUpdate, retryCompensation, type OperatorCommand } from '../messages';
 import { clusterActivities, type ClusterSteps } from './activities';
 import { EndReport } from './end';
@@ -35,7 +35,7 @@ export class UpdateRun {
     steps: readonly string[],
   ) {
     this.target = { cellId: input.cellId, cluster: input.cluster, ...(input.connection ? { connection: input.connection } : {}) };
-    this.cluster = clusterActivities(this.target);
+    this.cluster = clusterActivities(this.target, input.agentWaitSeconds);
     this.tracker = new ProgressTracker({
       id: input.id,
       cellId: input.cellId,
@@ -131,11 +131,26 @@ export class UpdateRun {
     if (failure !== undefined && !this.cancelled) this.progress.error ??= describeFailure(failure);
     this.tracker.setStatus('compensating');
     const { undone, abandoned } = await this.saga.compensate();
-    const installed = await CancellationScope.nonCancellable(() => this.cluster.readActualVersion(this.target));
+    const installed = await CancellationScope.nonCancellable(() => this.installedAfterUndo(failure, undone, abandoned));
     const status: FinalStatus =
       abandoned.length > 0 ? 'failed' : this.cancelled ? 'cancelled' : this.rejected ? 'rejected' : undone.length > 0 ? 'rolled-back' : (this.delegatedStatus ?? 'failed');
     this.tracker.setStatus(status);
     return this.finish(status, installed.version, undone, abandoned);
+  }
+
+  /**
+   * What the cell runs once the undo is over, read from the cluster. An agent that is away leaves
+   * the cell as it was when nothing changed or everything was undone: the version it came from.
+   */
+  private async installedAfterUndo(failure: unknown, undone: UpdateResult['undone'], abandoned: UpdateResult['abandoned']): Promise<{ version?: string }> {
+    const unchanged = abandoned.length === 0;
+    if (unchanged && undone.length === 0 && isAgentUnreachable(failure)) return { version: this.input.fromVersion };
+    try {
+      return await this.cluster.readActualVersion(this.target);
+    } catch (err) {
+      if (unchanged && isAgentUnreachable(err)) return { version: this.input.fromVersion };
+      throw err;
+    }
   }
 
   action(action: OperatorActionName, command: OperatorCommand) {

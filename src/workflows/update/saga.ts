@@ -1,7 +1,7 @@
 import { CancellationScope, condition } from '@temporalio/workflow';
 import type { StepOutcome } from '../../activities/step-context';
 import type { CompensationName, OperatorAction } from '../../domain/update';
-import { describeFailure, failedAttempt } from '../failures';
+import { describeFailure, failedAttempt, isAgentUnreachable } from '../failures';
 import { now, type ProgressTracker } from './progress';
 
 type Decision = 'retry' | 'abandon';
@@ -61,9 +61,16 @@ export class Saga {
             entry.attempts += failedAttempt(err);
             entry.status = 'failed';
             entry.error = describeFailure(err);
-            const decision = await this.askOperator();
+            const decision = isAgentUnreachable(err) ? await this.awaitAgent(run) : await this.askOperator();
             if (decision === 'abandon') {
               abandoned.push(name);
+              break;
+            }
+            if (decision === 'done') {
+              entry.attempts += 1;
+              entry.status = 'succeeded';
+              delete entry.error;
+              undone.push(name);
               break;
             }
           } finally {
@@ -73,6 +80,40 @@ export class Saga {
       }
     });
     return { undone, abandoned };
+  }
+
+  /**
+   * An undo whose agent is away: `needs-attention` with that reason, while the undo waits on the
+   * cell's queue again, and again, until the agent takes it (`done`: the update goes on by itself)
+   * or an operator abandons it. `retry` changes nothing: the undo is already waiting. An undo that
+   * then fails for another reason is tried once more, as after any failure.
+   */
+  private async awaitAgent(run: () => Promise<StepOutcome>): Promise<Decision | 'done'> {
+    const previous = this.tracker.progress.status;
+    this.tracker.setStatus('needs-attention');
+    this.waiting = true;
+    this.decision = undefined;
+    const abandon = condition(() => this.decision === 'abandon').then(() => 'abandon' as const);
+    try {
+      for (;;) {
+        const scope = new CancellationScope();
+        const attempt = scope.run(run).then(
+          () => 'done' as const,
+          (err: unknown) => (isAgentUnreachable(err) ? ('away' as const) : ('failed' as const)),
+        );
+        const first = await Promise.race([attempt, abandon]);
+        if (first === 'abandon') {
+          scope.cancel();
+          await attempt;
+          return 'abandon';
+        }
+        if (first === 'done') return 'done';
+        if (first === 'failed') return 'retry';
+      }
+    } finally {
+      this.waiting = false;
+      this.tracker.setStatus(previous);
+    }
   }
 
   private async askOperator(): Promise<Decision> {

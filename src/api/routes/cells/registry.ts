@@ -1,3 +1,4 @@
+import { DEFAULT_AGENT_WAIT_SECONDS } from '../../../domain/agent';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DEFAULT_CHECK_INTERVAL_SECONDS, initialVersionOf, type CellSpec, type CellView } from '../../../domain/cell';
 import { visibleReleases } from '../../../domain/channels';
@@ -28,7 +29,7 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
         strategy: body.strategy ?? 'maintenance-window',
         maintenanceWindow: body.maintenanceWindow,
         cluster: body.cluster,
-        ...(body.connection === 'agent' ? { connection: 'agent' as const } : {}),
+        ...(body.connection === 'agent' ? { connection: 'agent' as const, agentWaitSeconds: body.agentWaitSeconds ?? DEFAULT_AGENT_WAIT_SECONDS } : {}),
         stagingCellId: body.stagingCellId,
         stagingFirst: body.stagingFirst,
         live: body.live,
@@ -53,6 +54,7 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
       if (spec.connection === 'agent' && spec.cluster.kind === 'kubernetes' && spec.cluster.kubeconfig) {
         errors.push({ field: 'body.cluster.kubeconfig', reason: "a cell reached through its agent uses the agent's own credentials: name no kubeconfig" });
       }
+      if (body.agentWaitSeconds !== undefined && spec.connection !== 'agent') errors.push({ field: 'body.agentWaitSeconds', reason: 'only a cell reached through its agent waits for one' });
       if (spec.strategy === 'staging-first' && !spec.stagingCellId) {
         errors.push({ field: 'body.stagingCellId', reason: 'the staging-first strategy needs a paired staging cell' });
       }
