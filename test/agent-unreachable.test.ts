@@ -4,6 +4,7 @@
 // a simulated cell sharing the test's data directory.
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_VERSION } from '../agent';
 import { everyDay, Harness, utcClock } from './helpers/harness';
 
 describe('an agent that goes away', () => {
@@ -38,6 +39,15 @@ describe('an agent that goes away', () => {
     expect(res.body).toMatchObject({ connection: 'agent', agentWaitSeconds: 3 });
     await startAgent();
     await h.waitFor('registered through the agent', async () => ((await h.http('GET', '/v1/cells/far-1')).body.state === 'ready' ? true : undefined));
+  });
+
+  it('shows its agent online, with version and identity, from the pollers of its queue', async () => {
+    const { body } = await h.http('GET', '/v1/cells/far-1', undefined, 'viewer');
+    expect(body.agent).toMatchObject({ status: 'online', version: AGENT_VERSION, identity: expect.stringMatching(new RegExp(`^cell/far-1/${AGENT_VERSION}/.+`)) });
+    expect(Date.now() - Date.parse(body.agent.lastSeen)).toBeLessThan(120_000);
+    // A direct cell has no agent to show.
+    await h.registerCell('near-1');
+    expect((await h.http('GET', '/v1/cells/near-1')).body.agent).toBeUndefined();
   });
   afterAll(async () => {
     agent?.kill('SIGKILL');

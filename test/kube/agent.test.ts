@@ -51,7 +51,7 @@ describe('a cell reached through its agent', () => {
     expect(registered.body).toMatchObject({ connection: 'agent', cluster: { kind: 'kubernetes', namespace: 'k8s-agent' } });
     // No agent yet: the registration waits on the cell's queue, and nothing reaches the cluster.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    expect((await h.http('GET', '/v1/cells/k8s-agent')).body.state).toBe('registering');
+    expect((await h.http('GET', '/v1/cells/k8s-agent')).body).toMatchObject({ state: 'registering', agent: { status: 'never-seen', lastSeen: null } });
 
     agent = h.spawnAgent('k8s-agent', ['--kubeconfig', kubeconfigPath]);
     const cell = await h.waitFor('installed through the agent', async () => {

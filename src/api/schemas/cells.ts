@@ -119,6 +119,17 @@ export const Cell = Type.Object({
   cluster: ClusterRef,
   connection: Type.String(),
   agentWaitSeconds: Type.Optional(Type.Integer()),
+  agent: Type.Optional(
+    Type.Object(
+      {
+        status: StringEnum(['online', 'offline', 'never-seen'] as const),
+        lastSeen: Type.Union([Type.String(), Type.Null()]),
+        version: Type.Union([Type.String(), Type.Null()]),
+        identity: Type.Union([Type.String(), Type.Null()]),
+      },
+      { description: "an agent cell: whether its agent polls the cell's queue (from the server's pollers)" },
+    ),
+  ),
   stagingCellId: Type.Optional(Type.String()),
   expectedUpdateMinutes: Type.Integer(),
   stagingFirst: Type.Optional(StagingFirstOptions),

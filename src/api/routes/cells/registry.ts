@@ -1,4 +1,5 @@
 import { DEFAULT_AGENT_WAIT_SECONDS } from '../../../domain/agent';
+import { agentStatus } from '../../agent-status';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DEFAULT_CHECK_INTERVAL_SECONDS, initialVersionOf, type CellSpec, type CellView } from '../../../domain/cell';
 import { visibleReleases } from '../../../domain/channels';
@@ -98,7 +99,8 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
     { config: { role: 'viewer' }, schema: { summary: 'A cell: spec, version, maintenance, current update, history', params: CellParams, response: { 200: Cell, ...problems(401, 404) } } },
     async (request) => {
       const view = await app.temporal.workflow.getHandle(cellWorkflowId(request.params.cellId)).query(cellStatusQuery);
-      return toCell(await withMaintenance(app, view));
+      const cell = toCell(await withMaintenance(app, view));
+      return view.spec.connection === 'agent' ? { ...cell, agent: await agentStatus(app.temporal, view) } : cell;
     },
   );
 
