@@ -20,11 +20,11 @@ const adminToken = tokens.find((t) => t.role === 'admin')?.token;
 const children: { name: string; log: string; process: ChildProcess }[] = [];
 
 /** A part of cellshift as a child process, its stdout and stderr appended to `<dataDir>/logs/<name>.log`. */
-function run(name: string, script: string, flags: string[] = []): void {
+function run(name: string, script: string, flags: string[] = [], args: string[] = []): void {
   const log = join(logDir, `${name}.log`);
   const fd = openSync(log, 'a');
   writeSync(fd, `--- npm start, ${new Date().toISOString()}\n`);
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script], { stdio: ['ignore', fd, fd], env: process.env });
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script, ...args], { stdio: ['ignore', fd, fd], env: process.env });
   closeSync(fd); // the child holds its own copy
   child.once('exit', (code, signal) => {
     if (stopping) return;
@@ -62,6 +62,8 @@ try {
   await waitUntilServing(temporalAddress(config), undefined, 120_000);
   run('worker', 'worker.ts', WORKER_NODE_FLAGS);
   run('api', 'src/api/server.ts');
+  // The demo's agent cells run their agents here too; in a real fleet each runs inside its cell.
+  for (const cell of DEMO_CELLS.filter((c) => c.connection === 'agent')) run(`agent-${cell.id}`, 'agent.ts', [], ['--cell', cell.id]);
 
   const api = `http://127.0.0.1:${config.port}`;
   await waitForApi(api);

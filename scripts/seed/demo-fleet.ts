@@ -65,4 +65,13 @@ export const DEMO_CELLS = [
     maintenanceWindow: { days: ['sat', 'sun'], start: '22:00', durationMinutes: 240, timezone: 'America/Los_Angeles' },
     cluster: { kind: 'simulated', initialVersion: '1.0.0' },
   },
+  {
+    // A dedicated cell in a customer's account: reached only through its agent (npm start runs it).
+    id: 'dedicated-globex',
+    ring: 'dedicated',
+    strategy: 'maintenance-window',
+    connection: 'agent',
+    maintenanceWindow: { days: ['sat', 'sun'], start: '03:00', durationMinutes: 240, timezone: 'Asia/Tokyo' },
+    cluster: { kind: 'simulated', initialVersion: '1.1.0' },
+  },
 ];

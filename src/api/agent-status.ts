@@ -1,7 +1,7 @@
 // Whether a cell's agent is there, read from the pollers of its task queue (DescribeTaskQueue):
 // what Temporal itself knows, with no heartbeat signal per cell.
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { agentTaskQueue } from '../domain/agent';
 import type { CellView } from '../domain/cell';
 
@@ -20,8 +20,8 @@ export interface AgentStatus {
 export async function agentStatus(client: Client, view: CellView, now = Date.now()): Promise<AgentStatus> {
   const queue = await client.workflowService.describeTaskQueue({
     namespace: client.options.namespace,
-    taskQueue: { name: agentTaskQueue(view.spec.id), kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+    taskQueue: { name: agentTaskQueue(view.spec.id), kind: proto.temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
   });
   const latest = (queue.pollers ?? [])
     .map((p) => ({ identity: p.identity ?? '', at: p.lastAccessTime ? Number(p.lastAccessTime.seconds ?? 0) * 1000 + Math.floor((p.lastAccessTime.nanos ?? 0) / 1e6) : 0 }))
