@@ -1,5 +1,6 @@
 // `npm run bench`: orchestration overhead of a maintenance-window update on a zero-latency
-// simulated cell, against a bare Temporal workflow running the same number of no-op activities.
+// simulated cell, against a bare Temporal workflow running the same number of no-op activities, and
+// the same update of a cell reached through its agent (its own process and task queue).
 // Starts its own dev server; prints a table and writes bench/results/latest.json.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../worker';
 import { FileReleaseCatalog } from '../src/adapters/catalog/file-catalog';
+import type { CellSpec } from '../src/domain/cell';
 import type { Release } from '../src/domain/release';
 import type { UpdateResult } from '../src/domain/update';
 import { cellWorkflowId, updateWorkflowId } from '../src/workflows/ids';
@@ -52,6 +54,10 @@ try {
     env: { ...process.env, TEMPORAL_ADDRESS: server.address, CELLSHIFT_TASK_QUEUE: 'bench-cellshift', CELLSHIFT_DATA_DIR: dataDir, CELLSHIFT_WORKFLOW_BUNDLE: bundlePath },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  const agent = spawn(process.execPath, ['--import', 'tsx', join(here, '..', 'agent.ts'), '--cell', 'bench-agent-cell'], {
+    env: { ...process.env, TEMPORAL_ADDRESS: server.address, CELLSHIFT_DATA_DIR: dataDir },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const workerRssMiB = () => Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${cellshiftWorker.pid}/status`, 'utf8'))![1]) / 1024);
   // CPU time of everything a fleet case runs on: the Temporal server, cellshift's worker, and this
   // process (the bare worker and the client). Unlike wall time, it does not move with a busy neighbour.
@@ -69,52 +75,66 @@ try {
   });
 
   // Started once: each phase races it, so a worker that dies fails the bench instead of hanging it.
-  const workersStopped = Promise.race([new Promise((resolve) => cellshiftWorker.once('exit', resolve)), bareWorker.run()]).then((): never => {
+  const workersStopped = Promise.race([new Promise((resolve) => cellshiftWorker.once('exit', resolve)), new Promise((resolve) => agent.once('exit', resolve)), bareWorker.run()]).then((): never => {
     throw new Error('workers stopped');
   });
   const results = await Promise.race([
     workersStopped,
     (async () => {
-      const controller = await client.workflow.start('cellController', {
-        workflowId: cellWorkflowId('bench-cell'),
-        taskQueue: 'bench-cellshift',
-        args: [
-          {
-            spec: {
-              id: 'bench-cell',
-              ring: 'staging',
-              strategy: 'maintenance-window',
-              // Always open: the fleet case's rollout takes this cell along, and must not wait for a window.
-              maintenanceWindow: { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '00:00', durationMinutes: 1439, timezone: 'UTC' },
-              cluster: { kind: 'simulated', initialVersion: versions[0] },
-              expectedUpdateMinutes: 1,
+      const startCell = (id: string, extra: Partial<CellSpec> = {}) =>
+        client.workflow.start('cellController', {
+          workflowId: cellWorkflowId(id),
+          taskQueue: 'bench-cellshift',
+          args: [
+            {
+              spec: {
+                id,
+                ring: 'staging',
+                strategy: 'maintenance-window',
+                // Always open: the fleet case's rollout takes these cells along, and must not wait for a window.
+                maintenanceWindow: { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '00:00', durationMinutes: 1439, timezone: 'UTC' },
+                cluster: { kind: 'simulated', initialVersion: versions[0] },
+                expectedUpdateMinutes: 1,
+                ...extra,
+              },
             },
-          },
-        ],
-      });
+          ],
+        });
+      const controller = await startCell('bench-cell');
+      // The same cell reached through its agent: every cluster step on the agent's own queue and process.
+      const agentController = await startCell('bench-agent-cell', { connection: 'agent' });
       // The worker process bundles the workflows first: queries fail until it polls.
-      while ((await controller.query(cellStatusQuery).catch(() => undefined))?.state !== 'ready') await new Promise((r) => setTimeout(r, 50));
+      for (const c of [controller, agentController]) while ((await c.query(cellStatusQuery).catch(() => undefined))?.state !== 'ready') await new Promise((r) => setTimeout(r, 50));
 
-      const cellshiftMs: number[] = [];
-      const bareMs: number[] = [];
-      for (let i = 0; i < total; i++) {
-        // Interleaved, so drift in the machine's load hits both sides alike.
-        let start = performance.now();
-        const accepted = await controller.executeUpdate(requestUpdate, { args: [{ version: versions[i + 1], window: 'now', requestedBy: 'bench' }] });
+      /** One requested update, until its result, and until the controller has taken its end. */
+      const timedUpdate = async (cell: typeof controller, version: string) => {
+        const start = performance.now();
+        const accepted = await cell.executeUpdate(requestUpdate, { args: [{ version, window: 'now', requestedBy: 'bench' }] });
         const result: UpdateResult = await client.workflow.getHandle(updateWorkflowId(accepted.id)).result();
         if (result.status !== 'succeeded') throw new Error(`update ${accepted.id} ended ${result.status}: ${result.error}`);
-        const cellshift = performance.now() - start;
-        while ((await controller.query(cellStatusQuery)).currentUpdate) await new Promise((r) => setTimeout(r, 5));
+        const ms = performance.now() - start;
+        while ((await cell.query(cellStatusQuery)).currentUpdate) await new Promise((r) => setTimeout(r, 5));
+        return ms;
+      };
 
-        start = performance.now();
+      const cellshiftMs: number[] = [];
+      const agentMs: number[] = [];
+      const bareMs: number[] = [];
+      for (let i = 0; i < total; i++) {
+        // Interleaved, so drift in the machine's load hits every side alike.
+        const cellshift = await timedUpdate(controller, versions[i + 1]);
+        const throughAgent = await timedUpdate(agentController, versions[i + 1]);
+
+        const start = performance.now();
         await client.workflow.execute('bareSteps', { workflowId: `bare-${i}`, taskQueue: 'bench-bare', args: [ACTIVITIES_PER_UPDATE] });
         const bare = performance.now() - start;
         if (i >= WARMUP) {
           cellshiftMs.push(cellshift);
+          agentMs.push(throughAgent);
           bareMs.push(bare);
         }
       }
-      return { cellshiftMs, bareMs };
+      return { cellshiftMs, agentMs, bareMs };
     })(),
   ]);
 
@@ -123,11 +143,17 @@ try {
     fleet.push(await Promise.race([fleetCase(client, 'bench-cellshift', 'bench-bare', catalog, size, machine), workersStopped]));
   }
   cellshiftWorker.kill('SIGTERM');
+  agent.kill('SIGTERM');
   bareWorker.shutdown();
 
   const row = (name: string, values: number[]) => ({ name, median: median(values), p90: percentile(values, 90), min: Math.min(...values) });
-  const rows = [row('maintenance-window update (cellshift)', results.cellshiftMs), row(`bare workflow, ${ACTIVITIES_PER_UPDATE} no-op ordinary activities`, results.bareMs)];
+  const rows = [
+    row('maintenance-window update (cellshift)', results.cellshiftMs),
+    row(`bare workflow, ${ACTIVITIES_PER_UPDATE} no-op ordinary activities`, results.bareMs),
+    row("the same update through the cell's agent", results.agentMs),
+  ];
   const ratio = rows[0].median / rows[1].median;
+  const agentRatio = rows[2].median / rows[0].median;
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
@@ -136,12 +162,15 @@ try {
     rows,
     overheadRatio: ratio,
     target: 1.2,
+    agentRatio,
+    agentTarget: 1.2,
   };
   console.log(`\norchestration overhead, ${REPETITIONS} repetitions (after ${WARMUP} warm-up), ${report.machine.cpus} cores, ${report.machine.cpuModel}`);
   console.log('| case | median ms | p90 ms | min ms |');
   console.log('| --- | ---: | ---: | ---: |');
   for (const r of rows) console.log(`| ${r.name} | ${r.median.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.min.toFixed(1)} |`);
   console.log(`\noverhead ratio (median): ${ratio.toFixed(2)}× (target ≤ ${report.target}×)`);
+  console.log(`through the agent, against the control plane's worker (median): ${agentRatio.toFixed(2)}× (target ≤ ${report.agentTarget}×)`);
   console.log(`\nfleet rollout, three rings, maxConcurrent ${FLEET_CONCURRENCY}, zero-latency simulated cells, ${ACTIVITIES_PER_UPDATE} activities per cell on every side`);
   console.log('| cells | cellshift s | bare, same shape s | ratio (target ≥ 0.9×) | CPU ratio | bare children s | ratio (context) | CPU ms per cell: cellshift / same shape / children | waves s | worker RSS, controllers open |');
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
