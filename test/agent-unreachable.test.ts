@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_VERSION } from '../agent';
 import { everyDay, Harness, utcClock } from './helpers/harness';
 
-describe('an agent that goes away', () => {
+describe('an agent that goes away, or restarts', () => {
   let h: Harness;
   let agent: ChildProcess | undefined;
   const startAgent = async () => {
@@ -90,5 +90,23 @@ describe('an agent that goes away', () => {
     expect(done.actions).toEqual([]); // nobody had to step in
     expect(await h.simulated.read('far-1')).toMatchObject({ version: '1.1.0', maintenance: false });
     expect(await h.waitForCellIdle('far-1')).toMatchObject({ version: '1.1.0', maintenance: { enabled: false } });
+  });
+
+  it('an agent killed in the middle of apply and started again finishes the update, applying once', async () => {
+    // apply changes the cluster, then takes 4 s to confirm: the kill lands after the change.
+    expect((await h.http('PUT', '/v1/sim/cells/far-1/faults', { apply: { mode: 'none', latencyMs: 4_000 } })).status).toBe(200);
+    const accepted = await h.requestUpdate('far-1', { version: '1.2.0', window: 'now' });
+    await h.waitForStep(accepted.body.id, 'apply', 'running');
+    await h.waitFor('apply to reach the cluster', async () => ((await h.simulated.read('far-1')).version === '1.2.0' ? true : undefined));
+    await stopAgent();
+    await startAgent();
+
+    const done = await h.waitForUpdate(accepted.body.id);
+    expect(done.status, done.error).toBe('succeeded');
+    expect(done.steps.find((s: any) => s.name === 'apply').attempts).toBe(2);
+    const sim = await h.simulated.read('far-1');
+    expect(sim).toMatchObject({ version: '1.2.0', maintenance: false });
+    expect(sim.log.filter((e: any) => e.op === 'apply' && e.version === '1.2.0')).toHaveLength(1);
+    expect((await h.waitForCellIdle('far-1')).version).toBe('1.2.0');
   });
 });
