@@ -2,6 +2,7 @@
 // the cell, polls the cell's own task queue (cell/<id>) over an outgoing connection, and runs every
 // step on the cell's cluster with the cell's own credentials: the ServiceAccount of the pod it runs
 // in, or `--kubeconfig <file>`. The control plane holds none of them.
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -15,8 +16,8 @@ import { agentIdentity, agentTaskQueue } from './src/domain/agent';
 import type { ClusterRef } from './src/domain/cell';
 import { connectWorker } from './src/temporal/connect';
 
-/** The agent's version, reported as part of its identity. */
-export const AGENT_VERSION = '0.2.0';
+/** The agent's version (cellshift's), reported as part of its identity. */
+export const AGENT_VERSION: string = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')).version;
 
 export interface AgentOptions {
   connection: NativeConnection;
