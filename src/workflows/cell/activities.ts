@@ -1,19 +1,19 @@
 // The activities a cell's controller calls, each proxied with its own profile.
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { CatalogActivities, ClusterActivities, FlagActivities, InfraActivities } from '../../activities';
-import { agentTaskQueue, DEFAULT_AGENT_WAIT_SECONDS } from '../../domain/agent';
+import { DEFAULT_AGENT_WAIT_SECONDS } from '../../domain/agent';
 import { NON_RETRYABLE } from '../../domain/errors';
 import type { ClusterTarget } from '../../domain/ports';
+import { routedTo } from '../agent-routing';
 
 /** The controller's calls on its cell's cluster: on the control plane's workers, or on the cell's agent. */
 export function cellClusterActivities(target: ClusterTarget, agentWaitSeconds = DEFAULT_AGENT_WAIT_SECONDS) {
-  const onAgent = target.connection === 'agent';
-  const queue = onAgent ? { taskQueue: agentTaskQueue(target.cellId), scheduleToStartTimeout: agentWaitSeconds * 1000 } : {};
+  const queue = routedTo(target, agentWaitSeconds);
 
   // Registration may meet a cluster that is still coming up: keep trying for a while. An agent
   // cell's registration waits for as long as its agent takes to connect (the cell is `registering`).
   const { registerCluster } = proxyActivities<Pick<ClusterActivities, 'registerCluster'>>({
-    ...(onAgent ? { taskQueue: agentTaskQueue(target.cellId) } : {}),
+    ...routedTo(target),
     startToCloseTimeout: '1m',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
   });

@@ -2,9 +2,10 @@
 // effect: each is a step of its own in the update's history and progress.
 import { proxyActivities, type RetryPolicy } from '@temporalio/workflow';
 import type { CellActivities, ClusterActivities } from '../../activities';
-import { agentTaskQueue, DEFAULT_AGENT_WAIT_SECONDS } from '../../domain/agent';
+import { DEFAULT_AGENT_WAIT_SECONDS } from '../../domain/agent';
 import { NON_RETRYABLE } from '../../domain/errors';
 import type { ClusterTarget } from '../../domain/ports';
+import { routedTo } from '../agent-routing';
 
 // Cluster steps change a live system: a few quick retries absorb a blip, then the saga takes over.
 // Every step heartbeats while it runs (runStep), so a dead worker is noticed in 10 s, not at its timeout.
@@ -16,36 +17,21 @@ const HEARTBEAT = '10s';
  * plane's workers; an agent cell's on its own task queue, which only its agent polls.
  */
 export function clusterActivities(target: ClusterTarget, agentWaitSeconds = DEFAULT_AGENT_WAIT_SECONDS) {
-  // An agent that does not take a step in time is a state (AgentUnreachable), not a hang.
-  const queue = target.connection === 'agent' ? { taskQueue: agentTaskQueue(target.cellId), scheduleToStartTimeout: agentWaitSeconds * 1000 } : {};
+  const queue = routedTo(target, agentWaitSeconds);
+  const step = { ...queue, heartbeatTimeout: HEARTBEAT, retry: STEP_RETRY };
 
   // Preflight reads the cluster; its refusals (PreflightFailed, ReleaseNotFound) are not retried.
-  const { preflight } = proxyActivities<Pick<ClusterActivities, 'preflight'>>({ ...queue, startToCloseTimeout: '2m', heartbeatTimeout: HEARTBEAT, retry: STEP_RETRY });
-
+  const { preflight } = proxyActivities<Pick<ClusterActivities, 'preflight'>>({ ...step, startToCloseTimeout: '2m' });
   // The maintenance switch is one idempotent write; leaving maintenance is also every update's last undo.
-  const { enterMaintenance, leaveMaintenance } = proxyActivities<Pick<ClusterActivities, 'enterMaintenance' | 'leaveMaintenance'>>({
-    ...queue,
-    startToCloseTimeout: '1m',
-    heartbeatTimeout: HEARTBEAT,
-    retry: STEP_RETRY,
-  });
-
+  const { enterMaintenance, leaveMaintenance } = proxyActivities<Pick<ClusterActivities, 'enterMaintenance' | 'leaveMaintenance'>>({ ...step, startToCloseTimeout: '1m' });
   // Pulls reach every node and may take long; the next attempt resumes from the last heartbeat's details.
-  const { pullImages } = proxyActivities<Pick<ClusterActivities, 'pullImages'>>({ ...queue, startToCloseTimeout: '30m', heartbeatTimeout: HEARTBEAT, retry: STEP_RETRY });
-
+  const { pullImages } = proxyActivities<Pick<ClusterActivities, 'pullImages'>>({ ...step, startToCloseTimeout: '30m' });
   // Apply writes the release's objects; applying again under the same key is a no-op.
-  const { applyRelease } = proxyActivities<Pick<ClusterActivities, 'applyRelease'>>({ ...queue, startToCloseTimeout: '5m', heartbeatTimeout: HEARTBEAT, retry: STEP_RETRY });
-
+  const { applyRelease } = proxyActivities<Pick<ClusterActivities, 'applyRelease'>>({ ...step, startToCloseTimeout: '5m' });
   // Verify and rollback wait for rollouts to complete, which takes as long as the cluster needs.
-  const { verifyRollout, rollbackRelease } = proxyActivities<Pick<ClusterActivities, 'verifyRollout' | 'rollbackRelease'>>({
-    ...queue,
-    startToCloseTimeout: '30m',
-    heartbeatTimeout: HEARTBEAT,
-    retry: STEP_RETRY,
-  });
-
+  const { verifyRollout, rollbackRelease } = proxyActivities<Pick<ClusterActivities, 'verifyRollout' | 'rollbackRelease'>>({ ...step, startToCloseTimeout: '30m' });
   // One health reading; the workflow judges it. A reading that fails is a failed check after the retries.
-  const { checkHealth } = proxyActivities<Pick<ClusterActivities, 'checkHealth'>>({ ...queue, startToCloseTimeout: '1m', heartbeatTimeout: HEARTBEAT, retry: STEP_RETRY });
+  const { checkHealth } = proxyActivities<Pick<ClusterActivities, 'checkHealth'>>({ ...step, startToCloseTimeout: '1m' });
 
   // What the cluster runs, read once an update has ended; it changes nothing, so it is retried longer.
   const { readActualVersion } = proxyActivities<Pick<ClusterActivities, 'readActualVersion'>>({
