@@ -1,19 +1,25 @@
 // `npm run agent -- --cell <id>`: a cell's agent. An activity-only Temporal worker that runs inside
 // the cell, polls the cell's own task queue (cell/<id>) over an outgoing connection, and runs every
-// step on the cell's cluster with the cell's own credentials: the ServiceAccount of the pod it runs
-// in, or `--kubeconfig <file>`. The control plane holds none of them.
-import { readFileSync } from 'node:fs';
+// step on the cell's cluster and stack with the cell's own credentials: the ServiceAccount of the
+// pod it runs in (or `--kubeconfig <file>`), the stack's AWS credentials from its environment or
+// instance role. The control plane holds none of them. First started, it registers with a one-time
+// bootstrap token (an outgoing HTTPS call) and keeps its registration for its restarts.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createClusterActivities } from './src/activities/cluster';
+import { createStackActivities } from './src/activities/infra';
 import { KubernetesCluster } from './src/adapters/kubernetes/cluster';
 import { connect } from './src/adapters/kubernetes/connection';
 import { SimulatedCluster } from './src/adapters/simulated/cluster';
+import { SimulatedStack } from './src/adapters/simulated/stack';
 import { loadConfig } from './src/config';
 import { agentIdentity, agentTaskQueue } from './src/domain/agent';
 import type { ClusterRef } from './src/domain/cell';
+import type { StackPort, StackRef } from './src/domain/ports';
 import { connectWorker } from './src/temporal/connect';
 
 /** The agent's version (cellshift's), reported as part of its identity. */
@@ -36,26 +42,94 @@ export function createAgent(options: AgentOptions): Promise<Worker> {
   const kubernetes = new KubernetesCluster({ connect: (ref) => connect({ ...ref, kubeconfig: own }) });
   const simulated = new SimulatedCluster(options.dataDir);
   const resolve = async (ref: ClusterRef) => (ref.kind === 'kubernetes' ? kubernetes : simulated);
+  // The stack's credentials are the agent's own: its environment or its instance role.
+  const simulatedStack = new SimulatedStack(options.dataDir);
+  // The AWS SDK is loaded when a stack first needs it: a cell without one does not pay its memory.
+  let awsStack: Promise<StackPort> | undefined;
+  const resolveStack = (ref: StackRef): Promise<StackPort> =>
+    ref.kind === 'aws' ? (awsStack ??= import('./src/adapters/aws/stack').then((m) => new m.AwsStack())) : Promise.resolve(simulatedStack);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: agentTaskQueue(options.cellId),
     identity: agentIdentity(options.cellId, AGENT_VERSION, options.host ?? hostname()),
     // No catalog, no bundle store: the control plane hands every step the release it needs.
-    activities: createClusterActivities(resolve),
+    activities: { ...createClusterActivities(resolve), ...createStackActivities(resolveStack) },
     // A cell's steps come one or two at a time: two pollers are plenty, and cost the server little.
     maxConcurrentActivityTaskPolls: 2,
     shutdownGraceTime: '5s',
   });
 }
 
+/** Where the agent polls, as its registration said; kept beside the agent so a restart needs no new token. */
+export interface AgentState {
+  cellId: string;
+  taskQueue: string;
+  temporal: { address: string; namespace: string };
+  registeredAt: string;
+}
+
+/** What the agent can do, as it reports it: every step it runs, and the adapters behind them. */
+export function agentCapabilities(): string[] {
+  const steps = Object.keys({ ...createClusterActivities(async () => undefined as never), ...createStackActivities(async () => undefined as never) });
+  return [...steps, 'cluster:kubernetes', 'cluster:simulated', 'stack:aws', 'stack:simulated'].sort();
+}
+
+/** The cluster's version, read with the agent's own credentials; none where it reaches no Kubernetes (a simulated cell). */
+async function kubernetesVersion(kubeconfig: string | undefined): Promise<string | undefined> {
+  if (!kubeconfig && !process.env.KUBERNETES_SERVICE_HOST) return undefined;
+  const clients = connect({ kind: 'kubernetes', namespace: 'default', kubeconfig: kubeconfig ? { path: kubeconfig } : undefined });
+  return (await clients.version.getCode()).gitVersion;
+}
+
+/**
+ * Exchanges a one-time bootstrap token for the agent's registration: one outgoing HTTPS call to the
+ * control plane (plain HTTP only on loopback, for a test bed). A refusal ends the agent with the reason.
+ */
+export async function register(controlPlane: string, token: string, cellId: string, kubeconfig?: string): Promise<AgentState> {
+  const url = new URL('/v1/agents/register', controlPlane);
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !loopback) throw new Error(`the control plane must be reached over HTTPS (${url.origin}): the bootstrap token must not travel in the clear`);
+  const body = { cellId, agentVersion: AGENT_VERSION, kubernetesVersion: await kubernetesVersion(kubeconfig), capabilities: agentCapabilities(), host: hostname() };
+  const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const answer = (await res.json().catch(() => ({}))) as Partial<AgentState> & { detail?: string };
+  if (!res.ok) throw new Error(`registration refused (${res.status}): ${answer.detail ?? res.statusText}`);
+  return { cellId, taskQueue: answer.taskQueue!, temporal: answer.temporal!, registeredAt: answer.registeredAt! };
+}
+
+function readState(file: string, cellId: string): AgentState | undefined {
+  if (!existsSync(file)) return undefined;
+  const state = JSON.parse(readFileSync(file, 'utf8')) as AgentState;
+  return state.cellId === cellId ? state : undefined;
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { cell: { type: 'string' }, kubeconfig: { type: 'string' } } });
-  if (!values.cell) throw new Error('usage: agent.ts --cell <id> [--kubeconfig <file>]');
+  const { values } = parseArgs({
+    options: {
+      cell: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      'control-plane': { type: 'string', default: process.env.CELLSHIFT_CONTROL_PLANE_URL },
+      'bootstrap-token-file': { type: 'string' },
+      state: { type: 'string' },
+    },
+  });
+  const cellId = values.cell;
+  if (!cellId) throw new Error('usage: agent.ts --cell <id> [--kubeconfig <file>] [--control-plane <url>] [--state <file>] (bootstrap token in CELLSHIFT_BOOTSTRAP_TOKEN or --bootstrap-token-file)');
   const config = loadConfig();
-  const connection = await connectWorker(config);
-  const agent = await createAgent({ connection, namespace: config.namespace, cellId: values.cell, kubeconfig: values.kubeconfig, dataDir: config.dataDir });
-  console.error(`cellshift agent ${AGENT_VERSION} for cell ${values.cell} on task queue ${agentTaskQueue(values.cell)}`);
+  const stateFile = values.state ?? join(config.dataDir, `agent-${cellId}.json`);
+  let state = readState(stateFile, cellId);
+  if (!state) {
+    const token = values['bootstrap-token-file'] ? readFileSync(values['bootstrap-token-file'], 'utf8').trim() : process.env.CELLSHIFT_BOOTSTRAP_TOKEN;
+    if (!token || !values['control-plane']) throw new Error(`cell ${cellId} has no registration in ${stateFile}: start the agent with --control-plane <url> and its bootstrap token (CELLSHIFT_BOOTSTRAP_TOKEN)`);
+    state = await register(values['control-plane'], token, cellId, values.kubeconfig);
+    mkdirSync(dirname(stateFile), { recursive: true });
+    writeFileSync(stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
+    console.error(`cellshift agent registered cell ${cellId} (registration kept in ${stateFile})`);
+  }
+  // Where the registration says, unless TEMPORAL_ADDRESS overrides it; credentials (mTLS, API key) from the environment.
+  const connection = await connectWorker({ ...config, temporalAddress: config.temporalAddress ?? state.temporal.address });
+  const agent = await createAgent({ connection, namespace: state.temporal.namespace, cellId, kubeconfig: values.kubeconfig, dataDir: config.dataDir });
+  console.error(`cellshift agent ${AGENT_VERSION} for cell ${cellId} on task queue ${state.taskQueue}`);
   await agent.run();
   await connection.close();
 }

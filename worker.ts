@@ -13,6 +13,7 @@ import { SimulatedStack } from './src/adapters/simulated/stack';
 import type { StackRef } from './src/domain/ports';
 import { SimulatedCluster } from './src/adapters/simulated/cluster';
 import { loadConfig } from './src/config';
+import { DEFAULT_AGENT_POLICY, type AgentPolicy } from './src/domain/agent';
 import type { ClusterRef } from './src/domain/cell';
 import { connectClient, connectWorker } from './src/temporal/connect';
 import { ensureSearchAttributes } from './src/temporal/search-attributes';
@@ -34,10 +35,12 @@ export interface WorkerSetup {
    * memory, and an evicted controller is replayed from its (short) history when it next wakes.
    */
   maxCachedWorkflows?: number;
+  /** when an agent counts as offline, and the oldest agent the workflows drive (defaults: the domain's) */
+  agents?: AgentPolicy;
 }
 
 /** The adapters behind the activities, chosen per cell by its cluster reference. */
-export function buildActivities(dataDir: string, client: Client) {
+export function buildActivities(dataDir: string, client: Client, agents: AgentPolicy = DEFAULT_AGENT_POLICY) {
   const simulated = new SimulatedCluster(dataDir);
   const catalog = new FileReleaseCatalog(dataDir);
   // Loaded on first use: @kubernetes/client-node alone is about 100 MB of a worker's memory, which
@@ -57,6 +60,7 @@ export function buildActivities(dataDir: string, client: Client) {
     client,
     resolveStack,
     notifier,
+    agents,
   });
 }
 
@@ -71,7 +75,7 @@ export function createWorker(setup: WorkerSetup): Promise<Worker> {
     connection: setup.connection,
     namespace: setup.namespace,
     taskQueue: setup.taskQueue,
-    activities: buildActivities(setup.dataDir, setup.client),
+    activities: buildActivities(setup.dataDir, setup.client, setup.agents),
     ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     shutdownGraceTime: '5s',
     ...(setup.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: setup.maxCachedWorkflows } : {}),
@@ -91,6 +95,7 @@ async function main(): Promise<void> {
     dataDir: config.dataDir,
     client,
     maxCachedWorkflows: config.maxCachedWorkflows,
+    agents: { offlineAfterSeconds: config.agentOfflineAfterSeconds, minVersion: config.minAgentVersion },
     // Bundling at start runs webpack in this process, and its memory stays: production uses a bundle built beforehand.
     ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
   });

@@ -10,12 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../worker';
+import { AGENT_VERSION, agentCapabilities } from '../agent';
+import { agentTaskQueue } from '../src/domain/agent';
 import { FileReleaseCatalog } from '../src/adapters/catalog/file-catalog';
 import type { CellSpec } from '../src/domain/cell';
 import type { Release } from '../src/domain/release';
 import type { UpdateResult } from '../src/domain/update';
 import { cellWorkflowId, updateWorkflowId } from '../src/workflows/ids';
-import { cellStatusQuery, requestUpdate } from '../src/workflows/messages';
+import { agentRegistered, cellStatusQuery, requestUpdate } from '../src/workflows/messages';
 import { startDevServer } from '../scripts/lib/dev-server';
 import { WORKER_NODE_FLAGS } from '../scripts/lib/worker-flags';
 import { median, percentile } from './stats';
@@ -54,6 +56,11 @@ try {
     env: { ...process.env, TEMPORAL_ADDRESS: server.address, CELLSHIFT_TASK_QUEUE: 'bench-cellshift', CELLSHIFT_DATA_DIR: dataDir, CELLSHIFT_WORKFLOW_BUNDLE: bundlePath },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  // The agent's registration, as the API would hand it over for a bootstrap token (registration itself is not measured).
+  writeFileSync(
+    join(dataDir, 'agent-bench-agent-cell.json'),
+    JSON.stringify({ cellId: 'bench-agent-cell', taskQueue: agentTaskQueue('bench-agent-cell'), temporal: { address: server.address, namespace: 'default' }, registeredAt: new Date().toISOString() }),
+  );
   const agent = spawn(process.execPath, ['--import', 'tsx', join(here, '..', 'agent.ts'), '--cell', 'bench-agent-cell'], {
     env: { ...process.env, TEMPORAL_ADDRESS: server.address, CELLSHIFT_DATA_DIR: dataDir },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -103,6 +110,7 @@ try {
       const controller = await startCell('bench-cell');
       // The same cell reached through its agent: every cluster step on the agent's own queue and process.
       const agentController = await startCell('bench-agent-cell', { connection: 'agent' });
+      await agentController.executeUpdate(agentRegistered, { args: [{ agentVersion: AGENT_VERSION, capabilities: agentCapabilities(), host: 'bench', registeredAt: new Date().toISOString() }] });
       // The worker process bundles the workflows first: queries fail until it polls.
       for (const c of [controller, agentController]) while ((await c.query(cellStatusQuery).catch(() => undefined))?.state !== 'ready') await new Promise((r) => setTimeout(r, 50));
 

@@ -20,11 +20,11 @@ const adminToken = tokens.find((t) => t.role === 'admin')?.token;
 const children: { name: string; log: string; process: ChildProcess }[] = [];
 
 /** A part of cellshift as a child process, its stdout and stderr appended to `<dataDir>/logs/<name>.log`. */
-function run(name: string, script: string, flags: string[] = [], args: string[] = []): void {
+function run(name: string, script: string, flags: string[] = [], args: string[] = [], env: NodeJS.ProcessEnv = {}): void {
   const log = join(logDir, `${name}.log`);
   const fd = openSync(log, 'a');
   writeSync(fd, `--- npm start, ${new Date().toISOString()}\n`);
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script, ...args], { stdio: ['ignore', fd, fd], env: process.env });
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script, ...args], { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
   closeSync(fd); // the child holds its own copy
   child.once('exit', (code, signal) => {
     if (stopping) return;
@@ -62,12 +62,15 @@ try {
   await waitUntilServing(temporalAddress(config), undefined, 120_000);
   run('worker', 'worker.ts', WORKER_NODE_FLAGS);
   run('api', 'src/api/server.ts');
-  // The demo's agent cells run their agents here too; in a real fleet each runs inside its cell.
-  for (const cell of DEMO_CELLS.filter((c) => c.connection === 'agent')) run(`agent-${cell.id}`, 'agent.ts', [], ['--cell', cell.id]);
 
   const api = `http://127.0.0.1:${config.port}`;
   await waitForApi(api);
   const seeded = await seed(api);
+  // The demo's agent cells run their agents here too; in a real fleet each runs inside its cell.
+  // First started, an agent registers with a bootstrap token, as a customer's bootstrap would start it.
+  for (const cell of DEMO_CELLS.filter((c) => c.connection === 'agent')) {
+    run(`agent-${cell.id}`, 'agent.ts', [], ['--cell', cell.id, '--control-plane', api], await bootstrapToken(api, cell.id));
+  }
 
   console.error(`
 cellshift is running (Ctrl-C stops it)
@@ -86,6 +89,18 @@ try:
     console.error(`cellshift did not start: ${err instanceof Error ? err.message : String(err)}`);
     await stop(1);
   }
+}
+
+/** A bootstrap token for a demo agent that has not registered yet (its registration is kept in the data directory). */
+async function bootstrapToken(base: string, cellId: string): Promise<NodeJS.ProcessEnv> {
+  if (existsSync(join(config.dataDir, `agent-${cellId}.json`))) return {};
+  const res = await fetch(`${base}/v1/cells/${cellId}/bootstrap-token`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ expiresInMinutes: 60 }),
+  });
+  if (!res.ok) throw new Error(`no bootstrap token for the demo's agent cell ${cellId}: ${res.status} ${await res.text()}`);
+  return { CELLSHIFT_BOOTSTRAP_TOKEN: ((await res.json()) as { token: string }).token };
 }
 
 async function waitForApi(base: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { DEFAULT_AGENT_OFFLINE_AFTER_SECONDS, MIN_AGENT_VERSION } from './domain/agent';
 
 /** Everything cellshift reads from its environment, read once, in one place. */
 export interface Config {
@@ -8,6 +9,14 @@ export interface Config {
   namespace: string;
   taskQueue: string;
   tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
+  /** an API key for Temporal Cloud or a server that takes one (sent as a bearer token) */
+  apiKey?: string;
+  /** agents: the Temporal address a registering agent is told to connect to (the workers' own address unless set) */
+  agentTemporalAddress?: string;
+  /** agents: the oldest agent version the workflows can drive; older ones hold their cells */
+  minAgentVersion: string;
+  /** agents: not seen polling for this long, an agent counts as offline */
+  agentOfflineAfterSeconds: number;
   port: number;
   host: string;
   /** the largest release bundle `POST /v1/bundles` accepts, in compressed bytes */
@@ -24,7 +33,8 @@ export interface Config {
 export const DEFAULT_BUNDLE_LIMIT_BYTES = 10 * 1024 ** 3;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const tlsEnabled = env.TEMPORAL_TLS === 'true' || Boolean(env.TEMPORAL_TLS_CERT);
+  // An API key travels over TLS only (Temporal Cloud): setting one turns TLS on unless TEMPORAL_TLS=false says otherwise.
+  const tlsEnabled = env.TEMPORAL_TLS === 'true' || Boolean(env.TEMPORAL_TLS_CERT) || (Boolean(env.TEMPORAL_API_KEY) && env.TEMPORAL_TLS !== 'false');
   return {
     dataDir: resolve(env.CELLSHIFT_DATA_DIR ?? './data'),
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
@@ -33,6 +43,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tls: tlsEnabled
       ? { certPath: env.TEMPORAL_TLS_CERT, keyPath: env.TEMPORAL_TLS_KEY, caPath: env.TEMPORAL_TLS_CA, serverName: env.TEMPORAL_TLS_SERVER_NAME }
       : undefined,
+    apiKey: env.TEMPORAL_API_KEY || undefined,
+    agentTemporalAddress: env.CELLSHIFT_AGENT_TEMPORAL_ADDRESS || undefined,
+    minAgentVersion: env.CELLSHIFT_MIN_AGENT_VERSION || MIN_AGENT_VERSION,
+    agentOfflineAfterSeconds: Number(env.CELLSHIFT_AGENT_OFFLINE_AFTER_SECONDS ?? DEFAULT_AGENT_OFFLINE_AFTER_SECONDS),
     port: Number(env.PORT ?? 8080),
     infraDeadlineDays: Number(env.CELLSHIFT_INFRA_DEADLINE_DAYS ?? 14),
     host: env.HOST ?? '0.0.0.0',

@@ -11,7 +11,7 @@ describe('an agent that goes away, or restarts', () => {
   let h: Harness;
   let agent: ChildProcess | undefined;
   const startAgent = async () => {
-    agent = h.spawnAgent('far-1');
+    agent = await h.spawnAgent('far-1');
     await h.waitFor('agent polling', async () => {
       const queue = await h.client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: 'cell/far-1' }, taskQueueType: 2 });
       return (queue.pollers ?? []).length > 0 ? true : undefined;

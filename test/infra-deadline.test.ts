@@ -18,6 +18,8 @@ import { DAY_MS } from '../src/domain/infra';
 import { cellWorkflowId, infraWorkflowId } from '../src/workflows/ids';
 import { cellStatusQuery, infraProgressQuery } from '../src/workflows/messages';
 import { buildActivities } from '../worker';
+import { BootstrapTokens } from '../src/adapters/agents/bootstrap-tokens';
+import { DEFAULT_AGENT_POLICY } from '../src/domain/agent';
 import { TOKENS, everyDay } from './helpers/harness';
 import { createTimeSkippingEnv } from './helpers/time-skipping';
 
@@ -52,6 +54,7 @@ describe('infrastructure updates: the two-week deadline, enforced by timers', ()
       simulated: new SimulatedCluster(dataDir),
       simulatedStack: new SimulatedStack(dataDir),
       tokens: [{ token: TOKENS.operator, subject: 'oscar-operator', role: 'operator' }],
+      agents: { bootstrapTokens: new BootstrapTokens(dataDir), temporal: { address: 'unused:7233', namespace: 'default' }, ...DEFAULT_AGENT_POLICY },
     });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
   });

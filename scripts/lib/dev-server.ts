@@ -13,6 +13,8 @@ export interface DevServerOptions {
   headless?: boolean;
   ip?: string;
   stdio?: 'inherit' | 'ignore';
+  /** dynamic config values, JSON-encoded (`--dynamic-config-value key=value`) */
+  dynamicConfig?: Record<string, string>;
 }
 
 export interface DevServer {
@@ -29,6 +31,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const ip = options.ip ?? '127.0.0.1';
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--log-level', 'error', ...searchAttributeFlags()];
   if (options.dbFile) args.push('--db-filename', options.dbFile);
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${value}`);
   if (options.headless) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort ?? port + 1000));
   const child = spawn(cli, args, { stdio: ['ignore', options.stdio ?? 'ignore', options.stdio ?? 'ignore'] });

@@ -1,6 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { AgentCheck, AgentPolicy } from '../domain/agent';
 import type { ClusterTarget } from '../domain/ports';
+import { agentPresence } from '../temporal/agent-presence';
 import type { UpdateResult } from '../domain/update';
 import { cellWorkflowId, updateWorkflowId } from '../workflows/ids';
 import { cancelUpdate, cellStatusQuery, requestRollback, requestUpdate, type RollbackRequest, type UpdateAccepted, type UpdateRequest } from '../workflows/messages';
@@ -9,8 +11,12 @@ import { cancelUpdate, cellStatusQuery, requestRollback, requestUpdate, type Rol
  * Updates that act on other cells go through those cells' controllers, like any request: the
  * controller stays the one authority on its cell (one update at a time, upgrade paths).
  */
-export function createCellActivities(client: Client) {
+export function createCellActivities(client: Client, agents: AgentPolicy) {
   return {
+    /** Whether a cell's agent polls its queue, and which version (from the server's pollers), with the oldest version the workflows need. */
+    async checkAgent(cellId: string): Promise<AgentCheck> {
+      return { presence: await agentPresence(client, cellId, agents.offlineAfterSeconds), minVersion: agents.minVersion };
+    },
     async requestCellUpdate(cellId: string, request: UpdateRequest): Promise<UpdateAccepted> {
       return refusalsAsFailures(() => client.workflow.getHandle(cellWorkflowId(cellId)).executeUpdate(requestUpdate, { args: [request] }));
     },

@@ -24,6 +24,9 @@ const HEALTH_CHECKS_AT_ONCE = 32;
 /** the most rollbacks requested at once after an abort */
 const ROLLBACKS_AT_ONCE = 16;
 
+/** A cell's health after its ring's bake; an agent cell's is read through its agent, by the rollout. */
+export type RingHealth = { cellId: string; ok: boolean; reason: string } | { cellId: string; throughAgent: ClusterRef };
+
 /** A controller's refusal of a rollout's request, as the cell's outcome; anything else is thrown (and retried). */
 function refusal(cellId: string, err: unknown): CellOutcome {
   const at = new Date().toISOString();
@@ -125,11 +128,17 @@ export function createFleetActivities(client: Client, resolveCluster: ClusterRes
      * whose cluster the rollout knows (from its outcome) is checked directly; the others' controllers
      * are asked where they run.
      */
-    async ringHealth(cellIds: string[], clusters: Record<string, ClusterRef> = {}): Promise<{ cellId: string; ok: boolean; reason: string }[]> {
+    async ringHealth(cellIds: string[], clusters: Record<string, ClusterRef> = {}): Promise<RingHealth[]> {
       const activity = Context.current();
       setMaxListeners(0, activity.cancellationSignal); // each check in flight listens to it
-      return eachCell(cellIds, HEALTH_CHECKS_AT_ONCE, async (cellId) => {
-        const cluster = clusters[cellId] ?? (await client.workflow.getHandle(cellWorkflowId(cellId)).query(cellStatusQuery)).spec.cluster;
+      return eachCell(cellIds, HEALTH_CHECKS_AT_ONCE, async (cellId): Promise<RingHealth> => {
+        let cluster = clusters[cellId];
+        if (!cluster) {
+          const { spec } = await client.workflow.getHandle(cellWorkflowId(cellId)).query(cellStatusQuery);
+          // Only the cell's agent reaches its cluster: the rollout checks it there.
+          if (spec.connection === 'agent') return { cellId, throughAgent: spec.cluster };
+          cluster = spec.cluster;
+        }
         const report = await (await resolveCluster(cluster)).checkHealth({ cellId, cluster }, { heartbeat: (d) => activity.heartbeat(d), signal: activity.cancellationSignal });
         return { cellId, ...judgeHealth(report, DEFAULT_LIVE.analysis) };
       });

@@ -5,6 +5,7 @@ import type { BundleStore } from '../adapters/bundles/bundle-store';
 import type { FlagStore } from '../adapters/flags/flag-store';
 import type { Notifier, ReleaseCatalog } from '../domain/ports';
 import { createCatalogActivities } from './catalog';
+import type { AgentPolicy } from '../domain/agent';
 import { createCellActivities } from './cells';
 import { createClusterActivities, type ClusterResolver } from './cluster';
 import { createFlagActivities } from './flags';
@@ -19,13 +20,14 @@ export interface ActivityDependencies {
   client: Client;
   resolveStack: StackResolver;
   notifier: Notifier;
+  agents: AgentPolicy;
 }
 
 export function createActivities(deps: ActivityDependencies) {
   return {
     ...createClusterActivities(deps.resolveCluster, deps.catalog, deps.bundles),
     ...createCatalogActivities(deps.catalog),
-    ...createCellActivities(deps.client),
+    ...createCellActivities(deps.client, deps.agents),
     ...createFleetActivities(deps.client, deps.resolveCluster, deps.catalog),
     ...createFlagActivities(deps.flags, deps.catalog, deps.resolveCluster),
     ...createInfraActivities(deps.resolveStack, deps.notifier),

@@ -5,8 +5,8 @@ import { runStep } from './step-context';
 /** Picks the adapter for a cell's stack reference, loading it on its first use. */
 export type StackResolver = (ref: StackRef) => Promise<StackPort>;
 
-/** One thin activity per stack side effect, and the notification of a cell's contacts. */
-export function createInfraActivities(resolve: StackResolver, notifier: Notifier) {
+/** One thin activity per stack side effect: run by the control plane's workers, or by the cell's agent with the stack's own credentials. */
+export function createStackActivities(resolve: StackResolver) {
   /** One step against the cell's stack, inside the current activity. */
   const onStack = <T>(target: StackTarget, call: (stack: StackPort, ctx: StepContext) => Promise<T>) =>
     runStep(async (ctx) => call(await resolve(target.stack), ctx));
@@ -29,6 +29,13 @@ export function createInfraActivities(resolve: StackResolver, notifier: Notifier
     waitForStackUpdate(target: StackTarget) {
       return onStack(target, async (stack, ctx) => ({ state: await stack.waitForUpdate(target, ctx) }));
     },
+  };
+}
+
+/** The stack's steps, and the notification of a cell's contacts (always the control plane's). */
+export function createInfraActivities(resolve: StackResolver, notifier: Notifier) {
+  return {
+    ...createStackActivities(resolve),
     async notifyContacts(notification: Notification): Promise<void> {
       await notifier.notify(notification);
     },

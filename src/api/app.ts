@@ -5,6 +5,7 @@ import type { FlagStore } from '../adapters/flags/flag-store';
 import type { SimulatedCluster } from '../adapters/simulated/cluster';
 import type { SimulatedStack } from '../adapters/simulated/stack';
 import type { ReleaseCatalog } from '../domain/ports';
+import agentSettings, { type AgentSettings } from './plugins/app/agents';
 import auth, { type ApiToken } from './plugins/app/auth';
 import errors from './plugins/app/errors';
 import limits from './plugins/app/limits';
@@ -12,6 +13,7 @@ import simulation from './plugins/app/simulation';
 import stores from './plugins/app/stores';
 import temporal from './plugins/app/temporal';
 import openapi from './plugins/external/swagger';
+import agents from './routes/agents';
 import bundles from './routes/bundles';
 import cellControl from './routes/cells/control';
 import cellRegistry from './routes/cells/registry';
@@ -33,6 +35,8 @@ export interface AppOptions {
   simulated: SimulatedCluster;
   simulatedStack: SimulatedStack;
   tokens: ApiToken[];
+  /** cell agents: bootstrap tokens, where registered agents connect, when one counts as offline */
+  agents: AgentSettings;
   /** the largest bundle `POST /v1/bundles` accepts, in compressed bytes */
   bundleLimitBytes?: number;
   /** days from publication to an infrastructure update's deadline (the install's rule) */
@@ -58,12 +62,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(temporal, { client: options.temporal, taskQueue: options.taskQueue });
   await app.register(stores, { catalog: options.catalog, bundles: options.bundles, flags: options.flags });
   await app.register(simulation, { cluster: options.simulated, stack: options.simulatedStack });
+  await app.register(agentSettings, options.agents);
   await app.register(limits, { bundleLimitBytes: options.bundleLimitBytes, infraDeadlineDays: options.infraDeadlineDays });
 
   // Routes, each its own encapsulated plugin.
   await app.register(health);
   await app.register(cellRegistry);
   await app.register(cellControl);
+  await app.register(agents);
   await app.register(updates);
   await app.register(releases);
   await app.register(bundles);

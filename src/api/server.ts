@@ -2,12 +2,13 @@
 // gracefully on SIGINT/SIGTERM: the app first (in-flight requests answered), then Temporal.
 import { Client } from '@temporalio/client';
 import closeWithGrace from 'close-with-grace';
+import { BootstrapTokens } from '../adapters/agents/bootstrap-tokens';
 import { BundleStore } from '../adapters/bundles/bundle-store';
 import { FileReleaseCatalog } from '../adapters/catalog/file-catalog';
 import { FlagStore } from '../adapters/flags/flag-store';
 import { SimulatedCluster } from '../adapters/simulated/cluster';
 import { SimulatedStack } from '../adapters/simulated/stack';
-import { loadConfig } from '../config';
+import { loadConfig, temporalAddress } from '../config';
 import { connectClient } from '../temporal/connect';
 import { buildApp } from './app';
 import { loadTokens } from './tokens';
@@ -25,6 +26,12 @@ const app = await buildApp({
   simulated: new SimulatedCluster(config.dataDir),
   simulatedStack: new SimulatedStack(config.dataDir),
   tokens,
+  agents: {
+    bootstrapTokens: new BootstrapTokens(config.dataDir),
+    temporal: { address: config.agentTemporalAddress ?? temporalAddress(config), namespace: config.namespace },
+    offlineAfterSeconds: config.agentOfflineAfterSeconds,
+    minVersion: config.minAgentVersion,
+  },
   logger: process.env.CELLSHIFT_LOG !== 'off',
   bundleLimitBytes: config.bundleLimitBytes,
   infraDeadlineDays: config.infraDeadlineDays,

@@ -1,4 +1,4 @@
-import type { CellConnection } from './agent';
+import type { AgentRegistration, CellConnection } from './agent';
 import type { CellFlag } from './flags';
 import type { SlaStatus } from './infra';
 import type { StackRef } from './ports';
@@ -68,7 +68,7 @@ export interface CellSpec {
 
 export const DEFAULT_CHECK_INTERVAL_SECONDS = 3600;
 
-export type CellState = 'registering' | 'installing' | 'ready' | 'updating' | 'drifted' | 'install-failed' | 'registration-failed';
+export type CellState = 'awaiting-agent' | 'registering' | 'installing' | 'ready' | 'updating' | 'drifted' | 'install-failed' | 'registration-failed';
 
 export interface VersionHistoryEntry {
   version: string;
@@ -100,6 +100,8 @@ export interface CellStatus {
   plan?: string[];
   /** why reconciliation stopped (a failed hop, an unsatisfiable path) until the desired version changes or an operator asks again */
   reconcileError?: string;
+  /** the reconcile error holds the cell rather than failing it: nothing was changed (its agent away or too old) */
+  reconcileHeld?: boolean;
   /** what the cluster runs when it differs from what cellshift installed: someone changed it by hand */
   drift?: { recorded?: string; actual?: string; detectedAt: string };
   /** the last update and drift check: the newest release offered, or why the cluster could not be read */
@@ -110,6 +112,8 @@ export interface CellStatus {
   sla?: SlaStatus;
   /** infrastructure updates published and not yet applied */
   infraUpdates?: { templateVersion: string; deadline: string; sla: SlaStatus; workflowId: string }[];
+  /** an agent cell: what its agent said of itself when it registered */
+  agent?: AgentRegistration;
   /** the fleet rollout that set the desired version, answered when the cell gets there or cannot */
   rollout?: { id: string; version: string };
   /** how the cell ended for the last rollout that awaited it: asked again, the controller answers the same */

@@ -1,3 +1,4 @@
+import type { CellConnection } from './agent';
 import type { ClusterRef } from './cell';
 import type { Ring } from './release';
 
@@ -115,4 +116,6 @@ export interface CellOutcome {
   at: string;
   /** where an updated cell runs: the ring's health check reaches it without asking its controller */
   cluster?: ClusterRef;
+  /** an updated agent cell: its health is checked through its agent */
+  connection?: CellConnection;
 }

@@ -15,9 +15,9 @@ function tlsOptions(config: Config): TLSConfig | undefined {
 }
 
 export function connectClient(config: Config): Promise<Connection> {
-  return Connection.connect({ address: temporalAddress(config), tls: tlsOptions(config) });
+  return Connection.connect({ address: temporalAddress(config), tls: tlsOptions(config), apiKey: config.apiKey });
 }
 
 export function connectWorker(config: Config): Promise<NativeConnection> {
-  return NativeConnection.connect({ address: temporalAddress(config), tls: tlsOptions(config) });
+  return NativeConnection.connect({ address: temporalAddress(config), tls: tlsOptions(config), apiKey: config.apiKey });
 }

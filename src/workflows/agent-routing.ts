@@ -8,7 +8,7 @@ import type { ClusterTarget } from '../domain/ports';
  * `agentWaitSeconds` fails as AgentUnreachable (a state, not a hang). Without a wait, it waits
  * for as long as the agent takes.
  */
-export function routedTo(target: ClusterTarget, agentWaitSeconds?: number): Pick<ActivityOptions, 'taskQueue' | 'scheduleToStartTimeout'> {
+export function routedTo(target: Pick<ClusterTarget, 'cellId' | 'connection'>, agentWaitSeconds?: number): Pick<ActivityOptions, 'taskQueue' | 'scheduleToStartTimeout'> {
   if (target.connection !== 'agent') return {};
   return { taskQueue: agentTaskQueue(target.cellId), ...(agentWaitSeconds !== undefined ? { scheduleToStartTimeout: agentWaitSeconds * 1000 } : {}) };
 }

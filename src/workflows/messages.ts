@@ -1,5 +1,6 @@
 // Every signal, query and update, typed once and shared by workflows, API, activities and tests.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AgentRegistration } from '../domain/agent';
 import type { CellView } from '../domain/cell';
 import type { SlaStatus } from '../domain/infra';
 import type { StackChange } from '../domain/ports';
@@ -44,6 +45,8 @@ export interface OperatorCommand {
 export const cellStatusQuery = defineQuery<CellView>('cellStatus');
 export const requestUpdate = defineUpdate<UpdateAccepted, [UpdateRequest]>('requestUpdate');
 export const requestRollback = defineUpdate<UpdateAccepted, [RollbackRequest]>('requestRollback');
+/** From the API, once an agent exchanged its bootstrap token: the cell's agent is there; an awaiting cell registers. */
+export const agentRegistered = defineUpdate<CellView, [AgentRegistration]>('agentRegistered');
 /** From an update whose controller continued as new while it ran (update/end.ts): how it ended. */
 export const updateFinishedSignal = defineSignal<[UpdateResult]>('updateFinished');
 /** To an update whose controller awaited its result and now continues as new: report the end by signal instead. */
@@ -131,7 +134,7 @@ export interface InfraUpdateProgress {
   attempts: { by: string; at: string; result: 'applied' | 'failed'; error?: string }[];
   appliedBy?: 'cellshift' | 'customer';
   appliedAt?: string;
-  lastCheck?: { at: string; templateVersion?: string };
+  lastCheck?: { at: string; templateVersion?: string; error?: string };
 }
 
 export interface InfraStatusReport {

@@ -1,7 +1,7 @@
 // A real cellshift for one test file: a worker on its own task queue and data directory, the API
 // listening on a loopback port, talking to the run's Temporal dev server.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -10,6 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
+import { BootstrapTokens } from '../../src/adapters/agents/bootstrap-tokens';
 import { BundleStore } from '../../src/adapters/bundles/bundle-store';
 import { FileReleaseCatalog } from '../../src/adapters/catalog/file-catalog';
 import { FlagStore } from '../../src/adapters/flags/flag-store';
@@ -17,6 +18,7 @@ import { SimulatedCluster } from '../../src/adapters/simulated/cluster';
 import { SimulatedStack } from '../../src/adapters/simulated/stack';
 import { buildApp } from '../../src/api/app';
 import type { ApiToken } from '../../src/api/plugins/app/auth';
+import { DEFAULT_AGENT_POLICY, type AgentPolicy } from '../../src/domain/agent';
 import type { Release } from '../../src/domain/release';
 import { FINAL_STATUSES } from '../../src/domain/update';
 import { updateWorkflowId } from '../../src/workflows/ids';
@@ -59,9 +61,11 @@ export class Harness {
     readonly baseUrl: string,
     readonly simulated: SimulatedCluster,
     readonly catalog: FileReleaseCatalog,
+    /** when the worker and API count an agent offline, and the oldest agent they drive */
+    readonly agents: AgentPolicy,
   ) {}
 
-  static async start(options: { releases?: Release[]; worker?: boolean; address?: string; bundleLimitBytes?: number } = {}): Promise<Harness> {
+  static async start(options: { releases?: Release[]; worker?: boolean; address?: string; bundleLimitBytes?: number; agents?: Partial<AgentPolicy> } = {}): Promise<Harness> {
     if (!runtimeQuiet) {
       Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never });
       runtimeQuiet = true;
@@ -69,6 +73,7 @@ export class Harness {
     const address = options.address ?? inject('temporalAddress');
     const dataDir = mkdtempSync(join(tmpdir(), 'cellshift-test-'));
     const taskQueue = `test-${randomUUID()}`;
+    const agents = { ...DEFAULT_AGENT_POLICY, ...options.agents };
     const catalog = new FileReleaseCatalog(dataDir);
     for (const release of options.releases ?? DEMO_RELEASES) await catalog.publish(release, { rings: ['staging', 'saas', 'dedicated'] });
     const simulated = new SimulatedCluster(dataDir);
@@ -84,9 +89,10 @@ export class Harness {
       simulatedStack: new SimulatedStack(dataDir),
       tokens: API_TOKENS,
       bundleLimitBytes: options.bundleLimitBytes,
+      agents: { bootstrapTokens: new BootstrapTokens(dataDir), temporal: { address, namespace: 'default' }, ...agents },
     });
     const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-    const harness = new Harness(address, taskQueue, dataDir, client, app, baseUrl, simulated, catalog);
+    const harness = new Harness(address, taskQueue, dataDir, client, app, baseUrl, simulated, catalog, agents);
     if (options.worker !== false) await harness.startWorker();
     return harness;
   }
@@ -100,6 +106,7 @@ export class Harness {
       dataDir: this.dataDir,
       client: this.client,
       workflowBundle: { codePath: inject('workflowBundlePath') },
+      agents: this.agents,
     });
     this.workerRun = this.worker.run();
   }
@@ -112,12 +119,20 @@ export class Harness {
     });
   }
 
-  /** A cell's agent (`npm run agent`) as its own process, polling the cell's task queue. */
-  spawnAgent(cellId: string, args: string[] = []): ChildProcess {
-    return spawn(process.execPath, ['--import', 'tsx', 'agent.ts', '--cell', cellId, ...args], {
-      env: { ...process.env, TEMPORAL_ADDRESS: this.address, CELLSHIFT_DATA_DIR: this.dataDir },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+  /**
+   * A cell's agent (`npm run agent`) as its own process, polling the cell's task queue. First
+   * started, it registers with a bootstrap token the test gets through the API (as an operator
+   * would); started again, it uses the registration it kept.
+   */
+  async spawnAgent(cellId: string, args: string[] = [], token?: string): Promise<ChildProcess> {
+    const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: this.address, CELLSHIFT_DATA_DIR: this.dataDir, CELLSHIFT_CONTROL_PLANE_URL: this.baseUrl };
+    if (token) env.CELLSHIFT_BOOTSTRAP_TOKEN = token;
+    else if (!existsSync(join(this.dataDir, `agent-${cellId}.json`))) {
+      const issued = await this.http('POST', `/v1/cells/${cellId}/bootstrap-token`, {});
+      if (issued.status !== 201) throw new Error(`no bootstrap token for ${cellId}: ${JSON.stringify(issued.body)}`);
+      env.CELLSHIFT_BOOTSTRAP_TOKEN = issued.body.token;
+    }
+    return spawn(process.execPath, ['--import', 'tsx', 'agent.ts', '--cell', cellId, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   }
 
   async stopWorker(): Promise<void> {
@@ -158,6 +173,33 @@ export class Harness {
       const cell = await this.http('GET', `/v1/cells/${id}`);
       return cell.status === 200 && cell.body.state !== 'registering' ? cell.body : undefined;
     });
+  }
+
+  /** Registers a simulated cell reached through its agent, starts the agent (which registers it), and waits until it is ready. */
+  async registerAgentCell(id: string, overrides: Record<string, unknown> = {}): Promise<{ cell: any; agent: ChildProcess }> {
+    const res = await this.http('POST', '/v1/cells', {
+      id,
+      ring: 'saas',
+      connection: 'agent',
+      maintenanceWindow: everyDay('02:00', 120, 'UTC'),
+      cluster: { kind: 'simulated', initialVersion: '1.1.0' },
+      ...overrides,
+    });
+    if (res.status !== 201) throw new Error(`registering ${id}: ${res.status} ${JSON.stringify(res.body)}`);
+    const agent = await this.spawnAgent(id);
+    const cell = await this.waitFor(`cell ${id} ready through its agent`, async () => {
+      const got = await this.http('GET', `/v1/cells/${id}`);
+      return got.status === 200 && got.body.state === 'ready' ? got.body : undefined;
+    });
+    return { cell, agent };
+  }
+
+  /** Stops a process (an agent, a worker) at once, as a crash would, and waits until it is gone. */
+  async kill(child: ChildProcess): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await gone;
   }
 
   async requestUpdate(cellId: string, body: Record<string, unknown>, as: keyof typeof TOKENS = 'operator'): Promise<HttpResponse> {

@@ -49,11 +49,11 @@ describe('a cell reached through its agent', () => {
     });
     expect(registered.status, JSON.stringify(registered.body)).toBe(201);
     expect(registered.body).toMatchObject({ connection: 'agent', cluster: { kind: 'kubernetes', namespace: 'k8s-agent' } });
-    // No agent yet: the registration waits on the cell's queue, and nothing reaches the cluster.
+    // No agent yet: the cell waits for one to register, and nothing reaches the cluster.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    expect((await h.http('GET', '/v1/cells/k8s-agent')).body).toMatchObject({ state: 'registering', agent: { status: 'never-seen', lastSeen: null } });
+    expect((await h.http('GET', '/v1/cells/k8s-agent')).body).toMatchObject({ state: 'awaiting-agent', agent: { status: 'never-seen', lastSeen: null } });
 
-    agent = h.spawnAgent('k8s-agent', ['--kubeconfig', kubeconfigPath]);
+    agent = await h.spawnAgent('k8s-agent', ['--kubeconfig', kubeconfigPath]);
     const cell = await h.waitFor('installed through the agent', async () => {
       const res = await h.http('GET', '/v1/cells/k8s-agent');
       return res.body?.state === 'ready' && res.body.version === '7.0.0' ? res.body : undefined;

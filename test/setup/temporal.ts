@@ -16,7 +16,9 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
-  const server = await startDevServer({ headless: true });
+  // Idle pollers ask again every 5 s instead of every minute: a stopped agent shows as offline after
+  // seconds (a test can then set a short offline threshold) and costs nothing else a test sees.
+  const server = await startDevServer({ headless: true, dynamicConfig: { 'matching.longPollExpirationInterval': '"5s"' } });
   const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
   const bundlePath = join(mkdtempSync(join(tmpdir(), 'cellshift-bundle-')), 'workflows.js');
   writeFileSync(bundlePath, code);

@@ -1,6 +1,6 @@
 // The activities a cell's controller calls, each proxied with its own profile.
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import type { CatalogActivities, ClusterActivities, FlagActivities, InfraActivities } from '../../activities';
+import type { CatalogActivities, CellActivities, ClusterActivities, FlagActivities, InfraActivities } from '../../activities';
 import { DEFAULT_AGENT_WAIT_SECONDS } from '../../domain/agent';
 import { NON_RETRYABLE } from '../../domain/errors';
 import type { ClusterTarget } from '../../domain/ports';
@@ -32,14 +32,15 @@ export function cellClusterActivities(target: ClusterTarget, agentWaitSeconds = 
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
   });
 
-  return { registerCluster, readActualVersion, setFlags };
-}
+  // Registering the stack reads it once (with the stack's credentials: the agent's, for an agent cell); it may still be coming up.
+  const { registerStack } = proxyActivities<Pick<InfraActivities, 'registerStack'>>({
+    ...routedTo(target),
+    startToCloseTimeout: '1m',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
+  });
 
-// Registering the stack reads it once; it may still be coming up.
-export const { registerStack } = proxyActivities<Pick<InfraActivities, 'registerStack'>>({
-  startToCloseTimeout: '1m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
-});
+  return { registerCluster, registerStack, readActualVersion, setFlags };
+}
 
 // Pushing flags replaces the whole set (idempotent); one that keeps failing is pushed again at the next wake-up.
 export const { syncFlags, cellFlags } = proxyActivities<Pick<FlagActivities, 'syncFlags' | 'cellFlags'>>({
@@ -51,4 +52,10 @@ export const { syncFlags, cellFlags } = proxyActivities<Pick<FlagActivities, 'sy
 export const { listReleases } = proxyLocalActivities<Pick<CatalogActivities, 'listReleases'>>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 10 },
+});
+
+// Whether the cell's agent is there and new enough: one read of the server's pollers, on the control plane.
+export const { checkAgent } = proxyActivities<Pick<CellActivities, 'checkAgent'>>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5 },
 });

@@ -50,7 +50,8 @@ export class Cell {
 
   constructor(readonly input: CellControllerInput) {
     this.spec = input.spec;
-    this.status = input.status ?? { state: 'registering', maintenance: { enabled: false }, history: [] };
+    // An agent cell registers once its agent has exchanged its bootstrap token (the API tells the controller).
+    this.status = input.status ?? { state: input.spec.connection === 'agent' ? 'awaiting-agent' : 'registering', maintenance: { enabled: false }, history: [] };
     this.nextUpdate = input.nextUpdate ?? 1;
     this.maxHistoryEvents = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
   }
@@ -107,7 +108,7 @@ export class Cell {
   /** Refuses unless the cell is registered, not drifted, and runs no update. */
   requireIdle(): void {
     const { status, spec } = this;
-    if (status.state === 'registering' || status.state === 'registration-failed') refuse(ErrorType.CellNotReady, `cell ${spec.id} is ${status.state}`);
+    if (status.state === 'awaiting-agent' || status.state === 'registering' || status.state === 'registration-failed') refuse(ErrorType.CellNotReady, `cell ${spec.id} is ${status.state}`);
     if (status.state === 'drifted') {
       refuse(ErrorType.CellNotReady, `cell ${spec.id} has drifted (recorded ${status.drift?.recorded ?? 'nothing'}, cluster runs ${status.drift?.actual ?? 'nothing'}): reconcile or accept the drift first`);
     }

@@ -14,7 +14,7 @@ import type { Cell } from './cell';
  */
 export async function check(cell: Cell): Promise<void> {
   const { spec, status } = cell;
-  if (status.currentUpdate || status.state === 'registration-failed' || status.state === 'registering') return;
+  if (status.currentUpdate || status.state === 'awaiting-agent' || status.state === 'registration-failed' || status.state === 'registering') return;
   let actual: string | undefined;
   try {
     actual = (await cellClusterActivities(cell.target, spec.agentWaitSeconds).readActualVersion(cell.target)).version;

@@ -1,8 +1,10 @@
 import { allHandlersFinished, condition, continueAsNew, isCancellation, setHandler, sleep } from '@temporalio/workflow';
+import type { AgentRegistration } from '../../domain/agent';
 import { ErrorType } from '../../domain/errors';
 import { rollbackTarget } from '../../domain/rollback-target';
 import { refuse } from '../failures';
 import {
+  agentRegistered,
   cellStatusQuery,
   checkNowSignal,
   configureCell,
@@ -27,6 +29,7 @@ import { check } from './checks';
 import { requireDrifted, resolveDrift as resolve } from './drift';
 import { pushFlags } from './flags';
 import { reconcile, requireReachable, setDesired } from './reconcile';
+import { agentArrived, requireAgentCell, requireAgentFit } from './agent';
 import { register } from './registration';
 import { answerFor, settleRollout } from './rollout-link';
 import { infraStatusChanged, publishInfra, requirePublishable } from './sla';
@@ -56,6 +59,8 @@ export async function cellController(input: CellControllerInput): Promise<void> 
         cell.requireIdle();
         const releases = await listReleases();
         requireReachable(cell, request.version, releases, true);
+        // An agent that is away is waited for (agentWaitSeconds); one too old to drive holds the cell.
+        await requireAgentFit(cell, false);
         return startHop(cell, request.strategy ?? spec.strategy, request.version, request, releases);
       }),
     {
@@ -136,6 +141,8 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     { validator: (request: InfraUpdateRequest) => requirePublishable(cell, request) },
   );
 
+  setHandler(agentRegistered, (registration) => agentArrived(cell, registration), { validator: (_: AgentRegistration) => requireAgentCell(cell) });
+
   setHandler(infraStatusSignal, (report) => infraStatusChanged(cell, report));
   setHandler(updateFinishedSignal, (result) => updateEnded(cell, result));
   setHandler(flagsChangedSignal, () => {
@@ -147,6 +154,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     cell.wake = true;
   });
 
+  await condition(() => status.state !== 'awaiting-agent' || cell.continueAsNewDue());
   if (status.state === 'registering') await cell.changes.runExclusive(() => register(cell));
 
   // A cell with nothing installed checks (and so installs) at once; others at the next interval.

@@ -4,6 +4,7 @@ import { checkDirectUpgrade, planUpgrade } from '../../domain/upgrade-path';
 import { refuse } from '../failures';
 import type { DesiredVersionRequest } from '../messages';
 import { listReleases } from './activities';
+import { agentHoldReason, requireAgentFit } from './agent';
 import type { Cell } from './cell';
 import { startHop } from './updates';
 
@@ -30,10 +31,13 @@ export async function setDesired(cell: Cell, request: DesiredVersionRequest): Pr
   const { status } = cell;
   const releases = request.releases ?? (await listReleases());
   const plan = requireReachable(cell, request.version, releases, false);
+  // A rollout does not wait on one cell's absent agent: the cell is held, with the reason.
+  await requireAgentFit(cell, request.rolloutId !== undefined);
   cell.releases = releases;
   status.desiredVersion = request.version;
   status.plan = plan;
   delete status.reconcileError;
+  delete status.reconcileHeld;
   if (request.rolloutId) status.rollout = { id: request.rolloutId, version: request.version };
   else delete status.rollout;
   if (request.window) status.desiredWindow = request.window;
@@ -48,14 +52,25 @@ export async function reconcile(cell: Cell): Promise<void> {
   const fresh = cell.releases;
   cell.releases = undefined;
   const desired = status.desiredVersion;
-  if (!desired || desired === status.version || status.currentUpdate || status.reconcileError || status.sla === 'out-of-sla') return;
+  // A held cell (its agent away or too old) tries again at each wake-up; a failed one waits for an operator.
+  if (!desired || desired === status.version || status.currentUpdate || (status.reconcileError && !status.reconcileHeld) || status.sla === 'out-of-sla') return;
   if (status.state !== 'ready' && status.state !== 'install-failed') return;
   const releases = fresh ?? (await listReleases());
   const plan = planUpgrade(status.version, desired, cell.usable(releases));
   if (!plan.ok) {
     status.reconcileError = plan.reason;
+    delete status.reconcileHeld;
     return;
   }
   status.plan = plan.plan;
+  // Tried again after a hold, the cell's agent must be polling: no update is started only to wait for it.
+  const held = await agentHoldReason(cell, status.reconcileHeld === true);
+  if (held) {
+    status.reconcileError = held;
+    status.reconcileHeld = true;
+    return;
+  }
+  delete status.reconcileError;
+  delete status.reconcileHeld;
   await startHop(cell, spec.strategy, plan.plan[0], { requestedBy: 'controller', window: status.desiredWindow }, releases);
 }

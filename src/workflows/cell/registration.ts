@@ -2,7 +2,7 @@ import { ActivityFailure } from '@temporalio/workflow';
 import { initialVersionOf } from '../../domain/cell';
 import { describeFailure } from '../failures';
 import { now } from '../update/progress';
-import { cellClusterActivities, listReleases, registerStack } from './activities';
+import { cellClusterActivities, listReleases } from './activities';
 import type { Cell } from './cell';
 
 /**
@@ -16,7 +16,8 @@ export async function register(cell: Cell): Promise<void> {
     const initialVersion = initialVersionOf(spec.cluster);
     // A cell's agent has no catalog: it gets the initial release itself, not its version.
     const initial = initialVersion && spec.connection === 'agent' ? (await listReleases()).find((r) => r.version === initialVersion) : initialVersion;
-    const reported = await cellClusterActivities(cell.target, spec.agentWaitSeconds).registerCluster(cell.target, initial);
+    const { registerCluster, registerStack } = cellClusterActivities(cell.target, spec.agentWaitSeconds);
+    const reported = await registerCluster(cell.target, initial);
     if (spec.stack) await registerStack({ cellId: spec.id, stack: spec.stack }, spec.stack.kind === 'simulated' ? (spec.stack.templateVersion ?? '1') : '');
     status.version = reported.version;
     status.state = 'ready';

@@ -21,6 +21,7 @@ export function settleRollout(cell: Cell): void {
   if (!rollout) return;
   let outcome: CellOutcome['outcome'] | undefined;
   if (status.version === rollout.version && !status.currentUpdate) outcome = 'succeeded';
+  else if (status.reconcileError && status.reconcileHeld) outcome = 'held';
   else if (status.reconcileError || status.desiredVersion !== rollout.version) outcome = 'failed';
   if (!outcome) return;
   delete status.rollout;
@@ -29,6 +30,8 @@ export function settleRollout(cell: Cell): void {
     cellId: spec.id,
     outcome,
     at: now(),
-    ...(outcome === 'failed' ? { error: status.reconcileError ?? `desired version changed to ${status.desiredVersion}` } : { cluster: spec.cluster }),
+    ...(outcome === 'succeeded'
+      ? { cluster: spec.cluster, ...(spec.connection === 'agent' ? { connection: spec.connection } : {}) }
+      : { error: status.reconcileError ?? `desired version changed to ${status.desiredVersion}` }),
   };
 }

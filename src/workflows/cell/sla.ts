@@ -30,7 +30,16 @@ export async function publishInfra(cell: Cell, request: InfraUpdateRequest): Pro
   try {
     await startChild(infraUpdate, {
       workflowId,
-      args: [{ ...request, publishedAt, cellId: spec.id, stack: spec.stack!, mayApply: spec.infraApply ?? false }],
+      args: [
+        {
+          ...request,
+          publishedAt,
+          cellId: spec.id,
+          stack: spec.stack!,
+          ...(spec.connection === 'agent' ? { connection: spec.connection, agentWaitSeconds: spec.agentWaitSeconds } : {}),
+          mayApply: spec.infraApply ?? false,
+        },
+      ],
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });
   } catch (err) {

@@ -1,4 +1,5 @@
 import { ParentClosePolicy, startChild } from '@temporalio/workflow';
+import { ErrorType } from '../../domain/errors';
 import type { CatalogRelease, Release } from '../../domain/release';
 import { liveOptions, stagingFirstOptions } from '../../domain/strategy-options';
 import type { UpdateInput, UpdateKind, UpdateResult } from '../../domain/update';
@@ -97,6 +98,8 @@ export function updateEnded(cell: Cell, result: UpdateResult): void {
   if (result.status !== 'succeeded' && status.desiredVersion !== undefined && status.desiredVersion !== status.version) {
     // No retry loop: reconciliation waits for a new desired version or an operator.
     status.reconcileError = `update ${result.id} to ${result.toVersion} ended ${result.status}${result.error ? `: ${result.error}` : ''}`;
+    // No agent took the first step: nothing changed, the cell is held rather than failed.
+    if (result.error?.startsWith(ErrorType.AgentUnreachable) && result.installedVersion === result.fromVersion) status.reconcileHeld = true;
   }
   if (status.desiredVersion === status.version) delete status.plan;
   cell.record({

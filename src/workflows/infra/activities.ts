@@ -2,22 +2,34 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { InfraActivities } from '../../activities';
 import { NON_RETRYABLE } from '../../domain/errors';
+import type { ClusterTarget } from '../../domain/ports';
+import { routedTo } from '../agent-routing';
 
-// Stack calls are short requests to CloudFormation: a few retries absorb throttling and blips.
-export const { prepareInfraChangeSet, executeInfraChangeSet, describeStack } = proxyActivities<
-  Pick<InfraActivities, 'prepareInfraChangeSet' | 'executeInfraChangeSet' | 'describeStack'>
->({
-  startToCloseTimeout: '2m',
-  heartbeatTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
-});
+/**
+ * The steps on a cell's stack: on the control plane's workers, or on the cell's agent (which holds
+ * the stack's credentials). `agentWaitSeconds` bounds how long a step waits for that agent.
+ */
+export function stackActivities(target: Pick<ClusterTarget, 'cellId' | 'connection'>, agentWaitSeconds?: number) {
+  const queue = routedTo(target, agentWaitSeconds);
+  // Stack calls are short requests to CloudFormation: a few retries absorb throttling and blips.
+  const { prepareInfraChangeSet, executeInfraChangeSet, describeStack } = proxyActivities<
+    Pick<InfraActivities, 'prepareInfraChangeSet' | 'executeInfraChangeSet' | 'describeStack'>
+  >({
+    ...queue,
+    startToCloseTimeout: '2m',
+    heartbeatTimeout: '30s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  });
 
-// A stack update takes minutes to an hour: the wait heartbeats; a failed update is permanent for that attempt.
-export const { waitForStackUpdate } = proxyActivities<Pick<InfraActivities, 'waitForStackUpdate'>>({
-  startToCloseTimeout: '2h',
-  heartbeatTimeout: '1m',
-  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
-});
+  // A stack update takes minutes to an hour: the wait heartbeats; a failed update is permanent for that attempt.
+  const { waitForStackUpdate } = proxyActivities<Pick<InfraActivities, 'waitForStackUpdate'>>({
+    ...queue,
+    startToCloseTimeout: '2h',
+    heartbeatTimeout: '1m',
+    retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+  return { prepareInfraChangeSet, executeInfraChangeSet, describeStack, waitForStackUpdate };
+}
 
 // Telling people must not be lost: retried for a day.
 export const { notifyContacts } = proxyActivities<Pick<InfraActivities, 'notifyContacts'>>({

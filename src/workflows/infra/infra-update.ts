@@ -2,7 +2,8 @@ import { ActivityFailure, condition, getExternalWorkflowHandle, setHandler } fro
 import { DAY_MS, nextInfraEvent, pendingReminders, slaStatus } from '../../domain/infra';
 import { ErrorType } from '../../domain/errors';
 import type { Notification, StackRef, StackTarget } from '../../domain/ports';
-import { describeFailure, isTargetGone, refuse } from '../failures';
+import type { CellConnection } from '../../domain/agent';
+import { describeFailure, isAgentUnreachable, isTargetGone, refuse } from '../failures';
 import { cellWorkflowId } from '../ids';
 import {
   applyInfraUpdate,
@@ -14,11 +15,15 @@ import {
   type OperatorCommand,
 } from '../messages';
 import { now } from '../update/progress';
-import { describeStack, executeInfraChangeSet, notifyContacts, prepareInfraChangeSet, waitForStackUpdate } from './activities';
+import { notifyContacts, stackActivities } from './activities';
 
 export interface InfraUpdateInput extends InfraUpdateRequest {
   cellId: string;
   stack: StackRef;
+  /** `agent`: the stack's steps run on the cell's agent, which holds its credentials */
+  connection?: CellConnection;
+  /** an agent cell: how long a step waits for the agent before the agent counts as unreachable */
+  agentWaitSeconds?: number;
   /** whether the cell lets cellshift execute infrastructure updates itself */
   mayApply: boolean;
   /** how often the stack is checked for the customer having run the template */
@@ -38,6 +43,9 @@ const DEFAULT_CHECK_SECONDS = 6 * 3600;
  */
 export async function infraUpdate(input: InfraUpdateInput): Promise<InfraUpdateProgress> {
   const target: StackTarget = { cellId: input.cellId, stack: input.stack };
+  // The change set is prepared whenever the cell's agent comes (no bound); later steps wait for it as long as an update step would.
+  const { prepareInfraChangeSet } = stackActivities({ cellId: input.cellId, connection: input.connection });
+  const { describeStack, executeInfraChangeSet, waitForStackUpdate } = stackActivities({ cellId: input.cellId, connection: input.connection }, input.agentWaitSeconds);
   const publishedAt = input.publishedAt ? Date.parse(input.publishedAt) : Date.now();
   const deadline = publishedAt + input.deadlineDays * DAY_MS;
   const progress: InfraUpdateProgress = {
@@ -139,9 +147,15 @@ export async function infraUpdate(input: InfraUpdateInput): Promise<InfraUpdateP
     if (checkRequested || Date.now() >= nextCheck) {
       checkRequested = false;
       nextCheck = Date.now() + checkMs;
-      const { state } = await describeStack(target);
-      progress.lastCheck = { at: now(), templateVersion: state.templateVersion };
-      if (state.templateVersion === input.templateVersion) return finish('customer');
+      try {
+        const { state } = await describeStack(target);
+        progress.lastCheck = { at: now(), templateVersion: state.templateVersion };
+        if (state.templateVersion === input.templateVersion) return finish('customer');
+      } catch (err) {
+        // The cell's agent is away: the stack is read at the next check, the deadline runs on.
+        if (!isAgentUnreachable(err)) throw err;
+        progress.lastCheck = { at: now(), error: describeFailure(err) };
+      }
     }
   }
 

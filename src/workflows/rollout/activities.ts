@@ -1,6 +1,11 @@
 // The activities a fleet rollout calls, each proxied with its own profile.
-import { proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
 import type { FleetActivities } from '../../activities';
+import type { ClusterRef } from '../../domain/cell';
+import { judgeHealth } from '../../domain/health';
+import { DEFAULT_LIVE } from '../../domain/strategy-options';
+import { describeFailure } from '../failures';
+import { clusterActivities } from '../update/activities';
 
 // Listing the fleet, checking a ring's health, rolling cells back: requests to many cells at once,
 // heartbeating per cell; retried, since each is a read or an idempotent request.
@@ -18,3 +23,19 @@ export const { updateCells } = proxyActivities<Pick<FleetActivities, 'updateCell
   heartbeatTimeout: '1m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
 });
+
+/**
+ * An agent cell's health after its ring's bake, read by its agent (the control plane cannot reach
+ * its cluster) and judged as the ring's other cells are; an agent that does not answer within its
+ * wait makes the cell count as unhealthy, with the reason.
+ */
+export async function agentCellHealth(cellId: string, cluster: ClusterRef): Promise<{ cellId: string; ok: boolean; reason: string }> {
+  const target = { cellId, cluster, connection: 'agent' as const };
+  try {
+    const { report } = await clusterActivities(target).checkHealth(target);
+    return { cellId, ...judgeHealth(report, DEFAULT_LIVE.analysis) };
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    return { cellId, ok: false, reason: `health not read through its agent: ${describeFailure(err)}` };
+  }
+}

@@ -4,7 +4,7 @@ import { countCells, failureBudget, waves, type CellOutcome, type CellRollout, t
 import { describeFailure } from '../failures';
 import { cellOutcomesSignal, rolloutProgressQuery } from '../messages';
 import { now } from '../update/progress';
-import { listFleetCells, ringHealth, rollbackCells, updateCells } from './activities';
+import { agentCellHealth, listFleetCells, ringHealth, rollbackCells, updateCells } from './activities';
 import { RolloutControls } from './controls';
 
 export interface FleetRolloutState {
@@ -12,6 +12,8 @@ export interface FleetRolloutState {
   approved: boolean;
   /** where the updated cells run, as their outcomes said: for the health checks between rings */
   clusters?: Record<string, ClusterRef>;
+  /** the updated cells reached through their agents: their health is read there */
+  agentCells?: string[];
 }
 
 /**
@@ -50,6 +52,7 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
     cell.state = outcome.outcome;
     cell.endedAt = outcome.at;
     if (outcome.cluster) (state.clusters ??= {})[outcome.cellId] = outcome.cluster;
+    if (outcome.connection === 'agent') (state.agentCells ??= []).push(outcome.cellId);
     if (outcome.error) cell.error = outcome.error;
   };
   setHandler(cellOutcomesSignal, (outcomes) => {
@@ -130,8 +133,17 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
   /** The ring's updated cells, checked once each; true when one is unhealthy (the ring is then halted). */
   async function checkRing(ring: RingRollout): Promise<boolean> {
     const updated = ring.cells!.filter((c) => c.state === 'succeeded').map((c) => c.id);
-    const known = Object.fromEntries(updated.filter((id) => state.clusters?.[id]).map((id) => [id, state.clusters![id]]));
-    const health = updated.length > 0 ? await ringHealth(updated, known) : [];
+    const throughAgents = new Set(updated.filter((id) => state.agentCells?.includes(id)));
+    const direct = updated.filter((id) => !throughAgents.has(id));
+    const known = Object.fromEntries(direct.filter((id) => state.clusters?.[id]).map((id) => [id, state.clusters![id]]));
+    const read = direct.length > 0 ? await ringHealth(direct, known) : [];
+    const health = [
+      ...read.flatMap((h) => ('ok' in h ? [h] : [])),
+      ...(await Promise.all([
+        ...[...throughAgents].map((cellId) => agentCellHealth(cellId, state.clusters![cellId])),
+        ...read.flatMap((h) => ('throughAgent' in h ? [agentCellHealth(h.cellId, h.throughAgent)] : [])),
+      ])),
+    ];
     const sick = health.filter((h) => !h.ok);
     ring.health = sick.length === 0 ? `${health.length} cells healthy` : sick.map((h) => `${h.cellId}: ${h.reason}`).join('; ');
     if (sick.length > 0) ring.state = 'halted';

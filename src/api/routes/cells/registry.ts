@@ -1,5 +1,5 @@
 import { DEFAULT_AGENT_WAIT_SECONDS } from '../../../domain/agent';
-import { agentStatus } from '../../agent-status';
+import { agentPresence } from '../../../temporal/agent-presence';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DEFAULT_CHECK_INTERVAL_SECONDS, initialVersionOf, type CellSpec, type CellView } from '../../../domain/cell';
 import { visibleReleases } from '../../../domain/channels';
@@ -68,6 +68,7 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
           throw badRequest([{ field: 'body.cluster.initialVersion', reason: `an air-gapped cell runs only bundled releases; ${initial.version} was not uploaded as a bundle` }]);
         }
       }
+      const state = spec.connection === 'agent' ? 'awaiting-agent' : 'registering';
       try {
         await app.temporal.workflow.start('cellController', {
           workflowId: cellWorkflowId(spec.id),
@@ -76,14 +77,14 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
           typedSearchAttributes: [
             { key: CellIdKey, value: spec.id },
             { key: RingKey, value: spec.ring },
-            { key: CellStatusKey, value: 'registering' },
+            { key: CellStatusKey, value: state },
           ],
         });
       } catch (err) {
         // Here, not in the error handler: the URL does not name the cell, the problem should.
         throw fromTemporal(err, `cell ${spec.id}`) ?? err;
       }
-      const view: CellView = { spec, state: 'registering', maintenance: { enabled: false }, history: [] };
+      const view: CellView = { spec, state, maintenance: { enabled: false }, history: [] };
       return reply.status(201).header('location', `/v1/cells/${spec.id}`).send(toCell(view));
     },
   );
@@ -100,7 +101,12 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const view = await app.temporal.workflow.getHandle(cellWorkflowId(request.params.cellId)).query(cellStatusQuery);
       const cell = toCell(await withMaintenance(app, view));
-      return view.spec.connection === 'agent' ? { ...cell, agent: await agentStatus(app.temporal, view) } : cell;
+      if (view.spec.connection !== 'agent') return cell;
+      const presence = await agentPresence(app.temporal, view.spec.id, app.agents.offlineAfterSeconds);
+      // A registered agent the server no longer lists has been gone for minutes: offline, not never seen.
+      if (presence.status === 'never-seen' && view.agent) presence.status = 'offline';
+      const { registeredAt, kubernetesVersion, capabilities } = view.agent ?? {};
+      return { ...cell, agent: { ...presence, ...(registeredAt ? { registeredAt, kubernetesVersion, capabilities } : {}) } };
     },
   );
 

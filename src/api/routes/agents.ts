@@ -1,0 +1,88 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { agentTaskQueue, type AgentRegistration } from '../../domain/agent';
+import { cellWorkflowId } from '../../workflows/ids';
+import { agentRegistered, cellStatusQuery } from '../../workflows/messages';
+import { HttpProblem, fromTemporal } from '../problem';
+import { AgentRegistered, BootstrapToken, BootstrapTokenBody, RegisterAgentBody } from '../schemas/agents';
+import { CellParams } from '../schemas/cells';
+import { problems } from '../schemas/common';
+
+const DEFAULT_TOKEN_MINUTES = 24 * 60;
+const REGISTER_PATH = '/v1/agents/register';
+
+const REFUSED = {
+  unknown: [401, 'this bootstrap token is not valid for this cell (unknown, replaced by a newer one, or issued for another cell)'],
+  expired: [401, 'this bootstrap token has expired: ask the operator for a new one'],
+  used: [409, 'this bootstrap token was already used: a token registers one agent once; ask the operator for a new one'],
+} as const;
+
+/**
+ * A cell's agent, registered as the product documents describe: the operator gets a one-time
+ * bootstrap token bound to the cell; the cell's bootstrap starts the agent with it; the agent
+ * exchanges it (an outgoing call) for where to poll, and the cell's controller registers the cell.
+ */
+const agents: FastifyPluginAsyncTypebox = async (app) => {
+  const controller = (cellId: string) => app.temporal.workflow.getHandle(cellWorkflowId(cellId));
+
+  app.post(
+    '/v1/cells/:cellId/bootstrap-token',
+    {
+      config: { role: 'admin' },
+      schema: {
+        summary: "A one-time token for the cell's agent to register with (replaces any earlier one); shown once",
+        params: CellParams,
+        body: BootstrapTokenBody,
+        response: { 201: BootstrapToken, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { cellId } = request.params;
+      const view = await controller(cellId)
+        .query(cellStatusQuery)
+        .catch((err: unknown) => {
+          throw fromTemporal(err, `cell ${cellId}`) ?? err;
+        });
+      if (view.spec.connection !== 'agent') throw new HttpProblem(409, 'Conflict', `cell ${cellId} is reached directly (connection: direct): it has no agent to register`);
+      const issued = await app.agents.bootstrapTokens.issue(cellId, request.subject, request.body.expiresInMinutes ?? DEFAULT_TOKEN_MINUTES);
+      return reply.status(201).header('cache-control', 'no-store').send({ ...issued, registerPath: REGISTER_PATH });
+    },
+  );
+
+  app.post(
+    REGISTER_PATH,
+    {
+      schema: {
+        summary: "An agent's registration: its bootstrap token (as bearer token) exchanged for where it polls",
+        body: RegisterAgentBody,
+        response: { 200: AgentRegistered, ...problems(400, 401, 404, 409) },
+      },
+    },
+    async (request) => {
+      const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+      if (!match) throw new HttpProblem(401, 'Unauthorized', 'send the bootstrap token as Authorization: Bearer <token>', { errors: [{ field: 'header.authorization', reason: 'missing bearer token' }] });
+      const { cellId, ...agent } = request.body;
+      const registration: AgentRegistration = { ...agent, registeredAt: new Date().toISOString() };
+      const redeemed = await app.agents.bootstrapTokens.redeem(cellId, match[1], async () => {
+        try {
+          await controller(cellId).executeUpdate(agentRegistered, { args: [registration] });
+        } catch (err) {
+          throw fromTemporal(err, `cell ${cellId}`) ?? err;
+        }
+      });
+      if (!redeemed.ok) {
+        const [status, detail] = REFUSED[redeemed.reason];
+        throw new HttpProblem(status, status === 401 ? 'Unauthorized' : 'Conflict', detail);
+      }
+      request.log.info({ cellId, agentVersion: agent.agentVersion, host: agent.host }, 'agent registered');
+      return {
+        cellId,
+        taskQueue: agentTaskQueue(cellId),
+        temporal: app.agents.temporal,
+        registeredAt: registration.registeredAt,
+        minAgentVersion: app.agents.minVersion,
+      };
+    },
+  );
+};
+
+export default agents;

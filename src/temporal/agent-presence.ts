@@ -1,0 +1,20 @@
+// Whether a cell's agent is there, read from the pollers of its task queue (DescribeTaskQueue):
+// what Temporal itself knows, with no heartbeat signal per cell. The API shows it; a rollout holds
+// a cell whose agent is offline.
+import type { Client } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { agentTaskQueue, versionOfIdentity, type AgentPresence } from '../domain/agent';
+
+export async function agentPresence(client: Client, cellId: string, offlineAfterSeconds: number, now = Date.now()): Promise<AgentPresence> {
+  const queue = await client.workflowService.describeTaskQueue({
+    namespace: client.options.namespace,
+    taskQueue: { name: agentTaskQueue(cellId), kind: proto.temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+  });
+  const latest = (queue.pollers ?? [])
+    .map((p) => ({ identity: p.identity ?? '', at: p.lastAccessTime ? Number(p.lastAccessTime.seconds ?? 0) * 1000 + Math.floor((p.lastAccessTime.nanos ?? 0) / 1e6) : 0 }))
+    .sort((a, b) => b.at - a.at)[0];
+  if (!latest) return { status: 'never-seen', lastSeen: null, version: null, identity: null };
+  const online = now - latest.at <= offlineAfterSeconds * 1000;
+  return { status: online ? 'online' : 'offline', lastSeen: new Date(latest.at).toISOString(), version: versionOfIdentity(latest.identity), identity: latest.identity };
+}
