@@ -1,6 +1,7 @@
 // A cell reached through its agent: the control plane's worker holds no credentials for it (the
-// cell names no kubeconfig); the agent, its own process with the test bed's kubeconfig, polls the
-// cell's task queue and runs every step of the first install, an update and a rollback.
+// cell names no kubeconfig); the agent, its own process with the test bed's kubeconfig, registers
+// with a bootstrap token, polls the cell's task queue and runs every step of the first install, an
+// update and a rollback.
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -59,6 +60,8 @@ describe('a cell reached through its agent', () => {
       return res.body?.state === 'ready' && res.body.version === '7.0.0' ? res.body : undefined;
     }, 120_000);
     expect(await image()).toBe('nginx:1.14.2');
+    // The agent registered with a bootstrap token (spawnAgent asks for one, as an operator would) and reported the cluster's version.
+    expect(cell.agent).toMatchObject({ status: 'online', kubernetesVersion: expect.stringMatching(/^v1\.\d+/), capabilities: expect.arrayContaining(['cluster:kubernetes']) });
     const install = cell.history.at(-1).updateId;
     expect([...(await runners(updateWorkflowId(install)))].every((id) => id.startsWith('cell/k8s-agent/'))).toBe(true);
   });
