@@ -5,14 +5,15 @@ import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './src/activities';
 import { BundleStore } from './src/adapters/bundles/bundle-store';
-import { FileReleaseCatalog } from './src/adapters/catalog/file-catalog';
+import { SqlReleaseCatalog } from './src/adapters/catalog/sql-catalog';
+import { openDatabase, type Db } from './src/adapters/db/database';
 import { FlagStore } from './src/adapters/flags/flag-store';
 import { LogNotifier } from './src/adapters/notify/log-notifier';
 import { WebhookNotifier } from './src/adapters/notify/webhook-notifier';
 import { SimulatedStack } from './src/adapters/simulated/stack';
 import type { StackRef } from './src/domain/ports';
 import { SimulatedCluster } from './src/adapters/simulated/cluster';
-import { loadConfig } from './src/config';
+import { databaseUrl, loadConfig } from './src/config';
 import { DEFAULT_AGENT_POLICY, type AgentPolicy } from './src/domain/agent';
 import type { ClusterRef } from './src/domain/cell';
 import { connectClient, connectWorker } from './src/temporal/connect';
@@ -27,6 +28,8 @@ export interface WorkerSetup {
   dataDir: string;
   /** for activities that ask other cells' controllers */
   client: Client;
+  /** cellshift's database: the release catalog and the flag rules */
+  db: Db;
   /** a pre-built bundle (tests build it once); the worker bundles src/workflows itself otherwise */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /**
@@ -40,9 +43,9 @@ export interface WorkerSetup {
 }
 
 /** The adapters behind the activities, chosen per cell by its cluster reference. */
-export function buildActivities(dataDir: string, client: Client, agents: AgentPolicy = DEFAULT_AGENT_POLICY) {
+export function buildActivities(dataDir: string, client: Client, db: Db, agents: AgentPolicy = DEFAULT_AGENT_POLICY) {
   const simulated = new SimulatedCluster(dataDir);
-  const catalog = new FileReleaseCatalog(dataDir);
+  const catalog = new SqlReleaseCatalog(db);
   // Loaded on first use: @kubernetes/client-node alone is about 100 MB of a worker's memory, which
   // a fleet without Kubernetes cells need not pay (nor one without AWS stacks for the AWS SDK).
   const kubernetes = onFirstUse(async () => new (await import('./src/adapters/kubernetes/cluster')).KubernetesCluster());
@@ -56,7 +59,7 @@ export function buildActivities(dataDir: string, client: Client, agents: AgentPo
     resolveCluster,
     catalog,
     bundles: new BundleStore(dataDir, catalog),
-    flags: new FlagStore(dataDir),
+    flags: new FlagStore(db),
     client,
     resolveStack,
     notifier,
@@ -75,7 +78,7 @@ export function createWorker(setup: WorkerSetup): Promise<Worker> {
     connection: setup.connection,
     namespace: setup.namespace,
     taskQueue: setup.taskQueue,
-    activities: buildActivities(setup.dataDir, setup.client, setup.agents),
+    activities: buildActivities(setup.dataDir, setup.client, setup.db, setup.agents),
     ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     shutdownGraceTime: '5s',
     ...(setup.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: setup.maxCachedWorkflows } : {}),
@@ -88,12 +91,14 @@ async function main(): Promise<void> {
   await ensureSearchAttributes(clientConnection, config.namespace);
   const client = new Client({ connection: clientConnection, namespace: config.namespace });
   const connection = await connectWorker(config);
+  const db = await openDatabase(databaseUrl(config));
   const worker = await createWorker({
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     dataDir: config.dataDir,
     client,
+    db,
     maxCachedWorkflows: config.maxCachedWorkflows,
     agents: { offlineAfterSeconds: config.agentOfflineAfterSeconds, minVersion: config.minAgentVersion },
     // Bundling at start runs webpack in this process, and its memory stays: production uses a bundle built beforehand.
@@ -103,6 +108,7 @@ async function main(): Promise<void> {
   await worker.run();
   await connection.close();
   await clientConnection.close();
+  await db.destroy();
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { CellSpec } from '../src/domain/cell';
 import type { RolloutProgress } from '../src/domain/rollout';
-import type { FileReleaseCatalog } from '../src/adapters/catalog/file-catalog';
+import type { ReleaseCatalog } from '../src/domain/ports';
 import { cellWorkflowId, rolloutWorkflowId } from '../src/workflows/ids';
 import { cellStatusQuery } from '../src/workflows/messages';
 import { CellIdKey, CellStatusKey, RingKey } from '../src/workflows/search-attributes';
@@ -52,7 +52,7 @@ export interface BenchMachine {
   workerRssMiB(): number;
 }
 
-export async function fleetCase(client: Client, taskQueue: string, bareTaskQueue: string, catalog: FileReleaseCatalog, cells: number, machine: BenchMachine): Promise<FleetFigures> {
+export async function fleetCase(client: Client, taskQueue: string, bareTaskQueue: string, catalog: ReleaseCatalog, cells: number, machine: BenchMachine): Promise<FleetFigures> {
   const run = randomUUID().slice(0, 6);
   // Each case's target is newer than the last: cells of an earlier case join the rollout too.
   const from = `4.${cells}.0`;

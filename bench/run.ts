@@ -12,7 +12,9 @@ import { bundleWorkflowCode, NativeConnection, Runtime, Worker } from '@temporal
 import { WORKFLOWS_PATH } from '../worker';
 import { AGENT_VERSION, agentCapabilities } from '../agent';
 import { agentTaskQueue } from '../src/domain/agent';
-import { FileReleaseCatalog } from '../src/adapters/catalog/file-catalog';
+import { SqlReleaseCatalog } from '../src/adapters/catalog/sql-catalog';
+import { openDatabase } from '../src/adapters/db/database';
+import { startEmbeddedDatabase } from '../src/adapters/db/embedded';
 import type { CellSpec } from '../src/domain/cell';
 import type { Release } from '../src/domain/release';
 import type { UpdateResult } from '../src/domain/update';
@@ -37,9 +39,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error };
 Runtime.install({ logger: quiet as never });
 const server = await startDevServer({ headless: true });
+// cellshift's database, embedded as `npm start` runs it (its CPU counts with this process's).
+const database = await startEmbeddedDatabase();
+const db = await openDatabase(database.url);
 try {
   const dataDir = mkdtempSync(join(tmpdir(), 'cellshift-bench-'));
-  const catalog = new FileReleaseCatalog(dataDir);
+  const catalog = new SqlReleaseCatalog(db);
   const total = WARMUP + REPETITIONS;
   const versions = Array.from({ length: total + 1 }, (_, i) => `1.0.${i}`);
   for (const version of versions) await catalog.publish(benchRelease(version));
@@ -53,7 +58,7 @@ try {
   writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet })).code);
   const cellshiftWorker = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', join(here, '..', 'worker.ts')], {
     // The SDK's default workflow cache (from the heap size: every controller stays cached) unless the environment says otherwise.
-    env: { ...process.env, TEMPORAL_ADDRESS: server.address, CELLSHIFT_TASK_QUEUE: 'bench-cellshift', CELLSHIFT_DATA_DIR: dataDir, CELLSHIFT_WORKFLOW_BUNDLE: bundlePath },
+    env: { ...process.env, TEMPORAL_ADDRESS: server.address, CELLSHIFT_TASK_QUEUE: 'bench-cellshift', CELLSHIFT_DATA_DIR: dataDir, CELLSHIFT_WORKFLOW_BUNDLE: bundlePath, DATABASE_URL: database.url },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   // The agent's registration, as the API would hand it over for a bootstrap token (registration itself is not measured).
@@ -191,6 +196,8 @@ try {
   writeFileSync(join(here, 'results', 'latest.json'), JSON.stringify({ ...report, fleet, fleetConcurrency: FLEET_CONCURRENCY }, null, 2) + '\n');
 } finally {
   await server.stop();
+  await db.destroy();
+  await database.stop();
 }
 process.exit(0);
 

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { FileReleaseCatalog } from '../src/adapters/catalog/file-catalog';
+import { SqlReleaseCatalog } from '../src/adapters/catalog/sql-catalog';
+import { openDatabase } from '../src/adapters/db/database';
+import { startEmbeddedDatabase } from '../src/adapters/db/embedded';
 import { SimulatedCluster } from '../src/adapters/simulated/cluster';
 import { cellWorkflowId, rolloutWorkflowId, updateWorkflowId } from '../src/workflows/ids';
 import { cellStatusQuery, requestUpdate } from '../src/workflows/messages';
@@ -25,12 +27,14 @@ const out = join(import.meta.dirname, '..', 'test', 'histories', `v${release}`);
 mkdirSync(out, { recursive: true });
 const server = await startDevServer({ headless: true });
 const dataDir = mkdtempSync(join(tmpdir(), 'cellshift-record-'));
-const catalog = new FileReleaseCatalog(dataDir);
+const database = await startEmbeddedDatabase();
+const db = await openDatabase(database.url);
+const catalog = new SqlReleaseCatalog(db);
 for (const release of DEMO_RELEASES) await catalog.publish(release, { rings: ['staging', 'saas', 'dedicated'] });
 const simulated = new SimulatedCluster(dataDir);
 const connection = await NativeConnection.connect({ address: server.address });
 const client = new Client({ connection: await Connection.connect({ address: server.address }) });
-const worker = await createWorker({ connection, namespace: 'default', taskQueue: 'record', dataDir, client });
+const worker = await createWorker({ connection, namespace: 'default', taskQueue: 'record', dataDir, client, db });
 
 await worker.runUntil(async () => {
   const spec = {
@@ -105,6 +109,8 @@ await worker.runUntil(async () => {
   writeFileSync(join(out, 'cell-controller-in-rollout.json'), history(stage.workflowId));
 });
 await server.stop();
+await db.destroy();
+await database.stop();
 
 /** Temporal's own JSON history format, as the CLI and the Web UI export it. */
 function history(workflowId: string): string {

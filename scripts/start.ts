@@ -59,6 +59,7 @@ try {
     findTemporalCli(); // builds it first if needed, with its own progress lines
     run('temporal', 'scripts/temporal.ts');
   }
+  if (!config.databaseUrl) run('db', 'scripts/db.ts');
   await waitUntilServing(temporalAddress(config), undefined, 120_000);
   run('worker', 'worker.ts', WORKER_NODE_FLAGS);
   run('api', 'src/api/server.ts');

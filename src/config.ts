@@ -6,6 +6,8 @@ export interface Config {
   dataDir: string;
   /** set when cellshift must use an existing Temporal server instead of starting its own */
   temporalAddress?: string;
+  /** PostgreSQL (`DATABASE_URL`); unset, the embedded database `npm start` runs (`npm run db`) */
+  databaseUrl?: string;
   namespace: string;
   taskQueue: string;
   tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
@@ -38,6 +40,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     dataDir: resolve(env.CELLSHIFT_DATA_DIR ?? './data'),
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
+    databaseUrl: env.DATABASE_URL || undefined,
     namespace: env.TEMPORAL_NAMESPACE ?? 'default',
     taskQueue: env.CELLSHIFT_TASK_QUEUE ?? 'cellshift',
     tls: tlsEnabled
@@ -61,4 +64,11 @@ export const EMBEDDED_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 
 export function temporalAddress(config: Config): string {
   return config.temporalAddress ?? EMBEDDED_TEMPORAL_ADDRESS;
+}
+
+/** Where the embedded database listens when DATABASE_URL is not set (`npm run db`). */
+export const EMBEDDED_DATABASE_PORT = 7432;
+
+export function databaseUrl(config: Config): string {
+  return config.databaseUrl ?? `postgres://postgres@127.0.0.1:${EMBEDDED_DATABASE_PORT}/postgres?sslmode=disable`;
 }

@@ -2,8 +2,6 @@
 // bootstrap token bound to the cell; the agent (a real process) exchanges it over an outgoing call
 // and the controller registers the cell through it. Misused tokens register nothing.
 import type { ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_VERSION, register } from '../agent';
 import { BootstrapTokens } from '../src/adapters/agents/bootstrap-tokens';
@@ -46,7 +44,7 @@ describe("registering a cell's agent with a bootstrap token", () => {
     expect(issued.headers.get('cache-control')).toBe('no-store');
     expect(issued.body).toMatchObject({ cellId: 'boot-1', token: expect.stringMatching(/^csb_[A-Za-z0-9_-]{40,}$/), registerPath: '/v1/agents/register' });
     expect(Math.abs(Date.parse(issued.body.expiresAt) - Date.now() - 30 * 60_000)).toBeLessThan(60_000);
-    const kept = readdirSync(join(h.dataDir, 'bootstrap-tokens')).map((f) => readFileSync(join(h.dataDir, 'bootstrap-tokens', f), 'utf8')).join('\n');
+    const kept = JSON.stringify(await h.db.selectFrom('bootstrap_tokens').selectAll().execute());
     expect(kept).toContain('boot-1');
     expect(kept).not.toContain(issued.body.token);
 
@@ -70,7 +68,7 @@ describe("registering a cell's agent with a bootstrap token", () => {
     expect(foreign.status).toBe(401);
     expect(foreign.body.detail).toContain('another cell');
     // An expired token (issued on the store the API reads, already past its expiry).
-    const expired = await new BootstrapTokens(h.dataDir).issue('boot-2', 'test', -1);
+    const expired = await new BootstrapTokens(h.db).issue('boot-2', 'test', -1);
     const late = await registerAs(expired.token, 'boot-2');
     expect(late.status).toBe(401);
     expect(late.body.detail).toContain('expired');

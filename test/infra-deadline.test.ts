@@ -8,7 +8,9 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEMO_RELEASES } from '../scripts/seed/demo-fleet';
 import { BundleStore } from '../src/adapters/bundles/bundle-store';
-import { FileReleaseCatalog } from '../src/adapters/catalog/file-catalog';
+import { SqlReleaseCatalog } from '../src/adapters/catalog/sql-catalog';
+import { openDatabase, type Db } from '../src/adapters/db/database';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../src/adapters/db/embedded';
 import { FlagStore } from '../src/adapters/flags/flag-store';
 import { SimulatedCluster } from '../src/adapters/simulated/cluster';
 import { SimulatedStack } from '../src/adapters/simulated/stack';
@@ -30,19 +32,23 @@ describe('infrastructure updates: the two-week deadline, enforced by timers', ()
   let running: Promise<void>;
   let app: FastifyInstance;
   let base: string;
+  let database: EmbeddedDatabase;
+  let db: Db;
   const dataDir = mkdtempSync(join(tmpdir(), 'cellshift-infra-'));
   const taskQueue = 'infra-test';
 
   beforeAll(async () => {
     env = await createTimeSkippingEnv();
     await ensureSearchAttributes(env.client.connection as Connection, 'default');
-    const catalog = new FileReleaseCatalog(dataDir);
+    database = await startEmbeddedDatabase();
+    db = await openDatabase(database.url);
+    const catalog = new SqlReleaseCatalog(db);
     for (const release of DEMO_RELEASES) await catalog.publish(release, { rings: ['staging', 'saas', 'dedicated'] });
     worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
-      activities: buildActivities(dataDir, env.client),
+      activities: buildActivities(dataDir, env.client, db),
     });
     running = worker.run();
     app = await buildApp({
@@ -50,11 +56,11 @@ describe('infrastructure updates: the two-week deadline, enforced by timers', ()
       taskQueue,
       catalog,
       bundles: new BundleStore(dataDir, catalog),
-      flags: new FlagStore(dataDir),
+      flags: new FlagStore(db),
       simulated: new SimulatedCluster(dataDir),
       simulatedStack: new SimulatedStack(dataDir),
       tokens: [{ token: TOKENS.operator, subject: 'oscar-operator', role: 'operator' }],
-      agents: { bootstrapTokens: new BootstrapTokens(dataDir), temporal: { address: 'unused:7233', namespace: 'default' }, ...DEFAULT_AGENT_POLICY },
+      agents: { bootstrapTokens: new BootstrapTokens(db), temporal: { address: 'unused:7233', namespace: 'default' }, ...DEFAULT_AGENT_POLICY },
     });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
   });
@@ -63,6 +69,8 @@ describe('infrastructure updates: the two-week deadline, enforced by timers', ()
     worker?.shutdown();
     await running;
     await env?.teardown();
+    await db?.destroy();
+    await database?.stop();
   });
 
   const http = async (method: string, path: string, body?: unknown) => {

@@ -4,11 +4,12 @@ import { Client } from '@temporalio/client';
 import closeWithGrace from 'close-with-grace';
 import { BootstrapTokens } from '../adapters/agents/bootstrap-tokens';
 import { BundleStore } from '../adapters/bundles/bundle-store';
-import { FileReleaseCatalog } from '../adapters/catalog/file-catalog';
+import { SqlReleaseCatalog } from '../adapters/catalog/sql-catalog';
+import { openDatabase } from '../adapters/db/database';
 import { FlagStore } from '../adapters/flags/flag-store';
 import { SimulatedCluster } from '../adapters/simulated/cluster';
 import { SimulatedStack } from '../adapters/simulated/stack';
-import { loadConfig, temporalAddress } from '../config';
+import { databaseUrl, loadConfig, temporalAddress } from '../config';
 import { connectClient } from '../temporal/connect';
 import { buildApp } from './app';
 import { loadTokens } from './tokens';
@@ -16,18 +17,19 @@ import { loadTokens } from './tokens';
 const config = loadConfig();
 const { tokens, generated } = loadTokens(config.dataDir);
 const connection = await connectClient(config);
-const catalog = new FileReleaseCatalog(config.dataDir);
+const db = await openDatabase(databaseUrl(config));
+const catalog = new SqlReleaseCatalog(db);
 const app = await buildApp({
   temporal: new Client({ connection, namespace: config.namespace }),
   taskQueue: config.taskQueue,
   catalog,
   bundles: new BundleStore(config.dataDir, catalog),
-  flags: new FlagStore(config.dataDir),
+  flags: new FlagStore(db),
   simulated: new SimulatedCluster(config.dataDir),
   simulatedStack: new SimulatedStack(config.dataDir),
   tokens,
   agents: {
-    bootstrapTokens: new BootstrapTokens(config.dataDir),
+    bootstrapTokens: new BootstrapTokens(db),
     temporal: { address: config.agentTemporalAddress ?? temporalAddress(config), namespace: config.namespace },
     offlineAfterSeconds: config.agentOfflineAfterSeconds,
     minVersion: config.minAgentVersion,
@@ -41,6 +43,7 @@ closeWithGrace({ delay: 10_000 }, async ({ err }) => {
   if (err) app.log.error({ err }, 'closing after an error');
   await app.close();
   await connection.close();
+  await db.destroy();
 });
 
 await app.listen({ port: config.port, host: config.host });

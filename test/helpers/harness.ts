@@ -12,7 +12,9 @@ import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
 import { BootstrapTokens } from '../../src/adapters/agents/bootstrap-tokens';
 import { BundleStore } from '../../src/adapters/bundles/bundle-store';
-import { FileReleaseCatalog } from '../../src/adapters/catalog/file-catalog';
+import { SqlReleaseCatalog } from '../../src/adapters/catalog/sql-catalog';
+import { openDatabase, type Db } from '../../src/adapters/db/database';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/adapters/db/embedded';
 import { FlagStore } from '../../src/adapters/flags/flag-store';
 import { SimulatedCluster } from '../../src/adapters/simulated/cluster';
 import { SimulatedStack } from '../../src/adapters/simulated/stack';
@@ -60,9 +62,12 @@ export class Harness {
     readonly app: FastifyInstance,
     readonly baseUrl: string,
     readonly simulated: SimulatedCluster,
-    readonly catalog: FileReleaseCatalog,
+    readonly catalog: SqlReleaseCatalog,
     /** when the worker and API count an agent offline, and the oldest agent they drive */
     readonly agents: AgentPolicy,
+    /** this test file's own embedded database (in memory), and the API's and worker's connection to it */
+    readonly database: EmbeddedDatabase,
+    readonly db: Db,
   ) {}
 
   static async start(options: { releases?: Release[]; worker?: boolean; address?: string; bundleLimitBytes?: number; agents?: Partial<AgentPolicy> } = {}): Promise<Harness> {
@@ -74,7 +79,9 @@ export class Harness {
     const dataDir = mkdtempSync(join(tmpdir(), 'cellshift-test-'));
     const taskQueue = `test-${randomUUID()}`;
     const agents = { ...DEFAULT_AGENT_POLICY, ...options.agents };
-    const catalog = new FileReleaseCatalog(dataDir);
+    const database = await startEmbeddedDatabase();
+    const db = await openDatabase(database.url);
+    const catalog = new SqlReleaseCatalog(db);
     for (const release of options.releases ?? DEMO_RELEASES) await catalog.publish(release, { rings: ['staging', 'saas', 'dedicated'] });
     const simulated = new SimulatedCluster(dataDir);
     const connection = await Connection.connect({ address });
@@ -84,15 +91,15 @@ export class Harness {
       taskQueue,
       catalog,
       bundles: new BundleStore(dataDir, catalog),
-      flags: new FlagStore(dataDir),
+      flags: new FlagStore(db),
       simulated,
       simulatedStack: new SimulatedStack(dataDir),
       tokens: API_TOKENS,
       bundleLimitBytes: options.bundleLimitBytes,
-      agents: { bootstrapTokens: new BootstrapTokens(dataDir), temporal: { address, namespace: 'default' }, ...agents },
+      agents: { bootstrapTokens: new BootstrapTokens(db), temporal: { address, namespace: 'default' }, ...agents },
     });
     const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-    const harness = new Harness(address, taskQueue, dataDir, client, app, baseUrl, simulated, catalog, agents);
+    const harness = new Harness(address, taskQueue, dataDir, client, app, baseUrl, simulated, catalog, agents, database, db);
     if (options.worker !== false) await harness.startWorker();
     return harness;
   }
@@ -105,6 +112,7 @@ export class Harness {
       taskQueue: this.taskQueue,
       dataDir: this.dataDir,
       client: this.client,
+      db: this.db,
       workflowBundle: { codePath: inject('workflowBundlePath') },
       agents: this.agents,
     });
@@ -114,7 +122,7 @@ export class Harness {
   /** The real worker entry point (`npm run worker`) as its own process, so a test can SIGKILL it. */
   spawnWorkerProcess(): ChildProcess {
     return spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', 'worker.ts'], {
-      env: { ...process.env, TEMPORAL_ADDRESS: this.address, CELLSHIFT_TASK_QUEUE: this.taskQueue, CELLSHIFT_DATA_DIR: this.dataDir },
+      env: { ...process.env, TEMPORAL_ADDRESS: this.address, CELLSHIFT_TASK_QUEUE: this.taskQueue, CELLSHIFT_DATA_DIR: this.dataDir, DATABASE_URL: this.database.url },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
   }
@@ -147,6 +155,8 @@ export class Harness {
     await this.app.close();
     await this.stopWorker();
     await this.client.connection.close();
+    await this.db.destroy();
+    await this.database.stop();
   }
 
   /** Real HTTP against the listening API. `as` picks the token; null sends none. */

@@ -1,16 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { join } from 'node:path';
-import { JsonStore } from '../json-store';
-
-/** What is kept of a bootstrap token: its hash, never the token. */
-interface StoredToken {
-  cellId: string;
-  sha256: string;
-  issuedBy: string;
-  issuedAt: string;
-  expiresAt: string;
-  usedAt?: string;
-}
+import type { Db } from '../db/database';
 
 export interface IssuedToken {
   cellId: string;
@@ -36,32 +25,49 @@ function digest(token: string): Buffer {
  * refused, as is an expired one or one issued for another cell.
  */
 export class BootstrapTokens {
-  private readonly store: JsonStore<StoredToken>;
-
-  constructor(dataDir: string) {
-    this.store = new JsonStore(join(dataDir, 'bootstrap-tokens'));
-  }
+  constructor(private readonly db: Db) {}
 
   async issue(cellId: string, issuedBy: string, ttlMinutes: number, now = new Date()): Promise<IssuedToken> {
     const token = PREFIX + randomBytes(32).toString('base64url');
-    const expiresAt = new Date(now.getTime() + ttlMinutes * 60_000).toISOString();
-    await this.store.put(cellId, { cellId, sha256: digest(token).toString('hex'), issuedBy, issuedAt: now.toISOString(), expiresAt });
-    return { cellId, token, expiresAt };
+    const row = { sha256: digest(token).toString('hex'), issued_by: issuedBy, issued_at: now.toISOString(), expires_at: new Date(now.getTime() + ttlMinutes * 60_000).toISOString(), used_at: null };
+    await this.db
+      .insertInto('bootstrap_tokens')
+      .values({ cell_id: cellId, ...row })
+      .onConflict((c) => c.column('cell_id').doUpdateSet(row))
+      .execute();
+    return { cellId, token, expiresAt: row.expires_at };
   }
 
   /**
-   * Uses the cell's token: `register` runs while the token is held (no second use can start), and
-   * the token is marked used only when it succeeds. A refusal changes nothing.
+   * Uses the cell's token: claims it (marks it used) in one statement, so a second use finds it
+   * used, then runs `register`; a registration that fails gives the token back. A refusal changes
+   * nothing. (No transaction stays open across `register`: it waits on the cell's controller.)
    */
-  redeem<R>(cellId: string, token: string, register: () => Promise<R>, now = new Date()): Promise<Redeemed<R>> {
-    const refused = (reason: TokenRefusal) => ({ result: { ok: false, reason } as Redeemed<R> });
-    return this.store.update(cellId, async (stored) => {
-      if (!stored || !sameDigest(stored.sha256, token)) return refused('unknown');
-      if (stored.usedAt) return refused('used');
-      if (Date.parse(stored.expiresAt) <= now.getTime()) return refused('expired');
-      const result = await register();
-      return { value: { ...stored, usedAt: now.toISOString() }, result: { ok: true, result } as Redeemed<R> };
-    });
+  async redeem<R>(cellId: string, token: string, register: () => Promise<R>, now = new Date()): Promise<Redeemed<R>> {
+    const sha256 = digest(token).toString('hex');
+    const usedAt = now.toISOString();
+    const claimed = await this.db
+      .updateTable('bootstrap_tokens')
+      .set({ used_at: usedAt })
+      .where('cell_id', '=', cellId)
+      .where('sha256', '=', sha256)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .returning('cell_id')
+      .executeTakeFirst();
+    if (!claimed) return { ok: false, reason: await this.whyRefused(cellId, token, now) };
+    try {
+      return { ok: true, result: await register() };
+    } catch (err) {
+      await this.db.updateTable('bootstrap_tokens').set({ used_at: null }).where('cell_id', '=', cellId).where('sha256', '=', sha256).execute();
+      throw err;
+    }
+  }
+
+  private async whyRefused(cellId: string, token: string, now: Date): Promise<TokenRefusal> {
+    const stored = await this.db.selectFrom('bootstrap_tokens').select(['sha256', 'used_at', 'expires_at']).where('cell_id', '=', cellId).executeTakeFirst();
+    if (!stored || !sameDigest(stored.sha256, token)) return 'unknown';
+    return stored.used_at ? 'used' : stored.expires_at.getTime() <= now.getTime() ? 'expired' : 'unknown';
   }
 }
 

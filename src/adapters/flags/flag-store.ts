@@ -1,25 +1,24 @@
-import { join } from 'node:path';
 import { withRule, type FlagRule } from '../../domain/flags';
-import { JsonStore } from '../json-store';
+import type { Db } from '../db/database';
 
-/** Flag rules, one document per flag under `<dataDir>/flags`. */
+/** Flag rules in the database, one row per flag. */
 export class FlagStore {
-  private readonly store: JsonStore<FlagRule[]>;
+  constructor(private readonly db: Db) {}
 
-  constructor(dataDir: string) {
-    this.store = new JsonStore<FlagRule[]>(join(dataDir, 'flags'));
-  }
-
-  /** Every flag's rules; the files are read again only after a rule changed. */
   async all(): Promise<Record<string, FlagRule[]>> {
-    return Object.fromEntries(await this.store.all());
+    const rows = await this.db.selectFrom('flag_rules').select(['flag', 'rules']).orderBy('flag').execute();
+    return Object.fromEntries(rows.map((r) => [r.flag, r.rules]));
   }
 
-  async set(flag: string, rules: FlagRule[]): Promise<FlagRule[]> {
-    return this.store.update(flag, (current) => {
-      let next = current ?? [];
+  /** Adds or replaces rules of one flag; concurrent changes of the same flag apply one after the other. */
+  set(flag: string, rules: FlagRule[]): Promise<FlagRule[]> {
+    return this.db.transaction().execute(async (tx) => {
+      await tx.insertInto('flag_rules').values({ flag, rules: '[]' }).onConflict((c) => c.column('flag').doNothing()).execute();
+      const current = await tx.selectFrom('flag_rules').select('rules').where('flag', '=', flag).forUpdate().executeTakeFirstOrThrow();
+      let next = current.rules;
       for (const rule of rules) next = withRule(next, rule);
-      return { value: next, result: next };
+      await tx.updateTable('flag_rules').set({ rules: JSON.stringify(next) }).where('flag', '=', flag).execute();
+      return next;
     });
   }
 }

@@ -7,7 +7,7 @@ import { ErrorType, PortError } from '../../domain/errors';
 import type { ClusterPort, ClusterTarget, StepContext } from '../../domain/ports';
 import type { HealthReport } from '../../domain/health';
 import type { Release } from '../../domain/release';
-import { JsonStore } from '../json-store';
+import { JsonStore } from './json-store';
 import { SIM_LOG_LIMIT, SIM_NODES, type SimCell, type SimEvent } from './sim-cell';
 
 /**

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorType, PortError } from '../../domain/errors';
 import type { ChangeSetSummary, StackChange, StackPort, StackState, StackTarget, StepContext } from '../../domain/ports';
-import { JsonStore } from '../json-store';
+import { JsonStore } from './json-store';
 import { NO_CHANGES_REASON, changeSetName, failureReasons, updateOutcome } from '../stack-status';
 
 export const STACK_FAULT_STEPS = ['prepare', 'execute', 'update'] as const;

@@ -12,10 +12,11 @@ const STALE_LOCK_MS = 10_000;
 const SETTLED_MS = 2_000;
 
 /**
- * JSON documents in a directory, one file per key. Writes go to a temporary file that is then
+ * The simulated cells' and stacks' own state (what a real cluster or stack would hold): JSON
+ * documents in a directory, one file per key. Writes go to a temporary file that is then
  * renamed over the old one, so a crash never leaves a half-written document. Updates of one key
- * are serialised within the process, and across processes (the API and the workers share the
- * data directory) by a lock file beside the document.
+ * are serialised within the process, and across processes (the workers, the agents and the API share
+ * the data directory) by a lock file beside the document.
  */
 export class JsonStore<T> {
   private readonly locks = new Map<string, Promise<unknown>>();

@@ -1,0 +1,42 @@
+// The schema, as migrations run in order at start by every process that opens the database (the
+// worker and the API); Kysely's migrator takes a lock, so two starting at once run each once.
+import { Migrator, sql, type Kysely, type Migration } from 'kysely';
+
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-catalog-flags-bootstrap-tokens': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('releases')
+        .addColumn('version', 'text', (c) => c.primaryKey())
+        // json, not jsonb: a manifest keeps its keys' order (components are applied in it)
+        .addColumn('manifest', 'json', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('rings', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+        .addColumn('published_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('seq', 'bigserial', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('flag_rules')
+        .addColumn('flag', 'text', (c) => c.primaryKey())
+        .addColumn('rules', 'jsonb', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('bootstrap_tokens')
+        .addColumn('cell_id', 'text', (c) => c.primaryKey())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('issued_by', 'text', (c) => c.notNull())
+        .addColumn('issued_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('used_at', 'timestamptz')
+        .execute();
+    },
+  },
+};
+
+/** Brings the schema up to date; an error names the migration that failed. */
+export async function migrate(db: Kysely<unknown>): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+}

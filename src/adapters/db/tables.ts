@@ -1,0 +1,38 @@
+// cellshift's own tables (everything outside Temporal), as Kysely sees them. JSON columns hold
+// documents the domain defines; timestamps are ISO strings in `timestamptz` columns.
+import type { ColumnType, Generated } from 'kysely';
+import type { FlagRule } from '../../domain/flags';
+import type { Release, ReleaseSource, Ring } from '../../domain/release';
+
+/** A timestamptz read back as a Date by `pg`, written as an ISO string. */
+type Timestamp = ColumnType<Date, string, string>;
+
+export interface ReleasesTable {
+  version: string;
+  manifest: ColumnType<Release, string, never>;
+  source: ReleaseSource;
+  rings: ColumnType<Ring[], string, string>;
+  published_at: Timestamp;
+  /** orders the catalog as published (versions sort in code: semver and calendar versions) */
+  seq: Generated<number>;
+}
+
+export interface FlagRulesTable {
+  flag: string;
+  rules: ColumnType<FlagRule[], string, string>;
+}
+
+export interface BootstrapTokensTable {
+  cell_id: string;
+  sha256: string;
+  issued_by: string;
+  issued_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: ColumnType<Date | null, string | null, string | null>;
+}
+
+export interface Tables {
+  releases: ReleasesTable;
+  flag_rules: FlagRulesTable;
+  bootstrap_tokens: BootstrapTokensTable;
+}
