@@ -136,8 +136,53 @@ describe('API: validation, auth, conflicts', () => {
     expect(bad.body.errors.map((e: any) => e.field)).toEqual(expect.arrayContaining(['body.version', 'body.components']));
 
     const list = await h.http('GET', '/v1/releases', undefined, 'viewer');
-    expect(list.body.map((r: any) => r.version)).toEqual(['1.0.0', '1.1.0', '1.2.0', '2.0.0', '2.1.0', '3.0.0']);
-    expect(list.body[3]).toMatchObject({ version: '2.0.0', breaking: true, requiredStepStones: ['1.2.0'] });
+    expect(list.body.releases.map((r: any) => r.version)).toEqual(['1.0.0', '1.1.0', '1.2.0', '2.0.0', '2.1.0', '3.0.0']);
+    expect(list.body.releases[3]).toMatchObject({ version: '2.0.0', breaking: true, requiredStepStones: ['1.2.0'] });
+    expect(list.body.nextPageToken).toBeUndefined();
+  });
+
+  it('pages the catalog without manifests, with tokens it signed; a tampered token is a 400', async () => {
+    const withManifests = { version: '3.0.1', components: { server: 'registry.example/server:3.0.1' }, breaking: false, manifests: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { blob: 'x'.repeat(10_000) } }] };
+    expect((await h.http('POST', '/v1/releases', withManifests)).status).toBe(201);
+    const seen: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await h.http('GET', `/v1/releases?pageSize=2${token ? `&pageToken=${encodeURIComponent(token)}` : ''}`, undefined, 'viewer');
+      expect(page.status, JSON.stringify(page.body)).toBe(200);
+      expect(page.body.releases.length).toBeLessThanOrEqual(2);
+      for (const r of page.body.releases) expect(r.manifests).toBeUndefined();
+      seen.push(...page.body.releases.map((r: any) => r.version));
+      token = page.body.nextPageToken;
+      pages++;
+    } while (token);
+    expect(seen).toEqual(['1.0.0', '1.1.0', '1.2.0', '2.0.0', '2.1.0', '3.0.0', '3.0.1']);
+    expect(pages).toBe(4);
+    const summary = (await h.http('GET', '/v1/releases?pageSize=500', undefined, 'viewer')).body.releases.find((r: any) => r.version === '3.0.1');
+    expect(summary.manifestCount).toBe(1);
+    expect((await h.http('GET', '/v1/releases/3.0.1', undefined, 'viewer')).body.manifests[0].data.blob).toHaveLength(10_000);
+
+    // The cells' list pages with the same kind of token (visibility's own, signed).
+    await h.registerCell('page-a');
+    await h.registerCell('page-b');
+    const cells = await h.http('GET', '/v1/cells?pageSize=1', undefined, 'viewer');
+    expect(cells.body.nextPageToken).toEqual(expect.any(String));
+    const next = await h.http('GET', `/v1/cells?pageSize=1&pageToken=${encodeURIComponent(cells.body.nextPageToken)}`, undefined, 'viewer');
+    expect(next.status).toBe(200);
+    expect(next.body.cells[0].id).not.toBe(cells.body.cells[0].id);
+
+    // A token edited to skip ahead, garbage, another shape: refused, naming the field.
+    const first = (await h.http('GET', '/v1/releases?pageSize=2', undefined, 'viewer')).body.nextPageToken as string;
+    const [body, signature] = first.split('.');
+    const forged = `${Buffer.from(JSON.stringify({ after: '2.1.0' })).toString('base64url')}.${signature}`;
+    for (const bad of [forged, `${body}.x${signature.slice(1)}`, 'garbage', '...', `${body}`]) {
+      for (const path of ['/v1/releases', '/v1/cells']) {
+        const res = await h.http('GET', `${path}?pageToken=${encodeURIComponent(bad)}`, undefined, 'viewer');
+        expect(res.status, `${path} ${bad}`).toBe(400);
+        expect(res.headers.get('content-type')).toContain('application/problem+json');
+        expect(res.body.errors[0].field).toBe('query.pageToken');
+      }
+    }
   });
 
   it('asks a direct Kubernetes cell for its kubeconfig, and an agent cell for none', async () => {

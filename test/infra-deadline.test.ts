@@ -10,6 +10,8 @@ import { DEMO_RELEASES } from '../scripts/seed/demo-fleet';
 import { BundleStore } from '../src/adapters/bundles/bundle-store';
 import { SqlReleaseCatalog } from '../src/adapters/catalog/sql-catalog';
 import { openDatabase, type Db } from '../src/adapters/db/database';
+import { sharedSecret } from '../src/adapters/db/settings';
+import { PageTokens } from '../src/api/page-tokens';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../src/adapters/db/embedded';
 import { FlagStore } from '../src/adapters/flags/flag-store';
 import { SimulatedCluster } from '../src/adapters/simulated/cluster';
@@ -57,6 +59,7 @@ describe('infrastructure updates: the two-week deadline, enforced by timers', ()
       catalog,
       bundles: new BundleStore(dataDir, catalog),
       flags: new FlagStore(db),
+      pageTokens: new PageTokens(await sharedSecret(db, 'page-token-key')),
       simulated: new SimulatedCluster(dataDir),
       simulatedStack: new SimulatedStack(dataDir),
       tokens: [{ token: TOKENS.operator, subject: 'oscar-operator', role: 'operator' }],

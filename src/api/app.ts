@@ -5,6 +5,7 @@ import type { FlagStore } from '../adapters/flags/flag-store';
 import type { SimulatedCluster } from '../adapters/simulated/cluster';
 import type { SimulatedStack } from '../adapters/simulated/stack';
 import type { ReleaseCatalog } from '../domain/ports';
+import type { PageTokens } from './page-tokens';
 import agentSettings, { type AgentSettings } from './plugins/app/agents';
 import auth, { type ApiToken } from './plugins/app/auth';
 import errors from './plugins/app/errors';
@@ -32,6 +33,8 @@ export interface AppOptions {
   catalog: ReleaseCatalog;
   bundles: BundleStore;
   flags: FlagStore;
+  /** signs page tokens with the key the replicas share (sharedSecret) */
+  pageTokens: PageTokens;
   simulated: SimulatedCluster;
   simulatedStack: SimulatedStack;
   tokens: ApiToken[];
@@ -60,7 +63,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(errors);
   await app.register(auth, { tokens: options.tokens });
   await app.register(temporal, { client: options.temporal, taskQueue: options.taskQueue });
-  await app.register(stores, { catalog: options.catalog, bundles: options.bundles, flags: options.flags });
+  await app.register(stores, { catalog: options.catalog, bundles: options.bundles, flags: options.flags, pageTokens: options.pageTokens });
   await app.register(simulation, { cluster: options.simulated, stack: options.simulatedStack });
   await app.register(agentSettings, options.agents);
   await app.register(limits, { bundleLimitBytes: options.bundleLimitBytes, infraDeadlineDays: options.infraDeadlineDays });

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { cellWorkflowId } from '../workflows/ids';
 
-/** What these reads need of the app: its Temporal client and task queue. */
-type TemporalReach = Pick<FastifyInstance, 'temporal' | 'taskQueue'>;
+/** What these reads need of the app: its Temporal client and task queue, and its page tokens. */
+type TemporalReach = Pick<FastifyInstance, 'temporal' | 'taskQueue' | 'pageTokens'>;
 
 interface ListQuery {
   ring?: string;
@@ -10,7 +10,7 @@ interface ListQuery {
   status?: string;
   version?: string;
   pageSize?: number;
-  nextPageToken?: string;
+  pageToken?: string;
 }
 
 /**
@@ -27,7 +27,8 @@ export async function listCells(ctx: TemporalReach, query: ListQuery) {
     namespace: ctx.temporal.options.namespace,
     query: filters.join(' AND '),
     pageSize: query.pageSize ?? 100,
-    nextPageToken: query.nextPageToken ? Buffer.from(query.nextPageToken, 'base64url') : undefined,
+    // Visibility's own token, inside a signed one: a garbage token is a 400 here, not a slow error from the server.
+    nextPageToken: query.pageToken ? Buffer.from(ctx.pageTokens.open<{ visibility: string }>(query.pageToken, 'query.pageToken').visibility, 'base64url') : undefined,
   });
   const cells = (response.executions ?? []).map((execution) => {
     const attributes = execution.searchAttributes?.indexedFields ?? {};
@@ -46,7 +47,7 @@ export async function listCells(ctx: TemporalReach, query: ListQuery) {
     };
   });
   cells.sort((a, b) => a.id.localeCompare(b.id));
-  const token = response.nextPageToken?.length ? Buffer.from(response.nextPageToken).toString('base64url') : undefined;
+  const token = response.nextPageToken?.length ? ctx.pageTokens.seal({ visibility: Buffer.from(response.nextPageToken).toString('base64url') }) : undefined;
   return { cells, nextPageToken: token };
 }
 

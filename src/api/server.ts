@@ -6,12 +6,14 @@ import { BootstrapTokens } from '../adapters/agents/bootstrap-tokens';
 import { BundleStore } from '../adapters/bundles/bundle-store';
 import { SqlReleaseCatalog } from '../adapters/catalog/sql-catalog';
 import { openDatabase } from '../adapters/db/database';
+import { sharedSecret } from '../adapters/db/settings';
 import { FlagStore } from '../adapters/flags/flag-store';
 import { SimulatedCluster } from '../adapters/simulated/cluster';
 import { SimulatedStack } from '../adapters/simulated/stack';
 import { databaseUrl, loadConfig, temporalAddress } from '../config';
 import { connectClient } from '../temporal/connect';
 import { buildApp } from './app';
+import { PageTokens } from './page-tokens';
 import { loadTokens } from './tokens';
 
 const config = loadConfig();
@@ -19,12 +21,14 @@ const { tokens, generated } = loadTokens(config.dataDir);
 const connection = await connectClient(config);
 const db = await openDatabase(databaseUrl(config));
 const catalog = new SqlReleaseCatalog(db);
+const pageTokens = new PageTokens(await sharedSecret(db, 'page-token-key'));
 const app = await buildApp({
   temporal: new Client({ connection, namespace: config.namespace }),
   taskQueue: config.taskQueue,
   catalog,
   bundles: new BundleStore(config.dataDir, catalog),
   flags: new FlagStore(db),
+  pageTokens,
   simulated: new SimulatedCluster(config.dataDir),
   simulatedStack: new SimulatedStack(config.dataDir),
   tokens,

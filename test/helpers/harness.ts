@@ -14,6 +14,8 @@ import { BootstrapTokens } from '../../src/adapters/agents/bootstrap-tokens';
 import { BundleStore } from '../../src/adapters/bundles/bundle-store';
 import { SqlReleaseCatalog } from '../../src/adapters/catalog/sql-catalog';
 import { openDatabase, type Db } from '../../src/adapters/db/database';
+import { sharedSecret } from '../../src/adapters/db/settings';
+import { PageTokens } from '../../src/api/page-tokens';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/adapters/db/embedded';
 import { FlagStore } from '../../src/adapters/flags/flag-store';
 import { SimulatedCluster } from '../../src/adapters/simulated/cluster';
@@ -92,6 +94,7 @@ export class Harness {
       catalog,
       bundles: new BundleStore(dataDir, catalog),
       flags: new FlagStore(db),
+      pageTokens: new PageTokens(await sharedSecret(db, 'page-token-key')),
       simulated,
       simulatedStack: new SimulatedStack(dataDir),
       tokens: API_TOKENS,

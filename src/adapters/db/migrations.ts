@@ -3,7 +3,7 @@
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 
 const MIGRATIONS: Record<string, Migration> = {
-  '0001-catalog-flags-bootstrap-tokens': {
+  '0001-catalog-flags-bootstrap-tokens-settings': {
     async up(db: Kysely<unknown>) {
       await db.schema
         .createTable('releases')
@@ -28,6 +28,12 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('issued_at', 'timestamptz', (c) => c.notNull())
         .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
         .addColumn('used_at', 'timestamptz')
+        .execute();
+      // What every replica must agree on (the key that signs page tokens), made once.
+      await db.schema
+        .createTable('settings')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
         .execute();
     },
   },

@@ -31,8 +31,14 @@ export interface BootstrapTokensTable {
   used_at: ColumnType<Date | null, string | null, string | null>;
 }
 
+export interface SettingsTable {
+  name: string;
+  value: string;
+}
+
 export interface Tables {
   releases: ReleasesTable;
   flag_rules: FlagRulesTable;
   bootstrap_tokens: BootstrapTokensTable;
+  settings: SettingsTable;
 }

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorType, PortError } from '../../domain/errors';
+import { compareVersions } from '../../domain/version';
 import { badRequest, HttpProblem, notFound } from '../problem';
 import { problems } from '../schemas/common';
-import { CatalogRelease, PromoteBody, Release, ReleaseList, ReleaseParams } from '../schemas/releases';
+import { CatalogRelease, PromoteBody, Release, ReleaseListQuery, ReleasePage, ReleaseParams } from '../schemas/releases';
 
 /** The release catalog: publish (immutable), read, promote ring by ring. */
 const releases: FastifyPluginAsyncTypebox = async (app) => {
@@ -10,8 +11,17 @@ const releases: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/v1/releases',
-    { config: { role: 'viewer' }, schema: { summary: 'The release catalog, oldest first', response: { 200: ReleaseList, ...problems(401) } } },
-    async () => catalog.list(),
+    {
+      config: { role: 'viewer' },
+      schema: { summary: 'The release catalog, oldest first, a page at a time, without manifests', querystring: ReleaseListQuery, response: { 200: ReleasePage, ...problems(400, 401) } },
+    },
+    async (request) => {
+      const pageSize = request.query.pageSize ?? 100;
+      const after = request.query.pageToken ? app.pageTokens.open<{ after: string }>(request.query.pageToken, 'query.pageToken').after : undefined;
+      const rest = (await catalog.list()).filter((r) => after === undefined || compareVersions(r.version, after) > 0);
+      const releases = rest.slice(0, pageSize).map(({ manifests, ...summary }) => ({ ...summary, manifestCount: manifests?.length ?? 0 }));
+      return { releases, ...(rest.length > pageSize ? { nextPageToken: app.pageTokens.seal({ after: releases.at(-1)!.version }) } : {}) };
+    },
   );
 
   app.post(

@@ -177,7 +177,7 @@ export const CellListQuery = Type.Object(
     state: Type.Optional(Type.String({ pattern: '^[a-z-]+$', description: 'same as status' })),
     version: Type.Optional(Version),
     pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-    nextPageToken: Type.Optional(Type.String()),
+    pageToken: Type.Optional(Type.String({ maxLength: 4000, description: 'the nextPageToken of the previous page' })),
   },
   { additionalProperties: false },
 );

@@ -44,23 +44,37 @@ export const Release = Type.Object(
 );
 export type ReleaseBody = Static<typeof Release>;
 
-export const CatalogRelease = Type.Object({
+const catalogFields = {
   version: Type.String(),
   components: Type.Record(Type.String(), Type.String()),
   breaking: Type.Boolean(),
   minFromVersion: Type.Optional(Type.String()),
   requiredStepStones: Type.Optional(Type.Array(Type.String())),
   infraTemplate: Type.Optional(Type.String()),
-  manifests: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
   workloadSelectors: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.String()))),
   flags: Type.Optional(Type.Array(Type.String())),
   notes: Type.Optional(Type.String()),
   source: Type.String(),
   rings: Type.Array(Type.String()),
   publishedAt: Type.String(),
-});
+};
 
-export const ReleaseList = Type.Array(CatalogRelease);
+export const CatalogRelease = Type.Object({ ...catalogFields, manifests: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))) });
+
+export const ReleaseSummary = Type.Object({ ...catalogFields, manifestCount: Type.Integer({ description: "objects in the release's manifests; GET /v1/releases/:version has them" }) });
+
+export const ReleaseListQuery = Type.Object(
+  {
+    pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+    pageToken: Type.Optional(Type.String({ maxLength: 2000, description: 'the nextPageToken of the previous page' })),
+  },
+  { additionalProperties: false },
+);
+
+export const ReleasePage = Type.Object({
+  releases: Type.Array(ReleaseSummary, { description: 'oldest first, without their manifests' }),
+  nextPageToken: Type.Optional(Type.String({ description: 'absent on the last page' })),
+});
 
 export const PromoteBody = Type.Object({ ring: StringEnum(RINGS) }, { additionalProperties: false });
 export const ReleaseParams = Type.Object({ version: Version });

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import type { BundleStore } from '../../../adapters/bundles/bundle-store';
 import type { FlagStore } from '../../../adapters/flags/flag-store';
 import type { ReleaseCatalog } from '../../../domain/ports';
+import type { PageTokens } from '../../page-tokens';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -11,6 +12,8 @@ declare module 'fastify' {
     bundles: BundleStore;
     /** feature-flag rules per ring and per cell */
     flags: FlagStore;
+    /** signs and checks the page tokens of every paged list */
+    pageTokens: PageTokens;
   }
 }
 
@@ -18,12 +21,14 @@ export interface StoresOptions {
   catalog: ReleaseCatalog;
   bundles: BundleStore;
   flags: FlagStore;
+  pageTokens: PageTokens;
 }
 
-/** What the API reads and writes outside Temporal: the release catalog, bundles and flag rules. */
+/** What the API reads and writes outside Temporal: the release catalog, bundles, flag rules; and how its pages are signed. */
 export default fp<StoresOptions>(
-  async (app, { catalog, bundles, flags }) => {
+  async (app, { catalog, bundles, flags, pageTokens }) => {
     app.decorate('catalog', catalog);
+    app.decorate('pageTokens', pageTokens);
     app.decorate('bundles', bundles);
     app.decorate('flags', flags);
   },
