@@ -6,6 +6,7 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import { createActivities } from './src/activities';
 import { BundleStore } from './src/adapters/bundles/bundle-store';
 import { SqlReleaseCatalog } from './src/adapters/catalog/sql-catalog';
+import { CellReadModel } from './src/adapters/db/cell-read-model';
 import { openDatabase, type Db } from './src/adapters/db/database';
 import { FlagStore } from './src/adapters/flags/flag-store';
 import { LogNotifier } from './src/adapters/notify/log-notifier';
@@ -64,6 +65,7 @@ export function buildActivities(dataDir: string, client: Client, db: Db, agents:
     resolveStack,
     notifier,
     agents,
+    cellReadModel: new CellReadModel(db),
   });
 }
 

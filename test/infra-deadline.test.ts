@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEMO_RELEASES } from '../scripts/seed/demo-fleet';
 import { BundleStore } from '../src/adapters/bundles/bundle-store';
 import { SqlReleaseCatalog } from '../src/adapters/catalog/sql-catalog';
+import { CellReadModel } from '../src/adapters/db/cell-read-model';
 import { openDatabase, type Db } from '../src/adapters/db/database';
 import { sharedSecret } from '../src/adapters/db/settings';
 import { PageTokens } from '../src/api/page-tokens';
@@ -60,6 +61,7 @@ describe('infrastructure updates: the two-week deadline, enforced by timers', ()
       bundles: new BundleStore(dataDir, catalog),
       flags: new FlagStore(db),
       pageTokens: new PageTokens(await sharedSecret(db, 'page-token-key')),
+      cells: new CellReadModel(db),
       simulated: new SimulatedCluster(dataDir),
       simulatedStack: new SimulatedStack(dataDir),
       tokens: [{ token: TOKENS.operator, subject: 'oscar-operator', role: 'operator' }],

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CellReadModel } from '../src/adapters/db/cell-read-model';
+import { rebuildReadModel } from '../src/temporal/read-model-rebuild';
 import { Harness } from './helpers/harness';
 
 describe('maintenance-window update, happy path', () => {
@@ -43,13 +45,29 @@ describe('maintenance-window update, happy path', () => {
     expect(after.history.at(-1)).toMatchObject({ version: '1.2.0', fromVersion: '1.1.0', updateId: 'happy-u1', strategy: 'maintenance-window', result: 'succeeded' });
   });
 
-  it('lists cells with their ring, state and version', async () => {
+  it('lists cells with their ring, state and version, from the read model, filtered', async () => {
     await h.registerCell('listed', { ring: 'dedicated' });
     const list = await h.waitFor('listed cell in the list', async () => {
       const res = await h.http('GET', '/v1/cells?ring=dedicated', undefined, 'viewer');
       return res.body.cells.find((c: any) => c.id === 'listed' && c.state === 'ready') ? res.body : undefined;
     });
-    expect(list.cells).toContainEqual({ id: 'listed', ring: 'dedicated', state: 'ready', version: '1.1.0' });
+    expect(list.cells).toContainEqual({ id: 'listed', ring: 'dedicated', state: 'ready', version: '1.1.0', desiredVersion: null, sla: 'in-sla', connection: 'direct', currentUpdate: null });
     expect(list.cells.every((c: any) => c.ring === 'dedicated')).toBe(true);
+    // The read model follows the controller: an update shows as running, then as done.
+    const accepted = await h.requestUpdate('listed', { version: '1.2.0', window: 'now' });
+    await h.waitForUpdate(accepted.body.id);
+    await h.waitFor('the list shows 1.2.0', async () => {
+      const res = await h.http('GET', '/v1/cells?version=1.2.0&state=ready', undefined, 'viewer');
+      return res.body.cells.find((c: any) => c.id === 'listed' && c.currentUpdate === null) ? true : undefined;
+    });
+    expect((await h.http('GET', '/v1/cells?version=1.1.0&ring=dedicated', undefined, 'viewer')).body.cells.map((c: any) => c.id)).not.toContain('listed');
+    expect((await h.http('GET', '/v1/cells?sla=late', undefined, 'viewer')).status).toBe(400);
+
+    // Lost, and rebuilt from the controllers: the same list.
+    const before = (await h.http('GET', '/v1/cells?pageSize=1000', undefined, 'viewer')).body.cells;
+    await h.db.deleteFrom('cells').execute();
+    expect((await h.http('GET', '/v1/cells', undefined, 'viewer')).body.cells).toEqual([]);
+    expect(await rebuildReadModel(h.client, h.taskQueue, new CellReadModel(h.db))).toBe(before.length);
+    expect((await h.http('GET', '/v1/cells?pageSize=1000', undefined, 'viewer')).body.cells).toEqual(before);
   });
 });

@@ -2,6 +2,7 @@
 // types of each group (ClusterActivities, …) and proxy exactly the activities they call.
 import type { Client } from '@temporalio/client';
 import type { BundleStore } from '../adapters/bundles/bundle-store';
+import type { CellReadModel } from '../adapters/db/cell-read-model';
 import type { FlagStore } from '../adapters/flags/flag-store';
 import type { Notifier, ReleaseCatalog } from '../domain/ports';
 import { createCatalogActivities } from './catalog';
@@ -11,6 +12,7 @@ import { createClusterActivities, type ClusterResolver } from './cluster';
 import { createFlagActivities } from './flags';
 import { createFleetActivities } from './fleet';
 import { createInfraActivities, type StackResolver } from './infra';
+import { createReadModelActivities } from './read-model';
 
 export interface ActivityDependencies {
   resolveCluster: ClusterResolver;
@@ -21,6 +23,7 @@ export interface ActivityDependencies {
   resolveStack: StackResolver;
   notifier: Notifier;
   agents: AgentPolicy;
+  cellReadModel: CellReadModel;
 }
 
 export function createActivities(deps: ActivityDependencies) {
@@ -31,6 +34,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createFleetActivities(deps.client, deps.resolveCluster, deps.catalog),
     ...createFlagActivities(deps.flags, deps.catalog, deps.resolveCluster),
     ...createInfraActivities(deps.resolveStack, deps.notifier),
+    ...createReadModelActivities(deps.cellReadModel),
   };
 }
 
@@ -40,3 +44,4 @@ export type { ClusterActivities } from './cluster';
 export type { FlagActivities } from './flags';
 export type { FleetActivities } from './fleet';
 export type { InfraActivities } from './infra';
+export type { ReadModelActivities } from './read-model';

@@ -5,6 +5,7 @@ import closeWithGrace from 'close-with-grace';
 import { BootstrapTokens } from '../adapters/agents/bootstrap-tokens';
 import { BundleStore } from '../adapters/bundles/bundle-store';
 import { SqlReleaseCatalog } from '../adapters/catalog/sql-catalog';
+import { CellReadModel } from '../adapters/db/cell-read-model';
 import { openDatabase } from '../adapters/db/database';
 import { sharedSecret } from '../adapters/db/settings';
 import { FlagStore } from '../adapters/flags/flag-store';
@@ -29,6 +30,7 @@ const app = await buildApp({
   bundles: new BundleStore(config.dataDir, catalog),
   flags: new FlagStore(db),
   pageTokens,
+  cells: new CellReadModel(db),
   simulated: new SimulatedCluster(config.dataDir),
   simulatedStack: new SimulatedStack(config.dataDir),
   tokens,

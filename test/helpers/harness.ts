@@ -13,6 +13,7 @@ import { inject } from 'vitest';
 import { BootstrapTokens } from '../../src/adapters/agents/bootstrap-tokens';
 import { BundleStore } from '../../src/adapters/bundles/bundle-store';
 import { SqlReleaseCatalog } from '../../src/adapters/catalog/sql-catalog';
+import { CellReadModel } from '../../src/adapters/db/cell-read-model';
 import { openDatabase, type Db } from '../../src/adapters/db/database';
 import { sharedSecret } from '../../src/adapters/db/settings';
 import { PageTokens } from '../../src/api/page-tokens';
@@ -95,6 +96,7 @@ export class Harness {
       bundles: new BundleStore(dataDir, catalog),
       flags: new FlagStore(db),
       pageTokens: new PageTokens(await sharedSecret(db, 'page-token-key')),
+      cells: new CellReadModel(db),
       simulated,
       simulatedStack: new SimulatedStack(dataDir),
       tokens: API_TOKENS,

@@ -3,7 +3,7 @@
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 
 const MIGRATIONS: Record<string, Migration> = {
-  '0001-catalog-flags-bootstrap-tokens-settings': {
+  '0001-initial': {
     async up(db: Kysely<unknown>) {
       await db.schema
         .createTable('releases')
@@ -29,6 +29,24 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
         .addColumn('used_at', 'timestamptz')
         .execute();
+      // The read model: each cell's view as its controller last wrote it (Temporal stays the truth).
+      await db.schema
+        .createTable('cells')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('ring', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('version', 'text')
+        .addColumn('desired_version', 'text')
+        .addColumn('sla', 'text', (c) => c.notNull())
+        .addColumn('connection', 'text', (c) => c.notNull())
+        .addColumn('current_update', 'text')
+        .addColumn('view', 'json', (c) => c.notNull())
+        .addColumn('revision', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
+        .execute();
+      for (const column of ['ring', 'state', 'version', 'sla']) {
+        await db.schema.createIndex(`cells_${column}`).on('cells').columns([column, 'id']).execute();
+      }
       // What every replica must agree on (the key that signs page tokens), made once.
       await db.schema
         .createTable('settings')

@@ -1,6 +1,7 @@
 // cellshift's own tables (everything outside Temporal), as Kysely sees them. JSON columns hold
 // documents the domain defines; timestamps are ISO strings in `timestamptz` columns.
 import type { ColumnType, Generated } from 'kysely';
+import type { CellView } from '../../domain/cell';
 import type { FlagRule } from '../../domain/flags';
 import type { Release, ReleaseSource, Ring } from '../../domain/release';
 
@@ -31,6 +32,21 @@ export interface BootstrapTokensTable {
   used_at: ColumnType<Date | null, string | null, string | null>;
 }
 
+/** The read model of cells: columns to filter on, the whole view to answer with. */
+export interface CellsTable {
+  id: string;
+  ring: string;
+  state: string;
+  version: string | null;
+  desired_version: string | null;
+  sla: string;
+  connection: string;
+  current_update: string | null;
+  view: ColumnType<CellView, string, string>;
+  revision: ColumnType<string, number, number>;
+  updated_at: Timestamp;
+}
+
 export interface SettingsTable {
   name: string;
   value: string;
@@ -41,4 +57,5 @@ export interface Tables {
   flag_rules: FlagRulesTable;
   bootstrap_tokens: BootstrapTokensTable;
   settings: SettingsTable;
+  cells: CellsTable;
 }

@@ -163,6 +163,10 @@ export const CellSummary = Type.Object({
   ring: Type.String(),
   state: Type.String(),
   version: Type.Union([Type.String(), Type.Null()]),
+  desiredVersion: Type.Union([Type.String(), Type.Null()]),
+  sla: Type.String(),
+  connection: Type.String(),
+  currentUpdate: Type.Union([Type.String(), Type.Null()], { description: 'the id of the running update' }),
 });
 
 export const CellList = Type.Object({
@@ -176,6 +180,8 @@ export const CellListQuery = Type.Object(
     status: Type.Optional(Type.String({ pattern: '^[a-z-]+$', description: 'the cell state: ready, updating, installing, drifted, …' })),
     state: Type.Optional(Type.String({ pattern: '^[a-z-]+$', description: 'same as status' })),
     version: Type.Optional(Version),
+    sla: Type.Optional(StringEnum(['in-sla', 'at-risk', 'out-of-sla'] as const)),
+    connection: Type.Optional(StringEnum(['direct', 'agent'] as const)),
     pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
     pageToken: Type.Optional(Type.String({ maxLength: 4000, description: 'the nextPageToken of the previous page' })),
   },

@@ -15,6 +15,8 @@ export interface CellControllerInput {
   /** carried over continue-as-new; absent on registration */
   status?: CellStatus;
   nextUpdate?: number;
+  /** the last revision written to the read model (revisions only grow, across runs too) */
+  revision?: number;
   /** continue-as-new after this many history events (tests set it low); Temporal's suggestion otherwise */
   maxHistoryEvents?: number;
 }
@@ -30,6 +32,7 @@ export class Cell {
   readonly spec: CellSpec;
   readonly status: CellStatus;
   private nextUpdate: number;
+  private revision: number;
   private readonly maxHistoryEvents: number;
 
   // This run only.
@@ -53,27 +56,39 @@ export class Cell {
     // An agent cell registers once its agent has exchanged its bootstrap token (the API tells the controller).
     this.status = input.status ?? { state: input.spec.connection === 'agent' ? 'awaiting-agent' : 'registering', maintenance: { enabled: false }, history: [] };
     this.nextUpdate = input.nextUpdate ?? 1;
+    this.revision = input.revision ?? 0;
     this.maxHistoryEvents = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
   }
 
   /** What the next run starts from. */
   carry(): CellControllerInput {
-    return { spec: this.spec, status: this.status, nextUpdate: this.nextUpdate, maxHistoryEvents: this.input.maxHistoryEvents };
+    return {
+      spec: this.spec,
+      status: this.status,
+      nextUpdate: this.nextUpdate,
+      ...(this.revision > 0 ? { revision: this.revision } : {}),
+      maxHistoryEvents: this.input.maxHistoryEvents,
+    };
   }
 
   view(): CellView {
     return { spec: this.spec, ...this.status };
   }
 
-  /** The next update id of this cell (ids are never reused, across runs too). */
   /** The cell's cluster as activities reach it: directly, or through the cell's agent. */
   get target(): ClusterTarget {
     const { spec } = this;
     return { cellId: spec.id, cluster: spec.cluster, ...(spec.connection ? { connection: spec.connection } : {}) };
   }
 
+  /** The next update id of this cell (ids are never reused, across runs too). */
   takeUpdateId(): string {
     return updateId(this.spec.id, this.nextUpdate++);
+  }
+
+  /** The revision of the next write to the read model. */
+  nextRevision(): number {
+    return ++this.revision;
   }
 
   continueAsNewDue(): boolean {

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, isCancellation, setHandler, sleep } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, isCancellation, patched, setHandler, sleep } from '@temporalio/workflow';
 import type { AgentRegistration } from '../../domain/agent';
 import { ErrorType } from '../../domain/errors';
 import { rollbackTarget } from '../../domain/rollback-target';
@@ -30,6 +30,7 @@ import { requireDrifted, resolveDrift as resolve } from './drift';
 import { pushFlags } from './flags';
 import { reconcile, requireReachable, setDesired } from './reconcile';
 import { agentArrived, requireAgentCell, requireAgentFit } from './agent';
+import { CellProjection } from './projection';
 import { register } from './registration';
 import { answerFor, settleRollout } from './rollout-link';
 import { infraStatusChanged, publishInfra, requirePublishable } from './sla';
@@ -154,6 +155,9 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     cell.wake = true;
   });
 
+  // The read model's copy of the cell (0.1.0's controllers kept none).
+  const projection = patched('read-model') ? new CellProjection(cell) : undefined;
+
   await condition(() => status.state !== 'awaiting-agent' || cell.continueAsNewDue());
   if (status.state === 'registering') await cell.changes.runExclusive(() => register(cell));
 
@@ -193,5 +197,6 @@ export async function cellController(input: CellControllerInput): Promise<void> 
   // The next run cannot await the running update's result: the update signals its end to it instead.
   if (cell.awaited) await handOver(cell.awaited);
   await condition(allHandlersFinished);
+  await projection?.flushed();
   await continueAsNew<typeof cellController>(cell.carry());
 }

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import type { BundleStore } from '../../../adapters/bundles/bundle-store';
+import type { CellReadModel } from '../../../adapters/db/cell-read-model';
 import type { FlagStore } from '../../../adapters/flags/flag-store';
 import type { ReleaseCatalog } from '../../../domain/ports';
 import type { PageTokens } from '../../page-tokens';
@@ -14,6 +15,8 @@ declare module 'fastify' {
     flags: FlagStore;
     /** signs and checks the page tokens of every paged list */
     pageTokens: PageTokens;
+    /** the read model of cells the lists serve from */
+    cells: CellReadModel;
   }
 }
 
@@ -22,11 +25,13 @@ export interface StoresOptions {
   bundles: BundleStore;
   flags: FlagStore;
   pageTokens: PageTokens;
+  cells: CellReadModel;
 }
 
 /** What the API reads and writes outside Temporal: the release catalog, bundles, flag rules; and how its pages are signed. */
 export default fp<StoresOptions>(
-  async (app, { catalog, bundles, flags, pageTokens }) => {
+  async (app, { catalog, bundles, flags, pageTokens, cells }) => {
+    app.decorate('cells', cells);
     app.decorate('catalog', catalog);
     app.decorate('pageTokens', pageTokens);
     app.decorate('bundles', bundles);

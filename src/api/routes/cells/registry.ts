@@ -85,6 +85,8 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
         throw fromTemporal(err, `cell ${spec.id}`) ?? err;
       }
       const view: CellView = { spec, state, maintenance: { enabled: false }, history: [] };
+      // Listed at once; the controller's own writes (revision 1 on) replace this one.
+      await app.cells.write(view, 0);
       return reply.status(201).header('location', `/v1/cells/${spec.id}`).send(toCell(view));
     },
   );
