@@ -25,6 +25,7 @@ import { WORKER_NODE_FLAGS } from '../scripts/lib/worker-flags';
 import { median, percentile } from './stats';
 import { fleetCase, FLEET_CONCURRENCY, type FleetFigures } from './fleet';
 import { runChild, type BareFleetActivities } from './bare-fleet';
+import { readsCase } from './reads';
 
 const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 30);
 const WARMUP = 3;
@@ -158,6 +159,7 @@ try {
   cellshiftWorker.kill('SIGTERM');
   agent.kill('SIGTERM');
   bareWorker.shutdown();
+  const reads = await readsCase(server.address);
 
   const row = (name: string, values: number[]) => ({ name, median: median(values), p90: percentile(values, 90), min: Math.min(...values) });
   const rows = [
@@ -193,7 +195,13 @@ try {
     );
   }
   console.log('targets: update ≤ 1.2× bare; rollout ≥ 0.9× bare in the same shape; ≤ 600 MB with 1,000 controllers');
-  writeFileSync(join(here, 'results', 'latest.json'), JSON.stringify({ ...report, fleet, fleetConcurrency: FLEET_CONCURRENCY }, null, 2) + '\n');
+  console.log(`\nreads from the read model (PostgreSQL): a filtered page of 100 of ${reads.cells} cells at ${reads.rate} requests/s for ${reads.seconds} s, open loop`);
+  console.log('| server | p50 ms | p99 ms | errors |');
+  console.log('| --- | ---: | ---: | ---: |');
+  console.log(`| cellshift API, GET /v1/cells?ring=saas&pageSize=100 | ${reads.cellshift.p50.toFixed(1)} | ${reads.cellshift.p99.toFixed(1)} | ${reads.cellshift.errors} |`);
+  console.log(`| bare Fastify route, same query | ${reads.bare.p50.toFixed(1)} | ${reads.bare.p99.toFixed(1)} | ${reads.bare.errors} |`);
+  console.log(`p99 ratio: ${reads.p99Ratio.toFixed(2)}× (targets: p99 ≤ 50 ms, ≤ 1.5× bare)`);
+  writeFileSync(join(here, 'results', 'latest.json'), JSON.stringify({ ...report, fleet, fleetConcurrency: FLEET_CONCURRENCY, reads }, null, 2) + '\n');
 } finally {
   await server.stop();
   await db.destroy();

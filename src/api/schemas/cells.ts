@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox';
 import { RINGS } from '../../domain/release';
 import { STRATEGIES } from '../../domain/update';
 import { WEEKDAYS } from '../../domain/window';
-import { CellId, StringEnum, Version } from './common';
+import { CellId, NullableString, StringEnum, Version } from './common';
 
 export const MaintenanceWindow = Type.Object(
   {
@@ -123,9 +123,9 @@ export const Cell = Type.Object({
     Type.Object(
       {
         status: StringEnum(['online', 'offline', 'never-seen'] as const),
-        lastSeen: Type.Union([Type.String(), Type.Null()]),
-        version: Type.Union([Type.String(), Type.Null()]),
-        identity: Type.Union([Type.String(), Type.Null()]),
+        lastSeen: NullableString(),
+        version: NullableString(),
+        identity: NullableString(),
         registeredAt: Type.Optional(Type.String({ description: 'when the agent exchanged its bootstrap token' })),
         kubernetesVersion: Type.Optional(Type.String()),
         capabilities: Type.Optional(Type.Array(Type.String())),
@@ -141,8 +141,8 @@ export const Cell = Type.Object({
   autoUpdate: Type.Boolean(),
   checkIntervalSeconds: Type.Integer(),
   state: Type.String(),
-  version: Type.Union([Type.String(), Type.Null()]),
-  desiredVersion: Type.Union([Type.String(), Type.Null()]),
+  version: NullableString(),
+  desiredVersion: NullableString(),
   plan: Type.Optional(Type.Array(Type.String())),
   reconcileError: Type.Optional(Type.String()),
   drift: Type.Optional(Type.Object({ recorded: Type.Optional(Type.String()), actual: Type.Optional(Type.String()), detectedAt: Type.String() })),
@@ -162,11 +162,11 @@ export const CellSummary = Type.Object({
   id: Type.String(),
   ring: Type.String(),
   state: Type.String(),
-  version: Type.Union([Type.String(), Type.Null()]),
-  desiredVersion: Type.Union([Type.String(), Type.Null()]),
+  version: NullableString(),
+  desiredVersion: NullableString(),
   sla: Type.String(),
   connection: Type.String(),
-  currentUpdate: Type.Union([Type.String(), Type.Null()], { description: 'the id of the running update' }),
+  currentUpdate: NullableString({ description: 'the id of the running update' }),
 });
 
 export const CellList = Type.Object({
@@ -208,14 +208,14 @@ export const UpdateAccepted = Type.Object({
   cellId: Type.String(),
   status: Type.String(),
   strategy: Type.String(),
-  fromVersion: Type.Union([Type.String(), Type.Null()]),
+  fromVersion: NullableString(),
   toVersion: Type.String(),
 });
 
 export const DesiredVersionBody = Type.Object({ version: Version }, { additionalProperties: false });
 export const DesiredVersionAccepted = Type.Object({ desiredVersion: Type.String(), plan: Type.Array(Type.String()) });
 export const PlanQuery = Type.Object({ to: Version }, { additionalProperties: false });
-export const Plan = Type.Object({ from: Type.Union([Type.String(), Type.Null()]), to: Type.String(), plan: Type.Array(Type.String()) });
+export const Plan = Type.Object({ from: NullableString(), to: Type.String(), plan: Type.Array(Type.String()) });
 export const CellSettingsBody = Type.Object(
   {
     autoUpdate: Type.Optional(Type.Boolean()),

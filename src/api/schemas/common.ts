@@ -5,6 +5,14 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 }
 
+/**
+ * A string or null, as OpenAPI 3.0 says it (`nullable`) rather than an `anyOf`: the response
+ * serializer writes it directly instead of validating each value to pick a branch.
+ */
+export function NullableString(options: Record<string, unknown> = {}) {
+  return Type.Unsafe<string | null>({ type: 'string', nullable: true, ...options });
+}
+
 export const Problem = Type.Object(
   {
     type: Type.String(),

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { NullableString } from './common';
 
 const Step = Type.Object({
   name: Type.String(),
@@ -14,7 +15,7 @@ const Step = Type.Object({
 export const Update = Type.Object({
   id: Type.String(),
   cellId: Type.String(),
-  fromVersion: Type.Union([Type.String(), Type.Null()]),
+  fromVersion: NullableString(),
   toVersion: Type.String(),
   strategy: Type.String(),
   status: Type.String(),
