@@ -8,6 +8,7 @@ import { BundleStore } from './src/adapters/bundles/bundle-store';
 import { SqlReleaseCatalog } from './src/adapters/catalog/sql-catalog';
 import { CellReadModel } from './src/adapters/db/cell-read-model';
 import { openDatabase, type Db } from './src/adapters/db/database';
+import { UpdateReadModel } from './src/adapters/db/update-read-model';
 import { FlagStore } from './src/adapters/flags/flag-store';
 import { LogNotifier } from './src/adapters/notify/log-notifier';
 import { WebhookNotifier } from './src/adapters/notify/webhook-notifier';
@@ -66,6 +67,7 @@ export function buildActivities(dataDir: string, client: Client, db: Db, agents:
     notifier,
     agents,
     cellReadModel: new CellReadModel(db),
+    updateReadModel: new UpdateReadModel(db),
   });
 }
 

@@ -11,6 +11,7 @@ import { BundleStore } from '../src/adapters/bundles/bundle-store';
 import { SqlReleaseCatalog } from '../src/adapters/catalog/sql-catalog';
 import { CellReadModel } from '../src/adapters/db/cell-read-model';
 import { openDatabase, type Db } from '../src/adapters/db/database';
+import { UpdateReadModel } from '../src/adapters/db/update-read-model';
 import { sharedSecret } from '../src/adapters/db/settings';
 import { PageTokens } from '../src/api/page-tokens';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../src/adapters/db/embedded';
@@ -62,6 +63,7 @@ describe('infrastructure updates: the two-week deadline, enforced by timers', ()
       flags: new FlagStore(db),
       pageTokens: new PageTokens(await sharedSecret(db, 'page-token-key')),
       cells: new CellReadModel(db),
+      updates: new UpdateReadModel(db),
       simulated: new SimulatedCluster(dataDir),
       simulatedStack: new SimulatedStack(dataDir),
       tokens: [{ token: TOKENS.operator, subject: 'oscar-operator', role: 'operator' }],

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CellReadModel } from '../src/adapters/db/cell-read-model';
+import { UpdateReadModel } from '../src/adapters/db/update-read-model';
 import { rebuildReadModel } from '../src/temporal/read-model-rebuild';
 import { Harness } from './helpers/harness';
 
@@ -67,7 +68,13 @@ describe('maintenance-window update, happy path', () => {
     const before = (await h.http('GET', '/v1/cells?pageSize=1000', undefined, 'viewer')).body.cells;
     await h.db.deleteFrom('cells').execute();
     expect((await h.http('GET', '/v1/cells', undefined, 'viewer')).body.cells).toEqual([]);
-    expect(await rebuildReadModel(h.client, h.taskQueue, new CellReadModel(h.db))).toBe(before.length);
+    const update = (await h.http('GET', `/v1/updates/${accepted.body.id}`, undefined, 'viewer')).body;
+    await h.db.deleteFrom('updates').execute();
+    expect((await h.http('GET', `/v1/updates/${accepted.body.id}`, undefined, 'viewer')).status).toBe(404);
+    const rebuilt = await rebuildReadModel(h.client, h.taskQueue, { cells: new CellReadModel(h.db), updates: new UpdateReadModel(h.db) });
+    expect(rebuilt.cells).toBe(before.length);
+    expect(rebuilt.updates).toBeGreaterThanOrEqual(1);
     expect((await h.http('GET', '/v1/cells?pageSize=1000', undefined, 'viewer')).body.cells).toEqual(before);
+    expect((await h.http('GET', `/v1/updates/${accepted.body.id}`, undefined, 'viewer')).body).toEqual(update);
   });
 });

@@ -3,6 +3,7 @@
 import type { Client } from '@temporalio/client';
 import type { BundleStore } from '../adapters/bundles/bundle-store';
 import type { CellReadModel } from '../adapters/db/cell-read-model';
+import type { UpdateReadModel } from '../adapters/db/update-read-model';
 import type { FlagStore } from '../adapters/flags/flag-store';
 import type { Notifier, ReleaseCatalog } from '../domain/ports';
 import { createCatalogActivities } from './catalog';
@@ -24,6 +25,7 @@ export interface ActivityDependencies {
   notifier: Notifier;
   agents: AgentPolicy;
   cellReadModel: CellReadModel;
+  updateReadModel: UpdateReadModel;
 }
 
 export function createActivities(deps: ActivityDependencies) {
@@ -34,7 +36,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createFleetActivities(deps.client, deps.resolveCluster, deps.catalog),
     ...createFlagActivities(deps.flags, deps.catalog, deps.resolveCluster),
     ...createInfraActivities(deps.resolveStack, deps.notifier),
-    ...createReadModelActivities(deps.cellReadModel),
+    ...createReadModelActivities(deps.cellReadModel, deps.updateReadModel),
   };
 }
 

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { BundleStore } from '../adapters/bundles/bundle-store';
 import type { CellReadModel } from '../adapters/db/cell-read-model';
+import type { UpdateReadModel } from '../adapters/db/update-read-model';
 import type { FlagStore } from '../adapters/flags/flag-store';
 import type { SimulatedCluster } from '../adapters/simulated/cluster';
 import type { SimulatedStack } from '../adapters/simulated/stack';
@@ -36,8 +37,9 @@ export interface AppOptions {
   flags: FlagStore;
   /** signs page tokens with the key the replicas share (sharedSecret) */
   pageTokens: PageTokens;
-  /** the read model of cells */
+  /** the read models of cells and updates */
   cells: CellReadModel;
+  updates: UpdateReadModel;
   simulated: SimulatedCluster;
   simulatedStack: SimulatedStack;
   tokens: ApiToken[];
@@ -66,7 +68,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(errors);
   await app.register(auth, { tokens: options.tokens });
   await app.register(temporal, { client: options.temporal, taskQueue: options.taskQueue });
-  await app.register(stores, { catalog: options.catalog, bundles: options.bundles, flags: options.flags, pageTokens: options.pageTokens, cells: options.cells });
+  await app.register(stores, { catalog: options.catalog, bundles: options.bundles, flags: options.flags, pageTokens: options.pageTokens, cells: options.cells, updates: options.updates });
   await app.register(simulation, { cluster: options.simulated, stack: options.simulatedStack });
   await app.register(agentSettings, options.agents);
   await app.register(limits, { bundleLimitBytes: options.bundleLimitBytes, infraDeadlineDays: options.infraDeadlineDays });

@@ -7,6 +7,7 @@ import { BundleStore } from '../adapters/bundles/bundle-store';
 import { SqlReleaseCatalog } from '../adapters/catalog/sql-catalog';
 import { CellReadModel } from '../adapters/db/cell-read-model';
 import { openDatabase } from '../adapters/db/database';
+import { UpdateReadModel } from '../adapters/db/update-read-model';
 import { sharedSecret } from '../adapters/db/settings';
 import { FlagStore } from '../adapters/flags/flag-store';
 import { SimulatedCluster } from '../adapters/simulated/cluster';
@@ -31,6 +32,7 @@ const app = await buildApp({
   flags: new FlagStore(db),
   pageTokens,
   cells: new CellReadModel(db),
+  updates: new UpdateReadModel(db),
   simulated: new SimulatedCluster(config.dataDir),
   simulatedStack: new SimulatedStack(config.dataDir),
   tokens,

@@ -1,28 +1,49 @@
 import type { Client } from '@temporalio/client';
 import pLimit from 'p-limit';
 import type { CellReadModel } from '../adapters/db/cell-read-model';
-import { cellStatusQuery } from '../workflows/messages';
+import type { UpdateReadModel } from '../adapters/db/update-read-model';
+import { cellStatusQuery, progressQuery } from '../workflows/messages';
+
+const UPDATE_WORKFLOWS = ['maintenanceWindowUpdate', 'stagingFirstUpdate', 'liveUpdate', 'rollbackUpdate'];
 
 /**
  * Writes the read model again from the workflows, which stay the source of truth: every running
- * cell controller of this cellshift (its task queue) is asked for its view. Rows are written as
- * revision 0, so a controller's own next write replaces them; what the controllers wrote since is
- * kept. Returns how many cells were written.
+ * cell controller of this cellshift (its task queue), and every update the server still keeps
+ * (running or within retention), asked for its view. Rows are written as revision 0, so a
+ * workflow's own next write replaces them; what the workflows wrote since is kept. Returns how
+ * many cells and updates were written.
  */
-export async function rebuildReadModel(client: Client, taskQueue: string, cells: CellReadModel, onProgress: (done: number) => void = () => undefined): Promise<number> {
+export async function rebuildReadModel(
+  client: Client,
+  taskQueue: string,
+  models: { cells: CellReadModel; updates: UpdateReadModel },
+  onProgress: (done: number) => void = () => undefined,
+): Promise<{ cells: number; updates: number }> {
   const limit = pLimit(16);
-  const writes: Promise<void>[] = [];
-  let done = 0;
-  const query = `WorkflowType = 'cellController' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'`;
-  for await (const execution of client.workflow.list({ query })) {
-    writes.push(
-      limit(async () => {
-        const view = await client.workflow.getHandle(execution.workflowId).query(cellStatusQuery);
-        await cells.write(view, 0);
-        onProgress(++done);
-      }),
-    );
-  }
+  const writes: Promise<unknown>[] = [];
+  const written = { cells: 0, updates: 0 };
+  const each = (query: string, write: (workflowId: string) => Promise<void>, count: 'cells' | 'updates') =>
+    (async () => {
+      for await (const execution of client.workflow.list({ query })) {
+        writes.push(
+          limit(async () => {
+            await write(execution.workflowId);
+            written[count]++;
+            onProgress(written.cells + written.updates);
+          }),
+        );
+      }
+    })();
+  await each(
+    `WorkflowType = 'cellController' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'`,
+    async (id) => models.cells.write(await client.workflow.getHandle(id).query(cellStatusQuery), 0),
+    'cells',
+  );
+  await each(
+    `WorkflowType IN (${UPDATE_WORKFLOWS.map((w) => `'${w}'`).join(', ')}) AND TaskQueue = '${taskQueue}'`,
+    async (id) => models.updates.write(await client.workflow.getHandle(id).query(progressQuery), 0),
+    'updates',
+  );
   await Promise.all(writes);
-  return done;
+  return written;
 }

@@ -15,6 +15,7 @@ import { BundleStore } from '../../src/adapters/bundles/bundle-store';
 import { SqlReleaseCatalog } from '../../src/adapters/catalog/sql-catalog';
 import { CellReadModel } from '../../src/adapters/db/cell-read-model';
 import { openDatabase, type Db } from '../../src/adapters/db/database';
+import { UpdateReadModel } from '../../src/adapters/db/update-read-model';
 import { sharedSecret } from '../../src/adapters/db/settings';
 import { PageTokens } from '../../src/api/page-tokens';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/adapters/db/embedded';
@@ -97,6 +98,7 @@ export class Harness {
       flags: new FlagStore(db),
       pageTokens: new PageTokens(await sharedSecret(db, 'page-token-key')),
       cells: new CellReadModel(db),
+      updates: new UpdateReadModel(db),
       simulated,
       simulatedStack: new SimulatedStack(dataDir),
       tokens: API_TOKENS,

@@ -47,6 +47,17 @@ const MIGRATIONS: Record<string, Migration> = {
       for (const column of ['ring', 'state', 'version', 'sla']) {
         await db.schema.createIndex(`cells_${column}`).on('cells').columns([column, 'id']).execute();
       }
+      // … and each update's progress as its workflow last wrote it.
+      await db.schema
+        .createTable('updates')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('cell_id', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('view', 'json', (c) => c.notNull())
+        .addColumn('revision', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('updates_cell').on('updates').columns(['cell_id', 'id']).execute();
       // What every replica must agree on (the key that signs page tokens), made once.
       await db.schema
         .createTable('settings')

@@ -4,6 +4,7 @@ import type { ColumnType, Generated } from 'kysely';
 import type { CellView } from '../../domain/cell';
 import type { FlagRule } from '../../domain/flags';
 import type { Release, ReleaseSource, Ring } from '../../domain/release';
+import type { UpdateProgress } from '../../domain/update';
 
 /** A timestamptz read back as a Date by `pg`, written as an ISO string. */
 type Timestamp = ColumnType<Date, string, string>;
@@ -47,6 +48,16 @@ export interface CellsTable {
   updated_at: Timestamp;
 }
 
+/** The read model of updates: each update's progress as its workflow last wrote it. */
+export interface UpdatesTable {
+  id: string;
+  cell_id: string;
+  status: string;
+  view: ColumnType<UpdateProgress, string, string>;
+  revision: ColumnType<string, number, number>;
+  updated_at: Timestamp;
+}
+
 export interface SettingsTable {
   name: string;
   value: string;
@@ -58,4 +69,5 @@ export interface Tables {
   bootstrap_tokens: BootstrapTokensTable;
   settings: SettingsTable;
   cells: CellsTable;
+  updates: UpdatesTable;
 }

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { agentTaskQueue, type AgentRegistration } from '../../domain/agent';
 import { cellWorkflowId } from '../../workflows/ids';
-import { agentRegistered, cellStatusQuery } from '../../workflows/messages';
-import { HttpProblem, fromTemporal } from '../problem';
+import { agentRegistered } from '../../workflows/messages';
+import { HttpProblem, fromTemporal, notFound } from '../problem';
 import { AgentRegistered, BootstrapToken, BootstrapTokenBody, RegisterAgentBody } from '../schemas/agents';
 import { CellParams } from '../schemas/cells';
 import { problems } from '../schemas/common';
@@ -37,11 +37,8 @@ const agents: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { cellId } = request.params;
-      const view = await controller(cellId)
-        .query(cellStatusQuery)
-        .catch((err: unknown) => {
-          throw fromTemporal(err, `cell ${cellId}`) ?? err;
-        });
+      const view = await app.cells.get(cellId);
+      if (!view) throw notFound(`cell ${cellId}`);
       if (view.spec.connection !== 'agent') throw new HttpProblem(409, 'Conflict', `cell ${cellId} is reached directly (connection: direct): it has no agent to register`);
       const issued = await app.agents.bootstrapTokens.issue(cellId, request.subject, request.body.expiresInMinutes ?? DEFAULT_TOKEN_MINUTES);
       return reply.status(201).header('cache-control', 'no-store').send({ ...issued, registerPath: REGISTER_PATH });

@@ -30,7 +30,8 @@ import { requireDrifted, resolveDrift as resolve } from './drift';
 import { pushFlags } from './flags';
 import { reconcile, requireReachable, setDesired } from './reconcile';
 import { agentArrived, requireAgentCell, requireAgentFit } from './agent';
-import { CellProjection } from './projection';
+import { Projection } from '../projection';
+import { projectCell } from '../read-model';
 import { register } from './registration';
 import { answerFor, settleRollout } from './rollout-link';
 import { infraStatusChanged, publishInfra, requirePublishable } from './sla';
@@ -156,7 +157,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
   });
 
   // The read model's copy of the cell (0.1.0's controllers kept none).
-  const projection = patched('read-model') ? new CellProjection(cell) : undefined;
+  const projection = patched('read-model') ? new Projection(() => cell.view(), projectCell, () => cell.nextRevision()) : undefined;
 
   await condition(() => status.state !== 'awaiting-agent' || cell.continueAsNewDue());
   if (status.state === 'registering') await cell.changes.runExclusive(() => register(cell));

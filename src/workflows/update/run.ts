@@ -1,9 +1,11 @@
-import { CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, patched, setHandler } from '@temporalio/workflow';
 import { ErrorType } from '../../domain/errors';
 import type { ClusterTarget } from '../../domain/ports';
-import { FINAL_STATUSES, type FinalStatus, type OperatorActionName, type StagingOutcome, type UpdateInput, type UpdateResult, type UpdateStatus } from '../../domain/update';
+import { FINAL_STATUSES, type FinalStatus, type OperatorActionName, type StagingOutcome, type UpdateInput, type UpdateProgress, type UpdateResult, type UpdateStatus } from '../../domain/update';
 import { describeFailure, isAgentUnreachable, refuse } from '../failures';
 import { abandonCompensation, cancelUpdate, pauseUpdate, progressQuery, resumeUpdate, retryCompensation, type OperatorCommand } from '../messages';
+import { Projection } from '../projection';
+import { projectUpdate } from '../read-model';
 import { clusterActivities, type ClusterSteps } from './activities';
 import { EndReport } from './end';
 import { now, ProgressTracker } from './progress';
@@ -23,6 +25,9 @@ export class UpdateRun {
   readonly cluster: ClusterSteps;
   private readonly main = new CancellationScope();
   private readonly end = new EndReport();
+  /** the update's copy in the read model (0.1.0's updates kept none) */
+  private readonly projection?: Projection<UpdateProgress>;
+  private revision = 0;
   private cancelled = false;
   private paused = false;
   /** a rejection by the operator (or a decision timeout) ends the update as `rejected` */
@@ -49,6 +54,7 @@ export class UpdateRun {
       startedAt: now(),
     });
     this.saga = new Saga(this.tracker);
+    if (patched('read-model')) this.projection = new Projection(() => this.tracker.progress, projectUpdate, () => ++this.revision);
 
     setHandler(progressQuery, () => this.tracker.progress);
     setHandler(
@@ -116,7 +122,11 @@ export class UpdateRun {
       failure = err;
     }
     const result = failure === undefined && !this.rejected ? this.succeed() : await this.compensate(failure);
-    await CancellationScope.nonCancellable(() => this.end.deliver(result));
+    // The read model has the end before anyone hears of it.
+    await CancellationScope.nonCancellable(async () => {
+      await this.projection?.flushed();
+      await this.end.deliver(result);
+    });
     return result;
   }
 

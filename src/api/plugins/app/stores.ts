@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { BundleStore } from '../../../adapters/bundles/bundle-store';
 import type { CellReadModel } from '../../../adapters/db/cell-read-model';
+import type { UpdateReadModel } from '../../../adapters/db/update-read-model';
 import type { FlagStore } from '../../../adapters/flags/flag-store';
 import type { ReleaseCatalog } from '../../../domain/ports';
 import type { PageTokens } from '../../page-tokens';
@@ -17,6 +18,8 @@ declare module 'fastify' {
     pageTokens: PageTokens;
     /** the read model of cells the lists serve from */
     cells: CellReadModel;
+    /** the read model of updates */
+    updates: UpdateReadModel;
   }
 }
 
@@ -26,12 +29,14 @@ export interface StoresOptions {
   flags: FlagStore;
   pageTokens: PageTokens;
   cells: CellReadModel;
+  updates: UpdateReadModel;
 }
 
 /** What the API reads and writes outside Temporal: the release catalog, bundles, flag rules; and how its pages are signed. */
 export default fp<StoresOptions>(
-  async (app, { catalog, bundles, flags, pageTokens, cells }) => {
+  async (app, { catalog, bundles, flags, pageTokens, cells, updates }) => {
     app.decorate('cells', cells);
+    app.decorate('updates', updates);
     app.decorate('catalog', catalog);
     app.decorate('pageTokens', pageTokens);
     app.decorate('bundles', bundles);

@@ -1,0 +1,20 @@
+import type { UpdateProgress } from '../../domain/update';
+import type { Db } from './database';
+
+/** The read model of updates: each update's progress as its workflow last wrote it, ordered by revision. */
+export class UpdateReadModel {
+  constructor(private readonly db: Db) {}
+
+  async write(progress: UpdateProgress, revision: number): Promise<void> {
+    const row = { cell_id: progress.cellId, status: progress.status, view: JSON.stringify(progress), revision, updated_at: new Date().toISOString() };
+    await this.db
+      .insertInto('updates')
+      .values({ id: progress.id, ...row })
+      .onConflict((c) => c.column('id').doUpdateSet(row).where('updates.revision', '<', String(revision)))
+      .execute();
+  }
+
+  async get(id: string): Promise<UpdateProgress | undefined> {
+    return (await this.db.selectFrom('updates').select('view').where('id', '=', id).executeTakeFirst())?.view;
+  }
+}
