@@ -49,8 +49,10 @@ export class CellReadModel {
       .execute();
   }
 
-  async get(id: string): Promise<CellView | undefined> {
-    return (await this.db.selectFrom('cells').select('view').where('id', '=', id).executeTakeFirst())?.view;
+  /** The cell's view, and whether its controller wrote it (revision 1 on) or only the API or a rebuild did (0). */
+  async get(id: string): Promise<{ view: CellView; fromWorkflow: boolean } | undefined> {
+    const row = await this.db.selectFrom('cells').select(['view', 'revision']).where('id', '=', id).executeTakeFirst();
+    return row && { view: row.view, fromWorkflow: Number(row.revision) > 0 };
   }
 
   /** One page of cells in id order, after `after`; one more row than asked tells whether a next page exists. */

@@ -14,7 +14,9 @@ export class UpdateReadModel {
       .execute();
   }
 
-  async get(id: string): Promise<UpdateProgress | undefined> {
-    return (await this.db.selectFrom('updates').select('view').where('id', '=', id).executeTakeFirst())?.view;
+  /** The update's progress, and whether its workflow wrote it (revision 1 on) or only a rebuild did (0). */
+  async get(id: string): Promise<{ view: UpdateProgress; fromWorkflow: boolean } | undefined> {
+    const row = await this.db.selectFrom('updates').select(['view', 'revision']).where('id', '=', id).executeTakeFirst();
+    return row && { view: row.view, fromWorkflow: Number(row.revision) > 0 };
   }
 }

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { agentTaskQueue, type AgentRegistration } from '../../domain/agent';
 import { cellWorkflowId } from '../../workflows/ids';
 import { agentRegistered } from '../../workflows/messages';
-import { HttpProblem, fromTemporal, notFound } from '../problem';
+import { HttpProblem, fromTemporal } from '../problem';
+import { readCell } from '../read-views';
 import { AgentRegistered, BootstrapToken, BootstrapTokenBody, RegisterAgentBody } from '../schemas/agents';
 import { CellParams } from '../schemas/cells';
 import { problems } from '../schemas/common';
@@ -37,8 +38,7 @@ const agents: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { cellId } = request.params;
-      const view = await app.cells.get(cellId);
-      if (!view) throw notFound(`cell ${cellId}`);
+      const view = await readCell(app, cellId);
       if (view.spec.connection !== 'agent') throw new HttpProblem(409, 'Conflict', `cell ${cellId} is reached directly (connection: direct): it has no agent to register`);
       const issued = await app.agents.bootstrapTokens.issue(cellId, request.subject, request.body.expiresInMinutes ?? DEFAULT_TOKEN_MINUTES);
       return reply.status(201).header('cache-control', 'no-store').send({ ...issued, registerPath: REGISTER_PATH });

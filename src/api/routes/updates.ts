@@ -10,7 +10,7 @@ import {
   retryCompensation,
 } from '../../workflows/messages';
 import { sendCommand } from '../commands';
-import { notFound } from '../problem';
+import { readUpdate } from '../read-views';
 import { problems } from '../schemas/common';
 import { CommandAccepted, CommandBody, Update, UpdateParams } from '../schemas/updates';
 
@@ -32,8 +32,7 @@ const updates: FastifyPluginAsyncTypebox = async (app) => {
     '/v1/updates/:updateId',
     { config: { role: 'viewer' }, schema: { summary: 'An update: status and every step', params: UpdateParams, response: { 200: Update, ...problems(400, 401, 404) } } },
     async (request) => {
-      const progress = await app.updates.get(request.params.updateId);
-      if (!progress) throw notFound(`update ${request.params.updateId}`);
+      const progress = await readUpdate(app, request.params.updateId);
       return { ...progress, fromVersion: progress.fromVersion ?? null };
     },
   );

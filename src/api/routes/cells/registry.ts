@@ -10,7 +10,8 @@ import { CellIdKey, CellStatusKey, RingKey } from '../../../workflows/search-att
 import { cellExists, listCells } from '../../cell-list';
 import { withMaintenance } from '../../cell-maintenance';
 import { toCell } from '../../cell-view';
-import { HttpProblem, badRequest, fromTemporal, notFound } from '../../problem';
+import { HttpProblem, badRequest, fromTemporal } from '../../problem';
+import { readCell } from '../../read-views';
 import { Cell, CellList, CellListQuery, CellParams, Plan, PlanQuery, RegisterCellBody } from '../../schemas/cells';
 import { problems } from '../../schemas/common';
 
@@ -100,8 +101,7 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
     '/v1/cells/:cellId',
     { config: { role: 'viewer' }, schema: { summary: 'A cell: spec, version, maintenance, current update, history', params: CellParams, response: { 200: Cell, ...problems(401, 404) } } },
     async (request) => {
-      const view = await app.cells.get(request.params.cellId);
-      if (!view) throw notFound(`cell ${request.params.cellId}`);
+      const view = await readCell(app, request.params.cellId);
       const cell = toCell(await withMaintenance(app, view));
       if (view.spec.connection !== 'agent') return cell;
       const presence = await agentPresence(app.temporal, view.spec.id, app.agents.offlineAfterSeconds);
@@ -119,8 +119,7 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
       schema: { summary: 'The upgrade plan from the installed version to a target, before running it', params: CellParams, querystring: PlanQuery, response: { 200: Plan, ...problems(400, 401, 404, 422) } },
     },
     async (request) => {
-      const view = await app.cells.get(request.params.cellId);
-      if (!view) throw notFound(`cell ${request.params.cellId}`);
+      const view = await readCell(app, request.params.cellId);
       const releases = await app.catalog.list();
       const usable = view.spec.airGapped ? visibleReleases(releases, { ring: view.spec.ring, airGapped: true }) : releases;
       const plan = planUpgrade(view.version, request.query.to, usable);

@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import type { CellView } from '../domain/cell';
+import type { UpdateProgress } from '../domain/update';
+import { cellWorkflowId, updateWorkflowId } from '../workflows/ids';
+import { cellStatusQuery, progressQuery } from '../workflows/messages';
+import { fromTemporal } from './problem';
+
+type Reach = Pick<FastifyInstance, 'cells' | 'updates' | 'temporal'>;
+
+/**
+ * A cell's view from the read model. A row its controller has not written yet (the API's own,
+ * for a moment after registration; a rebuild's, for a controller started by 0.1.0, which writes
+ * none) is read from the controller instead: the read model never answers older than Temporal.
+ */
+export async function readCell(ctx: Reach, cellId: string): Promise<CellView> {
+  const row = await ctx.cells.get(cellId);
+  if (row?.fromWorkflow) return row.view;
+  return ask(() => ctx.temporal.workflow.getHandle(cellWorkflowId(cellId)).query(cellStatusQuery), row?.view, `cell ${cellId}`);
+}
+
+/** An update's progress from the read model; as for cells, one its workflow has not written is read from the workflow. */
+export async function readUpdate(ctx: Reach, updateId: string): Promise<UpdateProgress> {
+  const row = await ctx.updates.get(updateId);
+  if (row?.fromWorkflow) return row.view;
+  return ask(() => ctx.temporal.workflow.getHandle(updateWorkflowId(updateId)).query(progressQuery), row?.view, `update ${updateId}`);
+}
+
+async function ask<T>(query: () => Promise<T>, fallback: T | undefined, what: string): Promise<T> {
+  try {
+    return await query();
+  } catch (err) {
+    if (fallback) return fallback;
+    throw fromTemporal(err, what) ?? err;
+  }
+}
