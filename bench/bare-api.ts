@@ -1,5 +1,5 @@
 // The bare side of the reads benchmark: Fastify with one route and nothing else (no auth, no
-// schemas, no problem+json, no page tokens), running the read model's own query for a filtered page.
+// schemas, no problem+json, no page tokens), running the read model's own queries.
 import Fastify from 'fastify';
 import { CellReadModel } from '../src/adapters/db/cell-read-model';
 import { openDatabase } from '../src/adapters/db/database';
@@ -11,4 +11,5 @@ app.get('/cells', async (request) => {
   const { ring } = request.query as { ring?: string };
   return { cells: (await cells.list({ ring }, 100)).cells };
 });
+app.get('/cells/:id', async (request) => (await cells.get((request.params as { id: string }).id))?.view);
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });

@@ -1,5 +1,5 @@
-// Reads from the read model under a steady load: a filtered page of 100 cells out of 10,000, at a
-// fixed rate (open loop: each request's latency counts from when it was due, so a slow server
+// Reads from the read model under a steady load: one cell, and a filtered page of 100 cells out of
+// 10,000, at a fixed rate (open loop: each request's latency counts from when it was due, so a slow server
 // cannot hide its queue), through cellshift's API process against a bare Fastify process running
 // the same query. PostgreSQL from Debian's package, as in production.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -19,13 +19,26 @@ const RATE = Number(process.env.BENCH_READ_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_READ_SECONDS ?? 20);
 const RINGS = ['staging', 'saas', 'dedicated'] as const;
 
+interface Latencies {
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+export interface ReadCase {
+  name: string;
+  cellshift: Latencies;
+  bare: Latencies;
+  p99Ratio: number;
+  /** the target's p99, ms */
+  target: number;
+}
+
 export interface ReadFigures {
   cells: number;
   rate: number;
   seconds: number;
-  cellshift: { p50: number; p99: number; errors: number };
-  bare: { p50: number; p99: number; errors: number };
-  p99Ratio: number;
+  cases: ReadCase[];
 }
 
 export async function readsCase(temporalAddress: string): Promise<ReadFigures> {
@@ -42,15 +55,22 @@ export async function readsCase(temporalAddress: string): Promise<ReadFigures> {
     const env = { ...process.env, DATABASE_URL: pg.url, TEMPORAL_ADDRESS: temporalAddress, CELLSHIFT_LOG: 'off', CELLSHIFT_DATA_DIR: mkdtempSync(join(tmpdir(), 'cellshift-reads-')) };
     children.push(spawn(process.execPath, ['--import', 'tsx', 'src/api/server.ts'], { env: { ...env, PORT: String(apiPort), HOST: '127.0.0.1', CELLSHIFT_TOKENS: JSON.stringify([{ token, subject: 'bench', role: 'viewer' }]) }, stdio: ['ignore', 'ignore', 'inherit'] }));
     children.push(spawn(process.execPath, ['--import', 'tsx', 'bench/bare-api.ts'], { env: { ...env, PORT: String(barePort) }, stdio: ['ignore', 'ignore', 'inherit'] }));
-    const cellshiftUrl = `http://127.0.0.1:${apiPort}/v1/cells?ring=saas&pageSize=100`;
-    const bareUrl = `http://127.0.0.1:${barePort}/cells?ring=saas`;
+    const api = `http://127.0.0.1:${apiPort}`;
+    const bareApi = `http://127.0.0.1:${barePort}`;
     const headers = { authorization: `Bearer ${token}` };
-    await until(cellshiftUrl, headers);
-    await until(bareUrl, {});
+    await until(`${api}/v1/cells`, headers);
+    await until(`${bareApi}/cells`, {});
 
-    const cellshift = await load(cellshiftUrl, headers);
-    const bare = await load(bareUrl, {});
-    return { cells: READ_CELLS, rate: RATE, seconds: SECONDS, cellshift, bare, p99Ratio: cellshift.p99 / bare.p99 };
+    const cases: ReadCase[] = [];
+    for (const [name, path, barePath, target] of [
+      ['one cell, GET /v1/cells/:id', '/v1/cells/cell-04242', '/cells/cell-04242', 20],
+      ['a filtered page of 100, GET /v1/cells?ring=saas&pageSize=100', '/v1/cells?ring=saas&pageSize=100', '/cells?ring=saas', 50],
+    ] as const) {
+      const cellshift = await load(`${api}${path}`, headers);
+      const bare = await load(`${bareApi}${barePath}`, {});
+      cases.push({ name, cellshift, bare, p99Ratio: cellshift.p99 / bare.p99, target });
+    }
+    return { cells: READ_CELLS, rate: RATE, seconds: SECONDS, cases };
   } finally {
     for (const child of children) child.kill('SIGTERM');
     pg.stop();
@@ -87,7 +107,7 @@ async function until(url: string, headers: Record<string, string>): Promise<void
 }
 
 /** A warm-up second, then RATE requests a second for SECONDS seconds; latencies in ms from when each was due. */
-async function load(url: string, headers: Record<string, string>): Promise<{ p50: number; p99: number; errors: number }> {
+async function load(url: string, headers: Record<string, string>): Promise<Latencies> {
   const run = async (seconds: number) => {
     const latencies: number[] = [];
     let errors = 0;
