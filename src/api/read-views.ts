@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { CellView } from '../domain/cell';
-import type { UpdateProgress } from '../domain/update';
+import { FINAL_STATUSES, type UpdateProgress } from '../domain/update';
 import { cellWorkflowId, updateWorkflowId } from '../workflows/ids';
 import { cellStatusQuery, progressQuery } from '../workflows/messages';
 import { fromTemporal } from './problem';
@@ -18,10 +18,14 @@ export async function readCell(ctx: Reach, cellId: string): Promise<CellView> {
   return ask(() => ctx.temporal.workflow.getHandle(cellWorkflowId(cellId)).query(cellStatusQuery), row?.view, `cell ${cellId}`);
 }
 
-/** An update's progress from the read model; as for cells, one its workflow has not written is read from the workflow. */
+/**
+ * An update's progress: an ended one from the read model; a running one from the workflow (its
+ * steps change faster than the read model is written: only its status is); as for cells, one its
+ * workflow has not written is read from the workflow.
+ */
 export async function readUpdate(ctx: Reach, updateId: string): Promise<UpdateProgress> {
   const row = await ctx.updates.get(updateId);
-  if (row?.fromWorkflow) return row.view;
+  if (row?.fromWorkflow && (FINAL_STATUSES as readonly string[]).includes(row.view.status)) return row.view;
   return ask(() => ctx.temporal.workflow.getHandle(updateWorkflowId(updateId)).query(progressQuery), row?.view, `update ${updateId}`);
 }
 

@@ -1,10 +1,10 @@
 import { condition, isCancellation } from '@temporalio/workflow';
 
 /**
- * A workflow's copy in the read model (what the API reads): written after every change of the
- * value it watches, one write at a time, each with the latest value and the next revision, so the
- * read model never goes back. Writes are local activities, retried until the database answers;
- * the workflow goes on meanwhile.
+ * A workflow's copy in the read model (what the API reads): written after every change of what
+ * `key` picks from the value it watches (the whole value by default), one write at a time, each
+ * with the latest value and the next revision, so the read model never goes back. Writes are
+ * local activities, retried until the database answers; the workflow goes on meanwhile.
  */
 export class Projection<T> {
   private written = '';
@@ -14,6 +14,7 @@ export class Projection<T> {
     private readonly read: () => T,
     private readonly write: (value: T, revision: number) => Promise<void>,
     private readonly nextRevision: () => number,
+    private readonly key: (value: T) => unknown = (value) => value,
   ) {
     this.run().catch((err: unknown) => {
       // The workflow was cancelled: nothing more to write.
@@ -31,7 +32,7 @@ export class Projection<T> {
       await condition(() => this.stale());
       this.writing = true;
       const value = this.read();
-      const json = JSON.stringify(value);
+      const json = JSON.stringify(this.key(value));
       await this.write(value, this.nextRevision());
       this.written = json;
       this.writing = false;
@@ -39,6 +40,6 @@ export class Projection<T> {
   }
 
   private stale(): boolean {
-    return JSON.stringify(this.read()) !== this.written;
+    return JSON.stringify(this.key(this.read())) !== this.written;
   }
 }

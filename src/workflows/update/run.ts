@@ -54,7 +54,9 @@ export class UpdateRun {
       startedAt: now(),
     });
     this.saga = new Saga(this.tracker);
-    if (patched('read-model')) this.projection = new Projection(() => this.tracker.progress, projectUpdate, () => ++this.revision);
+    // Written when its status changes (the end included): a running update's steps are read from
+    // the workflow itself, so each step costs no write (the API reads through while it runs).
+    if (patched('read-model')) this.projection = new Projection(() => this.tracker.progress, projectUpdate, () => ++this.revision, (progress) => progress.status);
 
     setHandler(progressQuery, () => this.tracker.progress);
     setHandler(
