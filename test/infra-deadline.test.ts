@@ -7,24 +7,17 @@ import { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEMO_RELEASES } from '../scripts/seed/demo-fleet';
-import { BundleStore } from '../src/adapters/bundles/bundle-store';
-import { SqlReleaseCatalog } from '../src/adapters/catalog/sql-catalog';
-import { CellReadModel } from '../src/adapters/db/cell-read-model';
 import { openDatabase, type Db } from '../src/adapters/db/database';
-import { UpdateReadModel } from '../src/adapters/db/update-read-model';
-import { sharedSecret } from '../src/adapters/db/settings';
-import { PageTokens } from '../src/api/page-tokens';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../src/adapters/db/embedded';
-import { FlagStore } from '../src/adapters/flags/flag-store';
 import { SimulatedCluster } from '../src/adapters/simulated/cluster';
 import { SimulatedStack } from '../src/adapters/simulated/stack';
 import { buildApp } from '../src/api/app';
+import { apiStores } from '../src/api/stores';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 import { DAY_MS } from '../src/domain/infra';
 import { cellWorkflowId, infraWorkflowId } from '../src/workflows/ids';
 import { cellStatusQuery, infraProgressQuery } from '../src/workflows/messages';
 import { buildActivities } from '../worker';
-import { BootstrapTokens } from '../src/adapters/agents/bootstrap-tokens';
 import { DEFAULT_AGENT_POLICY } from '../src/domain/agent';
 import { TOKENS, everyDay } from './helpers/harness';
 import { createTimeSkippingEnv } from './helpers/time-skipping';
@@ -46,7 +39,8 @@ describe('infrastructure updates: the two-week deadline, enforced by timers', ()
     await ensureSearchAttributes(env.client.connection as Connection, 'default');
     database = await startEmbeddedDatabase();
     db = await openDatabase(database.url);
-    const catalog = new SqlReleaseCatalog(db);
+    const { bootstrapTokens, ...stores } = await apiStores(db, dataDir);
+    const catalog = stores.catalog;
     for (const release of DEMO_RELEASES) await catalog.publish(release, { rings: ['staging', 'saas', 'dedicated'] });
     worker = await Worker.create({
       connection: env.nativeConnection,
@@ -58,16 +52,11 @@ describe('infrastructure updates: the two-week deadline, enforced by timers', ()
     app = await buildApp({
       temporal: env.client,
       taskQueue,
-      catalog,
-      bundles: new BundleStore(dataDir, catalog),
-      flags: new FlagStore(db),
-      pageTokens: new PageTokens(await sharedSecret(db, 'page-token-key')),
-      cells: new CellReadModel(db),
-      updates: new UpdateReadModel(db),
+      ...stores,
       simulated: new SimulatedCluster(dataDir),
       simulatedStack: new SimulatedStack(dataDir),
       tokens: [{ token: TOKENS.operator, subject: 'oscar-operator', role: 'operator' }],
-      agents: { bootstrapTokens: new BootstrapTokens(db), temporal: { address: 'unused:7233', namespace: 'default' }, ...DEFAULT_AGENT_POLICY },
+      agents: { bootstrapTokens, temporal: { address: 'unused:7233', namespace: 'default' }, ...DEFAULT_AGENT_POLICY },
     });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
   });

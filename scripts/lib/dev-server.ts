@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { searchAttributeFlags } from '../../src/temporal/search-attributes';
+import { stopGracefully } from './processes';
 import { findTemporalCli } from './temporal-cli';
 
 export interface DevServerOptions {
@@ -42,13 +43,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     address,
     port,
     process: child,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopGracefully(child, 10_000),
   };
 }
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 import { freePort, waitUntilServing } from './dev-server';
+import { stopGracefully } from './processes';
 import { findTemporalCli } from './temporal-cli';
 import { isExecutable, toolCacheDir } from './tool-cache';
 
@@ -118,13 +119,7 @@ export async function startTemporalOnPostgres(pg: { port: number }, options: { n
   closeSync(out);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const address = `127.0.0.1:${frontendPort}`;
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = () => stopGracefully(child, 10_000);
 
   try {
     await waitUntilServing(address, exited);

@@ -2,42 +2,29 @@
 // gracefully on SIGINT/SIGTERM: the app first (in-flight requests answered), then Temporal.
 import { Client } from '@temporalio/client';
 import closeWithGrace from 'close-with-grace';
-import { BootstrapTokens } from '../adapters/agents/bootstrap-tokens';
-import { BundleStore } from '../adapters/bundles/bundle-store';
-import { SqlReleaseCatalog } from '../adapters/catalog/sql-catalog';
-import { CellReadModel } from '../adapters/db/cell-read-model';
 import { openDatabase } from '../adapters/db/database';
-import { UpdateReadModel } from '../adapters/db/update-read-model';
-import { sharedSecret } from '../adapters/db/settings';
-import { FlagStore } from '../adapters/flags/flag-store';
 import { SimulatedCluster } from '../adapters/simulated/cluster';
 import { SimulatedStack } from '../adapters/simulated/stack';
 import { databaseUrl, loadConfig, temporalAddress } from '../config';
 import { connectClient } from '../temporal/connect';
 import { buildApp } from './app';
-import { PageTokens } from './page-tokens';
+import { apiStores } from './stores';
 import { loadTokens } from './tokens';
 
 const config = loadConfig();
 const { tokens, generated } = loadTokens(config.dataDir);
 const connection = await connectClient(config);
 const db = await openDatabase(databaseUrl(config));
-const catalog = new SqlReleaseCatalog(db);
-const pageTokens = new PageTokens(await sharedSecret(db, 'page-token-key'));
+const { bootstrapTokens, ...stores } = await apiStores(db, config.dataDir);
 const app = await buildApp({
   temporal: new Client({ connection, namespace: config.namespace }),
   taskQueue: config.taskQueue,
-  catalog,
-  bundles: new BundleStore(config.dataDir, catalog),
-  flags: new FlagStore(db),
-  pageTokens,
-  cells: new CellReadModel(db),
-  updates: new UpdateReadModel(db),
+  ...stores,
   simulated: new SimulatedCluster(config.dataDir),
   simulatedStack: new SimulatedStack(config.dataDir),
   tokens,
   agents: {
-    bootstrapTokens: new BootstrapTokens(db),
+    bootstrapTokens,
     temporal: { address: config.agentTemporalAddress ?? temporalAddress(config), namespace: config.namespace },
     offlineAfterSeconds: config.agentOfflineAfterSeconds,
     minVersion: config.minAgentVersion,

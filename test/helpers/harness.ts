@@ -10,19 +10,13 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
-import { BootstrapTokens } from '../../src/adapters/agents/bootstrap-tokens';
-import { BundleStore } from '../../src/adapters/bundles/bundle-store';
-import { SqlReleaseCatalog } from '../../src/adapters/catalog/sql-catalog';
-import { CellReadModel } from '../../src/adapters/db/cell-read-model';
+import type { SqlReleaseCatalog } from '../../src/adapters/catalog/sql-catalog';
 import { openDatabase, type Db } from '../../src/adapters/db/database';
-import { UpdateReadModel } from '../../src/adapters/db/update-read-model';
-import { sharedSecret } from '../../src/adapters/db/settings';
-import { PageTokens } from '../../src/api/page-tokens';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/adapters/db/embedded';
-import { FlagStore } from '../../src/adapters/flags/flag-store';
 import { SimulatedCluster } from '../../src/adapters/simulated/cluster';
 import { SimulatedStack } from '../../src/adapters/simulated/stack';
 import { buildApp } from '../../src/api/app';
+import { apiStores } from '../../src/api/stores';
 import type { ApiToken } from '../../src/api/plugins/app/auth';
 import { DEFAULT_AGENT_POLICY, type AgentPolicy } from '../../src/domain/agent';
 import type { Release } from '../../src/domain/release';
@@ -85,7 +79,8 @@ export class Harness {
     const agents = { ...DEFAULT_AGENT_POLICY, ...options.agents };
     const database = await startEmbeddedDatabase();
     const db = await openDatabase(database.url);
-    const catalog = new SqlReleaseCatalog(db);
+    const { bootstrapTokens, ...stores } = await apiStores(db, dataDir);
+    const catalog = stores.catalog;
     for (const release of options.releases ?? DEMO_RELEASES) await catalog.publish(release, { rings: ['staging', 'saas', 'dedicated'] });
     const simulated = new SimulatedCluster(dataDir);
     const connection = await Connection.connect({ address });
@@ -93,17 +88,12 @@ export class Harness {
     const app = await buildApp({
       temporal: client,
       taskQueue,
-      catalog,
-      bundles: new BundleStore(dataDir, catalog),
-      flags: new FlagStore(db),
-      pageTokens: new PageTokens(await sharedSecret(db, 'page-token-key')),
-      cells: new CellReadModel(db),
-      updates: new UpdateReadModel(db),
+      ...stores,
       simulated,
       simulatedStack: new SimulatedStack(dataDir),
       tokens: API_TOKENS,
       bundleLimitBytes: options.bundleLimitBytes,
-      agents: { bootstrapTokens: new BootstrapTokens(db), temporal: { address, namespace: 'default' }, ...agents },
+      agents: { bootstrapTokens, temporal: { address, namespace: 'default' }, ...agents },
     });
     const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
     const harness = new Harness(address, taskQueue, dataDir, client, app, baseUrl, simulated, catalog, agents, database, db);

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { agentTaskQueue, type AgentRegistration } from '../../domain/agent';
 import { cellWorkflowId } from '../../workflows/ids';
 import { agentRegistered } from '../../workflows/messages';
+import { bearerToken } from '../plugins/app/auth';
 import { HttpProblem, fromTemporal } from '../problem';
 import { readCell } from '../read-views';
 import { AgentRegistered, BootstrapToken, BootstrapTokenBody, RegisterAgentBody } from '../schemas/agents';
@@ -55,11 +56,10 @@ const agents: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-      if (!match) throw new HttpProblem(401, 'Unauthorized', 'send the bootstrap token as Authorization: Bearer <token>', { errors: [{ field: 'header.authorization', reason: 'missing bearer token' }] });
+      const token = bearerToken(request, 'send the bootstrap token as Authorization: Bearer <token>');
       const { cellId, ...agent } = request.body;
       const registration: AgentRegistration = { ...agent, registeredAt: new Date().toISOString() };
-      const redeemed = await app.agents.bootstrapTokens.redeem(cellId, match[1], async () => {
+      const redeemed = await app.agents.bootstrapTokens.redeem(cellId, token, async () => {
         try {
           await controller(cellId).executeUpdate(agentRegistered, { args: [registration] });
         } catch (err) {

@@ -33,10 +33,8 @@ export default fp<{ tokens: ApiToken[] }>(
     app.addHook('onRequest', async (request: FastifyRequest) => {
       const needed = request.routeOptions.config.role;
       if (!needed) return;
-      const header = request.headers.authorization ?? '';
-      const match = /^Bearer\s+(\S+)$/i.exec(header);
-      if (!match) throw new HttpProblem(401, 'Unauthorized', 'send Authorization: Bearer <token>', { errors: [{ field: 'header.authorization', reason: 'missing bearer token' }] });
-      const token = tokens.find((t) => sameSecret(t.token, match[1]));
+      const presented = bearerToken(request, 'send Authorization: Bearer <token>');
+      const token = tokens.find((t) => sameSecret(t.token, presented));
       if (!token) throw new HttpProblem(401, 'Unauthorized', 'the bearer token is not valid');
       if (RANK[token.role] < RANK[needed]) {
         throw new HttpProblem(403, 'Forbidden', `this needs the ${needed} role; the token of ${token.subject} has ${token.role}`);
@@ -46,6 +44,13 @@ export default fp<{ tokens: ApiToken[] }>(
   },
   { name: 'auth', dependencies: ['problem-json'] },
 );
+
+/** The bearer token a request presents; a 401 naming the header when there is none. */
+export function bearerToken(request: FastifyRequest, hint: string): string {
+  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+  if (!match) throw new HttpProblem(401, 'Unauthorized', hint, { errors: [{ field: 'header.authorization', reason: 'missing bearer token' }] });
+  return match[1];
+}
 
 function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a);
