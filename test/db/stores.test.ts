@@ -7,7 +7,9 @@ import { openDatabase, type Db } from '../../src/adapters/db/database';
 import { startEmbeddedDatabase } from '../../src/adapters/db/embedded';
 import { FlagStore } from '../../src/adapters/flags/flag-store';
 import type { Release } from '../../src/domain/release';
-import { startPostgres } from '../../scripts/lib/postgres';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isConnectionLoss } from '../../src/adapters/db/patient-pool';
+import { startPostgres, type Postgres } from '../../scripts/lib/postgres';
 
 const release = (version: string, extra: Partial<Release> = {}): Release => ({ version, components: { server: `server:${version}` }, breaking: false, ...extra });
 
@@ -79,5 +81,33 @@ describe.each(Object.entries(servers))('the stores on %s', (_, start) => {
     const again = await tokens.issue('cell-b', 'alice', 60);
     await expect(tokens.redeem('cell-b', again.token, async () => Promise.reject(new Error('controller gone')))).rejects.toThrow('controller gone');
     expect((await tokens.redeem('cell-b', again.token, async () => 'ok')).ok).toBe(true);
+  });
+});
+
+describe('reads while PostgreSQL restarts', () => {
+  let pg: Postgres;
+  let db: Db;
+  beforeAll(async () => {
+    pg = await startPostgres();
+    db = await openDatabase(pg.url);
+    await new SqlReleaseCatalog(db).publish(release('4.0.0'));
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    pg?.stop();
+  });
+
+  it('waits for the server to come back instead of failing; a write in that moment fails as unavailable', async () => {
+    const catalog = new SqlReleaseCatalog(db);
+    expect((await catalog.list()).map((r) => r.version)).toEqual(['4.0.0']);
+    pg.stop();
+    const write = catalog.publish(release('4.0.1')).then(() => 'written', (err: unknown) => (isConnectionLoss(err) ? 'unavailable' : String(err)));
+    const read = catalog.list();
+    await sleep(1_500);
+    pg.start();
+    expect((await read).map((r) => r.version)).toContain('4.0.0');
+    // The write began inside a transaction or waited for a connection: either it failed as the
+    // connection's loss (the API answers 503, changing nothing) or it waited and landed.
+    expect(['unavailable', 'written']).toContain(await write);
   });
 });

@@ -1,5 +1,6 @@
 import type { FastifyError } from 'fastify';
 import fp from 'fastify-plugin';
+import { isConnectionLoss } from '../../../adapters/db/patient-pool';
 import { HttpProblem, fromTemporal } from '../../problem';
 import { Problem } from '../../schemas/common';
 import { fieldErrors } from '../../validation';
@@ -22,9 +23,13 @@ export default fp(
       } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
         problem = new HttpProblem(err.statusCode, err.code ?? 'Bad request', err.message);
       } else {
-        problem = fromTemporal(err, describeTarget(request.url)) ?? new HttpProblem(500, 'Internal error', 'the server failed; see its log');
+        problem =
+          fromTemporal(err, describeTarget(request.url)) ??
+          // A write while the database restarts: nothing was changed, and the same request will do later.
+          (isConnectionLoss(err) ? new HttpProblem(503, 'Database unavailable', 'the database is unreachable; try again') : new HttpProblem(500, 'Internal error', 'the server failed; see its log'));
         if (problem.status >= 500) request.log.error({ err }, 'request failed');
       }
+      if (problem.status === 503) void reply.header('retry-after', '5');
       void reply
         .status(problem.status)
         .type('application/problem+json')

@@ -1,0 +1,115 @@
+// The production topology, each part its own process: PostgreSQL, Temporal's server on it, two
+// cellshift workers and two API replicas on cellshift's database. During a rollout of 200 cells one
+// worker is SIGKILLed, the other restarted, an API SIGKILLed while clients keep calling the other,
+// and PostgreSQL restarted once: the rollout still takes every cell exactly once.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SqlReleaseCatalog } from '../src/adapters/catalog/sql-catalog';
+import { openDatabase } from '../src/adapters/db/database';
+import { SimulatedCluster } from '../src/adapters/simulated/cluster';
+import { DEMO_RELEASES } from '../scripts/seed/demo-fleet';
+import { Topology } from '../scripts/lib/topology';
+import { everyDay, utcClock, waitFor } from './helpers/harness';
+
+const CELLS = 200;
+const VERSION = '1.2.7';
+const ADMIN = 'topology-admin-token';
+
+describe('two workers and two APIs on Temporal and PostgreSQL, through crashes and a database restart', () => {
+  let topology: Topology;
+  const call = async (api: { url: string }, method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${api.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+
+  beforeAll(async () => {
+    topology = await Topology.start({ workers: 2, apis: 2, workflowBundlePath: inject('workflowBundlePath'), tokens: [{ token: ADMIN, subject: 'ops', role: 'admin' }] });
+    const db = await openDatabase(topology.databaseUrl);
+    const catalog = new SqlReleaseCatalog(db);
+    const rings = ['staging', 'saas', 'dedicated'] as const;
+    for (const release of DEMO_RELEASES) await catalog.publish(release, { rings: [...rings] });
+    await catalog.publish({ ...DEMO_RELEASES.find((r) => r.version === '1.2.0')!, version: VERSION }, { rings: [...rings] });
+    await db.destroy();
+  }, 600_000);
+  afterAll(() => topology?.stop());
+
+  it(`rolls ${CELLS} cells out exactly once while its parts crash and restart`, { timeout: 1_200_000 }, async () => {
+    const [api1, api2] = topology.apis;
+    const ids = Array.from({ length: CELLS }, (_, i) => `topo-${String(i).padStart(3, '0')}`);
+    const window = everyDay(utcClock(-60_000), 600);
+    for (let i = 0; i < ids.length; i += 20) {
+      const batch = ids.slice(i, i + 20).map((id, j) =>
+        call((i + j) % 2 ? api2 : api1, 'POST', '/v1/cells', { id, ring: 'saas', maintenanceWindow: window, cluster: { kind: 'simulated', initialVersion: '1.1.0' }, expectedUpdateMinutes: 5 }),
+      );
+      for (const res of await Promise.all(batch)) expect(res.status).toBe(201);
+    }
+    await waitFor('every cell ready', async () => {
+      const res = await call(api1, 'GET', '/v1/cells?state=ready&pageSize=1000');
+      return res.body?.cells?.length === CELLS ? true : undefined;
+    }, 300_000);
+
+    // Clients keep calling the API that survives, all through: reads of the read model and of Temporal.
+    const answered: { status: number; path: string }[] = [];
+    let calling = true;
+    const client = (async () => {
+      for (let n = 0; calling; n++) {
+        const path = [`/v1/cells/${ids[n % CELLS]}`, '/v1/cells?ring=saas&pageSize=100', `/v1/rollouts/${VERSION}`, '/v1/releases'][n % 4];
+        const status = await fetch(`${api2.url}${path}`, { headers: { authorization: `Bearer ${ADMIN}` } }).then(
+          async (r) => (await r.arrayBuffer(), r.status),
+          () => 0, // no answer at all
+        );
+        answered.push({ status, path });
+        await sleep(25);
+      }
+    })();
+
+    expect((await call(api1, 'POST', '/v1/rollouts', { version: VERSION, waves: { maxConcurrent: 20, maxFailurePercent: 0 } })).status).toBe(202);
+    const succeeded = async (atLeast: number) =>
+      waitFor(`${atLeast} cells updated`, async () => {
+        const res = await call(api2, 'GET', `/v1/rollouts/${VERSION}`);
+        return res.status === 200 && res.body.counts.succeeded >= atLeast ? true : undefined;
+      }, 600_000);
+
+    const [worker1, worker2] = topology.workers;
+    await succeeded(20);
+    await worker1.kill();
+    await succeeded(50);
+    await worker2.stop();
+    worker2.start();
+    worker1.start(); // its replacement, as an orchestrator would start one
+    await succeeded(80);
+    await api1.kill();
+    await succeeded(110);
+    topology.pg.stop();
+    await sleep(2_000);
+    topology.pg.start();
+
+    const done = await waitFor('the rollout to end', async () => {
+      const res = await call(api2, 'GET', `/v1/rollouts/${VERSION}`);
+      return res.status === 200 && ['succeeded', 'halted', 'aborted'].includes(res.body.status) ? res.body : undefined;
+    }, 900_000);
+    calling = false;
+    await client;
+
+    expect(done.status).toBe('succeeded');
+    expect(done.counts).toMatchObject({ succeeded: CELLS, failed: 0, held: 0 });
+    const simulated = new SimulatedCluster(topology.dataDir);
+    for (const id of ids) {
+      const cell = await simulated.read(id);
+      expect(cell.version, id).toBe(VERSION);
+      expect(cell.maintenance, `${id} left in maintenance`).toBe(false);
+      expect(cell.log.filter((e) => e.op === 'apply' && e.version === VERSION), `${id} applied once`).toHaveLength(1);
+    }
+    const listed = await call(api2, 'GET', `/v1/cells?version=${VERSION}&pageSize=1000`);
+    expect(listed.body.cells).toHaveLength(CELLS);
+    // The surviving API answered every call, never with a 5xx, through all of it.
+    expect(answered.length).toBeGreaterThan(100);
+    expect(answered.filter((a) => a.status === 0 || a.status >= 500)).toEqual([]);
+  });
+});
