@@ -18,6 +18,7 @@ import { SimulatedCluster } from './src/adapters/simulated/cluster';
 import { databaseUrl, loadConfig } from './src/config';
 import { DEFAULT_AGENT_POLICY, type AgentPolicy } from './src/domain/agent';
 import type { ClusterRef } from './src/domain/cell';
+import { startAgentPresenceSweep } from './src/temporal/agent-presence';
 import { connectClient, connectWorker } from './src/temporal/connect';
 import { ensureSearchAttributes } from './src/temporal/search-attributes';
 
@@ -108,6 +109,7 @@ async function main(): Promise<void> {
     // Bundling at start runs webpack in this process, and its memory stays: production uses a bundle built beforehand.
     ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
   });
+  await startAgentPresenceSweep(client, config.taskQueue, config.agentOfflineAfterSeconds);
   console.error(`cellshift worker on task queue ${config.taskQueue}, data in ${config.dataDir}`);
   await worker.run();
   await connection.close();

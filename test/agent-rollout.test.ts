@@ -33,6 +33,19 @@ describe('a rollout over agent cells with one agent offline', () => {
   it('holds the offline cell with the reason, updates the rest, and checks the ring through the agents', async () => {
     await h.kill(agents.get('ar-2')!);
     await h.waitFor('ar-2 offline', async () => ((await h.http('GET', '/v1/cells/ar-2')).body.agent.status === 'offline' ? true : undefined), 60_000);
+    // The list shows it too, from the read model (the presence sweep looks every 7 s here).
+    const offline = await h.waitFor('ar-2 listed offline', async () => {
+      const res = await h.http('GET', '/v1/cells?agent=offline', undefined, 'viewer');
+      return res.body.cells.length > 0 ? res.body.cells : undefined;
+    }, 60_000);
+    expect(offline.map((c: { id: string }) => c.id)).toEqual(['ar-2']);
+    expect(offline[0].agent).toMatchObject({ status: 'offline', version: expect.any(String), lastSeen: expect.any(String) });
+    const online = await h.http('GET', '/v1/cells?agent=online&ring=staging', undefined, 'viewer');
+    expect(online.body.cells.map((c: { id: string }) => c.id)).toEqual(['ar-1', 'ar-3']);
+    const direct = (await h.http('GET', '/v1/cells?connection=direct', undefined, 'viewer')).body.cells;
+    expect(direct.map((c: { id: string }) => c.id)).toEqual(['ar-saas-1']);
+    expect(direct[0].agent).toBeUndefined();
+    expect((await h.http('GET', '/v1/cells?agent=asleep', undefined, 'viewer')).status).toBe(400);
 
     const started = await h.http('POST', '/v1/rollouts', { version: '1.2.0', rings: ['staging', 'saas'], waves: { maxConcurrent: 3 }, window: 'now', bakeMinutes: 0 }, 'operator');
     expect(started.status, JSON.stringify(started.body)).toBe(202);

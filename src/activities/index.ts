@@ -36,7 +36,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createFleetActivities(deps.client, deps.resolveCluster, deps.catalog),
     ...createFlagActivities(deps.flags, deps.catalog, deps.resolveCluster),
     ...createInfraActivities(deps.resolveStack, deps.notifier),
-    ...createReadModelActivities(deps.cellReadModel, deps.updateReadModel),
+    ...createReadModelActivities(deps.cellReadModel, deps.updateReadModel, deps.client, deps.agents),
   };
 }
 

@@ -11,6 +11,7 @@ interface ListQuery {
   version?: string;
   sla?: string;
   connection?: string;
+  agent?: 'online' | 'offline' | 'never-seen';
   pageSize?: number;
   pageToken?: string;
 }
@@ -21,7 +22,7 @@ interface ListQuery {
  */
 export async function listCells(ctx: Pick<FastifyInstance, 'cells' | 'pageTokens'>, query: ListQuery) {
   const after = query.pageToken ? ctx.pageTokens.open<{ after: string }>(query.pageToken, 'query.pageToken').after : undefined;
-  const page = await ctx.cells.list({ ring: query.ring, state: query.status ?? query.state, version: query.version, sla: query.sla, connection: query.connection }, query.pageSize ?? 100, after);
+  const page = await ctx.cells.list({ ring: query.ring, state: query.status ?? query.state, version: query.version, sla: query.sla, connection: query.connection, agent: query.agent }, query.pageSize ?? 100, after);
   return { cells: page.cells, ...(page.more ? { nextPageToken: ctx.pageTokens.seal({ after: page.cells.at(-1)!.id }) } : {}) };
 }
 

@@ -28,3 +28,8 @@ export function rolloutWorkflowId(version: string): string {
 export function infraWorkflowId(cellId: string, templateVersion: string): string {
   return `infra/${cellId}/${templateVersion}`;
 }
+
+/** The agent presence sweep of a task queue's control plane (one, however many workers start it). */
+export function agentPresenceWorkflowId(taskQueue: string): string {
+  return `agent-presence/${taskQueue}`;
+}

@@ -6,3 +6,4 @@ export { liveUpdate } from './update/live';
 export { rollbackUpdate } from './update/rollback';
 export { fleetRollout } from './rollout/fleet-rollout';
 export { infraUpdate } from './infra/infra-update';
+export { agentPresenceSweep } from './agent-presence';

@@ -21,7 +21,8 @@ import type { ApiToken } from '../../src/api/plugins/app/auth';
 import { DEFAULT_AGENT_POLICY, type AgentPolicy } from '../../src/domain/agent';
 import type { Release } from '../../src/domain/release';
 import { FINAL_STATUSES } from '../../src/domain/update';
-import { updateWorkflowId } from '../../src/workflows/ids';
+import { agentPresenceWorkflowId, updateWorkflowId } from '../../src/workflows/ids';
+import { startAgentPresenceSweep } from '../../src/temporal/agent-presence';
 import { UpdateStatusKey } from '../../src/workflows/search-attributes';
 import { DEMO_RELEASES } from '../../scripts/seed/demo-fleet';
 import { WORKER_NODE_FLAGS } from '../../scripts/lib/worker-flags';
@@ -114,6 +115,7 @@ export class Harness {
       agents: this.agents,
     });
     this.workerRun = this.worker.run();
+    await startAgentPresenceSweep(this.client, this.taskQueue, this.agents.offlineAfterSeconds);
   }
 
   /** The real worker entry point (`npm run worker`) as its own process, so a test can SIGKILL it. */
@@ -149,6 +151,10 @@ export class Harness {
   }
 
   async stop(): Promise<void> {
+    await this.client.workflow
+      .getHandle(agentPresenceWorkflowId(this.taskQueue))
+      .terminate('test over')
+      .catch(() => undefined);
     await this.app.close();
     await this.stopWorker();
     await this.client.connection.close();

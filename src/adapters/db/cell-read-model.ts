@@ -1,4 +1,6 @@
+import type { AgentPresence } from '../../domain/agent';
 import type { CellView } from '../../domain/cell';
+import { sql } from 'kysely';
 import type { Db } from './database';
 
 export interface CellRow {
@@ -10,6 +12,8 @@ export interface CellRow {
   sla: string;
   connection: string;
   currentUpdate: string | null;
+  /** an agent cell's agent as the presence sweep last saw it (never-seen until it has looked) */
+  agent?: Pick<AgentPresence, 'status' | 'lastSeen' | 'version'>;
 }
 
 export interface CellFilter {
@@ -18,6 +22,7 @@ export interface CellFilter {
   version?: string;
   sla?: string;
   connection?: string;
+  agent?: AgentPresence['status'];
 }
 
 /**
@@ -59,7 +64,7 @@ export class CellReadModel {
   async list(filter: CellFilter, pageSize: number, after?: string): Promise<{ cells: CellRow[]; more: boolean }> {
     let query = this.db
       .selectFrom('cells')
-      .select(['id', 'ring', 'state', 'version', 'desired_version', 'sla', 'connection', 'current_update'])
+      .select(['id', 'ring', 'state', 'version', 'desired_version', 'sla', 'connection', 'current_update', 'agent_status', 'agent_seen_at', 'agent_version'])
       .orderBy('id')
       .limit(pageSize + 1);
     if (after !== undefined) query = query.where('id', '>', after);
@@ -68,6 +73,8 @@ export class CellReadModel {
     if (filter.version) query = query.where('version', '=', filter.version);
     if (filter.sla) query = query.where('sla', '=', filter.sla);
     if (filter.connection) query = query.where('connection', '=', filter.connection);
+    if (filter.agent === 'never-seen') query = query.where('connection', '=', 'agent').where((w) => w.or([w('agent_status', 'is', null), w('agent_status', '=', 'never-seen')]));
+    else if (filter.agent) query = query.where('agent_status', '=', filter.agent);
     const rows = await query.execute();
     const cells = rows.slice(0, pageSize).map((r) => ({
       id: r.id,
@@ -78,7 +85,31 @@ export class CellReadModel {
       sla: r.sla,
       connection: r.connection,
       currentUpdate: r.current_update,
+      ...(r.connection === 'agent'
+        ? { agent: { status: (r.agent_status ?? 'never-seen') as AgentPresence['status'], lastSeen: r.agent_seen_at ? new Date(r.agent_seen_at).toISOString() : null, version: r.agent_version } }
+        : {}),
     }));
     return { cells, more: rows.length > pageSize };
+  }
+
+  /** Agent cells' ids in id order, a page at a time after `after`: what the presence sweep looks at. */
+  async agentCells(limit: number, after = ''): Promise<{ id: string; registered: boolean }[]> {
+    return this.db
+      .selectFrom('cells')
+      .select(['id', sql<boolean>`(view -> 'agent') is not null`.as('registered')])
+      .where('connection', '=', 'agent')
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  }
+
+  /** What the presence sweep saw of a cell's agent; the controller's own writes leave it alone. */
+  async recordPresence(id: string, presence: AgentPresence): Promise<void> {
+    await this.db
+      .updateTable('cells')
+      .set({ agent_status: presence.status, agent_seen_at: presence.lastSeen, agent_version: presence.version })
+      .where('id', '=', id)
+      .execute();
   }
 }

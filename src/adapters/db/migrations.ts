@@ -40,11 +40,15 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('sla', 'text', (c) => c.notNull())
         .addColumn('connection', 'text', (c) => c.notNull())
         .addColumn('current_update', 'text')
+        // an agent cell's agent as last seen polling its queue (the presence sweep's, not the controller's)
+        .addColumn('agent_status', 'text')
+        .addColumn('agent_seen_at', 'timestamptz')
+        .addColumn('agent_version', 'text')
         .addColumn('view', 'json', (c) => c.notNull())
         .addColumn('revision', 'bigint', (c) => c.notNull())
         .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
         .execute();
-      for (const column of ['ring', 'state', 'version', 'sla']) {
+      for (const column of ['ring', 'state', 'version', 'sla', 'agent_status']) {
         await db.schema.createIndex(`cells_${column}`).on('cells').columns([column, 'id']).execute();
       }
       // … and each update's progress as its workflow last wrote it.

@@ -43,6 +43,9 @@ export interface CellsTable {
   sla: string;
   connection: string;
   current_update: string | null;
+  agent_status: ColumnType<string | null, string | undefined, string>;
+  agent_seen_at: ColumnType<Date | null, string | undefined, string | null>;
+  agent_version: ColumnType<string | null, string | undefined, string | null>;
   view: ColumnType<CellView, string, string>;
   revision: ColumnType<string, number, number>;
   updated_at: Timestamp;

@@ -4,6 +4,8 @@ import { STRATEGIES } from '../../domain/update';
 import { WEEKDAYS } from '../../domain/window';
 import { CellId, NullableString, StringEnum, Version } from './common';
 
+const AgentStatus = StringEnum(['online', 'offline', 'never-seen'] as const, { description: "an agent cell's agent: polling its queue now, not for longer than the offline threshold, or never" });
+
 export const MaintenanceWindow = Type.Object(
   {
     days: Type.Array(StringEnum(WEEKDAYS), { minItems: 1, uniqueItems: true }),
@@ -122,7 +124,7 @@ export const Cell = Type.Object({
   agent: Type.Optional(
     Type.Object(
       {
-        status: StringEnum(['online', 'offline', 'never-seen'] as const),
+        status: AgentStatus,
         lastSeen: NullableString(),
         version: NullableString(),
         identity: NullableString(),
@@ -167,6 +169,12 @@ export const CellSummary = Type.Object({
   sla: Type.String(),
   connection: Type.String(),
   currentUpdate: NullableString({ description: 'the id of the running update' }),
+  agent: Type.Optional(
+    Type.Object(
+      { status: AgentStatus, lastSeen: NullableString(), version: NullableString() },
+      { description: "an agent cell: its agent as the presence sweep last saw it polling the cell's queue (GET /v1/cells/:id asks the server now)" },
+    ),
+  ),
 });
 
 export const CellList = Type.Object({
@@ -182,6 +190,7 @@ export const CellListQuery = Type.Object(
     version: Type.Optional(Version),
     sla: Type.Optional(StringEnum(['in-sla', 'at-risk', 'out-of-sla'] as const)),
     connection: Type.Optional(StringEnum(['direct', 'agent'] as const)),
+    agent: Type.Optional(AgentStatus),
     pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
     pageToken: Type.Optional(Type.String({ maxLength: 4000, description: 'the nextPageToken of the previous page' })),
   },

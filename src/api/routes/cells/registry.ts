@@ -104,9 +104,7 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
       const view = await readCell(app, request.params.cellId);
       const cell = toCell(await withMaintenance(app, view));
       if (view.spec.connection !== 'agent') return cell;
-      const presence = await agentPresence(app.temporal, view.spec.id, app.agents.offlineAfterSeconds);
-      // A registered agent the server no longer lists has been gone for minutes: offline, not never seen.
-      if (presence.status === 'never-seen' && view.agent) presence.status = 'offline';
+      const presence = await agentPresence(app.temporal, view.spec.id, app.agents.offlineAfterSeconds, { registered: view.agent !== undefined });
       const { registeredAt, kubernetesVersion, capabilities } = view.agent ?? {};
       return { ...cell, agent: { ...presence, ...(registeredAt ? { registeredAt, kubernetesVersion, capabilities } : {}) } };
     },
