@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './src/activities';
+import { bundleFiles } from './src/adapters/bundles/bundle-files';
 import { BundleStore } from './src/adapters/bundles/bundle-store';
 import { SqlReleaseCatalog } from './src/adapters/catalog/sql-catalog';
 import { CellReadModel } from './src/adapters/db/cell-read-model';
@@ -61,7 +62,7 @@ export function buildActivities(dataDir: string, client: Client, db: Db, agents:
   return createActivities({
     resolveCluster,
     catalog,
-    bundles: new BundleStore(dataDir, catalog),
+    bundles: new BundleStore(catalog, bundleFiles(dataDir)),
     flags: new FlagStore(db),
     client,
     resolveStack,

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBundle, placeholderImage, sha256 } from '../src/adapters/bundles/build';
+import { DirectoryBundleFiles } from '../src/adapters/bundles/bundle-files';
 import { BundleStore } from '../src/adapters/bundles/bundle-store';
 import { CHECKSUMS, MANIFEST, formatChecksums } from '../src/adapters/bundles/format';
 import { writeTar, type TarEntry } from '../src/adapters/bundles/tar';
@@ -44,7 +46,7 @@ describe('release bundles: POST /v1/bundles', () => {
   let store: BundleStore;
   beforeAll(async () => {
     h = await Harness.start({ worker: false, bundleLimitBytes: LIMIT });
-    store = new BundleStore(h.dataDir, h.catalog);
+    store = new BundleStore(h.catalog, new DirectoryBundleFiles(join(h.dataDir, 'bundles')));
   });
   afterAll(() => h?.stop());
 
@@ -77,9 +79,8 @@ describe('release bundles: POST /v1/bundles', () => {
     const published = await h.http('GET', '/v1/releases/4.0.0');
     expect(published.status).toBe(200);
     expect(published.body).toMatchObject({ version: '4.0.0', source: 'bundle', rings: [], components: release('4.0.0').components });
-    expect(readFileSync(store.imagePath('4.0.0', 'api'))).toEqual(apiImage);
-    expect(await store.hasImage('4.0.0', 'api')).toBe(true);
-    expect(await store.hasImage('4.0.0', 'web')).toBe(false); // digest only: pulled by digest
+    expect(readFileSync(fileURLToPath((await store.imageSource('4.0.0', 'api'))!))).toEqual(apiImage);
+    expect(await store.imageSource('4.0.0', 'web')).toBeUndefined(); // digest only: pulled by digest
 
     const again = await upload(bundle);
     expect(again.status).toBe(200);

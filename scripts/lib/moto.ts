@@ -1,8 +1,8 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './dev-server';
 import { stopGracefully } from './processes';
 import { toolCacheDir, isExecutable } from './tool-cache';
 
@@ -70,15 +70,3 @@ export async function startMoto(timeoutMs = 60_000): Promise<Moto> {
   await stop();
   throw new Error(`moto_server did not answer on ${endpoint} within ${timeoutMs / 1000}s:\n${stderr}`);
 }
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-

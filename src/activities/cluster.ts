@@ -1,5 +1,5 @@
-import { pathToFileURL } from 'node:url';
 import type { BundleStore } from '../adapters/bundles/bundle-store';
+import { isDigestPinned } from '../adapters/bundles/format';
 import type { ClusterRef } from '../domain/cell';
 import { ErrorType, PortError } from '../domain/errors';
 import { breakingRefusal, plannedFromRefusal } from '../domain/preflight';
@@ -26,9 +26,13 @@ export function createClusterActivities(resolve: ClusterResolver, catalog?: Rele
   async function imageSources(release: Release | CatalogRelease): Promise<string[]> {
     if (!bundles || !('source' in release) || release.source !== 'bundle') return releaseImages(release);
     const sources = await Promise.all(
-      Object.entries(release.components).map(async ([component, ref]) =>
-        (await bundles.hasImage(release.version, component)) ? pathToFileURL(bundles.imagePath(release.version, component)).href : ref,
-      ),
+      Object.entries(release.components).map(async ([component, ref]) => {
+        const source = await bundles.imageSource(release.version, component);
+        if (source) return source;
+        // Pinned by digest, a component may come without its image; one the bundle carried has left the store.
+        if (isDigestPinned(ref)) return ref;
+        throw new PortError(ErrorType.ImagePullFailed, `the image of ${component} is missing from release ${release.version}'s bundle in ${bundles.files.location}`, true);
+      }),
     );
     return [...new Set(sources)].sort();
   }
@@ -62,8 +66,7 @@ export function createClusterActivities(resolve: ClusterResolver, catalog?: Rele
       return onCluster(target, (port, ctx) => port.setMaintenance(target, false, ctx));
     },
     async pullImages(target: ClusterTarget, release: Release) {
-      const images = await imageSources(release);
-      return onCluster(target, (port, ctx) => port.pullImages(target, images, ctx));
+      return onCluster(target, async (port, ctx) => port.pullImages(target, await imageSources(release), ctx));
     },
     applyRelease(target: ClusterTarget, release: Release, key: string, components?: string[]) {
       return onCluster(target, (port, ctx) => port.apply(target, release, key, ctx, components));

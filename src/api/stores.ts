@@ -1,4 +1,5 @@
 import { BootstrapTokens } from '../adapters/agents/bootstrap-tokens';
+import { bundleFiles } from '../adapters/bundles/bundle-files';
 import { BundleStore } from '../adapters/bundles/bundle-store';
 import { SqlReleaseCatalog } from '../adapters/catalog/sql-catalog';
 import { CellReadModel } from '../adapters/db/cell-read-model';
@@ -13,7 +14,7 @@ export async function apiStores(db: Db, dataDir: string) {
   const catalog = new SqlReleaseCatalog(db);
   return {
     catalog,
-    bundles: new BundleStore(dataDir, catalog),
+    bundles: new BundleStore(catalog, bundleFiles(dataDir)),
     flags: new FlagStore(db),
     pageTokens: new PageTokens(await sharedSecret(db, 'page-token-key')),
     cells: new CellReadModel(db),

@@ -1,6 +1,7 @@
 // The store of release bundles for air-gapped cells: an upload unpacked, verified, then published.
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import type { BundleFiles } from './bundle-files';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -22,70 +23,55 @@ export interface IngestResult {
 }
 
 /**
- * Release bundles for air-gapped cells, unpacked under `<dataDir>/bundles/<version>/`. A bundle is
- * unpacked into a temporary directory, verified, then renamed into place and published to the
+ * Release bundles for air-gapped cells. An upload is unpacked into a staging directory, verified,
+ * then placed in the bundle store (a directory, or S3: bundle-files.ts) and published to the
  * catalog: a refused bundle leaves nothing behind.
  */
 export class BundleStore {
-  readonly root: string;
-
   constructor(
-    dataDir: string,
     private readonly catalog: ReleaseCatalog,
-  ) {
-    this.root = join(dataDir, 'bundles');
-  }
+    readonly files: BundleFiles,
+  ) {}
 
-  /** Where a pull reads a component's image from a bundle. */
-  imagePath(version: string, component: string): string {
+  /** Where a cell pulls a component's image from, when the release's bundle carries it (a file: or presigned https URL). */
+  async imageSource(version: string, component: string): Promise<string | undefined> {
     if (!/^[0-9A-Za-z.-]+$/.test(version) || version.startsWith('.') || !/^[a-z0-9][a-z0-9-]*$/.test(component)) {
       throw new Error(`not a release version and component: ${version} ${component}`);
     }
-    return join(this.root, version, imageEntry(component));
-  }
-
-  async hasImage(version: string, component: string): Promise<boolean> {
-    return stat(this.imagePath(version, component)).then((s) => s.isFile(), () => false);
+    return this.files.source(version, imageEntry(component));
   }
 
   /** Unpacks, verifies and publishes a gzipped bundle. Throws BundleError for a bundle it refuses. */
   async ingest(gzStream: AsyncIterable<Buffer> | Readable, limitBytes: number): Promise<IngestResult> {
-    await mkdir(this.root, { recursive: true });
-    const incoming = await mkdtemp(join(this.root, '.incoming-')); // same filesystem as the target: the rename is atomic
+    const incoming = await this.files.staging();
     try {
       const received = { bytes: 0 };
       const digests = await unpack(gzStream, incoming, limitBytes, received);
       const release = await verify(incoming, digests);
-      const outcome = await this.install(incoming, release);
+      const outcome = await this.install(incoming, [...digests.keys()], release);
       return { release, files: digests.size, bytes: received.bytes, outcome };
     } finally {
       await rm(incoming, { recursive: true, force: true });
     }
   }
 
-  /** Renames the verified bundle into place, then publishes it; undoes the rename if publishing is refused (a race). */
-  private async install(incoming: string, release: Release): Promise<'created' | 'unchanged'> {
-    const target = join(this.root, release.version);
+  /** Places the verified bundle, then publishes it; removes what it placed if publishing is refused (a race). */
+  private async install(incoming: string, names: string[], release: Release): Promise<'created' | 'unchanged'> {
     const known = await this.catalog.get(release.version);
     if (known) {
       const { source: _source, rings: _rings, publishedAt: _at, ...manifest } = known; // the catalog's own fields
       if (!isDeepStrictEqual(manifest, release)) throw immutable(release.version); // refused before anything is placed
     }
-    let placed = false;
-    try {
-      await rename(incoming, target);
-      placed = true;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
-      const existing = parseManifest(await readFile(join(target, MANIFEST), 'utf8'));
-      if (!isDeepStrictEqual(existing, release)) throw immutable(release.version);
+    const placed = (await this.files.place(release.version, incoming, names)) === 'placed';
+    if (!placed) {
+      const existing = await this.files.manifest(release.version);
+      if (existing === undefined || !isDeepStrictEqual(parseManifest(existing), release)) throw immutable(release.version);
     }
     try {
       const published = await this.catalog.publish(release, { source: 'bundle' });
       return placed || published === 'created' ? 'created' : 'unchanged';
     } catch (err) {
-      if (placed) await rm(target, { recursive: true, force: true });
+      if (placed) await this.files.remove(release.version);
       if (err instanceof PortError && err.type === ErrorType.ReleaseImmutable) throw immutable(release.version);
       throw err;
     }

@@ -57,12 +57,20 @@ export class SimulatedCluster implements ClusterPort {
 
   async pullImages(target: ClusterTarget, images: string[], ctx: StepContext): Promise<void> {
     const latency = await this.enter(target, 'pull', ctx);
-    // An air-gapped cell pulls from bundle archives: one that is missing cannot be pulled.
+    // An air-gapped cell pulls from bundle archives (on the shared volume, or by presigned URL from
+    // the object store): one that is missing cannot be pulled.
     for (const image of images.filter((i) => i.startsWith('file:'))) {
       if (!(await stat(fileURLToPath(image)).then((s) => s.isFile(), () => false))) {
         throw new PortError(ErrorType.ImagePullFailed, `image archive ${fileURLToPath(image)} is missing from the bundle store`, true);
       }
     }
+    for (const image of images.filter((i) => /^https?:/.test(i))) {
+      // A presigned URL signs a GET: read its first byte only.
+      const res = await fetch(image, { headers: { range: 'bytes=0-0' } }).catch((err: Error) => ({ ok: false, status: err.message }));
+      if (!res.ok) throw new PortError(ErrorType.ImagePullFailed, `image archive ${withoutQuery(image)} could not be read: ${res.status}`, true);
+    }
+    // What the nodes keep is the image, not the signature of the URL it came by.
+    images = images.map(withoutQuery);
     // Every node pulls at once (one write of the cell); a retry skips the nodes an earlier attempt reported.
     const done = new Set<string>((ctx.resumeFrom as { nodes?: string[] } | undefined)?.nodes ?? []);
     await this.change(target, (cell) => {
@@ -225,4 +233,9 @@ function event(op: SimEvent['op'], fields: Omit<SimEvent, 'at' | 'op'>): SimEven
 function log(cell: SimCell, entry: SimEvent): void {
   cell.log.push(entry);
   if (cell.log.length > SIM_LOG_LIMIT) cell.log.splice(0, cell.log.length - SIM_LOG_LIMIT);
+}
+
+/** A URL without its query: a presigned URL's signature is a credential, kept nowhere. */
+function withoutQuery(source: string): string {
+  return /^https?:/.test(source) ? source.split('?')[0] : source;
 }
