@@ -26,6 +26,7 @@ import { median, percentile } from './stats';
 import { fleetCase, FLEET_CONCURRENCY, type FleetFigures } from './fleet';
 import { runChild, type BareFleetActivities } from './bare-fleet';
 import { readsCase } from './reads';
+import { workersCase } from './workers';
 
 const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 30);
 const WARMUP = 3;
@@ -160,6 +161,7 @@ try {
   agent.kill('SIGTERM');
   bareWorker.shutdown();
   const reads = await readsCase(server.address);
+  const workers = await workersCase(Number(process.env.BENCH_WORKER_CELLS ?? 1000), bundlePath);
 
   const row = (name: string, values: number[]) => ({ name, median: median(values), p90: percentile(values, 90), min: Math.min(...values) });
   const rows = [
@@ -202,7 +204,12 @@ try {
     console.log(`| ${c.name} | ${c.cellshift.p50.toFixed(1)} | ${c.cellshift.p99.toFixed(1)} | ${c.bare.p50.toFixed(1)} | ${c.bare.p99.toFixed(1)} | ${c.p99Ratio.toFixed(2)}× | ${c.cellshift.errors + c.bare.errors} |`);
   }
   console.log(`targets: p99 ≤ ${reads.cases.map((c) => `${c.target} ms`).join(' and ')}; ≤ 1.5× bare`);
-  writeFileSync(join(here, 'results', 'latest.json'), JSON.stringify({ ...report, fleet, fleetConcurrency: FLEET_CONCURRENCY, reads }, null, 2) + '\n');
+  console.log(`\na rollout of ${workers.cells} cells on Temporal's server on PostgreSQL, maxConcurrent ${FLEET_CONCURRENCY}, worker processes added`);
+  console.log('| workers | rollout s | cells/s |');
+  console.log('| ---: | ---: | ---: |');
+  for (const [n, seconds] of Object.entries(workers.seconds)) console.log(`| ${n} | ${seconds.toFixed(1)} | ${(workers.cells / seconds).toFixed(1)} |`);
+  console.log(`throughput, two workers against one: ${workers.throughputRatio.toFixed(2)}× on ${report.machine.cpus} cores`);
+  writeFileSync(join(here, 'results', 'latest.json'), JSON.stringify({ ...report, fleet, fleetConcurrency: FLEET_CONCURRENCY, reads, workers }, null, 2) + '\n');
 } finally {
   await server.stop();
   await db.destroy();

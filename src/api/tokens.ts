@@ -29,7 +29,12 @@ export function loadTokens(dataDir: string, env: NodeJS.ProcessEnv = process.env
   const file = join(dataDir, 'admin-token');
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600 });
+    try {
+      // 'wx': of replicas starting together on one volume, the first one's token is everyone's.
+      writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
   }
   const generated = readFileSync(file, 'utf8').trim();
   return { tokens: [{ token: generated, subject: 'admin', role: 'admin' }], generated };
