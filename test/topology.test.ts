@@ -55,16 +55,18 @@ describe('two workers and two APIs on Temporal and PostgreSQL, through crashes a
     }, 300_000);
 
     // Clients keep calling the API that survives, all through: reads of the read model and of Temporal.
-    const answered: { status: number; path: string }[] = [];
+    const answered: { status: number; path: string; duringOutage: boolean }[] = [];
     let calling = true;
+    let outage = false;
     const client = (async () => {
       for (let n = 0; calling; n++) {
         const path = [`/v1/cells/${ids[n % CELLS]}`, '/v1/cells?ring=saas&pageSize=100', `/v1/rollouts/${VERSION}`, '/v1/releases'][n % 4];
+        const duringOutage = outage;
         const status = await fetch(`${api2.url}${path}`, { headers: { authorization: `Bearer ${ADMIN}` } }).then(
           async (r) => (await r.arrayBuffer(), r.status),
           () => 0, // no answer at all
         );
-        answered.push({ status, path });
+        answered.push({ status, path, duringOutage });
         await sleep(25);
       }
     })();
@@ -73,7 +75,7 @@ describe('two workers and two APIs on Temporal and PostgreSQL, through crashes a
     const succeeded = async (atLeast: number) =>
       waitFor(`${atLeast} cells updated`, async () => {
         const res = await call(api2, 'GET', `/v1/rollouts/${VERSION}`);
-        return res.status === 200 && res.body.counts.succeeded >= atLeast ? true : undefined;
+        return res.status === 200 && res.body.counts.succeeded >= atLeast ? (res.body.counts.succeeded as number) : undefined;
       }, 600_000);
 
     const [worker1, worker2] = topology.workers;
@@ -85,10 +87,13 @@ describe('two workers and two APIs on Temporal and PostgreSQL, through crashes a
     worker1.start(); // its replacement, as an orchestrator would start one
     await succeeded(80);
     await api1.kill();
-    await succeeded(110);
+    // Still mid-rollout when the database goes away.
+    expect(await succeeded(110)).toBeLessThan(CELLS);
+    outage = true;
     topology.pg.stop();
     await sleep(2_000);
     topology.pg.start();
+    outage = false;
 
     const done = await waitFor('the rollout to end', async () => {
       const res = await call(api2, 'GET', `/v1/rollouts/${VERSION}`);
@@ -110,6 +115,7 @@ describe('two workers and two APIs on Temporal and PostgreSQL, through crashes a
     expect(listed.body.cells).toHaveLength(CELLS);
     // The surviving API answered every call, never with a 5xx, through all of it.
     expect(answered.length).toBeGreaterThan(100);
+    expect(answered.filter((a) => a.duringOutage).length).toBeGreaterThan(0);
     expect(answered.filter((a) => a.status === 0 || a.status >= 500)).toEqual([]);
   });
 });
