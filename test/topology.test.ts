@@ -111,8 +111,11 @@ describe('two workers and two APIs on Temporal and PostgreSQL, through crashes a
       expect(cell.maintenance, `${id} left in maintenance`).toBe(false);
       expect(cell.log.filter((e) => e.op === 'apply' && e.version === VERSION), `${id} applied once`).toHaveLength(1);
     }
-    const listed = await call(api2, 'GET', `/v1/cells?version=${VERSION}&pageSize=1000`);
-    expect(listed.body.cells).toHaveLength(CELLS);
+    // The read model follows each controller by a write: every cell shows the release there too.
+    await waitFor('every cell listed on the release', async () => {
+      const listed = await call(api2, 'GET', `/v1/cells?version=${VERSION}&pageSize=1000`);
+      return listed.body.cells.length === CELLS ? true : undefined;
+    }, 30_000);
     // The surviving API answered every call, never with a 5xx, through all of it.
     expect(answered.length).toBeGreaterThan(100);
     expect(answered.filter((a) => a.duringOutage).length).toBeGreaterThan(0);
