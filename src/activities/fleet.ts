@@ -2,7 +2,9 @@ import { setMaxListeners } from 'node:events';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, ApplicationFailure, type Client } from '@temporalio/client';
 import pLimit from 'p-limit';
+import type { CellReadModel } from '../adapters/db/cell-read-model';
 import type { ClusterRef } from '../domain/cell';
+import type { SchedulableCell } from '../domain/schedule';
 import { ErrorType } from '../domain/errors';
 import { judgeHealth } from '../domain/health';
 import type { ReleaseCatalog } from '../domain/ports';
@@ -14,6 +16,11 @@ import { cellWorkflowId, rolloutWorkflowId } from '../workflows/ids';
 import { cellOutcomesSignal, cellStatusQuery, requestRollback, setDesiredVersion, type DesiredVersionRequest } from '../workflows/messages';
 import { RingKey } from '../workflows/search-attributes';
 import type { ClusterResolver } from './cluster';
+
+/** A cell of a rollout as its scheduler sees it. */
+export type RolloutCell = SchedulableCell;
+
+const ALWAYS_OPEN: SchedulableCell['window'] = { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '00:00', durationMinutes: 7 * 24 * 60, timezone: 'UTC' };
 
 /** the most requests a wave sends at once */
 const WAVE_REQUESTS_AT_ONCE = 100;
@@ -54,18 +61,38 @@ function eachCell<T>(cellIds: string[], atOnce: number, work: (cellId: string) =
 }
 
 /** The fleet as a rollout sees it: cells by ring, desired versions set through each cell's controller. */
-export function createFleetActivities(client: Client, resolveCluster: ClusterResolver, catalog: ReleaseCatalog) {
+export function createFleetActivities(client: Client, resolveCluster: ClusterResolver, catalog: ReleaseCatalog, cellReadModel: CellReadModel) {
+  /** Every registered cell of each ring served by this task queue (this cellshift), from one listing of Temporal's visibility, sorted by id. */
+  async function listFleetCells(rings: Ring[]): Promise<string[][]> {
+    const byRing = new Map<string, string[]>(rings.map((ring) => [ring, []]));
+    const taskQueue = Context.current().info.taskQueue;
+    const query = `WorkflowType = 'cellController' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}' AND Ring IN (${rings.map((r) => `'${r}'`).join(', ')})`;
+    for await (const execution of client.workflow.list({ query })) {
+      byRing.get(execution.typedSearchAttributes.get(RingKey) ?? '')?.push(execution.workflowId.replace(/^cell\//, ''));
+    }
+    return rings.map((ring) => byRing.get(ring)!.sort());
+  }
+
   return {
-    /** Every registered cell of each ring served by this task queue (this cellshift), from one listing of Temporal's visibility, sorted by id. */
-    async listFleetCells(rings: Ring[]): Promise<string[][]> {
-      const byRing = new Map<string, string[]>(rings.map((ring) => [ring, []]));
-      const taskQueue = Context.current().info.taskQueue;
-      const query = `WorkflowType = 'cellController' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}' AND Ring IN (${rings.map((r) => `'${r}'`).join(', ')})`;
-      for await (const execution of client.workflow.list({ query })) {
-        byRing.get(execution.typedSearchAttributes.get(RingKey) ?? '')?.push(execution.workflowId.replace(/^cell\//, ''));
-      }
-      return rings.map((ring) => byRing.get(ring)!.sort());
+    /**
+     * The cells of each ring (its running controllers, from visibility) with what scheduling them
+     * needs: each one's maintenance window and expected update time, from the read model. A cell
+     * the read model does not know yet is scheduled as if its window were always open: its
+     * controller still waits for the window itself.
+     */
+    async listRolloutCells(rings: Ring[]): Promise<RolloutCell[][]> {
+      const ids = await listFleetCells(rings);
+      const views = new Map((await cellReadModel.ringViews(rings)).map(({ view }) => [view.spec.id, view.spec]));
+      return ids.map((ring) =>
+        ring.map((id) => {
+          const spec = views.get(id);
+          return spec ? { id, window: spec.maintenanceWindow, expectedMs: spec.expectedUpdateMinutes * 60_000 } : { id, window: ALWAYS_OPEN, expectedMs: 0 };
+        }),
+      );
     },
+
+    /** (rollouts started by 0.1.0 list ids only) */
+    listFleetCells,
 
     /**
      * One wave: sets the release as each cell's desired version on behalf of the rollout, and

@@ -33,7 +33,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createClusterActivities(deps.resolveCluster, deps.catalog, deps.bundles),
     ...createCatalogActivities(deps.catalog),
     ...createCellActivities(deps.client, deps.agents),
-    ...createFleetActivities(deps.client, deps.resolveCluster, deps.catalog),
+    ...createFleetActivities(deps.client, deps.resolveCluster, deps.catalog, deps.cellReadModel),
     ...createFlagActivities(deps.flags, deps.catalog, deps.resolveCluster),
     ...createInfraActivities(deps.resolveStack, deps.notifier),
     ...createReadModelActivities(deps.cellReadModel, deps.updateReadModel, deps.client, deps.agents),

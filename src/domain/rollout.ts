@@ -1,6 +1,7 @@
 import type { CellConnection } from './agent';
 import type { ClusterRef } from './cell';
 import type { Ring } from './release';
+import type { CanarySettings, RingPolicy } from './schedule';
 
 export interface WaveSettings {
   /** cells updated at the same time within a ring */
@@ -21,7 +22,21 @@ export interface RolloutInput {
   approvalBetweenRings: boolean;
   /** `now`: each cell updates at once, not in its next maintenance window */
   window?: 'now';
+  /** per ring: the first cells go alone and bake before the rest */
+  canary?: CanarySettings;
+  /** ISO time after which no cell starts */
+  deadline?: string;
   requestedBy: string;
+}
+
+/** How a ring's cells are scheduled, from the rollout's settings: the same for the rollout and its plan. */
+export function ringPolicy(input: Pick<RolloutInput, 'waves' | 'window' | 'canary' | 'deadline'>): RingPolicy {
+  return {
+    maxConcurrent: input.waves.maxConcurrent,
+    ignoreWindows: input.window === 'now',
+    ...(input.canary ? { canary: input.canary } : {}),
+    ...(input.deadline ? { deadline: Date.parse(input.deadline) } : {}),
+  };
 }
 
 export type CellRolloutState = 'pending' | 'running' | 'succeeded' | 'failed' | 'held' | 'rolled-back';
@@ -44,6 +59,10 @@ export interface RingRollout {
   startedAt?: string;
   endedAt?: string;
   health?: string;
+  /** the ring's canaries, chosen when it started (the first windows to open) */
+  canaries?: string[];
+  /** the canaries have baked and passed the health check: the rest of the ring follows */
+  canariesBaked?: boolean;
 }
 
 export interface RolloutCounts {

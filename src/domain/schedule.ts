@@ -179,3 +179,37 @@ export function ringLowerBound(cells: SchedulableCell[], policy: RingPolicy, sta
   const work = cells.reduce((sum, c) => sum + c.expectedMs, 0);
   return Math.max(startsAt + work / Math.max(1, policy.maxConcurrent), ...earliestEnds);
 }
+
+export interface RingFleet {
+  ring: string;
+  /** the ring's cells that would take the release */
+  cells: SchedulableCell[];
+  /** cells that would not, with the reason (drifted, out of SLA, agent offline, no upgrade path) */
+  held: { id: string; reason: string }[];
+}
+
+export interface RolloutPlanSettings {
+  policy: RingPolicy;
+  /** the bake after each ring but the last, before its health check */
+  bakeMs: number;
+  approvalBetweenRings: boolean;
+}
+
+export interface RingPlanned extends RingPlan {
+  ring: string;
+  /** the next ring waits for an operator's approval after this one (the plan assumes it comes at once) */
+  waitsForApproval: boolean;
+}
+
+/** The rollout's schedule: rings in order, each from the previous one's end and bake (approvals taken as immediate). */
+export function planRollout(fleet: RingFleet[], settings: RolloutPlanSettings, startsAt: number): { rings: RingPlanned[]; endsAt: number } {
+  const rings: RingPlanned[] = [];
+  let clock = startsAt;
+  for (const [i, ring] of fleet.entries()) {
+    const plan = planRing(ring.cells, settings.policy, clock);
+    const last = i === fleet.length - 1;
+    rings.push({ ring: ring.ring, ...plan, held: [...ring.held, ...plan.held], waitsForApproval: !last && settings.approvalBetweenRings });
+    clock = plan.endsAt + (last ? 0 : settings.bakeMs);
+  }
+  return { rings, endsAt: rings.at(-1)?.endsAt ?? startsAt };
+}

@@ -112,4 +112,11 @@ export class CellReadModel {
       .where('id', '=', id)
       .execute();
   }
+
+  /** Every cell of the rings, in id order, with its agent's last seen status: what a rollout's plan reads. */
+  async ringViews(rings: string[]): Promise<{ view: CellView; agentStatus: string | null }[]> {
+    if (rings.length === 0) return [];
+    const rows = await this.db.selectFrom('cells').select(['view', 'agent_status']).where('ring', 'in', rings).orderBy('id').execute();
+    return rows.map((r) => ({ view: r.view, agentStatus: r.agent_status }));
+  }
 }

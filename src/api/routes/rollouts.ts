@@ -1,12 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { RINGS } from '../../domain/release';
-import type { RolloutInput } from '../../domain/rollout';
+import type { Static } from 'typebox';
+import type { FastifyInstance } from 'fastify';
+import { RINGS, type Ring } from '../../domain/release';
+import { ringPolicy, type RolloutInput } from '../../domain/rollout';
 import { rolloutWorkflowId } from '../../workflows/ids';
 import { abortRollout, approveRing, pauseRollout, resumeRollout, rolloutProgressQuery } from '../../workflows/messages';
 import { sendCommand } from '../commands';
+import { rolloutPlan } from '../rollout-plan';
 import { badRequest, fromTemporal } from '../problem';
 import { problems } from '../schemas/common';
-import { Rollout, RolloutCommandAccepted, RolloutCommandBody, RolloutParams, RolloutStarted, StartRolloutBody } from '../schemas/rollouts';
+import { Rollout, RolloutCommandAccepted, RolloutCommandBody, RolloutParams, RolloutPlan, RolloutStarted, StartRolloutBody } from '../schemas/rollouts';
 
 const COMMANDS = { pause: pauseRollout, resume: resumeRollout, abort: abortRollout, approve: approveRing } as const;
 
@@ -22,21 +25,17 @@ const rollouts: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const body = request.body;
-      const errors = [];
-      const rings = body.rings ?? [...RINGS];
-      if (rings.some((ring, i) => i > 0 && RINGS.indexOf(ring) < RINGS.indexOf(rings[i - 1]))) {
-        errors.push({ field: 'body.rings', reason: `rings go in order: ${RINGS.join(' → ')}` });
-      }
-      if (!(await app.catalog.get(body.version))) errors.push({ field: 'body.version', reason: `release ${body.version} is not in the catalog` });
-      if (errors.length > 0) throw badRequest(errors);
+      const settings = await rolloutSettings(app, body);
       const input: RolloutInput = {
         id: body.version,
         version: body.version,
-        rings,
+        rings: settings.rings,
         waves: body.waves,
         bakeSeconds: Math.round((body.bakeMinutes ?? 0) * 60),
         approvalBetweenRings: body.approvalBetweenRings ?? false,
         ...(body.window ? { window: body.window } : {}),
+        ...(body.canary ? { canary: body.canary } : {}),
+        ...(body.deadline ? { deadline: settings.deadline } : {}),
         requestedBy: request.subject,
       };
       try {
@@ -46,6 +45,29 @@ const rollouts: FastifyPluginAsyncTypebox = async (app) => {
         throw fromTemporal(err, `a rollout of ${body.version}`) ?? err;
       }
       return reply.status(202).header('location', `/v1/rollouts/${body.version}`).send({ id: body.version, status: 'running' });
+    },
+  );
+
+  app.post(
+    '/v1/rollouts/plan',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'What a rollout with this body would do, per ring and per cell, before anything starts',
+        body: StartRolloutBody,
+        response: { 200: RolloutPlan, ...problems(400, 401) },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const settings = await rolloutSettings(app, body);
+      return rolloutPlan(app, {
+        version: body.version,
+        rings: settings.rings,
+        policy: ringPolicy({ waves: body.waves, window: body.window, canary: body.canary, deadline: settings.deadline }),
+        bakeMs: (body.bakeMinutes ?? 0) * 60_000,
+        approvalBetweenRings: body.approvalBetweenRings ?? false,
+      });
     },
   );
 
@@ -72,3 +94,19 @@ const rollouts: FastifyPluginAsyncTypebox = async (app) => {
 };
 
 export default rollouts;
+
+/** The body's settings, checked the same way for a rollout and for its plan: 400 with every field at fault. */
+async function rolloutSettings(app: Pick<FastifyInstance, 'catalog'>, body: Static<typeof StartRolloutBody>): Promise<{ rings: Ring[]; deadline?: string }> {
+  const errors = [];
+  const rings = body.rings ?? [...RINGS];
+  if (rings.some((ring, i) => i > 0 && RINGS.indexOf(ring) < RINGS.indexOf(rings[i - 1]))) {
+    errors.push({ field: 'body.rings', reason: `rings go in order: ${RINGS.join(' → ')}` });
+  }
+  if (!(await app.catalog.get(body.version))) errors.push({ field: 'body.version', reason: `release ${body.version} is not in the catalog` });
+  if (body.canary && body.canary.cells === undefined && body.canary.percent === undefined) errors.push({ field: 'body.canary', reason: 'needs cells or percent' });
+  if (body.canary?.cells !== undefined && body.canary.percent !== undefined) errors.push({ field: 'body.canary', reason: 'takes cells or percent, not both' });
+  const deadline = body.deadline === undefined ? undefined : Date.parse(body.deadline);
+  if (deadline !== undefined && !(deadline > Date.now())) errors.push({ field: 'body.deadline', reason: 'must be in the future' });
+  if (errors.length > 0) throw badRequest(errors);
+  return { rings, ...(deadline !== undefined ? { deadline: new Date(deadline).toISOString() } : {}) };
+}

@@ -19,9 +19,46 @@ export const StartRolloutBody = Type.Object(
     window: Type.Optional(
       Type.Literal('now', { description: "update each cell at once instead of in its next maintenance window (an urgent fix); strategies and approvals still apply" }),
     ),
+    canary: Type.Optional(
+      Type.Object(
+        {
+          cells: Type.Optional(Type.Integer({ minimum: 1, description: 'how many cells of each ring go first, alone' })),
+          percent: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100, description: "… or which share of each ring's cells (at least one)" })),
+          bakeMinutes: Type.Number({ minimum: 0, maximum: 7 * 24 * 60, description: "how long the canaries bake before the ring's health check and the rest of the ring" }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    deadline: Type.Optional(Type.String({ format: 'date-time', description: 'no cell starts after this; a cell whose next window opens later is held' })),
   },
   { additionalProperties: false },
 );
+
+const PlannedCell = Type.Object({
+  id: Type.String(),
+  canary: Type.Optional(Type.Boolean()),
+  startsAt: Type.String({ description: 'when it would start: its window open and a slot free' }),
+  endsAt: Type.String({ description: 'startsAt plus its expectedUpdateMinutes (per step)' }),
+  steppingStones: Type.Optional(Type.Array(Type.String(), { description: 'releases it installs first, in order, on its way' })),
+});
+
+export const RolloutPlan = Type.Object({
+  version: Type.String(),
+  startsAt: Type.String(),
+  endsAt: Type.String({ description: 'when the last ring would end, if every update takes its expected time and approvals come at once' }),
+  rings: Type.Array(
+    Type.Object({
+      ring: Type.String(),
+      startsAt: Type.String(),
+      endsAt: Type.String(),
+      canariesBakedAt: Type.Optional(Type.String()),
+      waitsForApproval: Type.Boolean(),
+      cells: Type.Array(PlannedCell, { description: 'in the order they would start' }),
+      held: Type.Array(Type.Object({ id: Type.String(), reason: Type.String() })),
+      upToDate: Type.Array(Type.String(), { description: 'cells already on the release' }),
+    }),
+  ),
+});
 
 const CellRollout = Type.Object({
   id: Type.String(),
@@ -40,6 +77,8 @@ export const Rollout = Type.Object({
       ring: Type.String(),
       state: Type.String(),
       cells: Type.Optional(Type.Array(CellRollout)),
+      canaries: Type.Optional(Type.Array(Type.String(), { description: 'the cells that went first, alone' })),
+      canariesBaked: Type.Optional(Type.Boolean()),
       startedAt: Type.Optional(Type.String()),
       endedAt: Type.Optional(Type.String()),
       health: Type.Optional(Type.String()),

@@ -9,7 +9,7 @@ import { clusterActivities } from '../update/activities';
 
 // Listing the fleet, checking a ring's health, rolling cells back: requests to many cells at once,
 // heartbeating per cell; retried, since each is a read or an idempotent request.
-export const { listFleetCells, ringHealth, rollbackCells } = proxyActivities<Pick<FleetActivities, 'listFleetCells' | 'ringHealth' | 'rollbackCells'>>({
+export const { listFleetCells, listRolloutCells, ringHealth, rollbackCells } = proxyActivities<Pick<FleetActivities, 'listFleetCells' | 'listRolloutCells' | 'ringHealth' | 'rollbackCells'>>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '1m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },

@@ -1,10 +1,11 @@
-import { ActivityFailure, CancellationScope, condition, continueAsNew, isCancellation, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, condition, continueAsNew, isCancellation, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { ClusterRef } from '../../domain/cell';
-import { countCells, failureBudget, waves, type CellOutcome, type CellRollout, type RingRollout, type RolloutInput, type RolloutProgress } from '../../domain/rollout';
+import { countCells, failureBudget, ringPolicy, waves, type CellOutcome, type CellRollout, type RingRollout, type RolloutInput, type RolloutProgress } from '../../domain/rollout';
+import { canaryCells, startNow, type SchedulableCell } from '../../domain/schedule';
 import { describeFailure } from '../failures';
 import { cellOutcomesSignal, rolloutProgressQuery } from '../messages';
 import { now } from '../update/progress';
-import { agentCellHealth, listFleetCells, ringHealth, rollbackCells, updateCells } from './activities';
+import { agentCellHealth, listFleetCells, listRolloutCells, ringHealth, rollbackCells, updateCells } from './activities';
 import { RolloutControls } from './controls';
 
 export interface FleetRolloutState {
@@ -14,15 +15,24 @@ export interface FleetRolloutState {
   clusters?: Record<string, ClusterRef>;
   /** the updated cells reached through their agents: their health is read there */
   agentCells?: string[];
+  /**
+   * each cell's window and expected update time, as listed when the rollout started: set, the
+   * rollout schedules by windows (a sliding limit, each cell when its window opens); unset (a
+   * rollout started by 0.1.0), in waves
+   */
+  schedule?: Record<string, Omit<SchedulableCell, 'id'>>;
 }
 
 /**
- * One release through the fleet: rings in order; within a ring, cells in waves of at most
- * `maxConcurrent`, each updated by its own controller with its own strategy and window (the
- * rollout sets the desired version and waits for each controller's answer). A failure budget
- * halts it between waves; `resume` gives it another budget, `abort` ends it (optionally rolling
- * back the cells it updated). Between rings: a bake time, a health check of the ring, and
- * optionally an operator's approval. Continues as new between waves on a large fleet.
+ * One release through the fleet: rings in order; within a ring, at most `maxConcurrent` cells in
+ * flight at once, each started when its own maintenance window opens (the soonest-closing first; a
+ * cell waiting for its window takes no slot; a durable timer wakes the rollout at the next opening),
+ * and updated by its own controller with its own strategy (the rollout sets the desired version
+ * and waits for each controller's answer). Optionally a ring's canaries go first, alone, and bake
+ * before the rest. A failure budget halts it (no new cell starts; those in flight finish);
+ * `resume` gives it another budget, `abort` ends it (optionally rolling back the cells it
+ * updated). Between rings: a bake time, a health check of the ring, and optionally an operator's
+ * approval. Continues as new when nothing is in flight on a large fleet.
  */
 export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutState): Promise<RolloutProgress> {
   const state: FleetRolloutState = carried ?? {
@@ -42,6 +52,11 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
   const controls = new RolloutControls(input, progress, state.approved);
   /** the activity running the current wave, until it returns */
   let waveInFlight: CancellationScope | undefined;
+  /** window-aware: the activities running started cells, until each returns */
+  const inFlight = new Set<CancellationScope>();
+  /** cells ended so far in this run: a change wakes the scheduler */
+  let endings = 0;
+  const scheduled = new Map<string, SchedulableCell>();
   const refresh = () => (progress.counts = countCells(progress.rings));
 
   setHandler(rolloutProgressQuery, () => progress);
@@ -54,6 +69,7 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
     if (outcome.cluster) (state.clusters ??= {})[outcome.cellId] = outcome.cluster;
     if (outcome.connection === 'agent') (state.agentCells ??= []).push(outcome.cellId);
     if (outcome.error) cell.error = outcome.error;
+    endings++;
   };
   setHandler(cellOutcomesSignal, (outcomes) => {
     outcomes.forEach(ended);
@@ -62,8 +78,16 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
 
   if (!carried) {
     // The cells registered in each ring now: the failure budget is a share of all of them.
-    const cells = await listFleetCells(progress.rings.map((r) => r.ring));
-    progress.rings.forEach((ring, i) => (ring.cells = cells[i].map((id) => ({ id, state: 'pending' }))));
+    const rings = progress.rings.map((r) => r.ring);
+    if (patched('window-aware-rollouts')) {
+      const cells = await listRolloutCells(rings);
+      state.schedule = {};
+      progress.rings.forEach((ring, i) => (ring.cells = cells[i].map(({ id }) => ({ id, state: 'pending' }))));
+      for (const { id, ...scheduling } of cells.flat()) state.schedule[id] = scheduling;
+    } else {
+      const cells = await listFleetCells(rings);
+      progress.rings.forEach((ring, i) => (ring.cells = cells[i].map((id) => ({ id, state: 'pending' }))));
+    }
     refresh();
     progress.failuresAllowed = failureBudget(input.waves, progress.counts.pending);
   }
@@ -74,7 +98,9 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
     ring.state = 'running';
     ring.startedAt ??= now();
 
-    for (const wave of waves(ring.cells.filter((c) => c.state === 'pending'), input.waves.maxConcurrent)) {
+    if (state.schedule) {
+      if (await runRing(ring)) return end(ring);
+    } else for (const wave of waves(ring.cells.filter((c) => c.state === 'pending'), input.waves.maxConcurrent)) {
       if (await controls.gate(overBudget())) return end(ring);
       ring.state = 'running';
       const startedAt = now();
@@ -109,6 +135,89 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
   progress.status = 'succeeded';
   progress.endedAt = now();
   return progress;
+
+  /** The ring by windows: its canaries first when it has some, then every cell; true when aborted. */
+  async function runRing(ring: RingRollout): Promise<boolean> {
+    const policy = ringPolicy(input);
+    if (policy.canary && !ring.canariesBaked) {
+      ring.canaries ??= canaryCells(schedulable(ring.cells!.filter((c) => c.state === 'pending')), Date.now(), policy);
+      if (await runCells(ring, new Set(ring.canaries), Math.min(policy.maxConcurrent, ring.canaries.length))) return true;
+      ring.state = 'baking';
+      if (policy.canary.bakeMinutes > 0) await sleep(policy.canary.bakeMinutes * 60_000);
+      const sick = await checkRing(ring);
+      if (sick && (await controls.gate(`ring ${ring.ring}'s canaries unhealthy after bake: ${ring.health}`))) return true;
+      ring.canariesBaked = true;
+      ring.state = 'running';
+    }
+    return runCells(ring, new Set(ring.cells!.map((c) => c.id)), policy.maxConcurrent);
+
+    /**
+     * Starts `ids` as their windows open, `limit` at a time, until each has ended or is held;
+     * woken by a cell's end, the next window's opening, or an operator. True when aborted.
+     */
+    async function runCells(ring: RingRollout, ids: Set<string>, limit: number): Promise<boolean> {
+      for (;;) {
+        if (await controls.gate(overBudget())) return abort();
+        ring.state = 'running';
+        const cells = ring.cells!.filter((c) => ids.has(c.id));
+        const waiting = cells.filter((c) => c.state === 'pending');
+        const running = cells.filter((c) => c.state === 'running').length;
+        if (waiting.length === 0 && running === 0) return false;
+        if (running === 0 && inFlight.size === 0 && workflowInfo().continueAsNewSuggested) {
+          await continueAsNew<typeof fleetRollout>(input, { ...state, approved: controls.approved });
+        }
+        const decision = startNow(schedulable(waiting), running, Date.now(), { ...policy, maxConcurrent: limit });
+        const at = now();
+        for (const { id, reason } of decision.held) Object.assign(findCell(progress.rings, id)!, { state: 'held', error: reason, endedAt: at });
+        const starting = waiting.filter((c) => decision.start.includes(c.id));
+        for (const cell of starting) Object.assign(cell, { state: 'running', startedAt: at });
+        if (starting.length > 0) runBatch(starting);
+        refresh();
+        const seen = endings;
+        const slotFree = running + starting.length < limit;
+        const timeout = slotFree && decision.wakeAt !== undefined ? Math.max(1, decision.wakeAt - Date.now()) : undefined;
+        if (running + starting.length > 0 || timeout !== undefined) {
+          await condition(() => endings !== seen || controls.paused || controls.aborted !== undefined, timeout);
+        }
+        if (controls.aborted) return abort();
+      }
+    }
+
+    function abort(): true {
+      for (const scope of inFlight) scope.cancel();
+      return true;
+    }
+  }
+
+  /** The cells as the scheduler takes them: one object per cell for the run, so the windows it has read stay known. */
+  function schedulable(cells: CellRollout[]): SchedulableCell[] {
+    return cells.map((c) => {
+      let cell = scheduled.get(c.id);
+      if (!cell) scheduled.set(c.id, (cell = { id: c.id, ...state.schedule![c.id] }));
+      return cell;
+    });
+  }
+
+  /** Asks the started cells and awaits their answers, beside other batches in flight; one it cannot finish leaves its unanswered cells failed. */
+  function runBatch(cells: CellRollout[]): void {
+    const scope = new CancellationScope();
+    inFlight.add(scope);
+    void scope
+      .run(() => updateCells(input.id, input.version, cells.map((c) => c.id), input.requestedBy, input.window))
+      .then(
+        (outcomes) => outcomes.forEach(ended),
+        (err: unknown) => {
+          if (controls.aborted && isCancellation(err)) return;
+          if (!(err instanceof ActivityFailure)) throw err;
+          const at = now();
+          for (const cell of cells) ended({ cellId: cell.id, outcome: 'failed', error: `the rollout lost track of the cell: ${describeFailure(err)}`, at });
+        },
+      )
+      .finally(() => {
+        inFlight.delete(scope);
+        refresh();
+      });
+  }
 
   /** One activity asks the wave's cells and awaits their answers; a wave it cannot finish leaves its unanswered cells failed. */
   function runWave(wave: CellRollout[]): void {

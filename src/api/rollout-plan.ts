@@ -1,0 +1,71 @@
+// What a rollout would do, before it starts: per ring and per cell, when each would start and end,
+// which would be held and why, which need stepping stones; from the read model and the catalog,
+// through the same scheduling function the rollout runs (domain/schedule.ts).
+import type { FastifyInstance } from 'fastify';
+import type { CellView } from '../domain/cell';
+import { visibleReleases } from '../domain/channels';
+import type { Ring } from '../domain/release';
+import { planRollout, type RingFleet, type RingPolicy } from '../domain/schedule';
+import { planUpgrade } from '../domain/upgrade-path';
+
+export interface PlanRequest {
+  version: string;
+  rings: Ring[];
+  policy: RingPolicy;
+  bakeMs: number;
+  approvalBetweenRings: boolean;
+}
+
+export async function rolloutPlan(ctx: Pick<FastifyInstance, 'cells' | 'catalog'>, request: PlanRequest, now = Date.now()) {
+  const releases = await ctx.catalog.list();
+  const rows = await ctx.cells.ringViews(request.rings);
+  const steps = new Map<string, string[]>();
+  const upToDate = new Map<string, string[]>(request.rings.map((r) => [r, []]));
+  const fleet: RingFleet[] = request.rings.map((ring) => ({ ring, cells: [], held: [] }));
+  for (const { view, agentStatus } of rows) {
+    const ring = fleet.find((r) => r.ring === view.spec.ring)!;
+    if (view.version === request.version) {
+      upToDate.get(ring.ring)!.push(view.spec.id);
+      continue;
+    }
+    const usable = view.spec.airGapped ? visibleReleases(releases, { ring: view.spec.ring, airGapped: true }) : releases;
+    const path = planUpgrade(view.version, request.version, usable);
+    const reason = holdReason(view, agentStatus) ?? (path.ok ? undefined : path.reason);
+    if (reason || !path.ok) {
+      ring.held.push({ id: view.spec.id, reason: reason! });
+      continue;
+    }
+    steps.set(view.spec.id, path.plan);
+    // Each stepping stone is an update of its own, one after the other.
+    ring.cells.push({ id: view.spec.id, window: view.spec.maintenanceWindow, expectedMs: view.spec.expectedUpdateMinutes * 60_000 * path.plan.length });
+  }
+  const plan = planRollout(fleet, { policy: request.policy, bakeMs: request.bakeMs, approvalBetweenRings: request.approvalBetweenRings }, now);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    version: request.version,
+    startsAt: iso(now),
+    endsAt: iso(plan.endsAt),
+    rings: plan.rings.map((ring) => ({
+      ring: ring.ring,
+      startsAt: iso(ring.startsAt),
+      endsAt: iso(ring.endsAt),
+      ...(ring.bakedAt !== undefined ? { canariesBakedAt: iso(ring.bakedAt) } : {}),
+      waitsForApproval: ring.waitsForApproval,
+      cells: ring.cells.map((c) => {
+        const stones = steps.get(c.id)!.slice(0, -1);
+        return { id: c.id, ...(c.canary ? { canary: true } : {}), startsAt: iso(c.startsAt), endsAt: iso(c.endsAt), ...(stones.length > 0 ? { steppingStones: stones } : {}) };
+      }),
+      held: ring.held,
+      upToDate: upToDate.get(ring.ring)!,
+    })),
+  };
+}
+
+/** Why a cell would not take a release now, as far as the read model tells. */
+function holdReason(view: CellView, agentStatus: string | null): string | undefined {
+  if (view.state === 'drifted') return `drifted: the cluster runs ${view.drift?.actual ?? 'an unknown version'}, not ${view.drift?.recorded ?? view.version}`;
+  if (view.state !== 'ready' && view.state !== 'updating') return `not ready: ${view.state}`;
+  if (view.sla === 'out-of-sla') return 'out of SLA: an overdue infrastructure update holds app updates';
+  if (view.spec.connection === 'agent' && agentStatus !== 'online') return `agent ${agentStatus ?? 'never-seen'}`;
+  return undefined;
+}
