@@ -4,6 +4,9 @@
 // and PostgreSQL restarted once: the rollout still takes every cell exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { cellWorkflowId } from '../src/workflows/ids';
+import { cellStatusQuery } from '../src/workflows/messages';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SqlReleaseCatalog } from '../src/adapters/catalog/sql-catalog';
 import { openDatabase } from '../src/adapters/db/database';
@@ -119,7 +122,15 @@ describe('two workers and two APIs on Temporal and PostgreSQL, through crashes a
       return late.length === 0 ? [] : Date.now() > readModelDeadline ? late : undefined;
     }, 60_000);
     // (what the controllers themselves say of those, for a failure's message)
-    const controllers = await Promise.all(behind.map(async (c: { id: string }) => (await call(api2, 'GET', `/v1/cells/${c.id}`)).body));
+    const connection = await Connection.connect({ address: topology.temporal.address });
+    const controllers = await Promise.all(
+      behind.map(async (c: { id: string }) => {
+        const handle = new Client({ connection }).workflow.getHandle(cellWorkflowId(c.id));
+        const view = await handle.query(cellStatusQuery);
+        return { id: c.id, state: view.state, version: view.version, currentUpdate: view.currentUpdate, runId: (await handle.describe()).runId, history: view.history.slice(-2) };
+      }),
+    );
+    await connection.close();
     expect({ behind, controllers }, 'cells the read model shows behind their controllers').toEqual({ behind: [], controllers: [] });
     // The surviving API answered every call, never with a 5xx, through all of it.
     expect(answered.length).toBeGreaterThan(100);
