@@ -1,10 +1,18 @@
-import { condition, isCancellation } from '@temporalio/workflow';
+import { condition, isCancellation, workflowInfo } from '@temporalio/workflow';
+
+/** Above any history's length (Temporal caps one at 51,200 events). */
+const HISTORY_SPAN = 65_536;
 
 /**
  * A workflow's copy in the read model (what the API reads): written after every change of what
  * `key` picks from the value it watches (the whole value by default), one write at a time, each
- * with the latest value and the next revision, so the read model never goes back. Writes are
+ * with the latest value and a higher revision, so the read model never goes back. Writes are
  * local activities, retried until the database answers; the workflow goes on meanwhile.
+ *
+ * A revision is the write's number times a span, plus the history's length when it is made: a
+ * worker that died after its write landed but before its workflow task was recorded leaves that
+ * number taken; the worker that takes the workflow over writes the same number again, perhaps
+ * with newer content, later in the history, and so wins (a bare counter would lose that write).
  */
 export class Projection<T> {
   private written = '';
@@ -33,7 +41,7 @@ export class Projection<T> {
       this.writing = true;
       const value = this.read();
       const json = JSON.stringify(this.key(value));
-      await this.write(value, this.nextRevision());
+      await this.write(value, this.nextRevision() * HISTORY_SPAN + Math.min(workflowInfo().historyLength, HISTORY_SPAN - 1));
       this.written = json;
       this.writing = false;
     }
