@@ -26,6 +26,7 @@ import { median, percentile } from './stats';
 import { fleetCase, FLEET_CONCURRENCY, type FleetFigures } from './fleet';
 import { runChild, type BareFleetActivities } from './bare-fleet';
 import { readsCase } from './reads';
+import { scheduleCase } from './schedule';
 import { workersCase } from './workers';
 
 const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 30);
@@ -161,6 +162,7 @@ try {
   agent.kill('SIGTERM');
   bareWorker.shutdown();
   const reads = await readsCase(server.address);
+  const schedule = scheduleCase();
   const workers = await workersCase(Number(process.env.BENCH_WORKER_CELLS ?? 1000), bundlePath);
 
   const row = (name: string, values: number[]) => ({ name, median: median(values), p90: percentile(values, 90), min: Math.min(...values) });
@@ -209,7 +211,11 @@ try {
   console.log('| ---: | ---: | ---: |');
   for (const [n, seconds] of Object.entries(workers.seconds)) console.log(`| ${n} | ${seconds.toFixed(1)} | ${(workers.cells / seconds).toFixed(1)} |`);
   console.log(`throughput, two workers against one: ${workers.throughputRatio.toFixed(2)}× on ${report.machine.cpus} cores`);
-  writeFileSync(join(here, 'results', 'latest.json'), JSON.stringify({ ...report, fleet, fleetConcurrency: FLEET_CONCURRENCY, reads, workers }, null, 2) + '\n');
+  console.log(`\nwindow-aware rollout of ${schedule.cells} cells, ${schedule.windowMinutes}-minute windows spread over 24 h in six time zones, ${schedule.expectedMinutes} min per update (simulated clock, the rollout's own scheduler)`);
+  console.log('| maxConcurrent | rollout h | lower bound h | ratio (target ≤ 1.05×) | planning ms |');
+  console.log('| ---: | ---: | ---: | ---: | ---: |');
+  for (const c of schedule.cases) console.log(`| ${c.maxConcurrent} | ${c.hours.toFixed(2)} | ${c.lowerBoundHours.toFixed(2)} | ${c.ratio.toFixed(3)}× | ${c.planMs.toFixed(0)} |`);
+  writeFileSync(join(here, 'results', 'latest.json'), JSON.stringify({ ...report, fleet, fleetConcurrency: FLEET_CONCURRENCY, reads, workers, schedule }, null, 2) + '\n');
 } finally {
   await server.stop();
   await db.destroy();
