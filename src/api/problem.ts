@@ -1,3 +1,4 @@
+import type { CatalogRelease } from '../domain/release';
 import {
   ApplicationFailure,
   ServiceError,
@@ -70,4 +71,10 @@ export function fromTemporal(err: unknown, what: string): HttpProblem | undefine
     }
   }
   return undefined;
+}
+
+/** 422 for a request that would install a vetoed release, naming the veto. */
+export async function refuseVetoed(catalog: { get(version: string): Promise<CatalogRelease | undefined> }, version: string): Promise<void> {
+  const veto = (await catalog.get(version))?.veto;
+  if (veto) throw new HttpProblem(422, 'ReleaseVetoed', `release ${version} was vetoed by ${veto.by} at ${veto.at}: ${veto.reason}`, { veto });
 }

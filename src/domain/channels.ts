@@ -12,10 +12,11 @@ export function promotionProblem(current: Ring[], ring: Ring): string | undefine
 
 /**
  * The releases a cell may be offered: promoted to its ring; for an air-gapped cell, only releases
- * that arrived as bundles (it cannot pull from the registry), whatever their channel.
+ * that arrived as bundles (it cannot pull from the registry), whatever their channel. Never a
+ * vetoed one.
  */
 export function visibleReleases(releases: CatalogRelease[], cell: { ring: Ring; airGapped?: boolean }): CatalogRelease[] {
-  return releases.filter((r) => (cell.airGapped ? r.source === 'bundle' : r.rings.includes(cell.ring)));
+  return releases.filter((r) => !r.veto && (cell.airGapped ? r.source === 'bundle' : r.rings.includes(cell.ring)));
 }
 
 /** The newest release the cell may be offered, newer than what it runs. */

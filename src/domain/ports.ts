@@ -2,7 +2,7 @@
 import type { CellConnection } from './agent';
 import type { ClusterRef } from './cell';
 import type { HealthReport } from './health';
-import type { CatalogRelease, Release, ReleaseSource, Ring } from './release';
+import type { CatalogRelease, Release, ReleaseSource, Ring, ReleaseVeto } from './release';
 
 /** Which cell, and the reference its adapter resolves to a connection. */
 export interface ClusterTarget {
@@ -54,6 +54,8 @@ export interface ReleaseCatalog {
   publish(release: Release, options?: { source?: ReleaseSource; rings?: Ring[] }): Promise<'created' | 'unchanged'>;
   /** Makes a release visible to a ring, after the ring before it; returns the rings it is now visible to. */
   promote(version: string, ring: Ring): Promise<Ring[]>;
+  /** Vetoes a release once (the first veto stands, and is returned); undefined when there is no such release. */
+  veto(version: string, veto: ReleaseVeto): Promise<ReleaseVeto | undefined>;
 }
 
 /** How activities reach a cell's AWS stack. A reference only: credentials are resolved inside activities. */

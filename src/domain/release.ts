@@ -50,6 +50,15 @@ export interface CatalogRelease extends Release {
   /** rings the release is visible to, in promotion order */
   rings: Ring[];
   publishedAt: string;
+  /** a vetoed release is never offered, installed or rolled out again */
+  veto?: ReleaseVeto;
+}
+
+/** Who stopped a bad release everywhere, when and why. */
+export interface ReleaseVeto {
+  by: string;
+  reason: string;
+  at: string;
 }
 
 export function releaseImages(release: Release): string[] {

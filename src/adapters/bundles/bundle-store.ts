@@ -58,6 +58,7 @@ export class BundleStore {
   /** Places the verified bundle, then publishes it; removes what it placed if publishing is refused (a race). */
   private async install(incoming: string, names: string[], release: Release): Promise<'created' | 'unchanged'> {
     const known = await this.catalog.get(release.version);
+    if (known?.veto) throw new BundleError(`release ${release.version} was vetoed by ${known.veto.by} at ${known.veto.at}: ${known.veto.reason}`, 422);
     if (known) {
       const { source: _source, rings: _rings, publishedAt: _at, ...manifest } = known; // the catalog's own fields
       if (!isDeepStrictEqual(manifest, release)) throw immutable(release.version); // refused before anything is placed

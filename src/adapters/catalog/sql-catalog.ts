@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { promotionProblem } from '../../domain/channels';
 import { ErrorType, PortError } from '../../domain/errors';
 import type { ReleaseCatalog } from '../../domain/ports';
-import { sortReleases, type CatalogRelease, type Release, type ReleaseSource, type Ring } from '../../domain/release';
+import { sortReleases, type CatalogRelease, type Release, type ReleaseSource, type ReleaseVeto, type Ring } from '../../domain/release';
 import type { Db } from '../db/database';
 
 interface Row {
@@ -10,7 +10,10 @@ interface Row {
   source: ReleaseSource;
   rings: Ring[];
   published_at: Date;
+  veto: ReleaseVeto | null;
 }
+
+const COLUMNS = ['manifest', 'source', 'rings', 'published_at', 'veto'] as const;
 
 /**
  * Release manifests in the database, one row per version. The manifest is immutable once
@@ -20,12 +23,12 @@ export class SqlReleaseCatalog implements ReleaseCatalog {
   constructor(private readonly db: Db) {}
 
   async list(): Promise<CatalogRelease[]> {
-    const rows = await this.db.selectFrom('releases').select(['manifest', 'source', 'rings', 'published_at']).orderBy('seq').execute();
+    const rows = await this.db.selectFrom('releases').select(COLUMNS).orderBy('seq').execute();
     return sortReleases(rows.map(view));
   }
 
   async get(version: string): Promise<CatalogRelease | undefined> {
-    const row = await this.db.selectFrom('releases').select(['manifest', 'source', 'rings', 'published_at']).where('version', '=', version).executeTakeFirst();
+    const row = await this.db.selectFrom('releases').select(COLUMNS).where('version', '=', version).executeTakeFirst();
     return row && view(row);
   }
 
@@ -43,6 +46,13 @@ export class SqlReleaseCatalog implements ReleaseCatalog {
     throw new PortError(ErrorType.ReleaseImmutable, `release ${release.version} is already published with a different manifest`, true);
   }
 
+  /** Vetoes a release once: the first veto stands (returned); undefined when there is no such release. */
+  async veto(version: string, veto: ReleaseVeto): Promise<ReleaseVeto | undefined> {
+    const set = await this.db.updateTable('releases').set({ veto: JSON.stringify(veto) }).where('version', '=', version).where('veto', 'is', null).returning('veto').executeTakeFirst();
+    if (set?.veto) return set.veto;
+    return (await this.db.selectFrom('releases').select('veto').where('version', '=', version).executeTakeFirst())?.veto ?? undefined;
+  }
+
   promote(version: string, ring: Ring): Promise<Ring[]> {
     return this.db.transaction().execute(async (tx) => {
       const row = await tx.selectFrom('releases').select('rings').where('version', '=', version).forUpdate().executeTakeFirst();
@@ -58,5 +68,5 @@ export class SqlReleaseCatalog implements ReleaseCatalog {
 }
 
 function view(row: Row): CatalogRelease {
-  return { ...row.manifest, source: row.source, rings: [...row.rings], publishedAt: row.published_at.toISOString() };
+  return { ...row.manifest, source: row.source, rings: [...row.rings], publishedAt: row.published_at.toISOString(), ...(row.veto ? { veto: row.veto } : {}) };
 }

@@ -14,6 +14,8 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('rings', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
         .addColumn('published_at', 'timestamptz', (c) => c.notNull())
         .addColumn('seq', 'bigserial', (c) => c.notNull())
+        // who vetoed the release, when and why: never offered or installed again
+        .addColumn('veto', 'jsonb')
         .execute();
       await db.schema
         .createTable('flag_rules')

@@ -3,7 +3,7 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { CellView } from '../../domain/cell';
 import type { FlagRule } from '../../domain/flags';
-import type { Release, ReleaseSource, Ring } from '../../domain/release';
+import type { ReleaseVeto, Release, ReleaseSource, Ring } from '../../domain/release';
 import type { UpdateProgress } from '../../domain/update';
 
 /** A timestamptz read back as a Date by `pg`, written as an ISO string. */
@@ -17,6 +17,7 @@ export interface ReleasesTable {
   published_at: Timestamp;
   /** orders the catalog as published (versions sort in code: semver and calendar versions) */
   seq: Generated<number>;
+  veto: ColumnType<ReleaseVeto | null, never, string>;
 }
 
 export interface FlagRulesTable {

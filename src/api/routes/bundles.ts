@@ -22,7 +22,7 @@ const bundles: FastifyPluginAsyncTypebox = async (app) => {
       bodyLimit: bundleLimitBytes, // documentation only: a pass-through parser is not counted by Fastify; ingest counts
       schema: {
         summary: 'Upload a release bundle (tar.gz of manifest.json, checksums.sha256, images/<component>.tar) and publish its release',
-        response: { 201: BundleResult, 200: BundleResult, ...problems(400, 401, 403, 409, 413, 415) },
+        response: { 201: BundleResult, 200: BundleResult, ...problems(400, 401, 403, 409, 413, 415, 422) },
       },
     },
     async (request, reply) => {

@@ -3,11 +3,13 @@ import { ErrorType, PortError } from '../../domain/errors';
 import { compareVersions } from '../../domain/version';
 import { badRequest, HttpProblem, notFound } from '../problem';
 import { problems } from '../schemas/common';
-import { CatalogRelease, PromoteBody, Release, ReleaseListQuery, ReleasePage, ReleaseParams } from '../schemas/releases';
+import { CatalogRelease, PromoteBody, Release, ReleaseListQuery, ReleasePage, ReleaseParams, VetoBody } from '../schemas/releases';
 
-/** The release catalog: publish (immutable), read, promote ring by ring. */
+/** The release catalog: publish (immutable), read, promote ring by ring, veto. */
 const releases: FastifyPluginAsyncTypebox = async (app) => {
   const { catalog } = app;
+  /** The cells that run a version, from the read model. */
+  const cellsOn = async (version: string) => (await app.cells.list({ version }, 1000)).cells.map((c) => c.id);
 
   app.get(
     '/v1/releases',
@@ -53,7 +55,27 @@ const releases: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const release = await catalog.get(request.params.version);
       if (!release) throw notFound(`release ${request.params.version}`);
-      return release;
+      return release.veto ? { ...release, cellsOnIt: await cellsOn(release.version) } : release;
+    },
+  );
+
+  app.post(
+    '/v1/releases/:version/veto',
+    {
+      config: { role: 'admin' },
+      schema: {
+        summary: 'Stop a bad release everywhere: never offered, installed, rolled out or accepted in a bundle again',
+        params: ReleaseParams,
+        body: VetoBody,
+        response: { 200: CatalogRelease, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { version } = request.params;
+      const veto = await catalog.veto(version, { by: request.subject, reason: request.body.reason, at: new Date().toISOString() });
+      if (!veto) throw notFound(`release ${version}`);
+      request.log.warn({ version, veto }, 'release vetoed');
+      return { ...(await catalog.get(version))!, cellsOnIt: await cellsOn(version) };
     },
   );
 

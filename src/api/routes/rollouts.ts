@@ -7,7 +7,7 @@ import { rolloutWorkflowId } from '../../workflows/ids';
 import { abortRollout, approveRing, pauseRollout, resumeRollout, rolloutProgressQuery } from '../../workflows/messages';
 import { sendCommand } from '../commands';
 import { rolloutPlan } from '../rollout-plan';
-import { badRequest, fromTemporal } from '../problem';
+import { badRequest, fromTemporal, refuseVetoed } from '../problem';
 import { problems } from '../schemas/common';
 import { Rollout, RolloutCommandAccepted, RolloutCommandBody, RolloutParams, RolloutPlan, RolloutStarted, StartRolloutBody } from '../schemas/rollouts';
 
@@ -21,7 +21,7 @@ const rollouts: FastifyPluginAsyncTypebox = async (app) => {
     '/v1/rollouts',
     {
       config: { role: 'operator' },
-      schema: { summary: 'Take a release through the fleet, ring by ring, in waves', body: StartRolloutBody, response: { 202: RolloutStarted, ...problems(400, 401, 403, 409) } },
+      schema: { summary: 'Take a release through the fleet, ring by ring, each cell in its window', body: StartRolloutBody, response: { 202: RolloutStarted, ...problems(400, 401, 403, 409, 422) } },
     },
     async (request, reply) => {
       const body = request.body;
@@ -55,7 +55,7 @@ const rollouts: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'What a rollout with this body would do, per ring and per cell, before anything starts',
         body: StartRolloutBody,
-        response: { 200: RolloutPlan, ...problems(400, 401) },
+        response: { 200: RolloutPlan, ...problems(400, 401, 422) },
       },
     },
     async (request) => {
@@ -103,6 +103,7 @@ async function rolloutSettings(app: Pick<FastifyInstance, 'catalog'>, body: Stat
     errors.push({ field: 'body.rings', reason: `rings go in order: ${RINGS.join(' → ')}` });
   }
   if (!(await app.catalog.get(body.version))) errors.push({ field: 'body.version', reason: `release ${body.version} is not in the catalog` });
+  else await refuseVetoed(app.catalog, body.version);
   if (body.canary && body.canary.cells === undefined && body.canary.percent === undefined) errors.push({ field: 'body.canary', reason: 'needs cells or percent' });
   if (body.canary?.cells !== undefined && body.canary.percent !== undefined) errors.push({ field: 'body.canary', reason: 'takes cells or percent, not both' });
   const deadline = body.deadline === undefined ? undefined : Date.parse(body.deadline);

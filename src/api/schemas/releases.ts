@@ -57,9 +57,14 @@ const catalogFields = {
   source: Type.String(),
   rings: Type.Array(Type.String()),
   publishedAt: Type.String(),
+  veto: Type.Optional(Type.Object({ by: Type.String(), reason: Type.String(), at: Type.String() }, { description: 'vetoed: never offered, installed or rolled out again' })),
 };
 
-export const CatalogRelease = Type.Object({ ...catalogFields, manifests: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))) });
+export const CatalogRelease = Type.Object({
+  ...catalogFields,
+  manifests: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
+  cellsOnIt: Type.Optional(Type.Array(Type.String(), { description: 'a vetoed release: the cells that run it (the first 1,000, by id)' })),
+});
 
 export const ReleaseSummary = Type.Object({ ...catalogFields, manifestCount: Type.Integer({ description: "objects in the release's manifests; GET /v1/releases/:version has them" }) });
 
@@ -76,5 +81,6 @@ export const ReleasePage = Type.Object({
   nextPageToken: Type.Optional(Type.String({ description: 'absent on the last page' })),
 });
 
+export const VetoBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false });
 export const PromoteBody = Type.Object({ ring: StringEnum(RINGS) }, { additionalProperties: false });
 export const ReleaseParams = Type.Object({ version: Version });

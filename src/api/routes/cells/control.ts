@@ -11,6 +11,7 @@ import {
   type UpdateAccepted as UpdateAcceptedMessage,
 } from '../../../workflows/messages';
 import { toCell } from '../../cell-view';
+import { refuseVetoed } from '../../problem';
 import {
   Cell,
   CellParams,
@@ -41,6 +42,7 @@ const cellControl: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
+      await refuseVetoed(app.catalog, request.body.version);
       const accepted = await controller(request.params.cellId).executeUpdate(requestUpdate, { args: [{ ...request.body, requestedBy: request.subject }] });
       return sendAccepted(reply, accepted);
     },
@@ -77,6 +79,7 @@ const cellControl: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
+      await refuseVetoed(app.catalog, request.body.version);
       const accepted = await controller(request.params.cellId).executeUpdate(setDesiredVersion, {
         args: [{ version: request.body.version, requestedBy: request.subject }],
       });
