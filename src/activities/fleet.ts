@@ -113,8 +113,9 @@ export function createFleetActivities(client: Client, resolveCluster: ClusterRes
       const tell = () => {
         const batch = untold;
         untold = [];
-        // The rollout also gets every outcome in this activity's result: a batch lost on the way is not.
-        if (batch.length > 0) telling = telling.then(() => client.workflow.getHandle(rolloutWorkflowId(rolloutId)).signal(cellOutcomesSignal, batch)).catch(() => undefined);
+        // The rollout also gets every outcome in this activity's result: a batch lost on the way is
+        // not. A single cell's outcome is told by that result alone (one workflow task, not two).
+        if (batch.length > 0 && cellIds.length > 1) telling = telling.then(() => client.workflow.getHandle(rolloutWorkflowId(rolloutId)).signal(cellOutcomesSignal, batch)).catch(() => undefined);
         activity.heartbeat();
       };
       const ticker = setInterval(tell, OUTCOMES_EVERY_MS);
