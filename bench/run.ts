@@ -21,6 +21,7 @@ import type { UpdateResult } from '../src/domain/update';
 import { cellWorkflowId, updateWorkflowId } from '../src/workflows/ids';
 import { agentRegistered, cellStatusQuery, requestUpdate } from '../src/workflows/messages';
 import { startDevServer } from '../scripts/lib/dev-server';
+import { stopGracefully } from '../scripts/lib/processes';
 import { WORKER_NODE_FLAGS } from '../scripts/lib/worker-flags';
 import { median, percentile } from './stats';
 import { fleetCase, FLEET_CONCURRENCY, type FleetFigures } from './fleet';
@@ -158,8 +159,8 @@ try {
   for (const size of (process.env.BENCH_FLEET_SIZES ?? '100,1000').split(',').map(Number)) {
     fleet.push(await Promise.race([fleetCase(client, 'bench-cellshift', 'bench-bare', catalog, size, machine), workersStopped]));
   }
-  cellshiftWorker.kill('SIGTERM');
-  agent.kill('SIGTERM');
+  // Gone before the reads are measured: a worker with a thousand controllers takes seconds to shut down.
+  await Promise.all([cellshiftWorker, agent].map((child) => stopGracefully(child, 15_000)));
   bareWorker.shutdown();
   const reads = await readsCase(server.address);
   const schedule = scheduleCase();
