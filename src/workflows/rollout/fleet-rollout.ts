@@ -50,9 +50,7 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
   };
   const progress = state.progress;
   const controls = new RolloutControls(input, progress, state.approved);
-  /** the activity running the current wave, until it returns */
-  let waveInFlight: CancellationScope | undefined;
-  /** window-aware: the activities running started cells, until each returns */
+  /** the activities asking started cells (a wave, for a rollout started by 0.1.0), until each returns */
   const inFlight = new Set<CancellationScope>();
   /** cells ended so far in this run: a change wakes the scheduler */
   let endings = 0;
@@ -106,11 +104,11 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
       const startedAt = now();
       for (const cell of wave) Object.assign(cell, { state: 'running', startedAt });
       refresh();
-      runWave(wave);
+      runBatch(wave);
       // Every cell of the wave ends, there or stopped; an abort stops the wait (running cells finish on their own).
-      await condition(() => (waveInFlight === undefined && wave.every((c) => c.state !== 'running')) || controls.aborted !== undefined);
+      await condition(() => (inFlight.size === 0 && wave.every((c) => c.state !== 'running')) || controls.aborted !== undefined);
       if (controls.aborted) {
-        waveInFlight?.cancel();
+        cancelInFlight();
         return end(ring);
       }
       if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof fleetRollout>(input, { ...state, approved: controls.approved });
@@ -184,7 +182,7 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
     }
 
     function abort(): true {
-      for (const scope of inFlight) scope.cancel();
+      cancelInFlight();
       return true;
     }
   }
@@ -219,24 +217,9 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
       });
   }
 
-  /** One activity asks the wave's cells and awaits their answers; a wave it cannot finish leaves its unanswered cells failed. */
-  function runWave(wave: CellRollout[]): void {
-    const scope = (waveInFlight = new CancellationScope());
-    void scope
-      .run(() => updateCells(input.id, input.version, wave.map((c) => c.id), input.requestedBy, input.window))
-      .then(
-        (outcomes) => outcomes.forEach(ended),
-        (err: unknown) => {
-          if (controls.aborted && isCancellation(err)) return;
-          if (!(err instanceof ActivityFailure)) throw err;
-          const at = now();
-          for (const cell of wave) ended({ cellId: cell.id, outcome: 'failed', error: `the rollout lost track of the cell: ${describeFailure(err)}`, at });
-        },
-      )
-      .finally(() => {
-        waveInFlight = undefined;
-        refresh();
-      });
+  /** Stops asking: the cells already asked finish on their own. */
+  function cancelInFlight(): void {
+    for (const scope of inFlight) scope.cancel();
   }
 
   /** The ring's updated cells, checked once each; true when one is unhealthy (the ring is then halted). */
