@@ -11,10 +11,12 @@ describe('an agent that goes away, or restarts', () => {
   let h: Harness;
   let agent: ChildProcess | undefined;
   const startAgent = async () => {
+    // The server keeps listing a stopped agent's poller for minutes: wait for a poll of this one.
+    const since = Math.floor(Date.now() / 1000);
     agent = await h.spawnAgent('far-1');
     await h.waitFor('agent polling', async () => {
       const queue = await h.client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: 'cell/far-1' }, taskQueueType: 2 });
-      return (queue.pollers ?? []).length > 0 ? true : undefined;
+      return (queue.pollers ?? []).some((p) => Number(p.lastAccessTime?.seconds ?? 0) >= since) ? true : undefined;
     });
   };
   const stopAgent = async () => {
@@ -72,6 +74,7 @@ describe('an agent that goes away, or restarts', () => {
     // The pull takes a while, long enough to lose the agent in the middle of it.
     expect((await h.http('PUT', '/v1/sim/cells/far-1/faults', { pull: { mode: 'none', latencyMs: 30_000 } })).status).toBe(200);
     const accepted = await h.requestUpdate('far-1', { version: '1.2.0', window: 'now' });
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(202);
     await h.waitForStep(accepted.body.id, 'pull');
     expect((await h.simulated.read('far-1')).maintenance).toBe(true);
     await stopAgent();
