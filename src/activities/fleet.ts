@@ -78,15 +78,18 @@ export function createFleetActivities(client: Client, resolveCluster: ClusterRes
      * The cells of each ring (its running controllers, from visibility) with what scheduling them
      * needs: each one's maintenance window and expected update time, from the read model. A cell
      * the read model does not know yet is scheduled as if its window were always open: its
-     * controller still waits for the window itself.
+     * controller still waits for the window itself. `onVersion` (a rollback rollout): only the
+     * cells the read model has on that version.
      */
-    async listRolloutCells(rings: Ring[]): Promise<RolloutCell[][]> {
+    async listRolloutCells(rings: Ring[], onVersion?: string): Promise<RolloutCell[][]> {
       const ids = await listFleetCells(rings);
-      const views = new Map((await cellReadModel.ringViews(rings)).map(({ view }) => [view.spec.id, view.spec]));
+      const views = new Map((await cellReadModel.ringViews(rings)).map(({ view }) => [view.spec.id, view]));
       return ids.map((ring) =>
-        ring.map((id) => {
-          const spec = views.get(id);
-          return spec ? { id, window: spec.maintenanceWindow, expectedMs: spec.expectedUpdateMinutes * 60_000 } : { id, window: ALWAYS_OPEN, expectedMs: 0 };
+        ring.flatMap((id) => {
+          const view = views.get(id);
+          if (onVersion !== undefined) return view?.version === onVersion ? [{ id, window: view.spec.maintenanceWindow, expectedMs: 0 }] : [];
+          const spec = view?.spec;
+          return [spec ? { id, window: spec.maintenanceWindow, expectedMs: spec.expectedUpdateMinutes * 60_000 } : { id, window: ALWAYS_OPEN, expectedMs: 0 }];
         }),
       );
     },
@@ -100,13 +103,19 @@ export function createFleetActivities(client: Client, resolveCluster: ClusterRes
      * and window, and answer each request when their cell ends: this activity tells the rollout
      * which cells ended, in a batch every second, and returns them all. A drifted or held cell, or
      * one that cannot take the release, is answered at once. Retried, it asks again; a controller
-     * that already answered answers the same.
+     * that already answered answers the same. A vetoed release asks no cell (ReleaseVetoed);
+     * `rollback`: each cell on `version` goes back to what it ran before.
      */
-    async updateCells(rolloutId: string, version: string, cellIds: string[], requestedBy: string, window?: 'now'): Promise<CellOutcome[]> {
+    async updateCells(rolloutId: string, version: string, cellIds: string[], requestedBy: string, window?: 'now', rollback?: boolean): Promise<CellOutcome[]> {
       const activity = Context.current();
+      const catalogued = await catalog.list();
+      const veto = catalogued.find((r) => r.version === version)?.veto;
+      if (veto && !rollback) {
+        throw ApplicationFailure.create({ type: ErrorType.ReleaseVetoed, message: `release ${version} was vetoed by ${veto.by} at ${veto.at}: ${veto.reason}`, details: [veto], nonRetryable: true });
+      }
       // Only what a plan to the release can use: the request stays small however long the catalog grows.
-      const releases = releasesOnPathTo(version, await catalog.list());
-      const request: DesiredVersionRequest = { version, requestedBy, rolloutId, releases, ...(window ? { window } : {}) };
+      const releases = rollback ? [] : releasesOnPathTo(version, catalogued);
+      const request: DesiredVersionRequest = { version, requestedBy, rolloutId, releases, ...(window ? { window } : {}), ...(rollback ? { rollback } : {}) };
       const ended = new Map<string, CellOutcome>();
       let untold: CellOutcome[] = [];
       let telling = Promise.resolve();

@@ -14,6 +14,7 @@ import { createFlagActivities } from './flags';
 import { createFleetActivities } from './fleet';
 import { createInfraActivities, type StackResolver } from './infra';
 import { createReadModelActivities } from './read-model';
+import { createVetoActivities } from './veto';
 
 export interface ActivityDependencies {
   resolveCluster: ClusterResolver;
@@ -37,6 +38,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createFlagActivities(deps.flags, deps.catalog, deps.resolveCluster),
     ...createInfraActivities(deps.resolveStack, deps.notifier),
     ...createReadModelActivities(deps.cellReadModel, deps.updateReadModel, deps.client, deps.agents),
+    ...createVetoActivities(deps.client, deps.catalog, deps.updateReadModel),
   };
 }
 
@@ -47,3 +49,4 @@ export type { FlagActivities } from './flags';
 export type { FleetActivities } from './fleet';
 export type { InfraActivities } from './infra';
 export type { ReadModelActivities } from './read-model';
+export type { VetoActivities } from './veto';

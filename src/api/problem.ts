@@ -45,6 +45,7 @@ const STATUS_BY_FAILURE: Record<string, number> = {
   [ErrorType.AlreadyInstalled]: 409,
   [ErrorType.ReleaseNotFound]: 422,
   [ErrorType.IncompatibleVersion]: 422,
+  [ErrorType.ReleaseVetoed]: 422,
 };
 
 /** Temporal's errors, as what they mean to a client of the API. */

@@ -96,6 +96,8 @@ export interface CellStatus {
   desiredVersion?: string;
   /** `now` when whoever set the desired version asked for it without waiting for the window */
   desiredWindow?: 'now';
+  /** the desired version is one the cell ran before: it goes back by a rollback, not an upgrade */
+  desiredRollback?: boolean;
   /** the hops still to go to the desired version (stepping stones first) */
   plan?: string[];
   /** why reconciliation stopped (a failed hop, an unsatisfiable path) until the desired version changes or an operator asks again */

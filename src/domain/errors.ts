@@ -23,6 +23,8 @@ export const ErrorType = {
   UpdatesHeld: 'UpdatesHeld',
   /** the cell already runs the version asked for */
   AlreadyInstalled: 'AlreadyInstalled',
+  /** the release was vetoed: never installed or rolled out again */
+  ReleaseVetoed: 'ReleaseVetoed',
 
   // Cluster steps (Kubernetes and simulated adapters).
   ImagePullFailed: 'ImagePullFailed',

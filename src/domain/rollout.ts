@@ -1,6 +1,6 @@
 import type { CellConnection } from './agent';
 import type { ClusterRef } from './cell';
-import type { Ring } from './release';
+import type { ReleaseVeto, Ring } from './release';
 import type { CanarySettings, RingPolicy } from './schedule';
 
 export interface WaveSettings {
@@ -26,6 +26,10 @@ export interface RolloutInput {
   canary?: CanarySettings;
   /** ISO time after which no cell starts */
   deadline?: string;
+  /** over its failure budget, the rollout vetoes its release instead of halting */
+  autoVeto?: boolean;
+  /** takes the cells that run `version` back to the version each ran before (after a veto) */
+  rollback?: boolean;
   requestedBy: string;
 }
 
@@ -41,7 +45,7 @@ export function ringPolicy(input: Pick<RolloutInput, 'waves' | 'window' | 'canar
 
 export type CellRolloutState = 'pending' | 'running' | 'succeeded' | 'failed' | 'held' | 'rolled-back';
 export type RingRolloutState = 'pending' | 'running' | 'baking' | 'waiting-approval' | 'done' | 'halted' | 'aborted';
-export type RolloutStatus = 'running' | 'paused' | 'halted' | 'waiting-approval' | 'succeeded' | 'aborted';
+export type RolloutStatus = 'running' | 'paused' | 'halted' | 'waiting-approval' | 'succeeded' | 'aborted' | 'vetoed';
 
 export interface CellRollout {
   id: string;
@@ -82,6 +86,10 @@ export interface RolloutProgress {
   /** failures the budget allows before halting (grows by the budget on each resume) */
   failuresAllowed: number;
   haltReason?: string;
+  /** its release was vetoed: no cell started since, the cells in flight then finished */
+  veto?: ReleaseVeto;
+  /** a rollback of the cells on `version` to the versions they ran before */
+  rollback?: boolean;
   actions: { action: string; by: string; at: string; reason?: string }[];
   startedAt: string;
   endedAt?: string;

@@ -25,6 +25,16 @@ export function rolloutWorkflowId(version: string): string {
   return `rollout/${version}`;
 }
 
+/** The rollback rollout after a veto: the cells on `version` back to what each ran before. */
+export function rollbackRolloutId(version: string): string {
+  return `rollback-${version}`;
+}
+
+/** A release's veto: one sweep per release (the first veto stands). */
+export function vetoWorkflowId(version: string): string {
+  return `veto/${version}`;
+}
+
 export function infraWorkflowId(cellId: string, templateVersion: string): string {
   return `infra/${cellId}/${templateVersion}`;
 }

@@ -7,3 +7,4 @@ export { rollbackUpdate } from './update/rollback';
 export { fleetRollout } from './rollout/fleet-rollout';
 export { infraUpdate } from './infra/infra-update';
 export { agentPresenceSweep } from './agent-presence';
+export { releaseVeto } from './veto/release-veto';

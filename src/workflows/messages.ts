@@ -4,7 +4,7 @@ import type { AgentRegistration } from '../domain/agent';
 import type { CellView } from '../domain/cell';
 import type { SlaStatus } from '../domain/infra';
 import type { StackChange } from '../domain/ports';
-import type { CatalogRelease } from '../domain/release';
+import type { CatalogRelease, ReleaseVeto } from '../domain/release';
 import type { CellOutcome, RolloutProgress } from '../domain/rollout';
 import type { LiveOverrides, StagingFirstOptions } from '../domain/strategy-options';
 import type { Strategy, UpdateKind, UpdateProgress, UpdateResult } from '../domain/update';
@@ -61,6 +61,8 @@ export interface DesiredVersionRequest {
   window?: 'now';
   /** the catalog as a rollout read it for the wave: the controller plans from it instead of reading the catalog itself */
   releases?: CatalogRelease[];
+  /** back from `version` (a rollback rollout): the cell goes to the version it ran before; a cell not on `version` is done */
+  rollback?: boolean;
 }
 
 export interface DesiredVersionAccepted {
@@ -108,6 +110,18 @@ export const pauseRollout = defineUpdate<void, [OperatorCommand]>('pauseRollout'
 export const resumeRollout = defineUpdate<void, [OperatorCommand]>('resumeRollout');
 export const abortRollout = defineUpdate<void, [OperatorCommand & { rollback?: boolean }]>('abortRollout');
 export const approveRing = defineUpdate<void, [OperatorCommand]>('approveRing');
+/** from a release's veto: a rollout of it starts no more cells */
+export const releaseVetoedSignal = defineSignal<[ReleaseVeto]>('releaseVetoed');
+
+// release vetoes
+export interface VetoSweep {
+  version: string;
+  veto: ReleaseVeto;
+  /** whether a running rollout of the release was told to stop */
+  rolloutHalted: boolean;
+  /** updates to it that waited for a window or an approval, cancelled */
+  cancelledUpdates: string[];
+}
 
 // infrastructure updates
 export interface InfraUpdateRequest {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { UpdateProgress } from '../../domain/update';
 import type { Db } from './database';
 
@@ -18,5 +19,17 @@ export class UpdateReadModel {
   async get(id: string): Promise<{ view: UpdateProgress; fromWorkflow: boolean } | undefined> {
     const row = await this.db.selectFrom('updates').select(['view', 'revision']).where('id', '=', id).executeTakeFirst();
     return row && { view: row.view, fromWorkflow: Number(row.revision) > 0 };
+  }
+
+  /** The updates to `version` that wait: for a maintenance window yet to open, or for an approval. */
+  async waitingFor(version: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('updates')
+      .select('id')
+      .where(sql<boolean>`(status = 'waiting-approval' or (status = 'scheduled' and (view->'window'->>'startsAt')::timestamptz > now()))`)
+      .where(sql<string>`view->>'toVersion'`, '=', version)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => r.id);
   }
 }

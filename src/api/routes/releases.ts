@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorType, PortError } from '../../domain/errors';
 import { compareVersions } from '../../domain/version';
+import { vetoRelease } from '../../temporal/veto';
 import { badRequest, HttpProblem, notFound } from '../problem';
 import { problems } from '../schemas/common';
 import { CatalogRelease, PromoteBody, Release, ReleaseListQuery, ReleasePage, ReleaseParams, VetoBody } from '../schemas/releases';
@@ -64,7 +65,8 @@ const releases: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { role: 'admin' },
       schema: {
-        summary: 'Stop a bad release everywhere: never offered, installed, rolled out or accepted in a bundle again',
+        summary:
+          'Stop a bad release everywhere: never offered, installed, rolled out or accepted in a bundle again; its rollout starts no more cells; updates to it waiting for a window or an approval are cancelled',
         params: ReleaseParams,
         body: VetoBody,
         response: { 200: CatalogRelease, ...problems(400, 401, 403, 404) },
@@ -72,7 +74,8 @@ const releases: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { version } = request.params;
-      const veto = await catalog.veto(version, { by: request.subject, reason: request.body.reason, at: new Date().toISOString() });
+      // Called again, it finds the veto recorded and its sweep started: a call lost on the way can be repeated.
+      const veto = await vetoRelease(app.temporal, app.taskQueue, catalog, version, { by: request.subject, reason: request.body.reason, at: new Date().toISOString() });
       if (!veto) throw notFound(`release ${version}`);
       request.log.warn({ version, veto }, 'release vetoed');
       return { ...(await catalog.get(version))!, cellsOnIt: await cellsOn(version) };

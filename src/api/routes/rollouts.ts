@@ -3,19 +3,28 @@ import type { Static } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import { RINGS, type Ring } from '../../domain/release';
 import { ringPolicy, type RolloutInput } from '../../domain/rollout';
-import { rolloutWorkflowId } from '../../workflows/ids';
+import { rollbackRolloutId, rolloutWorkflowId } from '../../workflows/ids';
 import { abortRollout, approveRing, pauseRollout, resumeRollout, rolloutProgressQuery } from '../../workflows/messages';
 import { sendCommand } from '../commands';
 import { rolloutPlan } from '../rollout-plan';
-import { badRequest, fromTemporal, refuseVetoed } from '../problem';
+import { badRequest, fromTemporal, notFound, refuseVetoed } from '../problem';
 import { problems } from '../schemas/common';
-import { Rollout, RolloutCommandAccepted, RolloutCommandBody, RolloutParams, RolloutPlan, RolloutStarted, StartRolloutBody } from '../schemas/rollouts';
+import { ReleaseParams } from '../schemas/releases';
+import { RollbackRolloutBody, Rollout, RolloutCommandAccepted, RolloutCommandBody, RolloutParams, RolloutPlan, RolloutStarted, StartRolloutBody } from '../schemas/rollouts';
 
 const COMMANDS = { pause: pauseRollout, resume: resumeRollout, abort: abortRollout, approve: approveRing } as const;
 
 /** Fleet rollouts: one release through the rings in waves, its progress, and the operator's commands. */
 const rollouts: FastifyPluginAsyncTypebox = async (app) => {
   const rollout = (rolloutId: string) => app.temporal.workflow.getHandle(rolloutWorkflowId(rolloutId));
+  const startRollout = async (input: RolloutInput, what: string) => {
+    try {
+      await app.temporal.workflow.start('fleetRollout', { workflowId: rolloutWorkflowId(input.id), taskQueue: app.taskQueue, args: [input] });
+    } catch (err) {
+      // Here, not in the error handler: the URL does not name the rollout, the problem should.
+      throw fromTemporal(err, what) ?? err;
+    }
+  };
 
   app.post(
     '/v1/rollouts',
@@ -36,15 +45,41 @@ const rollouts: FastifyPluginAsyncTypebox = async (app) => {
         ...(body.window ? { window: body.window } : {}),
         ...(body.canary ? { canary: body.canary } : {}),
         ...(body.deadline ? { deadline: settings.deadline } : {}),
+        ...(body.autoVeto ? { autoVeto: true } : {}),
         requestedBy: request.subject,
       };
-      try {
-        await app.temporal.workflow.start('fleetRollout', { workflowId: rolloutWorkflowId(body.version), taskQueue: app.taskQueue, args: [input] });
-      } catch (err) {
-        // Here, not in the error handler: the URL does not name the rollout, the problem should.
-        throw fromTemporal(err, `a rollout of ${body.version}`) ?? err;
-      }
-      return reply.status(202).header('location', `/v1/rollouts/${body.version}`).send({ id: body.version, status: 'running' });
+      await startRollout(input, `a rollout of ${body.version}`);
+      return reply.status(202).header('location', `/v1/rollouts/${input.id}`).send({ id: input.id, status: 'running' });
+    },
+  );
+
+  app.post(
+    '/v1/releases/:version/rollback',
+    {
+      config: { role: 'operator' },
+      schema: {
+        summary: 'A rollout taking every cell on this release back to the version it ran before (after a veto), ring by ring',
+        params: ReleaseParams,
+        body: RollbackRolloutBody,
+        response: { 202: RolloutStarted, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { version } = request.params;
+      if (!(await app.catalog.get(version))) throw notFound(`release ${version}`);
+      const input: RolloutInput = {
+        id: rollbackRolloutId(version),
+        version,
+        rollback: true,
+        rings: request.body?.rings ?? [...RINGS],
+        waves: { maxConcurrent: request.body?.waves?.maxConcurrent ?? 10 },
+        bakeSeconds: 0,
+        approvalBetweenRings: false,
+        ...(request.body?.respectWindows ? {} : { window: 'now' as const }),
+        requestedBy: request.subject,
+      };
+      await startRollout(input, `a rollback of ${version}`);
+      return reply.status(202).header('location', `/v1/rollouts/${input.id}`).send({ id: input.id, status: 'running' });
     },
   );
 

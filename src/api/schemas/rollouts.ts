@@ -30,9 +30,22 @@ export const StartRolloutBody = Type.Object(
       ),
     ),
     deadline: Type.Optional(Type.String({ format: 'date-time', description: 'no cell starts after this; a cell whose next window opens later is held' })),
+    autoVeto: Type.Optional(Type.Boolean({ description: 'over its failure budget, the rollout vetoes the release instead of halting' })),
   },
   { additionalProperties: false },
 );
+
+export const RollbackRolloutBody = Type.Union([
+  Type.Object(
+    {
+      rings: Type.Optional(Type.Array(StringEnum(RINGS), { minItems: 1, uniqueItems: true })),
+      waves: Type.Optional(Type.Object({ maxConcurrent: Type.Integer({ minimum: 1, maximum: 1000 }) }, { additionalProperties: false })),
+      respectWindows: Type.Optional(Type.Boolean({ description: "start each cell's rollback in its maintenance window instead of at once" })),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Null(),
+]);
 
 const PlannedCell = Type.Object({
   id: Type.String(),
@@ -87,12 +100,16 @@ export const Rollout = Type.Object({
   counts: Type.Object({ pending: Type.Integer(), running: Type.Integer(), succeeded: Type.Integer(), failed: Type.Integer(), held: Type.Integer() }),
   failuresAllowed: Type.Integer(),
   haltReason: Type.Optional(Type.String()),
+  veto: Type.Optional(Type.Object({ by: Type.String(), reason: Type.String(), at: Type.String() }, { description: 'the release was vetoed: no cell started since' })),
+  rollback: Type.Optional(Type.Boolean({ description: 'takes the cells on the version back to what each ran before' })),
   actions: Type.Array(Type.Object({ action: Type.String(), by: Type.String(), at: Type.String(), reason: Type.Optional(Type.String()) })),
   startedAt: Type.String(),
   endedAt: Type.Optional(Type.String()),
 });
 
-export const RolloutParams = Type.Object({ rolloutId: Version });
+export const RolloutParams = Type.Object({
+  rolloutId: Type.String({ pattern: '^(rollback-)?\\d+(\\.\\d+){0,3}(-[0-9A-Za-z.-]+)?$', description: 'the release version, or rollback-<version>' }),
+});
 export const RolloutCommandBody = Type.Union([
   Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })), rollback: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
   Type.Null(),

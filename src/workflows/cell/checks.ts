@@ -36,6 +36,7 @@ export async function check(cell: Cell): Promise<void> {
     const plan = planUpgrade(status.version, newest.version, cell.usable(releases));
     status.desiredVersion = newest.version;
     delete status.desiredWindow;
+    delete status.desiredRollback;
     if (plan.ok) {
       status.plan = plan.plan;
       delete status.reconcileError;
@@ -46,6 +47,7 @@ export async function check(cell: Cell): Promise<void> {
   if (status.version === undefined && status.desiredVersion === undefined && newest) {
     status.desiredVersion = newest.version;
     delete status.desiredWindow;
+    delete status.desiredRollback;
     status.plan = [newest.version];
   }
 }

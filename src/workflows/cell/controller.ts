@@ -93,7 +93,10 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     {
       validator: (request: DesiredVersionRequest) => {
         cell.requireNotHeld();
-        if (request.version === status.version && !status.currentUpdate) refuse(ErrorType.AlreadyInstalled, `cell ${spec.id} already runs ${request.version}`);
+        // A rollback rollout leaves `version`: a cell not on it has nothing to do.
+        if (request.rollback ? request.version !== status.version : request.version === status.version) {
+          if (!status.currentUpdate) refuse(ErrorType.AlreadyInstalled, request.rollback ? `cell ${spec.id} does not run ${request.version}` : `cell ${spec.id} already runs ${request.version}`);
+        }
         // A rollout cannot wait on a drifted cell: reconciliation waits for an operator there.
         if (request.rolloutId && status.state === 'drifted') {
           refuse(ErrorType.UpdatesHeld, `drifted: cluster runs ${status.drift?.actual ?? 'nothing'}, recorded ${status.drift?.recorded ?? 'nothing'}`);

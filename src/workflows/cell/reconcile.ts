@@ -1,4 +1,5 @@
 import { ErrorType } from '../../domain/errors';
+import { rollbackTarget } from '../../domain/rollback-target';
 import type { CatalogRelease } from '../../domain/release';
 import { checkDirectUpgrade, planUpgrade } from '../../domain/upgrade-path';
 import { refuse } from '../failures';
@@ -6,7 +7,7 @@ import type { DesiredVersionRequest } from '../messages';
 import { listReleases } from './activities';
 import { agentHoldReason, requireAgentFit } from './agent';
 import type { Cell } from './cell';
-import { startHop } from './updates';
+import { startHop, startRollback } from './updates';
 
 /**
  * Refuses a release this cell may not take from where it is: unknown, invisible to an air-gapped
@@ -17,6 +18,7 @@ export function requireReachable(cell: Cell, version: string, releases: CatalogR
   const { spec, status } = cell;
   const release = releases.find((r) => r.version === version);
   if (!release) refuse(ErrorType.ReleaseNotFound, `release ${version} is not in the catalog`, { missing: version });
+  if (release.veto) refuse(ErrorType.ReleaseVetoed, vetoed(version, release), { missing: version });
   if (spec.airGapped && release.source !== 'bundle') {
     refuse(ErrorType.ReleaseNotFound, `cell ${spec.id} is air-gapped: release ${version} was not uploaded as a bundle`, { missing: version });
   }
@@ -26,19 +28,31 @@ export function requireReachable(cell: Cell, version: string, releases: CatalogR
   return path.plan;
 }
 
-/** Sets the version the cell should run, and the hops to it; the main loop starts them. */
+function vetoed(version: string, release: CatalogRelease): string {
+  return `release ${version} was vetoed by ${release.veto!.by} at ${release.veto!.at}: ${release.veto!.reason}`;
+}
+
+/**
+ * Sets the version the cell should run, and the hops to it; the main loop starts them. A rollback
+ * rollout's request names the version to leave: the cell goes back to the one it ran before.
+ */
 export async function setDesired(cell: Cell, request: DesiredVersionRequest): Promise<string[]> {
   const { status } = cell;
   const releases = request.releases ?? (await listReleases());
-  const plan = requireReachable(cell, request.version, releases, false);
+  const target = request.rollback ? rollbackTarget(status.version, status.history) : undefined;
+  if (target && !target.ok) refuse(ErrorType.IncompatibleVersion, target.reason);
+  const version = target?.version ?? request.version;
+  const plan = target ? [version] : requireReachable(cell, version, releases, false);
   // A rollout does not wait on one cell's absent agent: the cell is held, with the reason.
   await requireAgentFit(cell, request.rolloutId !== undefined);
   cell.releases = releases;
-  status.desiredVersion = request.version;
+  status.desiredVersion = version;
   status.plan = plan;
+  if (target) status.desiredRollback = true;
+  else delete status.desiredRollback;
   delete status.reconcileError;
   delete status.reconcileHeld;
-  if (request.rolloutId) status.rollout = { id: request.rolloutId, version: request.version };
+  if (request.rolloutId) status.rollout = { id: request.rolloutId, version };
   else delete status.rollout;
   if (request.window) status.desiredWindow = request.window;
   else delete status.desiredWindow;
@@ -55,7 +69,18 @@ export async function reconcile(cell: Cell): Promise<void> {
   // A held cell (its agent away or too old) tries again at each wake-up; a failed one waits for an operator.
   if (!desired || desired === status.version || status.currentUpdate || (status.reconcileError && !status.reconcileHeld) || status.sla === 'out-of-sla') return;
   if (status.state !== 'ready' && status.state !== 'install-failed') return;
+  if (status.desiredRollback) {
+    await startRollback(cell, desired, 'controller');
+    return;
+  }
   const releases = fresh ?? (await listReleases());
+  // Vetoed after it was desired: the hops stop where they are.
+  const release = releases.find((r) => r.version === desired);
+  if (release?.veto) {
+    status.reconcileError = vetoed(desired, release);
+    delete status.reconcileHeld;
+    return;
+  }
   const plan = planUpgrade(status.version, desired, cell.usable(releases));
   if (!plan.ok) {
     status.reconcileError = plan.reason;

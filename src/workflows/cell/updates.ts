@@ -101,7 +101,10 @@ export function updateEnded(cell: Cell, result: UpdateResult): void {
     // No agent took the first step: nothing changed, the cell is held rather than failed.
     if (result.error?.startsWith(ErrorType.AgentUnreachable) && result.installedVersion === result.fromVersion) status.reconcileHeld = true;
   }
-  if (status.desiredVersion === status.version) delete status.plan;
+  if (status.desiredVersion === status.version) {
+    delete status.plan;
+    delete status.desiredRollback;
+  }
   cell.record({
     version: result.status === 'succeeded' ? result.toVersion : (result.installedVersion ?? 'none'),
     fromVersion: result.fromVersion,

@@ -1,6 +1,6 @@
 // The activities a fleet rollout calls, each proxied with its own profile.
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
-import type { FleetActivities } from '../../activities';
+import type { FleetActivities, VetoActivities } from '../../activities';
 import type { ClusterRef } from '../../domain/cell';
 import { judgeHealth } from '../../domain/health';
 import { DEFAULT_LIVE } from '../../domain/strategy-options';
@@ -22,6 +22,12 @@ export const { updateCells } = proxyActivities<Pick<FleetActivities, 'updateCell
   startToCloseTimeout: '30d',
   heartbeatTimeout: '1m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
+});
+
+// A rollout with autoVeto over its budget: records the veto and starts its sweep.
+export const { vetoRelease } = proxyActivities<Pick<VetoActivities, 'vetoRelease'>>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
 /**

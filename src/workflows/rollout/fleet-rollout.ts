@@ -1,11 +1,13 @@
-import { ActivityFailure, CancellationScope, condition, continueAsNew, isCancellation, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ClusterRef } from '../../domain/cell';
+import { ErrorType } from '../../domain/errors';
+import type { ReleaseVeto } from '../../domain/release';
 import { countCells, failureBudget, ringPolicy, waves, type CellOutcome, type CellRollout, type RingRollout, type RolloutInput, type RolloutProgress } from '../../domain/rollout';
 import { canaryCells, startNow, type SchedulableCell } from '../../domain/schedule';
 import { describeFailure } from '../failures';
 import { cellOutcomesSignal, rolloutProgressQuery } from '../messages';
 import { now } from '../update/progress';
-import { agentCellHealth, listFleetCells, listRolloutCells, ringHealth, rollbackCells, updateCells } from './activities';
+import { agentCellHealth, listFleetCells, listRolloutCells, ringHealth, rollbackCells, updateCells, vetoRelease } from './activities';
 import { RolloutControls } from './controls';
 
 export interface FleetRolloutState {
@@ -32,7 +34,10 @@ export interface FleetRolloutState {
  * before the rest. A failure budget halts it (no new cell starts; those in flight finish);
  * `resume` gives it another budget, `abort` ends it (optionally rolling back the cells it
  * updated). Between rings: a bake time, a health check of the ring, and optionally an operator's
- * approval. Continues as new when nothing is in flight on a large fleet.
+ * approval. A veto of the release stops it: no cell starts, those in flight finish, the rest are
+ * held (with autoVeto, going over the budget vetoes the release). A rollback rollout takes the
+ * cells on a (vetoed) release back to what each ran before. Continues as new when nothing is in
+ * flight on a large fleet.
  */
 export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutState): Promise<RolloutProgress> {
   const state: FleetRolloutState = carried ?? {
@@ -44,6 +49,7 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
       counts: { pending: 0, running: 0, succeeded: 0, failed: 0, held: 0 },
       failuresAllowed: 0,
       actions: [],
+      ...(input.rollback ? { rollback: true } : {}),
       startedAt: now(),
     },
     approved: false,
@@ -78,7 +84,7 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
     // The cells registered in each ring now: the failure budget is a share of all of them.
     const rings = progress.rings.map((r) => r.ring);
     if (patched('window-aware-rollouts')) {
-      const cells = await listRolloutCells(rings);
+      const cells = await listRolloutCells(rings, input.rollback ? input.version : undefined);
       state.schedule = {};
       progress.rings.forEach((ring, i) => (ring.cells = cells[i].map(({ id }) => ({ id, state: 'pending' }))));
       for (const { id, ...scheduling } of cells.flat()) state.schedule[id] = scheduling;
@@ -90,6 +96,13 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
     progress.failuresAllowed = failureBudget(input.waves, progress.counts.pending);
   }
   const overBudget = () => (progress.counts.failed > progress.failuresAllowed ? `${progress.counts.failed} cells failed, more than the budget of ${progress.failuresAllowed}` : undefined);
+  /** Holds the rollout for an operator when over budget, or while paused; with autoVeto, over budget vetoes the release. True when it stops. */
+  const gate = async (haltReason = overBudget()): Promise<boolean> => {
+    if (haltReason && input.autoVeto && !controls.vetoed) {
+      controls.veto(await vetoRelease(input.version, { by: input.requestedBy, reason: `autoVeto: rollout ${input.id} halted: ${haltReason}`, at: now() }));
+    }
+    return controls.gate(haltReason);
+  };
 
   for (const ring of progress.rings) {
     if (ring.state === 'done' || !ring.cells) continue;
@@ -115,13 +128,12 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
     }
 
     const afterRing = overBudget();
-    if (afterRing && (await controls.gate(afterRing))) return end(ring);
+    if (afterRing && (await gate(afterRing))) return end(ring);
     if (ring !== progress.rings.at(-1)) {
       ring.state = 'baking';
-      // A timer of 0 s still waits for the server's timer queue (about a second): none for no bake.
-      if (input.bakeSeconds > 0) await sleep(input.bakeSeconds * 1000);
+      if (await bake(input.bakeSeconds * 1000)) return end(ring);
       const sick = await checkRing(ring);
-      if (sick && (await controls.gate(`ring ${ring.ring} unhealthy after bake: ${ring.health}`))) return end(ring);
+      if (sick && (await gate(`ring ${ring.ring} unhealthy after bake: ${ring.health}`))) return end(ring);
       if (input.approvalBetweenRings) {
         ring.state = 'waiting-approval';
         if (await controls.approval()) return end(ring);
@@ -141,9 +153,9 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
       ring.canaries ??= canaryCells(schedulable(ring.cells!.filter((c) => c.state === 'pending')), Date.now(), policy);
       if (await runCells(ring, new Set(ring.canaries), Math.min(policy.maxConcurrent, ring.canaries.length))) return true;
       ring.state = 'baking';
-      if (policy.canary.bakeMinutes > 0) await sleep(policy.canary.bakeMinutes * 60_000);
+      if (await bake(policy.canary.bakeMinutes * 60_000)) return true;
       const sick = await checkRing(ring);
-      if (sick && (await controls.gate(`ring ${ring.ring}'s canaries unhealthy after bake: ${ring.health}`))) return true;
+      if (sick && (await gate(`ring ${ring.ring}'s canaries unhealthy after bake: ${ring.health}`))) return true;
       ring.canariesBaked = true;
       ring.state = 'running';
     }
@@ -155,7 +167,7 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
      */
     async function runCells(ring: RingRollout, ids: Set<string>, limit: number): Promise<boolean> {
       for (;;) {
-        if (await controls.gate(overBudget())) return abort();
+        if (await gate()) return abort();
         ring.state = 'running';
         const cells = ring.cells!.filter((c) => ids.has(c.id));
         const waiting = cells.filter((c) => c.state === 'pending');
@@ -175,16 +187,24 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
         const slotFree = running + starting.length < limit;
         const timeout = slotFree && decision.wakeAt !== undefined ? Math.max(1, decision.wakeAt - Date.now()) : undefined;
         if (running + starting.length > 0 || timeout !== undefined) {
-          await condition(() => endings !== seen || controls.paused || controls.aborted !== undefined, timeout);
+          await condition(() => endings !== seen || controls.paused || controls.stopped, timeout);
         }
-        if (controls.aborted) return abort();
+        if (controls.stopped) return abort();
       }
     }
 
+    /** An abort stops asking the cells in flight; a veto lets them finish (end() waits for them). */
     function abort(): true {
-      cancelInFlight();
+      if (controls.aborted) cancelInFlight();
       return true;
     }
+  }
+
+  /** A bake: a durable timer that a veto or an abort cuts short; true when stopped. */
+  async function bake(ms: number): Promise<boolean> {
+    // A timer of 0 s still waits for the server's timer queue (about a second): none for no bake.
+    if (ms > 0) await condition(() => controls.stopped, ms);
+    return controls.stopped;
   }
 
   /** The cells as the scheduler takes them: one object per cell for the run, so the windows it has read stay known. */
@@ -201,13 +221,19 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
     const scope = new CancellationScope();
     inFlight.add(scope);
     void scope
-      .run(() => updateCells(input.id, input.version, cells.map((c) => c.id), input.requestedBy, input.window))
+      .run(() => updateCells(input.id, input.version, cells.map((c) => c.id), input.requestedBy, input.window, input.rollback))
       .then(
         (outcomes) => outcomes.forEach(ended),
         (err: unknown) => {
           if (controls.aborted && isCancellation(err)) return;
           if (!(err instanceof ActivityFailure)) throw err;
           const at = now();
+          // Vetoed before these cells were asked: none of them started.
+          if (err.cause instanceof ApplicationFailure && err.cause.type === ErrorType.ReleaseVetoed) {
+            controls.veto(err.cause.details?.[0] as ReleaseVeto);
+            for (const cell of cells) ended({ cellId: cell.id, outcome: 'held', error: err.cause.message, at });
+            return;
+          }
           for (const cell of cells) ended({ cellId: cell.id, outcome: 'failed', error: `the rollout lost track of the cell: ${describeFailure(err)}`, at });
         },
       )
@@ -244,6 +270,17 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
 
   async function end(ring: RingRollout): Promise<RolloutProgress> {
     ring.state = 'aborted';
+    const veto = controls.vetoed;
+    if (veto && !controls.aborted) {
+      ring.state = 'halted';
+      const at = now();
+      const reason = `release ${input.version} was vetoed by ${veto.by} at ${veto.at}: ${veto.reason}`;
+      for (const cell of progress.rings.flatMap((r) => r.cells ?? []).filter((c) => c.state === 'pending')) Object.assign(cell, { state: 'held', error: reason, endedAt: at });
+      refresh();
+      // The cells in flight finish, and their outcomes are recorded (an abort meanwhile stops the wait).
+      await condition(() => inFlight.size === 0 || controls.aborted !== undefined);
+      if (controls.aborted) cancelInFlight();
+    }
     if (controls.aborted?.rollback) {
       const updated = progress.rings.flatMap((r) => (r.cells ?? []).filter((c) => c.state === 'succeeded'));
       const results = await rollbackCells(updated.map((c) => c.id), input.requestedBy);
@@ -253,7 +290,7 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
         else cell.error = `rollback refused: ${result.error}`;
       }
     }
-    progress.status = 'aborted';
+    progress.status = veto && !controls.aborted ? 'vetoed' : 'aborted';
     progress.endedAt = now();
     refresh();
     return progress;
