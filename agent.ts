@@ -36,11 +36,27 @@ export interface AgentOptions {
   host?: string;
 }
 
+/** The clusters an agent can reach: its own Kubernetes cluster (by its kubeconfig or its pod's account), or a simulated cell. */
+function agentClusters(options: Pick<AgentOptions, 'kubeconfig' | 'dataDir'>) {
+  const own = options.kubeconfig ? { path: options.kubeconfig } : undefined;
+  return { kubernetes: new KubernetesCluster({ connect: (ref) => connect({ ...ref, kubeconfig: own }) }), simulated: new SimulatedCluster(options.dataDir) };
+}
+
+/**
+ * At start, every debug grant whose expiry passed while the agent was away is revoked in the cell
+ * (its workflow revokes it too, once the agent polls again; this does not wait for that). A cell
+ * that cannot be read now is left to those workflows.
+ */
+export async function sweepExpiredDebugAccess(options: Pick<AgentOptions, 'cellId' | 'kubeconfig' | 'dataDir'>): Promise<number[]> {
+  const { kubernetes, simulated } = agentClusters(options);
+  if (existsSync(join(options.dataDir, 'sim', 'cells', `${options.cellId}.json`))) return simulated.sweepExpiredDebugAccess({ cellId: options.cellId, cluster: { kind: 'simulated' } });
+  if (!options.kubeconfig && !process.env.KUBERNETES_SERVICE_HOST) return [];
+  return kubernetes.sweepExpiredDebugAccess({ cellId: options.cellId, cluster: { kind: 'kubernetes', namespace: 'default' } });
+}
+
 /** The agent's worker: the cell's cluster steps, nothing else, on the cell's task queue. */
 export function createAgent(options: AgentOptions): Promise<Worker> {
-  const own = options.kubeconfig ? { path: options.kubeconfig } : undefined;
-  const kubernetes = new KubernetesCluster({ connect: (ref) => connect({ ...ref, kubeconfig: own }) });
-  const simulated = new SimulatedCluster(options.dataDir);
+  const { kubernetes, simulated } = agentClusters(options);
   const resolve = async (ref: ClusterRef) => (ref.kind === 'kubernetes' ? kubernetes : simulated);
   // The stack's credentials are the agent's own: its environment or its instance role.
   const simulatedStack = new SimulatedStack(options.dataDir);
@@ -130,6 +146,10 @@ async function main(): Promise<void> {
   const connection = await connectWorker({ ...config, temporalAddress: config.temporalAddress ?? state.temporal.address });
   const agent = await createAgent({ connection, namespace: state.temporal.namespace, cellId, kubeconfig: values.kubeconfig, dataDir: config.dataDir });
   console.error(`cellshift agent ${AGENT_VERSION} for cell ${cellId} on task queue ${state.taskQueue}`);
+  await sweepExpiredDebugAccess({ cellId, kubeconfig: values.kubeconfig, dataDir: config.dataDir }).then(
+    (swept) => swept.length > 0 && console.error(`cellshift agent revoked expired debug grants ${swept.join(', ')} of cell ${cellId}`),
+    (err: Error) => console.error(`cellshift agent could not sweep expired debug grants of cell ${cellId}: ${err.message}`),
+  );
   await agent.run();
   await connection.close();
 }

@@ -6,6 +6,8 @@ import { breakingRefusal, plannedFromRefusal } from '../domain/preflight';
 import type { ClusterPort, ClusterTarget, ReleaseCatalog, StepContext } from '../domain/ports';
 import { releaseImages, type CatalogRelease, type Release } from '../domain/release';
 import { runStep } from './step-context';
+import { seal } from '../crypto/seal';
+import type { DebugGrant, Sealed } from '../domain/debug-access';
 
 /** Picks the adapter for a cell's cluster reference, loading it on its first use. */
 export type ClusterResolver = (ref: ClusterRef) => Promise<ClusterPort>;
@@ -88,6 +90,17 @@ export function createClusterActivities(resolve: ClusterResolver, catalog?: Rele
     },
     readActualVersion(target: ClusterTarget) {
       return onCluster(target, async (port, ctx) => ({ version: await port.actualVersion(target, ctx) }));
+    },
+    /**
+     * Grants debug access inside the cell and returns its token sealed to the requester's public
+     * key: the token itself never leaves this activity (on an agent cell, never leaves the cell).
+     */
+    grantDebugAccess(target: ClusterTarget, grant: DebugGrant, publicKey: string): Promise<{ sealedToken: Sealed }> {
+      return onCluster(target, async (port, ctx) => ({ sealedToken: seal((await port.grantDebugAccess(target, grant, ctx)).token, publicKey) }));
+    },
+    /** Deletes a debug grant inside the cell: its binding, account, Secret (so its token) and the pods labelled with it. */
+    revokeDebugAccess(target: ClusterTarget, n: number) {
+      return onCluster(target, (port, ctx) => port.revokeDebugAccess(target, n, ctx));
     },
   };
 }

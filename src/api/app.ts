@@ -20,6 +20,7 @@ import agents from './routes/agents';
 import bundles from './routes/bundles';
 import cellControl from './routes/cells/control';
 import cellRegistry from './routes/cells/registry';
+import debugAccess from './routes/debug-access';
 import flags from './routes/flags';
 import health from './routes/health';
 import infra from './routes/infra';
@@ -77,6 +78,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(health);
   await app.register(cellRegistry);
   await app.register(cellControl);
+  await app.register(debugAccess);
   await app.register(agents);
   await app.register(updates);
   await app.register(releases);

@@ -3,10 +3,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiToken, Role } from './plugins/app/auth';
 
-const ROLES: Role[] = ['viewer', 'operator', 'admin'];
+const ROLES: Role[] = ['viewer', 'operator', 'admin', 'customer'];
 
 /**
- * API tokens from the environment: CELLSHIFT_TOKENS (JSON [{token, subject, role}]) or
+ * API tokens from the environment: CELLSHIFT_TOKENS (JSON [{token, subject, role, cells?}]; a
+ * `customer` token names the cells it stands for) or
  * CELLSHIFT_TOKENS_FILE, plus CELLSHIFT_ADMIN_TOKEN. With none configured, an admin token is
  * generated once and kept in <dataDir>/admin-token, so every part started on that data sees it.
  */
@@ -20,7 +21,10 @@ export function loadTokens(dataDir: string, env: NodeJS.ProcessEnv = process.env
       if (!entry.token || !entry.subject || !ROLES.includes(entry.role as Role)) {
         throw new Error(`CELLSHIFT_TOKENS: every entry needs token, subject and a role of ${ROLES.join('/')}`);
       }
-      tokens.push({ token: entry.token, subject: entry.subject, role: entry.role as Role });
+      if (entry.role === 'customer' && !(Array.isArray(entry.cells) && entry.cells.length > 0 && entry.cells.every((c) => typeof c === 'string'))) {
+        throw new Error(`CELLSHIFT_TOKENS: the customer token of ${entry.subject} needs cells: [the cell ids it stands for]`);
+      }
+      tokens.push({ token: entry.token, subject: entry.subject, role: entry.role as Role, ...(entry.role === 'customer' ? { cells: entry.cells } : {}) });
     }
   }
   if (env.CELLSHIFT_ADMIN_TOKEN) tokens.push({ token: env.CELLSHIFT_ADMIN_TOKEN, subject: 'admin', role: 'admin' });

@@ -1,6 +1,7 @@
 // The ports activities call. Each has a real adapter and a simulated one (src/adapters).
 import type { CellConnection } from './agent';
 import type { ClusterRef } from './cell';
+import type { DebugGrant } from './debug-access';
 import type { HealthReport } from './health';
 import type { CatalogRelease, Release, ReleaseSource, Ring, ReleaseVeto } from './release';
 
@@ -44,6 +45,12 @@ export interface ClusterPort {
   verify(target: ClusterTarget, release: Release, ctx: StepContext): Promise<void>;
   /** The version the cluster actually runs, read from the cluster itself. */
   actualVersion(target: ClusterTarget, ctx: StepContext): Promise<string | undefined>;
+  /** Creates (or finds) a debug grant's account, role and binding in its namespace; returns a new token for it, valid until the grant ends. */
+  grantDebugAccess(target: ClusterTarget, grant: DebugGrant, ctx: StepContext): Promise<{ token: string }>;
+  /** Deletes everything of debug grant `n` (its token stops working); what is gone is done. */
+  revokeDebugAccess(target: ClusterTarget, n: number, ctx: StepContext): Promise<void>;
+  /** Revokes every debug grant whose expiry has passed; their numbers. */
+  sweepExpiredDebugAccess(target: ClusterTarget, ctx: StepContext): Promise<number[]>;
 }
 
 export interface ReleaseCatalog {
@@ -116,7 +123,15 @@ export interface StackPort {
 
 export interface Notification {
   cellId: string;
-  kind: 'infra-update-published' | 'infra-update-reminder' | 'infra-update-overdue' | 'infra-update-applied' | 'infra-update-failed';
+  kind:
+    | 'infra-update-published'
+    | 'infra-update-reminder'
+    | 'infra-update-overdue'
+    | 'infra-update-applied'
+    | 'infra-update-failed'
+    | 'debug-access-requested'
+    | 'debug-access-decided'
+    | 'debug-access-ended';
   subject: string;
   body: string;
   /** for reminders and deadlines */

@@ -35,6 +35,11 @@ export function vetoWorkflowId(version: string): string {
   return `veto/${version}`;
 }
 
+/** A cell's `n`th request for debug access. */
+export function debugAccessWorkflowId(cellId: string, n: number): string {
+  return `debug/${cellId}/${n}`;
+}
+
 export function infraWorkflowId(cellId: string, templateVersion: string): string {
   return `infra/${cellId}/${templateVersion}`;
 }

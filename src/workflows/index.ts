@@ -8,3 +8,4 @@ export { fleetRollout } from './rollout/fleet-rollout';
 export { infraUpdate } from './infra/infra-update';
 export { agentPresenceSweep } from './agent-presence';
 export { releaseVeto } from './veto/release-veto';
+export { debugAccess } from './debug/debug-access';

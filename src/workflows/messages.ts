@@ -2,6 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AgentRegistration } from '../domain/agent';
 import type { CellView } from '../domain/cell';
+import type { DebugAccessView } from '../domain/debug-access';
 import type { SlaStatus } from '../domain/infra';
 import type { StackChange } from '../domain/ports';
 import type { CatalogRelease, ReleaseVeto } from '../domain/release';
@@ -164,3 +165,16 @@ export const applyInfraUpdate = defineUpdate<void, [OperatorCommand]>('applyInfr
 export const stackChangedSignal = defineSignal('stackChanged');
 export const publishInfraUpdate = defineUpdate<{ workflowId: string; deadline: string }, [InfraUpdateRequest]>('publishInfraUpdate');
 export const infraStatusSignal = defineSignal<[InfraStatusReport]>('infraStatus');
+
+// debug access
+export interface DebugDecision {
+  approve: boolean;
+  reason: string;
+  by: string;
+}
+
+export const debugAccessQuery = defineQuery<DebugAccessView>('debugAccess');
+/** the customer's decision on a request for debug access */
+export const decideDebugAccess = defineUpdate<DebugAccessView, [DebugDecision]>('decideDebugAccess');
+/** ends the access now (or withdraws the request), by the customer or an operator */
+export const revokeDebugAccess = defineUpdate<DebugAccessView, [OperatorCommand]>('revokeDebugAccess');

@@ -9,4 +9,6 @@ export const CellStatusKey = defineSearchAttributeKey('CellStatus', SearchAttrib
 export const UpdateStatusKey = defineSearchAttributeKey('UpdateStatus', SearchAttributeType.KEYWORD);
 export const SlaStatusKey = defineSearchAttributeKey('SlaStatus', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTES = [CellIdKey, RingKey, AppVersionKey, CellStatusKey, UpdateStatusKey, SlaStatusKey];
+export const DebugAccessStatusKey = defineSearchAttributeKey('DebugAccessStatus', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTES = [CellIdKey, RingKey, AppVersionKey, CellStatusKey, UpdateStatusKey, SlaStatusKey, DebugAccessStatusKey];

@@ -32,12 +32,21 @@ export const TOKENS = {
   admin: 'test-admin-token',
   operator: 'test-operator-token',
   viewer: 'test-viewer-token',
+  /** the customer of the cells named `dbg-*-a…` (debug access) */
+  customer: 'test-customer-token',
+  /** another customer, of `dbg-other` only */
+  otherCustomer: 'test-other-customer-token',
+  /** a customer token whose subject is the operator's: it may not decide on the operator's own requests */
+  operatorAsCustomer: 'test-operator-as-customer-token',
 };
 
 const API_TOKENS: ApiToken[] = [
   { token: TOKENS.admin, subject: 'alice-admin', role: 'admin' },
   { token: TOKENS.operator, subject: 'oscar-operator', role: 'operator' },
   { token: TOKENS.viewer, subject: 'vera-viewer', role: 'viewer' },
+  { token: TOKENS.customer, subject: 'carla-customer', role: 'customer', cells: ['dbg-sim-a', 'dbg-kube-a', 'dbg-agent-a'] },
+  { token: TOKENS.otherCustomer, subject: 'otto-customer', role: 'customer', cells: ['dbg-other'] },
+  { token: TOKENS.operatorAsCustomer, subject: 'oscar-operator', role: 'customer', cells: ['dbg-sim-a'] },
 ];
 
 export interface HttpResponse<T = any> {

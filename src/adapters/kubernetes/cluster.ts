@@ -7,6 +7,8 @@ import type { ClusterPort, ClusterTarget, StepContext } from '../../domain/ports
 import type { Release } from '../../domain/release';
 import { markRolledBack, readRecord, recordApply } from './apply-record';
 import { connect, type KubeClients } from './connection';
+import type { DebugGrant } from '../../domain/debug-access';
+import * as debugAccess from './debug-access';
 import { ignoreNotFound, kubeCall } from './kube-call';
 import { configMap, listWorkloads, serverSideApply } from './objects';
 import { waitForRollouts, type Poll } from './polling';
@@ -198,6 +200,18 @@ export class KubernetesCluster implements ClusterPort {
   async actualVersion(target: ClusterTarget): Promise<string | undefined> {
     const { ref, kube } = this.open(target);
     return versionOfWorkloads(await listWorkloads(kube, ref.namespace));
+  }
+
+  async grantDebugAccess(target: ClusterTarget, grant: DebugGrant): Promise<{ token: string }> {
+    return debugAccess.grantDebugAccess(this.open(target).kube, grant);
+  }
+
+  async revokeDebugAccess(target: ClusterTarget, n: number): Promise<void> {
+    await debugAccess.revokeDebugAccess(this.open(target).kube, n);
+  }
+
+  async sweepExpiredDebugAccess(target: ClusterTarget): Promise<number[]> {
+    return debugAccess.sweepExpiredDebugAccess(this.open(target).kube);
   }
 
   private open(target: ClusterTarget): { ref: KubernetesClusterRef; kube: KubeClients } {

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +8,7 @@ import { ErrorType, PortError } from '../../domain/errors';
 import type { ClusterPort, ClusterTarget, StepContext } from '../../domain/ports';
 import type { HealthReport } from '../../domain/health';
 import type { Release } from '../../domain/release';
+import type { DebugGrant } from '../../domain/debug-access';
 import { JsonStore } from './json-store';
 import { SIM_LOG_LIMIT, SIM_NODES, type SimCell, type SimEvent } from './sim-cell';
 
@@ -165,6 +167,35 @@ export class SimulatedCluster implements ClusterPort {
     return (await this.read(target.cellId)).version;
   }
 
+  async grantDebugAccess(target: ClusterTarget, grant: DebugGrant): Promise<{ token: string }> {
+    const token = `sim-debug-${grant.n}-${randomBytes(24).toString('base64url')}`;
+    await this.change(target, (cell) => {
+      (cell.debugGrants ??= {})[grant.n] = { namespace: grant.scope.namespace, role: grant.scope.role, expiresAt: grant.expiresAt, tokenSha256: sha256(token) };
+      log(cell, event('debug-grant', { grant: grant.n }));
+    });
+    return { token };
+  }
+
+  async revokeDebugAccess(target: ClusterTarget, n: number): Promise<void> {
+    await this.change(target, (cell) => {
+      if (!cell.debugGrants?.[n]) return;
+      delete cell.debugGrants[n];
+      log(cell, event('debug-revoke', { grant: n }));
+    });
+  }
+
+  async sweepExpiredDebugAccess(target: ClusterTarget): Promise<number[]> {
+    const expired = Object.entries((await this.read(target.cellId)).debugGrants ?? {}).filter(([, g]) => Date.parse(g.expiresAt) <= Date.now());
+    for (const [n] of expired) await this.revokeDebugAccess(target, Number(n));
+    return expired.map(([n]) => Number(n));
+  }
+
+  /** What a debug token may do in the cell now, as `kubectl auth can-i` would answer: nothing once its grant is revoked. */
+  async debugTokenCan(cellId: string, token: string, namespace: string, verb: 'get' | 'delete'): Promise<boolean> {
+    const grant = Object.values((await this.read(cellId)).debugGrants ?? {}).find((g) => g.tokenSha256 === sha256(token));
+    return grant !== undefined && grant.namespace === namespace && (verb === 'get' || grant.role === 'edit');
+  }
+
   async read(cellId: string): Promise<SimCell> {
     const cell = await this.store.get(cellId);
     if (!cell) throw new PortError(ErrorType.CellNotFound, `simulated cell ${cellId} does not exist`, true);
@@ -224,6 +255,10 @@ async function hang(ctx: StepContext): Promise<never> {
   ctx.suspendHeartbeats?.();
   await sleep(2 ** 31 - 1, undefined, { signal: ctx.signal });
   throw new Error('unreachable');
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 function event(op: SimEvent['op'], fields: Omit<SimEvent, 'at' | 'op'>): SimEvent {

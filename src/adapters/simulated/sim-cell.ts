@@ -20,16 +20,20 @@ export interface SimCell {
   faultCalls: Partial<Record<FaultStep, number>>;
   /** every change, in order: tests and operators read what really happened */
   log: SimEvent[];
+  /** debug grants in force, by number: their scope, expiry and the SHA-256 of their token */
+  debugGrants?: Record<string, { namespace: string; role: string; expiresAt: string; tokenSha256: string }>;
 }
 
 export interface SimEvent {
   at: string;
-  op: 'register' | 'maintenance-on' | 'maintenance-off' | 'pull' | 'apply' | 'rollback';
+  op: 'register' | 'maintenance-on' | 'maintenance-off' | 'pull' | 'apply' | 'rollback' | 'debug-grant' | 'debug-revoke';
   version?: string;
   /** the key an apply was recorded under: the update id, with `#<batch>` for a live update's batch */
   updateId?: string;
   node?: string;
   components?: string[];
+  /** a debug grant's number */
+  grant?: number;
 }
 
 export const SIM_NODES = ['node-1', 'node-2', 'node-3'];

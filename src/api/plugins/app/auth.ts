@@ -3,43 +3,55 @@ import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpProblem } from '../../problem';
 
-export type Role = 'viewer' | 'operator' | 'admin';
-const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+export type Role = 'viewer' | 'operator' | 'admin' | 'customer';
+/** A customer's token ranks below a viewer's: it reaches only the routes that admit customers, for its own cells. */
+const RANK: Record<Role, number> = { customer: -1, viewer: 0, operator: 1, admin: 2 };
 
 export interface ApiToken {
   token: string;
   /** who the token stands for: recorded with every command it sends */
   subject: string;
   role: Role;
+  /** a customer's token: the cells it stands for */
+  cells?: string[];
 }
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** the least role a route needs; routes without one are open */
     role?: Role;
+    /** the route also admits a customer's token for the cell it names (`:cellId`) */
+    customers?: boolean;
   }
   interface FastifyRequest {
     subject: string;
+    role: Role;
   }
 }
 
 /**
- * Bearer tokens with roles: viewer reads, operator runs updates, admin registers cells and releases.
- * Written here rather than with @fastify/bearer-auth, which knows tokens but not roles.
+ * Bearer tokens with roles: viewer reads, operator runs updates, admin registers cells and releases;
+ * a customer's token reaches its own cells' debug access and nothing else. Written here rather than
+ * with @fastify/bearer-auth, which knows tokens but not roles.
  */
 export default fp<{ tokens: ApiToken[] }>(
   async (app, { tokens }) => {
     app.decorateRequest('subject', '');
+    app.decorateRequest('role', 'viewer');
     app.addHook('onRequest', async (request: FastifyRequest) => {
-      const needed = request.routeOptions.config.role;
+      const { role: needed, customers } = request.routeOptions.config;
       if (!needed) return;
       const presented = bearerToken(request, 'send Authorization: Bearer <token>');
       const token = tokens.find((t) => sameSecret(t.token, presented));
       if (!token) throw new HttpProblem(401, 'Unauthorized', 'the bearer token is not valid');
-      if (RANK[token.role] < RANK[needed]) {
+      if (token.role === 'customer' && customers) {
+        const cellId = (request.params as { cellId?: string }).cellId;
+        if (!cellId || !token.cells?.includes(cellId)) throw new HttpProblem(403, 'Forbidden', `the customer token of ${token.subject} does not stand for cell ${cellId ?? '(none)'}`);
+      } else if (RANK[token.role] < RANK[needed]) {
         throw new HttpProblem(403, 'Forbidden', `this needs the ${needed} role; the token of ${token.subject} has ${token.role}`);
       }
       request.subject = token.subject;
+      request.role = token.role;
     });
   },
   { name: 'auth', dependencies: ['problem-json'] },

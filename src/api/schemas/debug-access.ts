@@ -1,0 +1,55 @@
+import { Type } from 'typebox';
+import { CellId, StringEnum } from './common';
+
+export const DebugAccessBody = Type.Object(
+  {
+    scope: Type.Object(
+      {
+        namespace: Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', description: 'the namespace inside the cell' }),
+        role: StringEnum(['view', 'edit'] as const, { description: 'view reads workloads and logs; edit also changes them and execs into pods; neither reads Secrets' }),
+      },
+      { additionalProperties: false },
+    ),
+    durationMinutes: Type.Number({ exclusiveMinimum: 0, maximum: 480, description: 'how long the access lasts once granted' }),
+    decisionMinutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 24 * 60, description: 'how long the customer has to decide (default 60); no decision is a denial' })),
+    reason: Type.String({ minLength: 1, maxLength: 2000 }),
+    publicKey: Type.String({ minLength: 1, maxLength: 4096, description: 'the requester\'s X25519 public key (PEM): the token is sealed to it' }),
+  },
+  { additionalProperties: false },
+);
+
+export const DebugAccessParams = Type.Object({ cellId: CellId, n: Type.Integer({ minimum: 1 }) });
+
+export const DecideBody = Type.Object(
+  { decision: StringEnum(['approve', 'deny'] as const), reason: Type.String({ minLength: 1, maxLength: 2000 }) },
+  { additionalProperties: false },
+);
+
+export const RevokeBody = Type.Union([Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }), Type.Null()]);
+
+const Event = Type.Object({ event: Type.String(), by: Type.String(), at: Type.String(), reason: Type.Optional(Type.String()) });
+
+export const DebugAccess = Type.Object({
+  id: Type.String({ description: '<cell>/<n>' }),
+  cellId: Type.String(),
+  n: Type.Integer(),
+  scope: Type.Object({ namespace: Type.String(), role: Type.String() }),
+  durationMinutes: Type.Number(),
+  reason: Type.String(),
+  requestedBy: Type.String(),
+  requestedAt: Type.String(),
+  status: Type.String({ description: 'waiting-decision, granting, active, revoking, ended' }),
+  decideBy: Type.String(),
+  decision: Type.Optional(Type.Object({ approve: Type.Boolean(), by: Type.String(), at: Type.String(), reason: Type.String() })),
+  grantedAt: Type.Optional(Type.String()),
+  expiresAt: Type.Optional(Type.String()),
+  sealedToken: Type.Optional(
+    Type.Object(
+      { algorithm: Type.String(), ephemeralPublicKey: Type.String(), iv: Type.String(), ciphertext: Type.String(), tag: Type.String() },
+      { description: 'the token, sealed to the request\'s public key (X25519, HKDF-SHA-256, AES-256-GCM): open it with `npm run open-debug-token`' },
+    ),
+  ),
+  endedAt: Type.Optional(Type.String()),
+  end: Type.Optional(Type.String({ description: 'denied, no-decision, expired, revoked, grant-failed' })),
+  events: Type.Array(Event),
+});
