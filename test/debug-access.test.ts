@@ -118,16 +118,24 @@ describe('debug access', () => {
     expect((await h.simulated.read('dbg-sim-a')).log.filter((e) => e.op === 'debug-grant').length).toBe(2);
   });
 
-  it('the worker gone during a grant: it still ends, as soon as a worker is back', { timeout: 90_000 }, async () => {
-    const n = (await ask('dbg-sim-a', { durationMinutes: 0.1 })).body.n;
-    await decide('dbg-sim-a', n, 'approve');
-    const token = tokenOf(await until('dbg-sim-a', n, 'active'));
+  it('the worker SIGKILLed during a grant: it still ends, as soon as a worker is back', { timeout: 120_000 }, async () => {
+    // The worker as its own process (npm run worker), so that it can die without a word.
     await h.stopWorker();
-    await new Promise((resolve) => setTimeout(resolve, 8_000)); // past its expiry, with no worker
-    expect(await h.simulated.debugTokenCan('dbg-sim-a', token, 'workspaces', 'get')).toBe(true);
-    await h.startWorker();
-    expect(await until('dbg-sim-a', n, 'ended')).toMatchObject({ end: 'expired' });
-    expect(await h.simulated.debugTokenCan('dbg-sim-a', token, 'workspaces', 'get')).toBe(false);
+    let worker = h.spawnWorkerProcess();
+    try {
+      const n = (await ask('dbg-sim-a', { durationMinutes: 0.1 })).body.n;
+      await decide('dbg-sim-a', n, 'approve');
+      const token = tokenOf(await until('dbg-sim-a', n, 'active'));
+      worker.kill('SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 8_000)); // past its expiry, with no worker
+      expect(await h.simulated.debugTokenCan('dbg-sim-a', token, 'workspaces', 'get')).toBe(true);
+      worker = h.spawnWorkerProcess();
+      expect(await until('dbg-sim-a', n, 'ended')).toMatchObject({ end: 'expired' });
+      expect(await h.simulated.debugTokenCan('dbg-sim-a', token, 'workspaces', 'get')).toBe(false);
+    } finally {
+      await h.kill(worker);
+      await h.startWorker();
+    }
   });
 
   it('an agent cell: its agent SIGKILLed during the grant revokes it when back, and sweeps what expired at its start', { timeout: 120_000 }, async () => {
