@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 const NODE_BUILTINS = ['assert', 'buffer', 'child_process', 'crypto', 'dns', 'events', 'fs', 'fs/promises', 'http', 'https', 'net', 'os', 'path', 'process', 'stream', 'timers', 'timers/promises', 'url', 'util', 'worker_threads', 'zlib'];
 
 export default tseslint.config(
-  { ignores: ['eslint.config.js', 'node_modules/**', 'data/**', 'dist/**', 'bench/results/**', 'test/histories/**'] },
+  { ignores: ['eslint.config.js', 'bin/**', 'node_modules/**', 'data/**', 'dist/**', 'bench/results/**', 'test/histories/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

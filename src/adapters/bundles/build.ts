@@ -1,5 +1,8 @@
-// Release bundles built in memory (manifest, images, checksums), for `npm run bundle` and the tests.
+// Release bundles built in memory (manifest, images, checksums), for `cellshift bundles build` and the tests.
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Release } from '../../domain/release';
@@ -33,6 +36,25 @@ export async function buildBundle(release: Release, options: BuildOptions = {}):
   const sums = new Map(files.map((f) => [f.name, sha256(f.data)]));
   files.push({ name: CHECKSUMS, data: Buffer.from(formatChecksums(sums)) });
   return promisify(gzip)(await writeTar(files));
+}
+
+/**
+ * A bundle of `release` with each component's image read from `<imagesDir>/<component>.tar`; a
+ * component without one there is left out when its ref is pinned by digest. Without a directory,
+ * every component gets a placeholder.
+ */
+export async function buildBundleFromFiles(release: Release, imagesDir?: string): Promise<Buffer> {
+  const images: Record<string, Buffer> = {};
+  const digestOnly: string[] = [];
+  if (imagesDir) {
+    for (const [component, ref] of Object.entries(release.components)) {
+      const file = join(imagesDir, `${component}.tar`);
+      if (existsSync(file)) images[component] = await readFile(file);
+      else if (isDigestPinned(ref)) digestOnly.push(component);
+      else throw new BundleError(`${file} is missing and ${ref} is not pinned by digest`);
+    }
+  }
+  return buildBundle(release, { images, digestOnly });
 }
 
 export async function placeholderImage(ref: string): Promise<Buffer> {

@@ -1,0 +1,132 @@
+// The `cellshift` command as an operator runs it: its own process (bin/cellshift.mjs) against a
+// running cellshift, tables for people, `-o json` for scripts, `--watch` ending with the outcome and
+// an exit code, the API's problem instead of a stack.
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Harness, TOKENS } from './helpers/harness';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'cellshift.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'cellshift-cli-'));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('the cellshift CLI', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await Harness.start();
+    await h.registerCell('cli-1');
+    await h.registerCell('cli-2');
+  });
+  afterAll(() => h?.stop());
+
+  /** `cellshift …` as its own process, with the API and a token from the environment, as an operator's shell has them. */
+  function cellshift(args: string[], as: keyof typeof TOKENS = 'operator', env: Record<string, string> = {}): Promise<Run> {
+    return new Promise((resolve) => {
+      execFile(process.execPath, [BIN, ...args], { env: { ...process.env, CELLSHIFT_API: h.baseUrl, CELLSHIFT_TOKEN: TOKENS[as], CELLSHIFT_CONFIG: join(dir, 'none.json'), ...env }, cwd: dir, timeout: 120_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  }
+
+  it('lists cells as a table and as JSON; gets one', { timeout: 120_000 }, async () => {
+    const text = await cellshift(['cells', 'list']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout.split('\n')[0]).toMatch(/^CELL\s+RING\s+VERSION\s+DESIRED\s+STATE\s+SLA\s+AGENT\s+UPDATE$/);
+    expect(text.stdout).toMatch(/cli-1\s+saas\s+1\.1\.0/);
+    const json = await cellshift(['-o', 'json', 'cells', 'list', '--ring', 'saas']);
+    expect(JSON.parse(json.stdout).map((c: { id: string }) => c.id)).toEqual(expect.arrayContaining(['cli-1', 'cli-2']));
+    expect((await cellshift(['cells', 'get', 'cli-1'])).stdout).toContain('cli-1  ring saas  1.1.0  ready');
+  });
+
+  it('publishes a release from YAML with Helm output as its manifests, promotes it, and shows it', { timeout: 120_000 }, async () => {
+    writeFileSync(join(dir, 'gitea.yaml'), 'version: 8.0.0\ncomponents:\n  gitea: gitea/gitea:1.22.3-rootless\nbreaking: false\nnotes: gitea from its Helm chart\n');
+    const published = await cellshift(['releases', 'publish', 'gitea.yaml', '--manifests', join(import.meta.dirname, 'fixtures', 'manifests', 'helm-gitea.yaml')], 'admin');
+    expect(published.code, published.stderr).toBe(0);
+    const stored = (await h.http('GET', '/v1/releases/8.0.0')).body;
+    const helm = readFileSync(join(import.meta.dirname, 'fixtures', 'manifests', 'helm-gitea.yaml'), 'utf8');
+    expect(stored.manifests.length).toBe(helm.split(/^---$/m).filter((d) => /^kind:/m.test(d)).length);
+    expect(stored.manifests.map((m: { kind: string }) => m.kind)).toContain('Deployment');
+    expect((await cellshift(['releases', 'promote', '8.0.0', 'staging'], 'admin')).stdout).toContain('8.0.0 is visible to staging');
+    expect((await cellshift(['releases', 'list'])).stdout).toMatch(/8\.0\.0\s+staging\s+registry/);
+    // Not YAML, or documents that are not Kubernetes objects: refused before anything is sent.
+    writeFileSync(join(dir, 'broken.yaml'), 'version: [1.0\n');
+    const broken = await cellshift(['releases', 'publish', 'broken.yaml'], 'admin');
+    expect(broken).toMatchObject({ code: 2, stderr: expect.stringContaining('broken.yaml is not valid YAML') });
+  });
+
+  it('--watch follows an update to its end and exits 0; one that fails is shown with its error and exits 1', { timeout: 120_000 }, async () => {
+    const ok = await cellshift(['updates', 'start', 'cli-1', '1.2.0', '--now', '--watch']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('1.1.0 → 1.2.0');
+    expect(ok.stdout).toContain('SUCCEEDED');
+    for (const step of ['preflight', 'maintenanceOn', 'pull', 'apply', 'verify', 'maintenanceOff']) expect(ok.stdout).toMatch(new RegExp(`✓ ${step}`));
+
+    await h.http('PUT', '/v1/sim/cells/cli-2/faults', { verify: { mode: 'fail' } });
+    const failed = await cellshift(['updates', 'start', 'cli-2', '1.2.0', '--now', '--watch']);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/ROLLED-BACK|FAILED/);
+    expect(failed.stdout).toMatch(/✗ verify/);
+    expect(failed.stdout).toContain('undone:');
+
+    const json = await cellshift(['-o', 'json', 'updates', 'get', 'cli-1-u1']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ id: 'cli-1-u1', status: 'succeeded' });
+  });
+
+  it('prints the API\'s problem, not a stack, and exits 2; 3 when cellshift is not there', { timeout: 120_000 }, async () => {
+    const unknown = await cellshift(['updates', 'start', 'cli-1', '9.9.9']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^cellshift: 422 ReleaseNotFound: release 9\.9\.9 is not in the catalog/);
+    expect(unknown.stderr).not.toMatch(/\n\s+at /);
+    const bad = await cellshift(['rollouts', 'plan', '1.2.0', '--max-concurrent', '0']);
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('body.waves.maxConcurrent') });
+    const forbidden = await cellshift(['releases', 'veto', '1.2.0', '--reason', 'x'], 'viewer');
+    expect(forbidden).toMatchObject({ code: 2, stderr: expect.stringContaining('403 Forbidden: this needs the admin role') });
+    const away = await cellshift(['cells', 'list'], 'operator', { CELLSHIFT_API: 'http://127.0.0.1:9' });
+    expect(away).toMatchObject({ code: 3, stderr: expect.stringContaining('cannot reach cellshift at http://127.0.0.1:9') });
+    expect((await cellshift(['no-such-command'])).code).toBe(2);
+  });
+
+  it('plans and runs a rollout, following it ring by ring', { timeout: 120_000 }, async () => {
+    const plan = await cellshift(['rollouts', 'plan', '1.2.0', '--rings', 'saas', '--max-concurrent', '2', '--now']);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(/saas\s+\S+ → \S+/);
+    const rollout = await cellshift(['rollouts', 'start', '1.2.0', '--rings', 'saas', '--max-concurrent', '2', '--max-failures', '5', '--now', '--watch']);
+    expect(rollout.stdout).toContain('rollout 1.2.0');
+    expect(rollout.stdout).toMatch(/SUCCEEDED|HALTED/);
+    expect(rollout.code).toBe(rollout.stdout.includes('SUCCEEDED') ? 0 : 1);
+  });
+
+  it('builds a bundle and uploads it with progress', { timeout: 120_000 }, async () => {
+    writeFileSync(join(dir, 'bundled.json'), JSON.stringify({ version: '8.1.0', components: { app: 'example.com/app:8.1.0' }, breaking: false }));
+    const built = await cellshift(['bundles', 'build', 'bundled.json', '--out', 'b.tar.gz'], 'admin');
+    expect(built.code, built.stderr).toBe(0);
+    const uploaded = await cellshift(['bundles', 'upload', 'b.tar.gz'], 'admin');
+    expect(uploaded.code, uploaded.stderr).toBe(0);
+    expect(uploaded.stderr).toContain('uploading b.tar.gz 100%');
+    expect((await h.http('GET', '/v1/releases/8.1.0')).body.source).toBe('bundle');
+  });
+
+  it('debug access: asked by the operator, approved by the customer, the token opened with the key', { timeout: 120_000 }, async () => {
+    await h.registerCell('dbg-sim-a');
+    const { publicKey, privateKey } = generateKeyPairSync('x25519');
+    writeFileSync(join(dir, 'key.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
+    writeFileSync(join(dir, 'key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const asked = await cellshift(['debug', 'request', 'dbg-sim-a', '--namespace', 'workspaces', '--minutes', '30', '--reason', 'pods hang', '--public-key', 'key.pub']);
+    expect(asked.stdout).toContain('debug access dbg-sim-a/1 asked');
+    expect((await cellshift(['debug', 'decide', 'dbg-sim-a', '1', 'approve', '--reason', 'ok'])).code).toBe(2); // an operator cannot
+    expect((await cellshift(['debug', 'decide', 'dbg-sim-a', '1', 'approve', '--reason', 'ok'], 'customer')).code).toBe(0);
+    const watched = await cellshift(['debug', 'get', 'dbg-sim-a', '1', '--watch'], 'customer');
+    expect(watched.stdout).toContain('ACTIVE');
+    const token = (await cellshift(['debug', 'token', 'dbg-sim-a', '1', '--key', 'key.pem'])).stdout.trim();
+    expect(await h.simulated.debugTokenCan('dbg-sim-a', token, 'workspaces', 'get')).toBe(true);
+    expect((await cellshift(['debug', 'revoke', 'dbg-sim-a', '1'], 'customer')).code).toBe(0);
+  });
+});
