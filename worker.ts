@@ -2,7 +2,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import { Client } from '@temporalio/client';
-import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { Runtime, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './src/activities';
 import { bundleFiles } from './src/adapters/bundles/bundle-files';
 import { BundleStore } from './src/adapters/bundles/bundle-store';
@@ -93,6 +93,9 @@ export function createWorker(setup: WorkerSetup): Promise<Worker> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // The SDK's runtime metrics (task slots, poll and schedule-to-start latencies, workflow and
+  // activity outcomes) served by the SDK itself; installed before the first connection.
+  if (config.workerMetricsAddress) Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: config.workerMetricsAddress } } } });
   const clientConnection = await connectClient(config);
   await ensureSearchAttributes(clientConnection, config.namespace);
   const client = new Client({ connection: clientConnection, namespace: config.namespace });

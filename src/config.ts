@@ -29,6 +29,8 @@ export interface Config {
   maxCachedWorkflows?: number;
   /** a workflow bundle built beforehand (`npm run bundle:workflows`); unset: the worker bundles at start */
   workflowBundlePath?: string;
+  /** host:port where the worker serves the Temporal SDK's own metrics for Prometheus (unset: none) */
+  workerMetricsAddress?: string;
 }
 
 /** Images make bundles large; this bounds what one upload may write to the data directory. */
@@ -56,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bundleLimitBytes: Number(env.CELLSHIFT_BUNDLE_LIMIT_BYTES ?? DEFAULT_BUNDLE_LIMIT_BYTES),
     maxCachedWorkflows: env.CELLSHIFT_MAX_CACHED_WORKFLOWS ? Number(env.CELLSHIFT_MAX_CACHED_WORKFLOWS) : undefined,
     workflowBundlePath: env.CELLSHIFT_WORKFLOW_BUNDLE || undefined,
+    workerMetricsAddress: env.CELLSHIFT_WORKER_METRICS_ADDRESS || undefined,
   };
 }
 

@@ -21,6 +21,7 @@ import bundles from './routes/bundles';
 import cellControl from './routes/cells/control';
 import cellRegistry from './routes/cells/registry';
 import debugAccess from './routes/debug-access';
+import metrics from './routes/metrics';
 import flags from './routes/flags';
 import health from './routes/health';
 import infra from './routes/infra';
@@ -87,5 +88,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(infra);
   await app.register(flags);
   await app.register(sim);
+  await app.register(metrics);
   return app;
 }

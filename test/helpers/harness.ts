@@ -128,9 +128,9 @@ export class Harness {
   }
 
   /** The real worker entry point (`npm run worker`) as its own process, so a test can SIGKILL it. */
-  spawnWorkerProcess(): ChildProcess {
+  spawnWorkerProcess(env: Record<string, string> = {}): ChildProcess {
     return spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', 'worker.ts'], {
-      env: { ...process.env, TEMPORAL_ADDRESS: this.address, CELLSHIFT_TASK_QUEUE: this.taskQueue, CELLSHIFT_DATA_DIR: this.dataDir, DATABASE_URL: this.database.url },
+      env: { ...process.env, TEMPORAL_ADDRESS: this.address, CELLSHIFT_TASK_QUEUE: this.taskQueue, CELLSHIFT_DATA_DIR: this.dataDir, DATABASE_URL: this.database.url, ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
   }

@@ -119,4 +119,21 @@ export class CellReadModel {
     const rows = await this.db.selectFrom('cells').select(['view', 'agent_status']).where('ring', 'in', rings).orderBy('id').execute();
     return rows.map((r) => ({ view: r.view, agentStatus: r.agent_status }));
   }
+
+  /** How many cells there are of each ring, version, state, SLA and agent status (`direct` for a cell without an agent): for /metrics. */
+  async counts(): Promise<{ ring: string; version: string; state: string; sla: string; agent: string; count: number }[]> {
+    const rows = await this.db
+      .selectFrom('cells')
+      .select([
+        'ring',
+        sql<string>`coalesce(version, 'none')`.as('version'),
+        'state',
+        'sla',
+        sql<string>`case when connection = 'agent' then coalesce(agent_status, 'never-seen') else 'direct' end`.as('agent'),
+        sql<string>`count(*)`.as('count'),
+      ])
+      .groupBy(['ring', 'version', 'state', 'sla', sql`5`])
+      .execute();
+    return rows.map((r) => ({ ...r, count: Number(r.count) }));
+  }
 }

@@ -32,4 +32,36 @@ export class UpdateReadModel {
       .execute();
     return rows.map((r) => r.id);
   }
+
+  /**
+   * The updates by strategy and status, and the durations of the ended ones counted into `buckets`
+   * (seconds, ascending), with their sum: for /metrics, the same from every API replica.
+   */
+  async stats(buckets: number[]): Promise<{ byStatus: { strategy: string; status: string; count: number }[]; durations: { strategy: string; status: string; le: number[]; count: number; sum: number }[] }> {
+    const byStatus = await this.db
+      .selectFrom('updates')
+      .select([sql<string>`view->>'strategy'`.as('strategy'), 'status', sql<string>`count(*)`.as('count')])
+      .groupBy([sql`1`, 'status'])
+      .execute();
+    const seconds = sql<number>`extract(epoch from ((view->>'endedAt')::timestamptz - (view->>'startedAt')::timestamptz))`;
+    const durations = await this.db
+      .selectFrom('updates')
+      .select([
+        sql<string>`view->>'strategy'`.as('strategy'),
+        'status',
+        ...buckets.map((b, i) => sql<string>`count(*) filter (where ${seconds} <= ${b})`.as(`le${i}`)),
+        sql<string>`count(*)`.as('count'),
+        sql<string>`coalesce(sum(${seconds}), 0)`.as('sum'),
+      ])
+      .where(sql<boolean>`view->>'endedAt' is not null`)
+      .groupBy([sql`1`, 'status'])
+      .execute();
+    return {
+      byStatus: byStatus.map((r) => ({ strategy: r.strategy, status: r.status, count: Number(r.count) })),
+      durations: durations.map((r) => {
+        const row = r as unknown as Record<string, string>;
+        return { strategy: r.strategy, status: r.status, le: buckets.map((_, i) => Number(row[`le${i}`])), count: Number(r.count), sum: Number(r.sum) };
+      }),
+    };
+  }
 }
