@@ -240,4 +240,34 @@ describe('API: answers through inject(), without a socket or a worker', () => {
       expect(res.json()).toEqual({ type: 'about:blank', title: 'Not found', status: 404, detail: 'no route GET /v1/nothing?x=1' });
     }
   });
+
+  it('takes component names that are label values, images that are OCI references, versions as documented; nothing else is stored', async () => {
+    const digest = `sha256:${'c0ffee00'.repeat(8)}`;
+    const ok = { version: '2026.12.1', components: { Web_UI: 'ghcr.io/acme/web:2026.12.1', api: `registry.example:5000/acme/api@${digest}` }, breaking: false };
+    expect((await h.http('POST', '/v1/releases', ok)).status).toBe(201);
+    const bad = await h.http('POST', '/v1/releases', {
+      version: '4.0.0+build.7',
+      components: { 'web ui': 'nginx:1.27', api: 'Registry.Example/API:1', worker: 'nginx@sha256:abc', '-x': 'nginx' },
+      breaking: false,
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toContain('application/problem+json');
+    expect(bad.body.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'body.version', reason: 'must be a semantic or calendar version: 1.2.3, 1.2.3-rc.1, 2026.12.1' },
+        { field: 'body.components.web ui', reason: expect.stringContaining('is not a valid name: must be a Kubernetes label value') },
+        { field: 'body.components.-x', reason: expect.stringContaining('is not a valid name') },
+        { field: 'body.components.api', reason: expect.stringContaining('must be an image reference') },
+        { field: 'body.components.worker', reason: expect.stringContaining('must be an image reference') },
+      ]),
+    );
+    expect((await h.http('GET', '/v1/releases/4.0.0')).status).toBe(404);
+    // A bundle's manifest is held to the same rules, and nothing of it is kept.
+    const { buildBundle } = await import('../src/adapters/bundles/build');
+    const archive = await buildBundle({ version: '4.1.0', components: { app: 'example.com/app:4.1.0' }, breaking: false });
+    const uploaded = await fetch(`${h.baseUrl}/v1/bundles`, { method: 'POST', headers: { authorization: 'Bearer test-admin-token', 'content-type': 'application/gzip' }, body: new Uint8Array(archive) });
+    expect(uploaded.status).toBe(201);
+    await expect(buildBundle({ version: '4.2.0', components: { app: 'Not An Image' }, breaking: false })).rejects.toThrow(/components\.app: must be an image reference/);
+    expect((await h.http('GET', '/v1/releases/4.2.0')).status).toBe(404);
+  });
 });

@@ -1,40 +1,14 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './dev-server';
 import { stopGracefully } from './processes';
-import { toolCacheDir, isExecutable } from './tool-cache';
+import { ensurePythonTool } from './python-tool';
 
 export const MOTO_VERSION = '5.2.5';
 
-/**
- * moto's server (a local AWS API for tests), installed once from PyPI into a venv at
- * `<cache>/moto` (Debian's system pip refuses installs). Returns the `moto_server` path.
- */
+/** moto's server (a local AWS API for tests), installed once from PyPI. Returns the `moto_server` path. */
 export function ensureMoto(log: (line: string) => void = (l) => console.error(l)): string {
-  const venv = join(toolCacheDir(), 'moto');
-  const server = join(venv, 'bin', 'moto_server');
-  if (isExecutable(server)) return server;
-
-  const python = spawnSync('python3', ['-c', 'import venv, ensurepip'], { encoding: 'utf8' });
-  if (python.error || python.status !== 0) {
-    throw new Error(
-      'moto needs python3 with the venv module (and ensurepip), which was not found: install python3 and python3-venv ' +
-        `(e.g. \`apt-get install python3-venv\`) and run again; cellshift installs moto ${MOTO_VERSION} once into ${venv}.`,
-    );
-  }
-  log(`installing moto[server]==${MOTO_VERSION} into ${venv} (once)…`);
-  rmSync(venv, { recursive: true, force: true }); // a half-made venv from an interrupted run
-  try {
-    execFileSync('python3', ['-m', 'venv', venv], { stdio: ['ignore', 'inherit', 'inherit'] });
-    execFileSync(join(venv, 'bin', 'pip'), ['install', '--quiet', `moto[server]==${MOTO_VERSION}`], { stdio: ['ignore', 'inherit', 'inherit'] });
-  } catch (err) {
-    rmSync(venv, { recursive: true, force: true }); // so the next run starts over instead of finding a broken venv
-    throw new Error(`installing moto[server]==${MOTO_VERSION} into ${venv} failed: ${(err as Error).message}`, { cause: err });
-  }
-  if (!isExecutable(server)) throw new Error(`pip installed moto but ${server} is missing`);
-  return server;
+  return ensurePythonTool({ name: 'moto', requirement: `moto[server]==${MOTO_VERSION}`, executable: 'moto_server' }, log);
 }
 
 export interface Moto {

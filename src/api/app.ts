@@ -61,6 +61,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: options.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array' } },
     bodyLimit: 1024 * 1024,
+    // Longer than any id: a too-long one reaches its schema and is a 400 naming the param, not the router's bare 414.
+    routerOptions: { maxParamLength: 2048 },
+    // Long query strings reach the schemas too (a 400 naming the field), not Node's bare 431.
+    http: { maxHeaderSize: 64 * 1024 },
   });
 
   // External plugins first: they see every route registered after them.

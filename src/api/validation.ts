@@ -1,8 +1,12 @@
+import { PATTERN_REASONS } from '../domain/references';
 import type { FieldError } from './problem';
 
 /** Ajv's errors, as the fields a client sent wrong and why. */
 export function fieldErrors(context: string, errors: SchemaError[]): FieldError[] {
-  return pruneUnionErrors(errors).map((v) => validationError(context, v));
+  // A bad property name is reported twice (its pattern, then `propertyNames`): once is enough.
+  return pruneUnionErrors(errors)
+    .filter((e) => e.keyword !== 'propertyNames')
+    .map((v) => validationError(context, v));
 }
 
 interface SchemaError {
@@ -11,6 +15,8 @@ interface SchemaError {
   instancePath: string;
   message?: string;
   params: Record<string, unknown>;
+  /** set on the errors of a property name (`propertyNames`) */
+  propertyName?: string;
 }
 
 /** Errors that say a union's branch is not the one the client meant: another `kind`, a field it lacks or does not know. */
@@ -48,8 +54,9 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function validationError(context: string, v: { instancePath: string; message?: string; params: Record<string, unknown> }): FieldError {
+function validationError(context: string, v: { instancePath: string; message?: string; params: Record<string, unknown>; propertyName?: string }): FieldError {
   let path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  if (v.propertyName !== undefined) path = path ? `${path}.${v.propertyName}` : v.propertyName;
   if (v.params.missingProperty) path = path ? `${path}.${v.params.missingProperty}` : String(v.params.missingProperty);
   if (v.params.additionalProperty) {
     path = path ? `${path}.${v.params.additionalProperty}` : String(v.params.additionalProperty);
@@ -57,5 +64,7 @@ function validationError(context: string, v: { instancePath: string; message?: s
   }
   let reason = v.message ?? 'is invalid';
   if (v.params.allowedValues) reason = `must be one of ${(v.params.allowedValues as unknown[]).join(', ')}`;
+  if (typeof v.params.pattern === 'string' && PATTERN_REASONS[v.params.pattern]) reason = PATTERN_REASONS[v.params.pattern];
+  if (v.propertyName !== undefined && typeof v.params.pattern === 'string') reason = `is not a valid name: ${reason}`;
   return { field: path ? `${context}.${path}` : context, reason };
 }

@@ -4,6 +4,7 @@
 //   images/<component>.tar  one image archive per component, unless its ref is pinned by digest
 import { Value } from 'typebox/value';
 import { Release as ReleaseSchema } from '../../api/schemas/releases';
+import { PATTERN_REASONS } from '../../domain/references';
 import type { Release } from '../../domain/release';
 
 export const MANIFEST = 'manifest.json';
@@ -46,14 +47,18 @@ export function parseManifest(text: string): Release {
   return withDefaults as Release;
 }
 
-function fieldErrors(e: { keyword: string; instancePath: string; params: Record<string, unknown>; message: string }): { field: string; reason: string }[] {
+function fieldErrors(e: { keyword: string; schemaPath: string; instancePath: string; params: Record<string, unknown>; message: string }): { field: string; reason: string }[] {
   const at = (path: string) => ['manifest', ...path.split('/').filter(Boolean)].join('.');
   if (e.keyword === 'boolean') return []; // `additionalProperties: false` reports each extra field twice
   if (e.keyword === 'required') return (e.params.requiredProperties as string[]).map((p) => ({ field: at(`${e.instancePath}/${p}`), reason: 'is required' }));
   if (e.keyword === 'additionalProperties') {
     return (e.params.additionalProperties as string[]).map((p) => ({ field: at(`${e.instancePath}/${p}`), reason: 'is not a known field' }));
   }
-  return [{ field: at(e.instancePath), reason: e.message }];
+  if (e.keyword === 'propertyNames') return []; // its name's own error says which and why
+  const named = typeof e.params.pattern === 'string' ? PATTERN_REASONS[e.params.pattern] : undefined;
+  // A property name's error points at the property; its value's own error, if any, comes too.
+  const reason = named ? (e.schemaPath.endsWith('/propertyNames') ? `is not a valid name: ${named}` : named) : e.message;
+  return [{ field: at(e.instancePath), reason }];
 }
 
 /** `sha256sum` output: path → hex digest. A `*` before the path (binary mode) is accepted. */

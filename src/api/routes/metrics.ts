@@ -11,7 +11,7 @@ const metrics: FastifyPluginAsyncTypebox = async (app) => {
       config: { role: 'viewer' },
       schema: {
         summary: "The fleet, its updates and rollouts, in Prometheus' text format (docs/observability.md names every metric)",
-        response: { 200: Type.String({ description: 'text/plain; version=0.0.4' }), ...problems(401, 403) },
+        response: { 200: { description: "Prometheus' text exposition format 0.0.4", content: { 'text/plain': { schema: Type.String() } } }, ...problems(401, 403) },
       },
     },
     async (_request, reply) => {

@@ -1,3 +1,4 @@
+import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { StackFaults as StackFaultsType } from '../../adapters/simulated/stack';
 import type { Faults as FaultsType } from '../../domain/faults';
@@ -6,6 +7,9 @@ import { problems } from '../schemas/common';
 import { CustomerApplyBody, Faults, SimCellParams, StackFaults } from '../schemas/sim';
 
 /** Control knobs of simulated cells: fault injection and a look at the simulated cluster and stack. */
+/** A simulated cell's or stack's state, as its file holds it. */
+const SimState = Type.Object({}, { additionalProperties: true, description: 'the simulated state, as stored' });
+
 const sim: FastifyPluginAsyncTypebox = async (app) => {
   const { simulated, simulatedStack } = app;
 
@@ -22,7 +26,7 @@ const sim: FastifyPluginAsyncTypebox = async (app) => {
     '/v1/sim/cells/:cellId/stack/customer-apply',
     {
       config: { role: 'admin' },
-      schema: { summary: 'Act as the customer running a template on the simulated stack', params: SimCellParams, body: CustomerApplyBody, response: problems(400, 401, 403, 404) },
+      schema: { summary: 'Act as the customer running a template on the simulated stack', params: SimCellParams, body: CustomerApplyBody, response: { 200: SimState, ...problems(400, 401, 403, 404) } },
     },
     async (request) => {
       try {
@@ -45,7 +49,7 @@ const sim: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/v1/sim/cells/:cellId',
-    { config: { role: 'viewer' }, schema: { summary: 'The state of a simulated cell’s cluster', params: SimCellParams, response: problems(401, 404) } },
+    { config: { role: 'viewer' }, schema: { summary: 'The state of a simulated cell’s cluster', params: SimCellParams, response: { 200: SimState, ...problems(401, 404) } } },
     async (request) => {
       const cell = await simulated.store.get(request.params.cellId);
       if (!cell) throw notFound(`simulated cell ${request.params.cellId}`);

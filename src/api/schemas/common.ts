@@ -1,4 +1,5 @@
 import { Type, type TSchema } from 'typebox';
+import { IMAGE_REFERENCE, LABEL_VALUE, VERSION } from '../../domain/references';
 
 /** A string limited to `values`, typed as their union, with a plain `enum` for clear errors. */
 export function StringEnum<const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) {
@@ -31,5 +32,9 @@ export function problems(...codes: number[]): Record<number, TSchema> {
   return Object.fromEntries(codes.map((code) => [code, ProblemRef]));
 }
 
-export const Version = Type.String({ pattern: '^\\d+(\\.\\d+){0,3}(-[0-9A-Za-z.-]+)?$', description: 'semver or calendar version' });
+export const Version = Type.String({ pattern: VERSION, maxLength: 64, description: 'a semantic or calendar version: 1.2.3, 1.2.3-rc.1, 2026.12.1' });
+/** A component's name: a Kubernetes label value. */
+export const ComponentName = Type.String({ pattern: LABEL_VALUE });
+/** An OCI image reference: [registry[:port]/]name[:tag][@sha256:…]. */
+export const ImageReference = Type.String({ pattern: IMAGE_REFERENCE, maxLength: 512 });
 export const CellId = Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', description: 'DNS-label-like cell id' });

@@ -1,14 +1,17 @@
 import { Type, type Static } from 'typebox';
 import { RINGS } from '../../domain/release';
-import { StringEnum, Version } from './common';
+import { LABEL_VALUE } from '../../domain/references';
+import { ComponentName, ImageReference, StringEnum, Version } from './common';
 
 export const Release = Type.Object(
   {
     version: Version,
-    components: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }), Type.String({ minLength: 1, pattern: '^[^\\s]+$' }), {
+    components: Type.Record(Type.String(), ImageReference, {
       minProperties: 1,
-      // A pattern-keyed record checks only the keys that match: refuse the others.
-      additionalProperties: false,
+      maxProperties: 200,
+      // Each name a Kubernetes label value: refused by name, not as an unknown field.
+      propertyNames: ComponentName,
+      description: 'component name (a Kubernetes label value) → its image (an OCI reference)',
     }),
     breaking: Type.Boolean({ default: false }),
     minFromVersion: Type.Optional(Version),
@@ -29,7 +32,7 @@ export const Release = Type.Object(
     ),
     workloadSelectors: Type.Optional(
       Type.Record(
-        Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }),
+        Type.String({ pattern: LABEL_VALUE }),
         Type.Record(Type.String({ pattern: '^([a-z0-9]([a-z0-9.-]*[a-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$' }), Type.String({ pattern: '^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$' }), { minProperties: 1, additionalProperties: false }),
         {
           additionalProperties: false,

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { RINGS } from '../../domain/release';
+import { VERSION } from '../../domain/references';
 import { StringEnum, Version } from './common';
 
 export const StartRolloutBody = Type.Object(
@@ -23,7 +24,7 @@ export const StartRolloutBody = Type.Object(
       Type.Object(
         {
           cells: Type.Optional(Type.Integer({ minimum: 1, description: 'how many cells of each ring go first, alone' })),
-          percent: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100, description: "… or which share of each ring's cells (at least one)" })),
+          percent: Type.Optional(Type.Number({ minimum: 0.01, maximum: 100, description: "… or which share of each ring's cells (at least one)" })),
           bakeMinutes: Type.Number({ minimum: 0, maximum: 7 * 24 * 60, description: "how long the canaries bake before the ring's health check and the rest of the ring" }),
         },
         { additionalProperties: false },
@@ -108,7 +109,7 @@ export const Rollout = Type.Object({
 });
 
 export const RolloutParams = Type.Object({
-  rolloutId: Type.String({ pattern: '^(rollback-)?\\d+(\\.\\d+){0,3}(-[0-9A-Za-z.-]+)?$', description: 'the release version, or rollback-<version>' }),
+  rolloutId: Type.String({ pattern: `^(rollback-)?${VERSION.slice(1)}`, maxLength: 80, description: 'the release version, or rollback-<version>' }),
 });
 export const RolloutCommandBody = Type.Union([
   Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })), rollback: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),

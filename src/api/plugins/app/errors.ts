@@ -2,7 +2,7 @@ import type { FastifyError } from 'fastify';
 import fp from 'fastify-plugin';
 import { isConnectionLoss } from '../../../adapters/db/patient-pool';
 import { HttpProblem, fromTemporal } from '../../problem';
-import { Problem } from '../../schemas/common';
+import { Problem, ProblemRef } from '../../schemas/common';
 import { fieldErrors } from '../../validation';
 
 /**
@@ -12,6 +12,23 @@ import { fieldErrors } from '../../validation';
 export default fp(
   async (app) => {
     app.addSchema(Problem);
+
+    // Every error a route can answer, declared as application/problem+json in its schema (so in the
+    // OpenAPI document): those it names, 400 when it validates input, 401 and 403 behind a token,
+    // 404 for a route naming a resource, 415 for one taking a body, 503 when Temporal or the
+    // database is unreachable.
+    app.addHook('onRoute', (route) => {
+      const schema = (route.schema ??= {}) as { hide?: boolean; body?: unknown; params?: unknown; querystring?: unknown; response?: Record<string, unknown> };
+      if (schema.hide) return;
+      const response = (schema.response ??= {});
+      const statuses = new Set(Object.keys(response).filter((status) => Number(status) >= 400));
+      if (schema.body || schema.params || schema.querystring) statuses.add('400');
+      if (route.config?.role) ['401', '403'].forEach((status) => statuses.add(status));
+      if (schema.params) statuses.add('404');
+      if (schema.body) statuses.add('415');
+      statuses.add('503');
+      for (const status of statuses) response[status] = { description: STATUS_TEXT[status] ?? 'a problem', content: { 'application/problem+json': { schema: ProblemRef } } };
+    });
 
     app.setErrorHandler((err: FastifyError, request, reply) => {
       let problem: HttpProblem;
@@ -46,6 +63,18 @@ export default fp(
   },
   { name: 'problem-json' },
 );
+
+const STATUS_TEXT: Record<string, string> = {
+  '400': 'invalid input: each field at fault and why',
+  '401': 'no valid bearer token',
+  '403': "the token's role or cells do not allow this",
+  '404': 'no such resource',
+  '409': 'the resource is not in a state that takes this',
+  '413': 'the body is larger than allowed',
+  '415': 'the body is not of a type this route takes',
+  '422': 'the request is well-formed but cannot be done (an unknown or vetoed release, an upgrade path)',
+  '503': 'Temporal or the database is unreachable: nothing was changed, try again (Retry-After)',
+};
 
 /** What a URL names, for a problem's detail: "cell a", "update b". */
 function describeTarget(url: string): string {
