@@ -20,6 +20,7 @@ import { databaseUrl, loadConfig } from './src/config';
 import { DEFAULT_AGENT_POLICY, type AgentPolicy } from './src/domain/agent';
 import type { ClusterRef } from './src/domain/cell';
 import { startAgentPresenceSweep } from './src/temporal/agent-presence';
+import { startWebhookDelivery } from './src/temporal/webhook-delivery';
 import { connectClient, connectWorker } from './src/temporal/connect';
 import { ensureSearchAttributes } from './src/temporal/search-attributes';
 
@@ -70,6 +71,7 @@ export function buildActivities(dataDir: string, client: Client, db: Db, agents:
     agents,
     cellReadModel: new CellReadModel(db),
     updateReadModel: new UpdateReadModel(db),
+    db,
   });
 }
 
@@ -114,6 +116,7 @@ async function main(): Promise<void> {
     ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
   });
   await startAgentPresenceSweep(client, config.taskQueue, config.agentOfflineAfterSeconds);
+  await startWebhookDelivery(client, config.taskQueue);
   console.error(`cellshift worker on task queue ${config.taskQueue}, data in ${config.dataDir}`);
   await worker.run();
   await connection.close();

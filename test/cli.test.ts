@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_RELEASES } from '../scripts/seed/demo-fleet';
 import { Harness, TOKENS } from './helpers/harness';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'cellshift.mjs');
@@ -95,11 +96,13 @@ describe('the cellshift CLI', () => {
   });
 
   it('plans and runs a rollout, following it ring by ring', { timeout: 120_000 }, async () => {
-    const plan = await cellshift(['rollouts', 'plan', '1.2.0', '--rings', 'saas', '--max-concurrent', '2', '--now']);
+    // A release of its own: rollouts are one per version on the test server every file shares.
+    await h.catalog.publish({ ...DEMO_RELEASES.find((r) => r.version === '1.2.0')!, version: '1.2.8' }, { rings: ['staging', 'saas', 'dedicated'] });
+    const plan = await cellshift(['rollouts', 'plan', '1.2.8', '--rings', 'saas', '--max-concurrent', '2', '--now']);
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout).toMatch(/saas\s+\S+ → \S+/);
-    const rollout = await cellshift(['rollouts', 'start', '1.2.0', '--rings', 'saas', '--max-concurrent', '2', '--max-failures', '5', '--now', '--watch']);
-    expect(rollout.stdout).toContain('rollout 1.2.0');
+    const rollout = await cellshift(['rollouts', 'start', '1.2.8', '--rings', 'saas', '--max-concurrent', '2', '--max-failures', '5', '--now', '--watch']);
+    expect(rollout.stdout).toContain('rollout 1.2.8');
     expect(rollout.stdout).toMatch(/SUCCEEDED|HALTED/);
     expect(rollout.code).toBe(rollout.stdout.includes('SUCCEEDED') ? 0 : 1);
   });

@@ -15,6 +15,9 @@ import { createFleetActivities } from './fleet';
 import { createInfraActivities, type StackResolver } from './infra';
 import { createReadModelActivities } from './read-model';
 import { createVetoActivities } from './veto';
+import { createWebhookActivities } from './webhooks';
+import { WebhookStore } from '../adapters/db/webhooks';
+import type { Db } from '../adapters/db/database';
 
 export interface ActivityDependencies {
   resolveCluster: ClusterResolver;
@@ -27,6 +30,7 @@ export interface ActivityDependencies {
   agents: AgentPolicy;
   cellReadModel: CellReadModel;
   updateReadModel: UpdateReadModel;
+  db: Db;
 }
 
 export function createActivities(deps: ActivityDependencies) {
@@ -39,6 +43,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createInfraActivities(deps.resolveStack, deps.notifier),
     ...createReadModelActivities(deps.cellReadModel, deps.updateReadModel, deps.client, deps.agents),
     ...createVetoActivities(deps.client, deps.catalog, deps.updateReadModel),
+    ...createWebhookActivities(new WebhookStore(deps.db), deps.db),
   };
 }
 
@@ -50,3 +55,4 @@ export type { FleetActivities } from './fleet';
 export type { InfraActivities } from './infra';
 export type { ReadModelActivities } from './read-model';
 export type { VetoActivities } from './veto';
+export type { WebhookActivities } from './webhooks';

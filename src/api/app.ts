@@ -22,6 +22,8 @@ import cellControl from './routes/cells/control';
 import cellRegistry from './routes/cells/registry';
 import debugAccess from './routes/debug-access';
 import metrics from './routes/metrics';
+import webhooks from './routes/webhooks';
+import type { WebhookStore } from '../adapters/db/webhooks';
 import flags from './routes/flags';
 import health from './routes/health';
 import infra from './routes/infra';
@@ -42,6 +44,7 @@ export interface AppOptions {
   /** the read models of cells and updates */
   cells: CellReadModel;
   updates: UpdateReadModel;
+  webhooks: WebhookStore;
   simulated: SimulatedCluster;
   simulatedStack: SimulatedStack;
   tokens: ApiToken[];
@@ -74,7 +77,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(errors);
   await app.register(auth, { tokens: options.tokens });
   await app.register(temporal, { client: options.temporal, taskQueue: options.taskQueue });
-  await app.register(stores, { catalog: options.catalog, bundles: options.bundles, flags: options.flags, pageTokens: options.pageTokens, cells: options.cells, updates: options.updates });
+  await app.register(stores, { catalog: options.catalog, bundles: options.bundles, flags: options.flags, pageTokens: options.pageTokens, cells: options.cells, updates: options.updates, webhooks: options.webhooks });
   await app.register(simulation, { cluster: options.simulated, stack: options.simulatedStack });
   await app.register(agentSettings, options.agents);
   await app.register(limits, { bundleLimitBytes: options.bundleLimitBytes, infraDeadlineDays: options.infraDeadlineDays });
@@ -93,5 +96,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(flags);
   await app.register(sim);
   await app.register(metrics);
+  await app.register(webhooks);
   return app;
 }

@@ -6,6 +6,7 @@ import { CellReadModel } from '../adapters/db/cell-read-model';
 import type { Db } from '../adapters/db/database';
 import { sharedSecret } from '../adapters/db/settings';
 import { UpdateReadModel } from '../adapters/db/update-read-model';
+import { WebhookStore } from '../adapters/db/webhooks';
 import { FlagStore } from '../adapters/flags/flag-store';
 import { PageTokens } from './page-tokens';
 
@@ -19,6 +20,7 @@ export async function apiStores(db: Db, dataDir: string) {
     pageTokens: new PageTokens(await sharedSecret(db, 'page-token-key')),
     cells: new CellReadModel(db),
     updates: new UpdateReadModel(db),
+    webhooks: new WebhookStore(db),
     bootstrapTokens: new BootstrapTokens(db),
   };
 }

@@ -48,3 +48,8 @@ export function infraWorkflowId(cellId: string, templateVersion: string): string
 export function agentPresenceWorkflowId(taskQueue: string): string {
   return `agent-presence/${taskQueue}`;
 }
+
+/** The webhook delivery loop of a task queue's control plane (one, however many workers start it). */
+export function webhookDeliveryWorkflowId(taskQueue: string): string {
+  return `webhooks/${taskQueue}`;
+}

@@ -9,3 +9,4 @@ export { infraUpdate } from './infra/infra-update';
 export { agentPresenceSweep } from './agent-presence';
 export { releaseVeto } from './veto/release-veto';
 export { debugAccess } from './debug/debug-access';
+export { webhookDelivery } from './webhook-delivery';

@@ -21,8 +21,9 @@ import type { ApiToken } from '../../src/api/plugins/app/auth';
 import { DEFAULT_AGENT_POLICY, type AgentPolicy } from '../../src/domain/agent';
 import type { Release } from '../../src/domain/release';
 import { FINAL_STATUSES } from '../../src/domain/update';
-import { agentPresenceWorkflowId, updateWorkflowId } from '../../src/workflows/ids';
+import { agentPresenceWorkflowId, updateWorkflowId, webhookDeliveryWorkflowId } from '../../src/workflows/ids';
 import { startAgentPresenceSweep } from '../../src/temporal/agent-presence';
+import { startWebhookDelivery } from '../../src/temporal/webhook-delivery';
 import { UpdateStatusKey } from '../../src/workflows/search-attributes';
 import { DEMO_RELEASES } from '../../scripts/seed/demo-fleet';
 import { WORKER_NODE_FLAGS } from '../../scripts/lib/worker-flags';
@@ -125,6 +126,7 @@ export class Harness {
     });
     this.workerRun = this.worker.run();
     await startAgentPresenceSweep(this.client, this.taskQueue, this.agents.offlineAfterSeconds);
+    await startWebhookDelivery(this.client, this.taskQueue);
   }
 
   /** The real worker entry point (`npm run worker`) as its own process, so a test can SIGKILL it. */
@@ -160,10 +162,12 @@ export class Harness {
   }
 
   async stop(): Promise<void> {
-    await this.client.workflow
-      .getHandle(agentPresenceWorkflowId(this.taskQueue))
-      .terminate('test over')
-      .catch(() => undefined);
+    for (const id of [agentPresenceWorkflowId(this.taskQueue), webhookDeliveryWorkflowId(this.taskQueue)]) {
+      await this.client.workflow
+        .getHandle(id)
+        .terminate('test over')
+        .catch(() => undefined);
+    }
     await this.app.close();
     await this.stopWorker();
     await this.client.connection.close();

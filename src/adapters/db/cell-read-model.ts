@@ -1,7 +1,9 @@
 import type { AgentPresence } from '../../domain/agent';
 import type { CellView } from '../../domain/cell';
 import { sql } from 'kysely';
+import { slaEvent } from '../../domain/events';
 import type { Db } from './database';
+import { WebhookStore } from './webhooks';
 
 export interface CellRow {
   id: string;
@@ -47,11 +49,24 @@ export class CellReadModel {
       revision,
       updated_at: new Date().toISOString(),
     };
-    await this.db
-      .insertInto('cells')
-      .values({ id: view.spec.id, ...row })
-      .onConflict((c) => c.column('id').doUpdateSet(row).where('cells.revision', '<', String(revision)))
-      .execute();
+    const upsert = (db: Db) =>
+      db
+        .insertInto('cells')
+        .values({ id: view.spec.id, ...row })
+        .onConflict((c) => c.column('id').doUpdateSet(row).where('cells.revision', '<', String(revision)))
+        .returning('id')
+        .executeTakeFirst();
+    if (revision === 0) {
+      await upsert(this.db);
+      return;
+    }
+    // A controller's write that moves the SLA to at-risk or out queues its event with it.
+    await this.db.transaction().execute(async (trx) => {
+      const before = await trx.selectFrom('cells').select('sla').where('id', '=', view.spec.id).forUpdate().executeTakeFirst();
+      if (!(await upsert(trx))) return;
+      const event = slaEvent(view.spec.id, before?.sla, row.sla);
+      if (event) await WebhookStore.enqueue(trx, [event]);
+    });
   }
 
   /** The cell's view, and whether its controller wrote it (revision 1 on) or only the API or a rebuild did (0). */

@@ -72,6 +72,33 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002-webhooks': {
+    async up(db: Kysely<unknown>) {
+      // Who is told of what: a URL, the events it wants, the secret its deliveries are signed with.
+      await db.schema
+        .createTable('webhooks')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('events', 'jsonb', (c) => c.notNull())
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+        .execute();
+      // One row per event and subscription, written with the change it tells of; sent until it is taken.
+      await db.schema
+        .createTable('webhook_deliveries')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('webhook_id', 'text', (c) => c.notNull().references('webhooks.id').onDelete('cascade'))
+        .addColumn('event', 'jsonb', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('next_attempt_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('delivered_at', 'timestamptz')
+        .addColumn('given_up_at', 'timestamptz')
+        .addColumn('last_error', 'text')
+        .execute();
+      await db.schema.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['next_attempt_at']).where(sql.ref('delivered_at'), 'is', null).execute();
+    },
+  },
 };
 
 /** Brings the schema up to date; an error names the migration that failed. */

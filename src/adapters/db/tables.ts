@@ -5,6 +5,7 @@ import type { CellView } from '../../domain/cell';
 import type { FlagRule } from '../../domain/flags';
 import type { ReleaseVeto, Release, ReleaseSource, Ring } from '../../domain/release';
 import type { UpdateProgress } from '../../domain/update';
+import type { FleetEvent } from '../../domain/events';
 
 /** A timestamptz read back as a Date by `pg`, written as an ISO string. */
 type Timestamp = ColumnType<Date, string, string>;
@@ -67,6 +68,26 @@ export interface SettingsTable {
   value: string;
 }
 
+export interface WebhooksTable {
+  id: string;
+  url: string;
+  events: ColumnType<string[], string, string>;
+  secret: string;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<string>;
+  webhook_id: string;
+  event: ColumnType<FleetEvent, string, string>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp;
+  delivered_at: ColumnType<Date | null, string | undefined, string | null>;
+  given_up_at: ColumnType<Date | null, string | undefined, string | null>;
+  last_error: ColumnType<string | null, string | undefined, string | null>;
+}
+
 export interface Tables {
   releases: ReleasesTable;
   flag_rules: FlagRulesTable;
@@ -74,4 +95,6 @@ export interface Tables {
   settings: SettingsTable;
   cells: CellsTable;
   updates: UpdatesTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

@@ -1,18 +1,37 @@
 import { sql } from 'kysely';
 import type { UpdateProgress } from '../../domain/update';
+import { updateEvent } from '../../domain/events';
 import type { Db } from './database';
+import { WebhookStore } from './webhooks';
 
 /** The read model of updates: each update's progress as its workflow last wrote it, ordered by revision. */
 export class UpdateReadModel {
   constructor(private readonly db: Db) {}
 
+  /**
+   * Writes the update's progress unless a later revision is there. A workflow's write (revision
+   * above 0) that changes the status also queues the event it makes for webhook subscribers, in
+   * the same transaction: the event is there exactly when the change is.
+   */
   async write(progress: UpdateProgress, revision: number): Promise<void> {
     const row = { cell_id: progress.cellId, status: progress.status, view: JSON.stringify(progress), revision, updated_at: new Date().toISOString() };
-    await this.db
-      .insertInto('updates')
-      .values({ id: progress.id, ...row })
-      .onConflict((c) => c.column('id').doUpdateSet(row).where('updates.revision', '<', String(revision)))
-      .execute();
+    const upsert = (db: Db) =>
+      db
+        .insertInto('updates')
+        .values({ id: progress.id, ...row })
+        .onConflict((c) => c.column('id').doUpdateSet(row).where('updates.revision', '<', String(revision)))
+        .returning('id')
+        .executeTakeFirst();
+    if (revision === 0) {
+      await upsert(this.db);
+      return;
+    }
+    await this.db.transaction().execute(async (trx) => {
+      const before = await trx.selectFrom('updates').select('status').where('id', '=', progress.id).forUpdate().executeTakeFirst();
+      if (!(await upsert(trx))) return;
+      const event = updateEvent(before?.status, progress);
+      if (event) await WebhookStore.enqueue(trx, [event]);
+    });
   }
 
   /** The update's progress, and whether its workflow wrote it (revision 1 on) or only a rebuild did (0). */

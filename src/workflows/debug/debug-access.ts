@@ -1,5 +1,6 @@
 import { ActivityFailure, condition, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { InfraActivities } from '../../activities';
+import type { InfraActivities, WebhookActivities } from '../../activities';
+import type { EventType } from '../../domain/events';
 import type { DebugAccessEnd, DebugAccessEvent, DebugAccessInput, DebugAccessStatus, DebugAccessView } from '../../domain/debug-access';
 import { ErrorType } from '../../domain/errors';
 import type { ClusterTarget, Notification } from '../../domain/ports';
@@ -10,7 +11,7 @@ import { now } from '../update/progress';
 import { debugActivities } from './activities';
 
 // Telling people must not be lost: retried for a day.
-const { notifyContacts } = proxyActivities<Pick<InfraActivities, 'notifyContacts'>>({
+const { notifyContacts, publishEvents } = proxyActivities<Pick<InfraActivities, 'notifyContacts'> & Pick<WebhookActivities, 'publishEvents'>>({
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '1d',
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '10m' },
@@ -59,8 +60,16 @@ export async function debugAccess(input: DebugAccessWorkflowInput): Promise<Debu
       { key: DebugAccessStatusKey, value: status },
     ]);
   };
-  const notify = (kind: Notification['kind'], subject: string) =>
-    notifyContacts({ cellId: input.cellId, kind, subject, body: `${subject}. Request ${workflowInfo().workflowId}: ${request.scope.role} on namespace ${request.scope.namespace} for ${request.durationMinutes} min, asked by ${request.requestedBy}: ${request.reason}`, sentAt: now() });
+  /** Tells the cell's contacts, and webhook subscribers (`debug-access.requested`, `.decided`, `.ended`). */
+  const notify = async (kind: Notification['kind'] & `debug-access-${string}`, subject: string) => {
+    const body = `${subject}. Request ${workflowInfo().workflowId}: ${request.scope.role} on namespace ${request.scope.namespace} for ${request.durationMinutes} min, asked by ${request.requestedBy}: ${request.reason}`;
+    const at = now();
+    const type = kind.replace('debug-access-', 'debug-access.') as EventType;
+    await Promise.all([
+      notifyContacts({ cellId: input.cellId, kind, subject, body, sentAt: at }),
+      publishEvents([{ id: `${type}/${view.id}`, type, at, cellId: input.cellId, text: body, data: { debugAccess: view.id, status: view.status, ...(view.end ? { end: view.end } : {}), scope: request.scope } }]),
+    ]);
+  };
 
   setHandler(debugAccessQuery, () => view);
   setHandler(

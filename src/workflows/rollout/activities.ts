@@ -1,6 +1,6 @@
 // The activities a fleet rollout calls, each proxied with its own profile.
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
-import type { FleetActivities, VetoActivities } from '../../activities';
+import type { FleetActivities, VetoActivities, WebhookActivities } from '../../activities';
 import type { ClusterRef } from '../../domain/cell';
 import { judgeHealth } from '../../domain/health';
 import { DEFAULT_LIVE } from '../../domain/strategy-options';
@@ -27,6 +27,12 @@ export const { updateCells } = proxyActivities<Pick<FleetActivities, 'updateCell
 // A rollout with autoVeto over its budget: records the veto and starts its sweep.
 export const { vetoRelease } = proxyActivities<Pick<VetoActivities, 'vetoRelease'>>({
   startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+// Telling subscribers of a halt or an end: queued in the database, sent by the delivery loop.
+export const { publishEvents } = proxyActivities<Pick<WebhookActivities, 'publishEvents'>>({
+  startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 

@@ -7,7 +7,8 @@ import { canaryCells, startNow, type SchedulableCell } from '../../domain/schedu
 import { describeFailure } from '../failures';
 import { cellOutcomesSignal, rolloutProgressQuery } from '../messages';
 import { now } from '../update/progress';
-import { agentCellHealth, listFleetCells, listRolloutCells, ringHealth, rollbackCells, updateCells, vetoRelease } from './activities';
+import { agentCellHealth, listFleetCells, listRolloutCells, publishEvents, ringHealth, rollbackCells, updateCells, vetoRelease } from './activities';
+import type { EventType } from '../../domain/events';
 import { RolloutControls } from './controls';
 
 export interface FleetRolloutState {
@@ -101,6 +102,7 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
     if (haltReason && input.autoVeto && !controls.vetoed) {
       controls.veto(await vetoRelease(input.version, { by: input.requestedBy, reason: `autoVeto: rollout ${input.id} halted: ${haltReason}`, at: now() }));
     }
+    if (haltReason && !controls.vetoed) await tell('rollout.halted', `⏸️ rollout ${input.id} halted: ${haltReason} (resume or abort it)`);
     return controls.gate(haltReason);
   };
 
@@ -144,7 +146,15 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
   }
   progress.status = 'succeeded';
   progress.endedAt = now();
+  await tell('rollout.finished', `✅ rollout ${input.id} finished: ${progress.counts.succeeded} cells updated, ${progress.counts.failed} failed, ${progress.counts.held} held`);
   return progress;
+
+  /** Tells webhook subscribers (rollouts started by 0.1.0 tell nothing: their histories have no such step). */
+  async function tell(type: EventType, text: string): Promise<void> {
+    if (!state.schedule) return;
+    const at = now();
+    await publishEvents([{ id: `${type}/${input.id}/${workflowInfo().runId}/${at}`, type, at, text, data: { rolloutId: input.id, version: input.version, status: progress.status, counts: progress.counts } }]);
+  }
 
   /** The ring by windows: its canaries first when it has some, then every cell; true when aborted. */
   async function runRing(ring: RingRollout): Promise<boolean> {
@@ -293,6 +303,8 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
     progress.status = veto && !controls.aborted ? 'vetoed' : 'aborted';
     progress.endedAt = now();
     refresh();
+    if (progress.status === 'vetoed') await tell('rollout.vetoed', `🛑 rollout ${input.id} stopped: release ${input.version} vetoed by ${veto!.by}: ${veto!.reason}`);
+    else await tell('rollout.finished', `⏹️ rollout ${input.id} aborted by an operator: ${progress.counts.succeeded} cells updated`);
     return progress;
   }
 }

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import type { BundleStore } from '../../../adapters/bundles/bundle-store';
 import type { CellReadModel } from '../../../adapters/db/cell-read-model';
 import type { UpdateReadModel } from '../../../adapters/db/update-read-model';
+import type { WebhookStore } from '../../../adapters/db/webhooks';
 import type { FlagStore } from '../../../adapters/flags/flag-store';
 import type { ReleaseCatalog } from '../../../domain/ports';
 import type { PageTokens } from '../../page-tokens';
@@ -20,6 +21,8 @@ declare module 'fastify' {
     cells: CellReadModel;
     /** the read model of updates */
     updates: UpdateReadModel;
+    /** webhook subscriptions and their deliveries */
+    webhooks: WebhookStore;
   }
 }
 
@@ -30,11 +33,13 @@ export interface StoresOptions {
   pageTokens: PageTokens;
   cells: CellReadModel;
   updates: UpdateReadModel;
+  webhooks: WebhookStore;
 }
 
 /** What the API reads and writes outside Temporal: the release catalog, bundles, flag rules; and how its pages are signed. */
 export default fp<StoresOptions>(
-  async (app, { catalog, bundles, flags, pageTokens, cells, updates }) => {
+  async (app, { catalog, bundles, flags, pageTokens, cells, updates, webhooks }) => {
+    app.decorate('webhooks', webhooks);
     app.decorate('cells', cells);
     app.decorate('updates', updates);
     app.decorate('catalog', catalog);

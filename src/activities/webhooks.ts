@@ -1,0 +1,49 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
+import { sendEvent } from '../adapters/notify/webhook-sender';
+import type { FleetEvent } from '../domain/events';
+import type { Db } from '../adapters/db/database';
+import { WebhookStore } from '../adapters/db/webhooks';
+
+/** How often the delivery loop looks for due deliveries, and how many it sends at once. */
+const LOOK_EVERY_MS = 1_000;
+const BATCH = 50;
+
+export function createWebhookActivities(webhooks: WebhookStore, db: Db) {
+  return {
+    /**
+     * Sends due deliveries for `forMs`, looking every second: each sent until its receiver answers
+     * 2xx, backing off between attempts, given up after a day. A failing receiver delays nothing
+     * but its own deliveries. Heartbeats, so a worker's end hands the loop to another.
+     */
+    async runWebhookDeliveries(forMs: number): Promise<number> {
+      const activity = Context.current();
+      const until = Date.now() + forMs;
+      let sent = 0;
+      while (Date.now() < until && !activity.cancellationSignal.aborted) {
+        const due = await webhooks.due(BATCH);
+        await Promise.all(
+          due.map(async (delivery) => {
+            try {
+              await sendEvent(delivery.url, delivery.secret, delivery.event);
+              await webhooks.delivered(delivery.id);
+              sent++;
+            } catch (err) {
+              await webhooks.failed(delivery, (err as Error).message);
+            }
+          }),
+        );
+        activity.heartbeat(sent);
+        if (due.length < BATCH) await sleep(LOOK_EVERY_MS, undefined, { signal: activity.cancellationSignal }).catch(() => undefined);
+      }
+      return sent;
+    },
+
+    /** Queues events a workflow tells of (a rollout's halt or end, a debug grant's steps) for their subscribers. */
+    async publishEvents(events: FleetEvent[]): Promise<void> {
+      await WebhookStore.enqueue(db, events);
+    },
+  };
+}
+
+export type WebhookActivities = ReturnType<typeof createWebhookActivities>;
