@@ -118,18 +118,18 @@ describe('the cellshift CLI', () => {
   });
 
   it('debug access: asked by the operator, approved by the customer, the token opened with the key', { timeout: 120_000 }, async () => {
-    await h.registerCell('dbg-sim-a');
+    await h.registerCell('dbg-cli-a');
     const { publicKey, privateKey } = generateKeyPairSync('x25519');
     writeFileSync(join(dir, 'key.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
     writeFileSync(join(dir, 'key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    const asked = await cellshift(['debug', 'request', 'dbg-sim-a', '--namespace', 'workspaces', '--minutes', '30', '--reason', 'pods hang', '--public-key', 'key.pub']);
-    expect(asked.stdout).toContain('debug access dbg-sim-a/1 asked');
-    expect((await cellshift(['debug', 'decide', 'dbg-sim-a', '1', 'approve', '--reason', 'ok'])).code).toBe(2); // an operator cannot
-    expect((await cellshift(['debug', 'decide', 'dbg-sim-a', '1', 'approve', '--reason', 'ok'], 'customer')).code).toBe(0);
-    const watched = await cellshift(['debug', 'get', 'dbg-sim-a', '1', '--watch'], 'customer');
+    const asked = await cellshift(['debug', 'request', 'dbg-cli-a', '--namespace', 'workspaces', '--minutes', '30', '--reason', 'pods hang', '--public-key', 'key.pub']);
+    expect(asked.stdout).toContain('debug access dbg-cli-a/1 asked');
+    expect((await cellshift(['debug', 'decide', 'dbg-cli-a', '1', 'approve', '--reason', 'ok'])).code).toBe(2); // an operator cannot
+    expect((await cellshift(['debug', 'decide', 'dbg-cli-a', '1', 'approve', '--reason', 'ok'], 'customer')).code).toBe(0);
+    const watched = await cellshift(['debug', 'get', 'dbg-cli-a', '1', '--watch'], 'customer');
     expect(watched.stdout).toContain('ACTIVE');
-    const token = (await cellshift(['debug', 'token', 'dbg-sim-a', '1', '--key', 'key.pem'])).stdout.trim();
-    expect(await h.simulated.debugTokenCan('dbg-sim-a', token, 'workspaces', 'get')).toBe(true);
-    expect((await cellshift(['debug', 'revoke', 'dbg-sim-a', '1'], 'customer')).code).toBe(0);
+    const token = (await cellshift(['debug', 'token', 'dbg-cli-a', '1', '--key', 'key.pem'])).stdout.trim();
+    expect(await h.simulated.debugTokenCan('dbg-cli-a', token, 'workspaces', 'get')).toBe(true);
+    expect((await cellshift(['debug', 'revoke', 'dbg-cli-a', '1'], 'customer')).code).toBe(0);
   });
 });

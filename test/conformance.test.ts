@@ -9,8 +9,10 @@ import { Harness, TOKENS } from './helpers/harness';
 describe('the API conforms to its OpenAPI document', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await Harness.start();
-    await h.registerCell('conform-1');
+    // An empty catalog: workflow ids are the namespace's, and other files run rollouts and vetoes of
+    // the demo releases at the same time. Fuzzed requests naming a release get 404/422 here, never
+    // start a rollout, a veto or an update that another file's could meet.
+    h = await Harness.start({ releases: [] });
   });
   afterAll(() => h?.stop());
 

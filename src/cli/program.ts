@@ -355,27 +355,23 @@ export function buildProgram(): Command {
 
   /** Prints an update (or follows it live); a watched update that ends badly exits 1. */
   async function followUpdate(updateId: string, follow = false, accepted?: unknown): Promise<void> {
-    const read = () => client().request<UpdateProgress>('GET', `/v1/updates/${id(updateId)}`);
-    if (!follow) {
-      if (accepted) return print(accepted, () => `update ${updateId} scheduled (cellshift updates get ${updateId} --watch)`);
-      const u = await read();
-      return print(u, () => renderUpdate(u));
-    }
-    const ended = (u: UpdateProgress) => UPDATE_STOPS.includes(u.status);
-    const last = json() ? await pollUntil(read, ended) : await watch({ read, render: renderUpdate, ended });
-    if (json()) print(last, () => '');
-    if (last.status !== 'succeeded') process.exitCode = EXIT.outcome;
+    if (!follow && accepted) return print(accepted, () => `update ${updateId} scheduled (cellshift updates get ${updateId} --watch)`);
+    await show(() => client().request<UpdateProgress>('GET', `/v1/updates/${id(updateId)}`), renderUpdate, UPDATE_STOPS, follow);
   }
 
   /** Prints a rollout (or follows it live); a watched rollout that does not succeed exits 1. */
   async function followRollout(rolloutId: string, follow = false): Promise<void> {
-    const read = () => client().request<RolloutProgress>('GET', `/v1/rollouts/${id(rolloutId)}`);
+    await show(() => client().request<RolloutProgress>('GET', `/v1/rollouts/${id(rolloutId)}`), renderRollout, ROLLOUT_STOPS, follow);
+  }
+
+  /** Prints a thing once, or redraws it until its status is one of `stops` (exit 1 unless it succeeded). */
+  async function show<T extends { status: string }>(read: () => Promise<T>, render: (value: T) => string, stops: readonly string[], follow: boolean): Promise<void> {
     if (!follow) {
-      const r = await read();
-      return print(r, () => renderRollout(r));
+      const value = await read();
+      return print(value, () => render(value));
     }
-    const ended = (r: RolloutProgress) => ROLLOUT_STOPS.includes(r.status);
-    const last = json() ? await pollUntil(read, ended) : await watch({ read, render: renderRollout, ended });
+    const ended = (value: T) => stops.includes(value.status);
+    const last = json() ? await pollUntil(read, ended) : await watch({ read, render, ended });
     if (json()) print(last, () => '');
     if (last.status !== 'succeeded') process.exitCode = EXIT.outcome;
   }

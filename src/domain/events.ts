@@ -1,6 +1,7 @@
 // What the fleet tells webhook subscribers: an event per change someone may need to act on, with a
 // Slack-compatible `text`. Which change makes which event is decided here, from the read model's
 // before and after.
+import type { CellView } from './cell';
 import type { UpdateProgress } from './update';
 
 export const EVENT_TYPES = [
@@ -31,33 +32,45 @@ export interface FleetEvent {
   data: Record<string, unknown>;
 }
 
-/** The event an update's change of status makes, if any (a first write is its start). */
-export function updateEvent(previous: string | undefined, progress: UpdateProgress): FleetEvent | undefined {
-  if (previous === progress.status) return undefined;
+/** Writes a workflow makes per update before its revision passes this are its first (domain: the projection's write number × 65536). */
+const FIRST_WRITE_BELOW = 2 * 65536;
+
+/**
+ * The events an update's write makes: its start with its first write, its end (or its need of a
+ * person) with the write that records it. Ids are per update, so each is queued once.
+ */
+export function updateEvents(progress: UpdateProgress, revision: number): FleetEvent[] {
   const what = `update ${progress.id} of ${progress.cellId} (${progress.fromVersion ?? 'nothing'} → ${progress.toVersion}, ${progress.strategy})`;
   const base = { cellId: progress.cellId, data: { updateId: progress.id, status: progress.status, fromVersion: progress.fromVersion ?? null, toVersion: progress.toVersion, strategy: progress.strategy, ...(progress.error ? { error: progress.error } : {}) } };
-  const event = (type: EventType, text: string): FleetEvent => ({ id: `${type}/${progress.id}`, type, at: progress.endedAt ?? new Date().toISOString(), text, ...base });
-  if (previous === undefined) return { ...event('update.started', `${what} started`), at: progress.startedAt };
+  const event = (type: EventType, text: string, at = progress.endedAt ?? new Date().toISOString()): FleetEvent => ({ id: `${type}/${progress.id}`, type, at, text, ...base });
+  const events: FleetEvent[] = [];
+  if (revision < FIRST_WRITE_BELOW) events.push(event('update.started', `${what} started`, progress.startedAt));
   switch (progress.status) {
     case 'succeeded':
-      return event('update.succeeded', `✅ ${what} succeeded`);
+      events.push(event('update.succeeded', `✅ ${what} succeeded`));
+      break;
     case 'failed':
     case 'cancelled':
     case 'rejected':
-      return event('update.failed', `❌ ${what} ${progress.status}${progress.error ? `: ${progress.error}` : ''}`);
+      events.push(event('update.failed', `❌ ${what} ${progress.status}${progress.error ? `: ${progress.error}` : ''}`));
+      break;
     case 'rolled-back':
-      return event('update.rolled-back', `↩️ ${what} rolled back${progress.error ? `: ${progress.error}` : ''}`);
+      events.push(event('update.rolled-back', `↩️ ${what} rolled back${progress.error ? `: ${progress.error}` : ''}`));
+      break;
     case 'needs-attention':
-      return { ...event('update.needs-attention', `⚠️ ${what} needs attention: ${progress.error ?? 'an undo keeps failing'} (retry or abandon it)`), at: new Date().toISOString() };
-    default:
-      return undefined;
+      events.push(event('update.needs-attention', `⚠️ ${what} needs attention: ${progress.error ?? 'an undo keeps failing'} (retry or abandon it)`, new Date().toISOString()));
+      break;
   }
+  return events;
 }
 
-/** The event a cell's SLA moving to at-risk or out makes. */
-export function slaEvent(cellId: string, previous: string | undefined, sla: string): FleetEvent | undefined {
-  if (previous === sla || (sla !== 'at-risk' && sla !== 'out-of-sla')) return undefined;
+/** The event a cell's SLA at risk or out makes, once per infrastructure update that puts it there. */
+export function slaEvents(view: CellView): FleetEvent[] {
+  const sla = view.sla;
+  if (sla !== 'at-risk' && sla !== 'out-of-sla') return [];
   const type: EventType = sla === 'at-risk' ? 'sla.at-risk' : 'sla.out';
-  const at = new Date().toISOString();
-  return { id: `${type}/${cellId}/${at}`, type, at, cellId, text: sla === 'at-risk' ? `⏳ ${cellId}: its infrastructure update is due soon (SLA at risk)` : `🚨 ${cellId}: its infrastructure update is overdue (out of SLA); app updates are held`, data: { sla, previous: previous ?? null } };
+  const cellId = view.spec.id;
+  const pending = view.infraUpdates?.find((u) => u.sla === sla) ?? view.infraUpdates?.[0];
+  const text = sla === 'at-risk' ? `⏳ ${cellId}: its infrastructure update${pending ? ` ${pending.templateVersion}` : ''} is due by ${pending?.deadline ?? 'soon'} (SLA at risk)` : `🚨 ${cellId}: its infrastructure update${pending ? ` ${pending.templateVersion}` : ''} is overdue (out of SLA); app updates are held`;
+  return [{ id: `${type}/${cellId}/${pending?.templateVersion ?? 'none'}`, type, at: new Date().toISOString(), cellId, text, data: { sla, ...(pending ? { templateVersion: pending.templateVersion, deadline: pending.deadline } : {}) } }];
 }

@@ -45,7 +45,7 @@ const API_TOKENS: ApiToken[] = [
   { token: TOKENS.admin, subject: 'alice-admin', role: 'admin' },
   { token: TOKENS.operator, subject: 'oscar-operator', role: 'operator' },
   { token: TOKENS.viewer, subject: 'vera-viewer', role: 'viewer' },
-  { token: TOKENS.customer, subject: 'carla-customer', role: 'customer', cells: ['dbg-sim-a', 'dbg-kube-a', 'dbg-agent-a'] },
+  { token: TOKENS.customer, subject: 'carla-customer', role: 'customer', cells: ['dbg-sim-a', 'dbg-kube-a', 'dbg-agent-a', 'dbg-cli-a'] },
   { token: TOKENS.otherCustomer, subject: 'otto-customer', role: 'customer', cells: ['dbg-other'] },
   { token: TOKENS.operatorAsCustomer, subject: 'oscar-operator', role: 'customer', cells: ['dbg-sim-a'] },
 ];

@@ -1,7 +1,7 @@
 import type { AgentPresence } from '../../domain/agent';
 import type { CellView } from '../../domain/cell';
 import { sql } from 'kysely';
-import { slaEvent } from '../../domain/events';
+import { slaEvents } from '../../domain/events';
 import type { Db } from './database';
 import { WebhookStore } from './webhooks';
 
@@ -49,24 +49,13 @@ export class CellReadModel {
       revision,
       updated_at: new Date().toISOString(),
     };
-    const upsert = (db: Db) =>
-      db
-        .insertInto('cells')
-        .values({ id: view.spec.id, ...row })
-        .onConflict((c) => c.column('id').doUpdateSet(row).where('cells.revision', '<', String(revision)))
-        .returning('id')
-        .executeTakeFirst();
-    if (revision === 0) {
-      await upsert(this.db);
-      return;
-    }
-    // A controller's write that moves the SLA to at-risk or out queues its event with it.
-    await this.db.transaction().execute(async (trx) => {
-      const before = await trx.selectFrom('cells').select('sla').where('id', '=', view.spec.id).forUpdate().executeTakeFirst();
-      if (!(await upsert(trx))) return;
-      const event = slaEvent(view.spec.id, before?.sla, row.sla);
-      if (event) await WebhookStore.enqueue(trx, [event]);
-    });
+    await this.db
+      .insertInto('cells')
+      .values({ id: view.spec.id, ...row })
+      .onConflict((c) => c.column('id').doUpdateSet(row).where('cells.revision', '<', String(revision)))
+      .execute();
+    // A controller's write with the SLA at risk or out queues its event (once per infrastructure update).
+    if (revision > 0) await WebhookStore.enqueue(this.db, slaEvents(view));
   }
 
   /** The cell's view, and whether its controller wrote it (revision 1 on) or only the API or a rebuild did (0). */

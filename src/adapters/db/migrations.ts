@@ -97,6 +97,8 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('last_error', 'text')
         .execute();
       await db.schema.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['next_attempt_at']).where(sql.ref('delivered_at'), 'is', null).execute();
+      // An event is queued once per subscription, however often the write that makes it is repeated.
+      await sql`create unique index webhook_deliveries_once on webhook_deliveries (webhook_id, (event->>'id'))`.execute(db);
     },
   },
 };

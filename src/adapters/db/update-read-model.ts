@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { UpdateProgress } from '../../domain/update';
-import { updateEvent } from '../../domain/events';
+import { updateEvents } from '../../domain/events';
 import type { Db } from './database';
 import { WebhookStore } from './webhooks';
 
@@ -10,28 +10,18 @@ export class UpdateReadModel {
 
   /**
    * Writes the update's progress unless a later revision is there. A workflow's write (revision
-   * above 0) that changes the status also queues the event it makes for webhook subscribers, in
-   * the same transaction: the event is there exactly when the change is.
+   * above 0) also queues the event its status makes for webhook subscribers: its start with its
+   * first write, its end with its last. Each event has one id per update and is queued once, so a
+   * write repeated after a crash still queues it, and never twice.
    */
   async write(progress: UpdateProgress, revision: number): Promise<void> {
     const row = { cell_id: progress.cellId, status: progress.status, view: JSON.stringify(progress), revision, updated_at: new Date().toISOString() };
-    const upsert = (db: Db) =>
-      db
-        .insertInto('updates')
-        .values({ id: progress.id, ...row })
-        .onConflict((c) => c.column('id').doUpdateSet(row).where('updates.revision', '<', String(revision)))
-        .returning('id')
-        .executeTakeFirst();
-    if (revision === 0) {
-      await upsert(this.db);
-      return;
-    }
-    await this.db.transaction().execute(async (trx) => {
-      const before = await trx.selectFrom('updates').select('status').where('id', '=', progress.id).forUpdate().executeTakeFirst();
-      if (!(await upsert(trx))) return;
-      const event = updateEvent(before?.status, progress);
-      if (event) await WebhookStore.enqueue(trx, [event]);
-    });
+    await this.db
+      .insertInto('updates')
+      .values({ id: progress.id, ...row })
+      .onConflict((c) => c.column('id').doUpdateSet(row).where('updates.revision', '<', String(revision)))
+      .execute();
+    if (revision > 0) await WebhookStore.enqueue(this.db, updateEvents(progress, revision));
   }
 
   /** The update's progress, and whether its workflow wrote it (revision 1 on) or only a rebuild did (0). */

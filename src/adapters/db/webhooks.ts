@@ -44,14 +44,18 @@ export class WebhookStore {
     return Number(deleted.numDeletedRows) > 0;
   }
 
-  /** A delivery of each event to every subscription that wants it; `db` may be a transaction writing the change itself. */
-  static async enqueue(db: Db, events: FleetEvent[]): Promise<number> {
-    if (events.length === 0) return 0;
-    const hooks = await db.selectFrom('webhooks').select(['id', 'events']).execute();
-    const now = new Date().toISOString();
-    const rows = events.flatMap((event) => hooks.filter((h) => (h.events as string[]).includes(event.type)).map((h) => ({ webhook_id: h.id, event: JSON.stringify(event), next_attempt_at: now })));
-    if (rows.length > 0) await db.insertInto('webhook_deliveries').values(rows).execute();
-    return rows.length;
+  /**
+   * A delivery of each event to every subscription that wants it, once: an event already queued
+   * (its id) is not queued again, so a write repeated (an activity retried) tells nothing twice.
+   * One statement per event, no transaction: on the embedded database a transaction holds every
+   * other client.
+   */
+  static async enqueue(db: Db, events: FleetEvent[]): Promise<void> {
+    for (const event of events) {
+      await sql`insert into webhook_deliveries (webhook_id, event, next_attempt_at)
+        select id, ${JSON.stringify(event)}::jsonb, now() from webhooks where events @> ${JSON.stringify([event.type])}::jsonb
+        on conflict (webhook_id, (event->>'id')) do nothing`.execute(db);
+    }
   }
 
   /** Deliveries whose next attempt is due, oldest first. */

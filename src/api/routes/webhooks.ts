@@ -17,9 +17,9 @@ const webhooks: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Subscribe a URL to events; each delivery is signed with the secret (HMAC-SHA256), retried until it answers 2xx, given up after a day',
         body: Type.Object(
           {
-            url: Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000 }),
+            url: Type.String({ format: 'uri', pattern: '^https?://[\\x21-\\x7e]+$', maxLength: 2000 }),
             events: Type.Array(StringEnum(EVENT_TYPES), { minItems: 1, uniqueItems: true }),
-            secret: Type.String({ minLength: 16, maxLength: 200, description: 'signs each delivery; never shown again' }),
+            secret: Type.String({ minLength: 16, maxLength: 200, pattern: '^[\\x20-\\x7e]+$', description: 'printable ASCII; signs each delivery; never shown again' }),
           },
           { additionalProperties: false },
         ),
