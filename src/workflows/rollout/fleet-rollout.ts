@@ -144,16 +144,17 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
     ring.state = 'done';
     ring.endedAt = now();
   }
+  // Told before the status says so: whoever reads `succeeded` may start the next rollout of this version.
+  await tell('rollout.finished', `✅ rollout ${input.id} finished: ${progress.counts.succeeded} cells updated, ${progress.counts.failed} failed, ${progress.counts.held} held`, 'succeeded');
   progress.status = 'succeeded';
   progress.endedAt = now();
-  await tell('rollout.finished', `✅ rollout ${input.id} finished: ${progress.counts.succeeded} cells updated, ${progress.counts.failed} failed, ${progress.counts.held} held`);
   return progress;
 
   /** Tells webhook subscribers (rollouts started by 0.1.0 tell nothing: their histories have no such step). */
-  async function tell(type: EventType, text: string): Promise<void> {
+  async function tell(type: EventType, text: string, status = progress.status): Promise<void> {
     if (!state.schedule) return;
     const at = now();
-    await publishEvents([{ id: `${type}/${input.id}/${workflowInfo().runId}/${at}`, type, at, text, data: { rolloutId: input.id, version: input.version, status: progress.status, counts: progress.counts } }]);
+    await publishEvents([{ id: `${type}/${input.id}/${workflowInfo().runId}/${at}`, type, at, text, data: { rolloutId: input.id, version: input.version, status, counts: progress.counts } }]);
   }
 
   /** The ring by windows: its canaries first when it has some, then every cell; true when aborted. */
@@ -300,11 +301,13 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
         else cell.error = `rollback refused: ${result.error}`;
       }
     }
-    progress.status = veto && !controls.aborted ? 'vetoed' : 'aborted';
-    progress.endedAt = now();
     refresh();
-    if (progress.status === 'vetoed') await tell('rollout.vetoed', `🛑 rollout ${input.id} stopped: release ${input.version} vetoed by ${veto!.by}: ${veto!.reason}`);
-    else await tell('rollout.finished', `⏹️ rollout ${input.id} aborted by an operator: ${progress.counts.succeeded} cells updated`);
+    // Told before the status says so, as for a rollout that succeeds.
+    const status = veto && !controls.aborted ? 'vetoed' : 'aborted';
+    if (status === 'vetoed') await tell('rollout.vetoed', `🛑 rollout ${input.id} stopped: release ${input.version} vetoed by ${veto!.by}: ${veto!.reason}`, status);
+    else await tell('rollout.finished', `⏹️ rollout ${input.id} aborted by an operator: ${progress.counts.succeeded} cells updated`, status);
+    progress.status = status;
+    progress.endedAt = now();
     return progress;
   }
 }
