@@ -40,9 +40,13 @@ describe('/metrics', () => {
     expect((await h.waitForUpdate(ok.body.id)).status).toBe('succeeded');
     const failed = (await h.waitForUpdate(bad.body.id)).status;
     await h.waitFor('met-1 on 1.2.0 in the read model', async () => ((await h.http('GET', '/v1/cells/met-1')).body.version === '1.2.0' ? true : undefined));
+    // The read model hears of each end, and each cell's controller of it, a moment after the workflow.
+    for (const id of ['met-1', 'met-2']) await h.waitForCellIdle(id);
     await h.waitFor('both updates ended in the read model', async () => {
       const res = await fetch(`${h.baseUrl}/metrics`, { headers: { authorization: 'Bearer test-viewer-token' } });
-      return (samples(await res.text()).get('cellshift_update_duration_seconds_count{strategy="maintenance-window",outcome="succeeded"}') ?? 0) >= 1 ? true : undefined;
+      const m = samples(await res.text());
+      const ended = (outcome: string) => m.get(`cellshift_update_duration_seconds_count{strategy="maintenance-window",outcome="${outcome}"}`) ?? 0;
+      return ended('succeeded') >= 1 && ended(failed) >= 1 ? true : undefined;
     });
 
     const res = await fetch(`${h.baseUrl}/metrics`, { headers: { authorization: 'Bearer test-viewer-token' } });

@@ -22,7 +22,7 @@ describe('waiting for the maintenance window', () => {
     const update = await h.waitForUpdate(accepted.body.id);
     expect(update.status).toBe('succeeded');
     // The read model has the end before the workflow's last task (with its search attribute) is recorded.
-    expect(await h.waitFor('UpdateStatus succeeded', async () => ((await h.updateSearchStatus(accepted.body.id)) === 'succeeded' ? 'succeeded' : undefined))).toBe('succeeded');
+    await h.waitForSearchStatus(accepted.body.id, 'succeeded');
     expect(Date.parse(update.steps[0].startedAt)).toBeGreaterThanOrEqual(Date.parse(waiting.window.startsAt));
     expect(Date.parse(update.endedAt)).toBeLessThan(Date.parse(waiting.window.endsAt));
   });
@@ -45,10 +45,10 @@ describe('waiting for the maintenance window', () => {
     await h.waitForStep(now.body.id, 'pull');
     expect(await h.updateSearchStatus(now.body.id)).toBe('running');
     expect((await h.waitForUpdate(now.body.id)).status).toBe('succeeded');
-    expect(await h.updateSearchStatus(now.body.id)).toBe('succeeded');
+    await h.waitForSearchStatus(now.body.id, 'succeeded');
 
     await h.http('POST', `/v1/updates/${accepted.body.id}/cancel`, {}, 'operator');
     expect((await h.waitForUpdate(accepted.body.id)).status).toBe('cancelled');
-    expect(await h.updateSearchStatus(accepted.body.id)).toBe('cancelled');
+    await h.waitForSearchStatus(accepted.body.id, 'cancelled');
   });
 });

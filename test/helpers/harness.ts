@@ -255,6 +255,12 @@ export class Harness {
     return (await this.client.workflow.getHandle(updateWorkflowId(id)).describe()).typedSearchAttributes.get(UpdateStatusKey);
   }
 
+  /** Waits for the update's `UpdateStatus` search attribute to read `status`: the workflow sets its
+   *  final value as its last step, after the read model has already told of the end. */
+  waitForSearchStatus(id: string, status: string): Promise<string> {
+    return this.waitFor(`UpdateStatus ${status} on ${id}`, async () => ((await this.updateSearchStatus(id)) === status ? status : undefined));
+  }
+
   /** The cell's controller, once it has taken the end of its update. */
   async waitForCellIdle(id: string): Promise<any> {
     return this.waitFor(`cell ${id} idle`, async () => {
