@@ -24,7 +24,8 @@ function run(name: string, script: string, flags: string[] = [], args: string[] 
   const log = join(logDir, `${name}.log`);
   const fd = openSync(log, 'a');
   writeSync(fd, `--- npm start, ${new Date().toISOString()}\n`);
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script, ...args], { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
+  // Its own process group: a Ctrl-C reaches only this process, which stops the parts in order.
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script, ...args], { stdio: ['ignore', fd, fd], env: { ...process.env, ...env }, detached: true });
   closeSync(fd); // the child holds its own copy
   child.once('exit', (code, signal) => {
     if (stopping) return;
@@ -39,20 +40,29 @@ function tail(file: string, lines = 20): string {
   return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).map((line) => `  ${line}`).join('\n');
 }
 
+/** What the other parts stand on: stopped last, once the worker, API and agents have ended their work on them. */
+const FOUNDATIONS = new Set(['temporal', 'db']);
+
 let stopping = false;
 async function stop(code = 0): Promise<never> {
   if (!stopping && code === 0) console.error('stopping cellshift…');
   stopping = true;
   const running = children.filter((c) => c.process.exitCode === null && c.process.signalCode === null);
-  for (const child of [...running].reverse()) child.process.kill('SIGTERM');
-  // The worker finishes its activities (5 s grace) and Temporal its writes; past that, they are stuck.
-  const killer = setTimeout(() => running.forEach((c) => c.process.kill('SIGKILL')), 20_000);
-  await Promise.all(running.map((c) => (c.process.exitCode === null && c.process.signalCode === null ? new Promise((r) => c.process.once('exit', r)) : undefined)));
-  clearTimeout(killer);
+  // The worker finishes its activities (5 s grace) while Temporal still answers; past 15 s it is stuck.
+  await stopTogether(running.filter((c) => !FOUNDATIONS.has(c.name)), 15_000);
+  await stopTogether(running.filter((c) => FOUNDATIONS.has(c.name)), 10_000);
   process.exit(code);
 }
-process.once('SIGINT', () => void stop());
-process.once('SIGTERM', () => void stop());
+
+/** SIGTERM to each part, SIGKILL to those still running after `graceMs`. */
+async function stopTogether(parts: typeof children, graceMs: number): Promise<void> {
+  const exited = parts.map((c) => (c.process.exitCode === null && c.process.signalCode === null ? new Promise((r) => c.process.once('exit', r)) : undefined));
+  for (const c of parts) c.process.kill('SIGTERM');
+  const killer = setTimeout(() => parts.forEach((c) => c.process.kill('SIGKILL')), graceMs);
+  await Promise.all(exited);
+  clearTimeout(killer);
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void stop());
 
 try {
   if (!config.temporalAddress) {
