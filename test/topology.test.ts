@@ -100,7 +100,9 @@ describe('two workers and two APIs on Temporal and PostgreSQL, through crashes a
 
     const done = await waitFor('the rollout to end', async () => {
       const res = await call(api2, 'GET', `/v1/rollouts/${VERSION}`);
-      return res.status === 200 && ['succeeded', 'halted', 'aborted'].includes(res.body.status) ? res.body : undefined;
+      if (res.status === 200 && ['succeeded', 'halted', 'aborted'].includes(res.body.status)) return res.body;
+      // Not yet: what it said last goes into the timeout's message.
+      throw new Error(`the last answer: ${res.status} ${JSON.stringify(res.status === 200 ? { status: res.body.status, counts: res.body.counts } : res.body)}`);
     }, 900_000);
     calling = false;
     await client;
