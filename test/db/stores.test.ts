@@ -8,6 +8,7 @@ import { startEmbeddedDatabase } from '../../src/adapters/db/embedded';
 import { FlagStore } from '../../src/adapters/flags/flag-store';
 import type { Release } from '../../src/domain/release';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
 import { isConnectionLoss } from '../../src/adapters/db/patient-pool';
 import { startPostgres, type Postgres } from '../../scripts/lib/postgres';
 
@@ -109,5 +110,18 @@ describe('reads while PostgreSQL restarts', () => {
     // The write began inside a transaction or waited for a connection: either it failed as the
     // connection's loss (the API answers 503, changing nothing) or it waited and landed.
     expect(['unavailable', 'written']).toContain(await write);
+  });
+
+  it('outlives a connection the server ends while the process holds it between statements', async () => {
+    // A restart or failover ends every backend (57P01). pg-pool listens for a connection's errors
+    // only while it is idle: one held between statements used to end the whole process.
+    const after = await db.connection().execute(async (held) => {
+      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(held);
+      await sql`select pg_terminate_backend(${rows[0].pid})`.execute(db);
+      await sleep(500); // the server's FATAL reaches the held connection, no statement running on it
+      return sql`select 1`.execute(held).then(() => 'answered', (err: unknown) => (isConnectionLoss(err) ? 'lost' : String(err)));
+    });
+    expect(['lost', 'answered']).toContain(after);
+    expect((await new SqlReleaseCatalog(db).list()).map((r) => r.version)).toContain('4.0.0');
   });
 });

@@ -17,6 +17,14 @@ export function isConnectionLoss(err: unknown): boolean {
 }
 
 /**
+ * pg-pool listens for a connection's errors only while it is idle: the server ending one the
+ * process holds between statements (a restart, a failover: 57P01) would be an unhandled 'error'
+ * event and end the process. With this listener its next statement fails as a connection loss
+ * instead (a read runs again on a new connection) and the pool drops it when it comes back.
+ */
+const ignoreLoss = (): void => undefined;
+
+/**
  * Connecting retries while the server refuses or is starting up; a statement on a connection the
  * server dropped runs again on a new one when repeating it cannot change anything twice: a read
  * outside a transaction. Writes and transactions fail as they did (their callers retry whole:
@@ -37,7 +45,9 @@ export class PatientPool implements PostgresPool {
     const deadline = Date.now() + this.patienceMs;
     for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
       try {
-        return await this.pool.connect();
+        const client = await this.pool.connect();
+        if (!client.listeners('error').includes(ignoreLoss)) client.on('error', ignoreLoss);
+        return client;
       } catch (err) {
         if (!isConnectionLoss(err) || Date.now() + delay > deadline) throw err;
         await sleep(delay);
