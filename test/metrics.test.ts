@@ -1,8 +1,8 @@
 // /metrics after real updates: the fleet by ring, version, state, SLA and agent; updates started,
 // finished by outcome, their durations as a histogram; and the worker's SDK metrics served by the
 // SDK's own Prometheus exporter.
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../scripts/lib/dev-server';
 import { Harness } from './helpers/harness';
 
 /** The samples of a Prometheus text exposition: `name{labels}` → value. */
@@ -16,13 +16,6 @@ function samples(text: string): Map<string, number> {
   return out;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('/metrics', () => {
   let h: Harness;
