@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
-import { cellWorkflowId } from '../src/workflows/ids';
+import { cellWorkflowId, rolloutWorkflowId } from '../src/workflows/ids';
 import { cellStatusQuery } from '../src/workflows/messages';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SqlReleaseCatalog } from '../src/adapters/catalog/sql-catalog';
@@ -14,6 +14,7 @@ import { SimulatedCluster } from '../src/adapters/simulated/cluster';
 import { DEMO_RELEASES } from '../scripts/seed/demo-fleet';
 import { Topology } from '../scripts/lib/topology';
 import { everyDay, utcClock, waitFor } from './helpers/harness';
+import { replayFromServer } from './helpers/replay-check';
 
 const CELLS = 200;
 const VERSION = '1.2.7';
@@ -98,15 +99,23 @@ describe('two workers and two APIs on Temporal and PostgreSQL, through crashes a
     topology.pg.start();
     outage.to = Date.now();
 
+    // The rollout's history, as the server holds it, replays with this code (through every crash);
+    // a rollout that diverged from it would stall, so a long wait looks there first.
+    const replays = () => replayFromServer(topology.temporal.address, rolloutWorkflowId(VERSION), inject('workflowBundlePath'));
     const done = await waitFor('the rollout to end', async () => {
       const res = await call(api2, 'GET', `/v1/rollouts/${VERSION}`);
       if (res.status === 200 && ['succeeded', 'halted', 'aborted'].includes(res.body.status)) return res.body;
       // Not yet: what it said last goes into the timeout's message.
       throw new Error(`the last answer: ${res.status} ${JSON.stringify(res.status === 200 ? { status: res.body.status, counts: res.body.counts } : res.body)}`);
-    }, 900_000);
+    }, 900_000).catch(async (err: Error) => {
+      const replay = await replays();
+      throw new Error(`${err.message}\n${replay.ok ? 'its history replays' : replay.report}`);
+    });
     calling = false;
     await client;
 
+    const replay = await replays();
+    expect(replay.ok ? '' : replay.report).toBe('');
     expect(done.status).toBe('succeeded');
     expect(done.counts).toMatchObject({ succeeded: CELLS, failed: 0, held: 0 });
     const simulated = new SimulatedCluster(topology.dataDir);
