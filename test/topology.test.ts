@@ -76,11 +76,21 @@ describe('two workers and two APIs on Temporal and PostgreSQL, through crashes a
     })();
 
     expect((await call(api1, 'POST', '/v1/rollouts', { version: VERSION, waves: { maxConcurrent: 20, maxFailurePercent: 0 } })).status).toBe(202);
+    // The rollout's history, as the server holds it, replays with this code (through every crash);
+    // a rollout that parted from its own history stalls, so a wait that times out looks there first.
+    const replays = () => replayFromServer(topology.temporal.address, rolloutWorkflowId(VERSION), inject('workflowBundlePath'));
+    const orReplay = <T>(wait: Promise<T>) =>
+      wait.catch(async (err: Error) => {
+        const replay = await replays();
+        throw new Error(`${err.message}\n${replay.ok ? 'its history replays' : replay.report}`);
+      });
     const succeeded = async (atLeast: number) =>
-      waitFor(`${atLeast} cells updated`, async () => {
-        const res = await call(api2, 'GET', `/v1/rollouts/${VERSION}`);
-        return res.status === 200 && res.body.counts.succeeded >= atLeast ? (res.body.counts.succeeded as number) : undefined;
-      }, 600_000);
+      orReplay(
+        waitFor(`${atLeast} cells updated`, async () => {
+          const res = await call(api2, 'GET', `/v1/rollouts/${VERSION}`);
+          return res.status === 200 && res.body.counts.succeeded >= atLeast ? (res.body.counts.succeeded as number) : undefined;
+        }, 600_000),
+      );
 
     const [worker1, worker2] = topology.workers;
     await succeeded(20);
@@ -99,18 +109,14 @@ describe('two workers and two APIs on Temporal and PostgreSQL, through crashes a
     topology.pg.start();
     outage.to = Date.now();
 
-    // The rollout's history, as the server holds it, replays with this code (through every crash);
-    // a rollout that diverged from it would stall, so a long wait looks there first.
-    const replays = () => replayFromServer(topology.temporal.address, rolloutWorkflowId(VERSION), inject('workflowBundlePath'));
-    const done = await waitFor('the rollout to end', async () => {
-      const res = await call(api2, 'GET', `/v1/rollouts/${VERSION}`);
-      if (res.status === 200 && ['succeeded', 'halted', 'aborted'].includes(res.body.status)) return res.body;
-      // Not yet: what it said last goes into the timeout's message.
-      throw new Error(`the last answer: ${res.status} ${JSON.stringify(res.status === 200 ? { status: res.body.status, counts: res.body.counts } : res.body)}`);
-    }, 900_000).catch(async (err: Error) => {
-      const replay = await replays();
-      throw new Error(`${err.message}\n${replay.ok ? 'its history replays' : replay.report}`);
-    });
+    const done = await orReplay(
+      waitFor('the rollout to end', async () => {
+        const res = await call(api2, 'GET', `/v1/rollouts/${VERSION}`);
+        if (res.status === 200 && ['succeeded', 'halted', 'aborted'].includes(res.body.status)) return res.body;
+        // Not yet: what it said last goes into the timeout's message.
+        throw new Error(`the last answer: ${res.status} ${JSON.stringify(res.status === 200 ? { status: res.body.status, counts: res.body.counts } : res.body)}`);
+      }, 900_000),
+    );
     calling = false;
     await client;
 
