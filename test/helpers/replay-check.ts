@@ -23,7 +23,7 @@ export async function replayFromServer(address: string, workflowId: string, bund
     } catch (err) {
       const file = join(tmpdir(), `cellshift-history-${workflowId.replaceAll('/', '_')}-${Date.now()}.json`);
       writeFileSync(file, historyToJSON(history));
-      const at = Number(/event (\d+)/.exec(String(err))?.[1] ?? history.events?.length ?? 0);
+      const at = Number(/HistoryEvent\(id: (\d+)/.exec(String(err))?.[1] ?? history.events?.length ?? 0);
       const around = (history.events ?? [])
         .filter((e) => Math.abs(Number(e.eventId) - at) <= 12)
         .map((e) => `${String(e.eventId)} ${EventType[e.eventType ?? 0]}${describe(e)}`);
@@ -45,6 +45,8 @@ function describe(e: temporal.api.history.v1.IHistoryEvent): string {
   if (failed) return ` ${failed.cause} ${failed.failure?.message?.slice(0, 200)}`;
   const completed = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
   if (completed) return ` of ${String(completed.scheduledEventId)}`;
+  const done = e.workflowTaskCompletedEventAttributes;
+  if (done) return ` ${done.identity}${done.sdkMetadata?.langUsedFlags?.length ? ` flags ${done.sdkMetadata.langUsedFlags.join(',')}` : ''}`;
   const started = e.workflowTaskStartedEventAttributes;
   if (started) return ` by ${started.identity}`;
   return '';

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { ClusterRef } from '../../domain/cell';
 import { ErrorType } from '../../domain/errors';
 import type { ReleaseVeto } from '../../domain/release';
@@ -57,25 +57,38 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
   };
   const progress = state.progress;
   const controls = new RolloutControls(input, progress, state.approved);
-  /** the activities asking started cells (a wave, for a rollout started by 0.1.0), until each returns */
+  /** the activities asking started cells (one per cell; a wave, for a rollout started by 0.1.0), until each returns */
   const inFlight = new Set<CancellationScope>();
-  /** cells ended so far in this run: a change wakes the scheduler */
-  let endings = 0;
+  /**
+   * Outcomes told and not yet taken in, in the order they came (rollouts by windows). The scheduler
+   * takes them one at a time, so what it starts depends on the outcomes so far and never on how many
+   * arrived in one workflow task: a worker may see a task's events in two steps where its replay
+   * sees them in one (seen when a query reached a worker that did not have the rollout cached).
+   */
+  const told: CellOutcome[] = [];
   const scheduled = new Map<string, SchedulableCell>();
   const refresh = () => (progress.counts = countCells(progress.rings));
 
-  setHandler(rolloutProgressQuery, () => progress);
   /** A running cell ended; an outcome told twice (in a batch, then in the wave's result) counts once. */
-  const ended = (outcome: CellOutcome) => {
-    const cell = findCell(progress.rings, outcome.cellId);
-    if (!cell || cell.state !== 'running') return;
-    cell.state = outcome.outcome;
-    cell.endedAt = outcome.at;
+  const takeIn = (outcome: CellOutcome) => {
+    if (!markEnded(progress.rings, outcome)) return;
     if (outcome.cluster) (state.clusters ??= {})[outcome.cellId] = outcome.cluster;
     if (outcome.connection === 'agent') (state.agentCells ??= []).push(outcome.cellId);
-    if (outcome.error) cell.error = outcome.error;
-    endings++;
   };
+  // What a reader sees includes the outcomes the scheduler has yet to take in (while paused or halted, say).
+  setHandler(rolloutProgressQuery, () => {
+    if (told.length === 0) return progress;
+    const view = JSON.parse(JSON.stringify(progress)) as RolloutProgress;
+    for (const outcome of told) markEnded(view.rings, outcome);
+    return { ...view, counts: countCells(view.rings) };
+  });
+  /** Every outcome told so far, taken in. */
+  const takeInAll = () => {
+    for (const outcome of told.splice(0)) takeIn(outcome);
+    refresh();
+  };
+  /** A rollout in waves (started by 0.1.0) takes each outcome in as it comes; one by windows queues it for its scheduler. */
+  const ended = (outcome: CellOutcome) => (state.schedule ? told.push(outcome) : takeIn(outcome));
   setHandler(cellOutcomesSignal, (outcomes) => {
     outcomes.forEach(ended);
     refresh();
@@ -173,34 +186,43 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
     return runCells(ring, new Set(ring.cells!.map((c) => c.id)), policy.maxConcurrent);
 
     /**
-     * Starts `ids` as their windows open, `limit` at a time, until each has ended or is held;
-     * woken by a cell's end, the next window's opening, or an operator. True when aborted.
+     * Starts `ids` as their windows open, `limit` at a time, each with its own activity, until each
+     * has ended or is held; woken by a cell's end (taken in one at a time), the next window's
+     * opening, or an operator. True when aborted.
      */
     async function runCells(ring: RingRollout, ids: Set<string>, limit: number): Promise<boolean> {
-      for (;;) {
-        if (await gate()) return abort();
-        ring.state = 'running';
-        const cells = ring.cells!.filter((c) => ids.has(c.id));
-        const waiting = cells.filter((c) => c.state === 'pending');
-        const running = cells.filter((c) => c.state === 'running').length;
-        if (waiting.length === 0 && running === 0) return false;
-        if (running === 0 && inFlight.size === 0 && workflowInfo().continueAsNewSuggested) {
-          await continueAsNew<typeof fleetRollout>(input, { ...state, approved: controls.approved });
+      const wake = new WakeTimer();
+      try {
+        for (;;) {
+          const outcome = told.shift();
+          if (outcome) takeIn(outcome);
+          refresh();
+          if (await gate()) return abort();
+          ring.state = 'running';
+          const cells = ring.cells!.filter((c) => ids.has(c.id));
+          const waiting = cells.filter((c) => c.state === 'pending');
+          const running = cells.filter((c) => c.state === 'running').length;
+          if (waiting.length === 0 && running === 0) return false;
+          if (running === 0 && inFlight.size === 0 && workflowInfo().continueAsNewSuggested) {
+            await continueAsNew<typeof fleetRollout>(input, { ...state, approved: controls.approved });
+          }
+          const decision = startNow(schedulable(waiting), running, Date.now(), { ...policy, maxConcurrent: limit });
+          // The next opening is the same whichever cells start now (they are open already): set first, it
+          // keeps the commands in one order however the outcomes were grouped.
+          wake.set(decision.wakeAt);
+          const at = now();
+          for (const { id, reason } of decision.held) Object.assign(findCell(progress.rings, id)!, { state: 'held', error: reason, endedAt: at });
+          for (const cell of waiting.filter((c) => decision.start.includes(c.id))) {
+            Object.assign(cell, { state: 'running', startedAt: at });
+            runBatch([cell]);
+          }
+          refresh();
+          if (told.length > 0) continue;
+          await condition(() => told.length > 0 || wake.rang || controls.paused || controls.stopped);
+          if (controls.stopped) return abort();
         }
-        const decision = startNow(schedulable(waiting), running, Date.now(), { ...policy, maxConcurrent: limit });
-        const at = now();
-        for (const { id, reason } of decision.held) Object.assign(findCell(progress.rings, id)!, { state: 'held', error: reason, endedAt: at });
-        const starting = waiting.filter((c) => decision.start.includes(c.id));
-        for (const cell of starting) Object.assign(cell, { state: 'running', startedAt: at });
-        if (starting.length > 0) runBatch(starting);
-        refresh();
-        const seen = endings;
-        const slotFree = running + starting.length < limit;
-        const timeout = slotFree && decision.wakeAt !== undefined ? Math.max(1, decision.wakeAt - Date.now()) : undefined;
-        if (running + starting.length > 0 || timeout !== undefined) {
-          await condition(() => endings !== seen || controls.paused || controls.stopped, timeout);
-        }
-        if (controls.stopped) return abort();
+      } finally {
+        wake.set(undefined);
       }
     }
 
@@ -280,6 +302,7 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
   }
 
   async function end(ring: RingRollout): Promise<RolloutProgress> {
+    takeInAll();
     ring.state = 'aborted';
     const veto = controls.vetoed;
     if (veto && !controls.aborted) {
@@ -291,6 +314,7 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
       // The cells in flight finish, and their outcomes are recorded (an abort meanwhile stops the wait).
       await condition(() => inFlight.size === 0 || controls.aborted !== undefined);
       if (controls.aborted) cancelInFlight();
+      takeInAll();
     }
     if (controls.aborted?.rollback) {
       const updated = progress.rings.flatMap((r) => (r.cells ?? []).filter((c) => c.state === 'succeeded'));
@@ -310,6 +334,43 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
     progress.endedAt = now();
     return progress;
   }
+}
+
+/**
+ * A durable timer to the next window's opening, kept while that opening stays the next one: set to
+ * the same time again, it is left as it is; to another, it is replaced; to none, it is cancelled.
+ */
+class WakeTimer {
+  private timer?: { at: number; scope: CancellationScope; rang: boolean };
+
+  get rang(): boolean {
+    return this.timer?.rang ?? false;
+  }
+
+  set(at: number | undefined): void {
+    if (this.timer && this.timer.at === at && !this.timer.rang) return;
+    if (this.timer && !this.timer.rang) this.timer.scope.cancel();
+    this.timer = undefined;
+    if (at === undefined) return;
+    const timer = { at, scope: new CancellationScope(), rang: false };
+    this.timer = timer;
+    timer.scope.run(() => sleep(Math.max(1, at - Date.now()))).then(
+      () => (timer.rang = true),
+      (err: unknown) => {
+        if (!isCancellation(err)) throw err;
+      },
+    );
+  }
+}
+
+/** Records a running cell's end where `rings` list it; false when it was not running (an outcome told twice). */
+function markEnded(rings: RingRollout[], outcome: CellOutcome): boolean {
+  const cell = findCell(rings, outcome.cellId);
+  if (!cell || cell.state !== 'running') return false;
+  cell.state = outcome.outcome;
+  cell.endedAt = outcome.at;
+  if (outcome.error) cell.error = outcome.error;
+  return true;
 }
 
 function findCell(rings: RingRollout[], cellId: string): CellRollout | undefined {
