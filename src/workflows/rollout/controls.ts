@@ -85,6 +85,8 @@ export class RolloutControls {
   /** Holds while paused or halted (for `haltReason`); true when the rollout was aborted or vetoed meanwhile. */
   async gate(haltReason?: string): Promise<boolean> {
     const { progress } = this;
+    // Stopped already (an abort, or a veto: autoVeto's own after a halt): it ends, never shown halted.
+    if (this.stopped) return true;
     if (haltReason) {
       progress.status = 'halted';
       progress.haltReason = haltReason;
