@@ -2,6 +2,7 @@
 # `npm test`: every tool the tests need, then the type check and lint, then every test on a real Temporal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+node scripts/runtime-check.mjs
 # Find or build the Temporal CLI, the time-skipping test server, moto, schemathesis, the Kubernetes test bed's
 # binaries, PostgreSQL and Temporal's own server for it first, so their one-time builds and installs are not charged to a test's timeout.
 node --import tsx -e "import('./scripts/lib/temporal-cli.ts').then((m) => console.error('temporal CLI: ' + m.findTemporalCli()))"
