@@ -21,6 +21,12 @@ export default tseslint.config(
     },
   },
   {
+    // The setup scripts are plain JavaScript: they run before anything is installed.
+    files: ['scripts/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
     // Tests read untyped JSON from HTTP responses.
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
