@@ -24,7 +24,7 @@ export default tseslint.config(
     // The setup scripts are plain JavaScript: they run before anything is installed.
     files: ['scripts/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+    languageOptions: { parserOptions: { projectService: false, program: null }, globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
   {
     // Tests read untyped JSON from HTTP responses.
