@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from './adapters/bundles/limits';
 import { DEFAULT_AGENT_OFFLINE_AFTER_SECONDS, MIN_AGENT_VERSION } from './domain/agent';
 
 /** Everything cellshift reads from its environment, read once, in one place. */
@@ -21,8 +22,8 @@ export interface Config {
   agentOfflineAfterSeconds: number;
   port: number;
   host: string;
-  /** the largest release bundle `POST /v1/bundles` accepts, in compressed bytes */
-  bundleLimitBytes: number;
+  /** what one release bundle `POST /v1/bundles` accepts: compressed and unpacked bytes, entries */
+  bundleLimits: BundleLimits;
   /** days from publication to an infrastructure update's deadline: 14 unless the install says otherwise */
   infraDeadlineDays: number;
   /** workflows the worker keeps cached between tasks; unset: the SDK's default (from the heap size) */
@@ -32,9 +33,6 @@ export interface Config {
   /** host:port where the worker serves the Temporal SDK's own metrics for Prometheus (unset: none) */
   workerMetricsAddress?: string;
 }
-
-/** Images make bundles large; this bounds what one upload may write to the data directory. */
-export const DEFAULT_BUNDLE_LIMIT_BYTES = 10 * 1024 ** 3;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An API key travels over TLS only (Temporal Cloud): setting one turns TLS on unless TEMPORAL_TLS=false says otherwise.
@@ -55,7 +53,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: Number(env.PORT ?? 8080),
     infraDeadlineDays: Number(env.CELLSHIFT_INFRA_DEADLINE_DAYS ?? 14),
     host: env.HOST ?? '0.0.0.0',
-    bundleLimitBytes: Number(env.CELLSHIFT_BUNDLE_LIMIT_BYTES ?? DEFAULT_BUNDLE_LIMIT_BYTES),
+    bundleLimits: {
+      compressedBytes: Number(env.CELLSHIFT_BUNDLE_LIMIT_BYTES ?? DEFAULT_BUNDLE_LIMITS.compressedBytes),
+      unpackedBytes: Number(env.CELLSHIFT_BUNDLE_UNPACKED_LIMIT_BYTES ?? DEFAULT_BUNDLE_LIMITS.unpackedBytes),
+      entries: Number(env.CELLSHIFT_BUNDLE_MAX_ENTRIES ?? DEFAULT_BUNDLE_LIMITS.entries),
+    },
     maxCachedWorkflows: env.CELLSHIFT_MAX_CACHED_WORKFLOWS ? Number(env.CELLSHIFT_MAX_CACHED_WORKFLOWS) : undefined,
     workflowBundlePath: env.CELLSHIFT_WORKFLOW_BUNDLE || undefined,
     workerMetricsAddress: env.CELLSHIFT_WORKER_METRICS_ADDRESS || undefined,

@@ -7,12 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBundle, placeholderImage, sha256 } from '../src/adapters/bundles/build';
 import { DirectoryBundleFiles } from '../src/adapters/bundles/bundle-files';
 import { BundleStore } from '../src/adapters/bundles/bundle-store';
-import { CHECKSUMS, MANIFEST, formatChecksums } from '../src/adapters/bundles/format';
+import { CHECKSUMS, MANIFEST, MAX_CHECKSUMS_BYTES, formatChecksums } from '../src/adapters/bundles/format';
 import { writeTar, type TarEntry } from '../src/adapters/bundles/tar';
 import type { Release } from '../src/domain/release';
 import { Harness, TOKENS } from './helpers/harness';
 
 const LIMIT = 256 * 1024;
+const UNPACKED_LIMIT = 8 * 1024 * 1024;
+const MAX_ENTRIES = 50;
 const PINNED = `registry.example/web@sha256:${'a'.repeat(64)}`;
 
 const release = (version: string, overrides: Partial<Release> = {}): Release => ({
@@ -45,7 +47,7 @@ describe('release bundles: POST /v1/bundles', () => {
   let h: Harness;
   let store: BundleStore;
   beforeAll(async () => {
-    h = await Harness.start({ worker: false, bundleLimitBytes: LIMIT });
+    h = await Harness.start({ worker: false, bundleLimits: { compressedBytes: LIMIT, unpackedBytes: UNPACKED_LIMIT, entries: MAX_ENTRIES } });
     store = new BundleStore(h.catalog, new DirectoryBundleFiles(join(h.dataDir, 'bundles')));
   });
   afterAll(() => h?.stop());
@@ -151,6 +153,34 @@ describe('release bundles: POST /v1/bundles', () => {
 
     const small = await upload(streamOf(await buildBundle(release('4.4.1')))); // and the next upload is fine
     expect(small.status).toBe(201);
+  });
+
+  it('refuses a gzip bomb, an archive of too many entries and an oversized checksums file, naming the limit, and keeps nothing', async () => {
+    // 64 MiB of zeros gzip to about 64 KiB: under the upload limit, eight times the unpacked one. Its checksums are right.
+    const bomb = await buildBundle(release('4.7.0'), { images: { api: Buffer.alloc(64 * 1024 * 1024) } });
+    expect(bomb.length).toBeLessThan(LIMIT);
+    const bombed = await upload(streamOf(bomb));
+    expect(bombed.status).toBe(413);
+    expect(bombed.type).toContain('application/problem+json');
+    expect(bombed.body).toMatchObject({ title: 'Bundle too large', detail: `the bundle unpacks to more than the limit of ${UNPACKED_LIMIT} bytes` });
+    await expectNothingLeft('4.7.0');
+
+    // Every file listed and checked: only their number is wrong.
+    const many = Array.from({ length: MAX_ENTRIES + 10 }, (_, i) => ({ name: `docs/${i}.txt`, data: Buffer.from(`page ${i}\n`) }));
+    const crowded = await upload(await handBuilt([manifestFile(release('4.7.1')), { name: 'images/api.tar', data: await placeholderImage('api') }, ...many]));
+    expect(crowded.status).toBe(413);
+    expect(crowded.body.detail).toBe(`the bundle holds more than the limit of ${MAX_ENTRIES} entries`);
+    await expectNothingLeft('4.7.1');
+
+    // Blank lines are allowed in checksums.sha256, but it is read into memory: its size is bounded too.
+    const files = [manifestFile(release('4.7.2')), { name: 'images/api.tar', data: await placeholderImage('api') }];
+    const sums = formatChecksums(new Map(files.map((f) => [f.name, sha256(f.data)]))) + '\n'.repeat(MAX_CHECKSUMS_BYTES);
+    const padded = await upload(gzipSync(await writeTar([...files, { name: CHECKSUMS, data: Buffer.from(sums) }])));
+    expect(padded.status).toBe(400);
+    expect(padded.body.detail).toBe(`${CHECKSUMS} is larger than ${MAX_CHECKSUMS_BYTES} bytes`);
+    await expectNothingLeft('4.7.2');
+
+    expect((await upload(await buildBundle(release('4.7.3')))).status).toBe(201); // within every limit
   });
 
   it('needs the admin role and a gzip body', async () => {

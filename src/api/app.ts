@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { BundleStore } from '../adapters/bundles/bundle-store';
+import type { BundleLimits } from '../adapters/bundles/limits';
 import type { CellReadModel } from '../adapters/db/cell-read-model';
 import type { UpdateReadModel } from '../adapters/db/update-read-model';
 import type { FlagStore } from '../adapters/flags/flag-store';
@@ -50,8 +51,8 @@ export interface AppOptions {
   tokens: ApiToken[];
   /** cell agents: bootstrap tokens, where registered agents connect, when one counts as offline */
   agents: AgentSettings;
-  /** the largest bundle `POST /v1/bundles` accepts, in compressed bytes */
-  bundleLimitBytes?: number;
+  /** what one bundle `POST /v1/bundles` accepts (defaults: DEFAULT_BUNDLE_LIMITS) */
+  bundleLimits?: Partial<BundleLimits>;
   /** days from publication to an infrastructure update's deadline (the install's rule) */
   infraDeadlineDays?: number;
   /** request logging, as JSON lines on stdout */
@@ -80,7 +81,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(stores, { catalog: options.catalog, bundles: options.bundles, flags: options.flags, pageTokens: options.pageTokens, cells: options.cells, updates: options.updates, webhooks: options.webhooks });
   await app.register(simulation, { cluster: options.simulated, stack: options.simulatedStack });
   await app.register(agentSettings, options.agents);
-  await app.register(limits, { bundleLimitBytes: options.bundleLimitBytes, infraDeadlineDays: options.infraDeadlineDays });
+  await app.register(limits, { bundleLimits: options.bundleLimits, infraDeadlineDays: options.infraDeadlineDays });
 
   // Routes, each its own encapsulated plugin.
   await app.register(health);

@@ -30,7 +30,7 @@ const app = await buildApp({
     minVersion: config.minAgentVersion,
   },
   logger: process.env.CELLSHIFT_LOG !== 'off',
-  bundleLimitBytes: config.bundleLimitBytes,
+  bundleLimits: config.bundleLimits,
   infraDeadlineDays: config.infraDeadlineDays,
 });
 

@@ -10,6 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
+import type { BundleLimits } from '../../src/adapters/bundles/limits';
 import type { SqlReleaseCatalog } from '../../src/adapters/catalog/sql-catalog';
 import { openDatabase, type Db } from '../../src/adapters/db/database';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/adapters/db/embedded';
@@ -79,7 +80,7 @@ export class Harness {
     readonly db: Db,
   ) {}
 
-  static async start(options: { releases?: Release[]; worker?: boolean; address?: string; bundleLimitBytes?: number; agents?: Partial<AgentPolicy> } = {}): Promise<Harness> {
+  static async start(options: { releases?: Release[]; worker?: boolean; address?: string; bundleLimits?: Partial<BundleLimits>; agents?: Partial<AgentPolicy> } = {}): Promise<Harness> {
     if (!runtimeQuiet) {
       Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never });
       runtimeQuiet = true;
@@ -103,7 +104,7 @@ export class Harness {
       simulated,
       simulatedStack: new SimulatedStack(dataDir),
       tokens: API_TOKENS,
-      bundleLimitBytes: options.bundleLimitBytes,
+      bundleLimits: options.bundleLimits,
       agents: { bootstrapTokens, temporal: { address, namespace: 'default' }, ...agents },
     });
     const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });

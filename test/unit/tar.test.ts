@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TarError, readTar, writeTar, type TarEntry } from '../../src/adapters/bundles/tar';
+import { TarError, TarLimitError, readTar, writeTar, type TarEntry } from '../../src/adapters/bundles/tar';
 
 /** The archive as a stream of small uneven chunks, so headers and data straddle chunk edges. */
 async function* chunked(data: Buffer, size = 333): AsyncIterable<Buffer> {
@@ -144,6 +144,23 @@ describe('tar', () => {
       for await (const _ of chunks) break;
     });
     expect(seen).toEqual(['first', 'second']);
+  });
+
+  it('stops at the entry past maxEntries, directories counted, before handing it on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellshift-tar-'));
+    try {
+      for (const d of ['a', 'b', 'c']) mkdirSync(join(dir, 'files', d), { recursive: true });
+      writeFileSync(join(dir, 'files', 'a', 'one'), '1');
+      const archive = execFileSync('tar', ['-cf', '-', '-C', join(dir, 'files'), 'a', 'b', 'c']); // a/, a/one, b/, c/
+      const seen: string[] = [];
+      const err = await readTar(chunked(archive), async (name) => void seen.push(name), { maxEntries: 3 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TarLimitError);
+      expect((err as TarLimitError).message).toBe('the archive holds more than the limit of 3 entries');
+      expect(seen).toEqual(['a/one']);
+      await readTar(chunked(archive), async () => undefined, { maxEntries: 4 }); // exactly the limit is fine
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("hands on the source's own error unchanged, and calls a random header a checksum mismatch", async () => {

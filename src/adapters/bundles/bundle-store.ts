@@ -10,8 +10,9 @@ import { createGunzip } from 'node:zlib';
 import { ErrorType, PortError } from '../../domain/errors';
 import type { ReleaseCatalog } from '../../domain/ports';
 import type { Release } from '../../domain/release';
-import { BundleError, CHECKSUMS, MANIFEST, MAX_MANIFEST_BYTES, imageEntry, isDigestPinned, parseChecksums, parseManifest } from './format';
-import { TarError, readTar } from './tar';
+import { BundleError, CHECKSUMS, MANIFEST, MAX_CHECKSUMS_BYTES, MAX_MANIFEST_BYTES, imageEntry, isDigestPinned, parseChecksums, parseManifest } from './format';
+import type { BundleLimits } from './limits';
+import { TarError, TarLimitError, readTar } from './tar';
 
 export interface IngestResult {
   release: Release;
@@ -41,12 +42,12 @@ export class BundleStore {
     return this.files.source(version, imageEntry(component));
   }
 
-  /** Unpacks, verifies and publishes a gzipped bundle. Throws BundleError for a bundle it refuses. */
-  async ingest(gzStream: AsyncIterable<Buffer> | Readable, limitBytes: number): Promise<IngestResult> {
+  /** Unpacks, verifies and publishes a gzipped bundle within `limits`. Throws BundleError for a bundle it refuses. */
+  async ingest(gzStream: AsyncIterable<Buffer> | Readable, limits: BundleLimits): Promise<IngestResult> {
     const incoming = await this.files.staging();
     try {
       const received = { bytes: 0 };
-      const digests = await unpack(gzStream, incoming, limitBytes, received);
+      const digests = await unpack(gzStream, incoming, limits, received);
       const release = await verify(incoming, digests);
       const outcome = await this.install(incoming, [...digests.keys()], release);
       return { release, files: digests.size, bytes: received.bytes, outcome };
@@ -79,22 +80,38 @@ export class BundleStore {
   }
 }
 
-/** gunzip → tar → files under `dir`, hashed while written. Returns path → sha256 of every file. */
-async function unpack(input: AsyncIterable<Buffer> | Readable, dir: string, limitBytes: number, received: { bytes: number }): Promise<Map<string, string>> {
+/**
+ * gunzip → tar → files under `dir`, hashed while written. Returns path → sha256 of every file.
+ * Bytes in, bytes unpacked and entries are counted as they come: a bundle over a limit stops there.
+ */
+async function unpack(input: AsyncIterable<Buffer> | Readable, dir: string, limits: BundleLimits, received: { bytes: number }): Promise<Map<string, string>> {
   const digests = new Map<string, string>();
   const limit = async function* (source: AsyncIterable<Buffer>) {
     for await (const chunk of source) {
       received.bytes += chunk.length;
-      if (received.bytes > limitBytes) throw new BundleError(`the bundle is larger than the limit of ${limitBytes} bytes`, 413);
+      if (received.bytes > limits.compressedBytes) throw new BundleError(`the bundle is larger than the limit of ${limits.compressedBytes} bytes`, 413);
+      yield chunk;
+    }
+  };
+  const unpacked = async function* (source: AsyncIterable<Buffer>) {
+    let bytes = 0;
+    for await (const chunk of source) {
+      bytes += chunk.length;
+      if (bytes > limits.unpackedBytes) throw new BundleError(`the bundle unpacks to more than the limit of ${limits.unpackedBytes} bytes`, 413);
       yield chunk;
     }
   };
   const extract = (tar: AsyncIterable<Buffer>) =>
-    readTar(tar, async (name, size, chunks) => {
-      if (digests.has(name)) throw new BundleError(`the bundle holds ${name} twice`);
-      if (name === MANIFEST && size > MAX_MANIFEST_BYTES) throw new BundleError(`${MANIFEST} is larger than ${MAX_MANIFEST_BYTES} bytes`);
-      digests.set(name, await writeHashed(join(dir, name), name, chunks));
-    });
+    readTar(
+      unpacked(tar),
+      async (name, size, chunks) => {
+        if (digests.has(name)) throw new BundleError(`the bundle holds ${name} twice`);
+        if (name === MANIFEST && size > MAX_MANIFEST_BYTES) throw new BundleError(`${MANIFEST} is larger than ${MAX_MANIFEST_BYTES} bytes`);
+        if (name === CHECKSUMS && size > MAX_CHECKSUMS_BYTES) throw new BundleError(`${CHECKSUMS} is larger than ${MAX_CHECKSUMS_BYTES} bytes`);
+        digests.set(name, await writeHashed(join(dir, name), name, chunks));
+      },
+      { maxEntries: limits.entries },
+    );
   const gunzip = createGunzip();
   const feeding = pipeline(input, limit, gunzip);
   void feeding.catch(() => undefined); // its error reaches the tar reader through gunzip
@@ -162,6 +179,7 @@ async function verify(dir: string, digests: Map<string, string>): Promise<Releas
 /** What went wrong while streaming, as the client's mistake where it is one. */
 function asBundleError(err: unknown): unknown {
   if (err instanceof BundleError) return err;
+  if (err instanceof TarLimitError) return new BundleError(`the bundle holds more than the limit of ${err.maxEntries} entries`, 413);
   if (err instanceof TarError) return new BundleError(err.truncated ? `bundle is truncated: ${err.message}` : `bundle is not a valid tar archive: ${err.message}`);
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'Z_BUF_ERROR') return new BundleError('bundle is truncated: unexpected end of file');

@@ -11,6 +11,8 @@ export const MANIFEST = 'manifest.json';
 export const CHECKSUMS = 'checksums.sha256';
 /** a manifest is small; a bigger one is a mistake, and it is read into memory */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
+/** read into memory too: room for 10,000 files with paths of 300 characters */
+export const MAX_CHECKSUMS_BYTES = 4 * 1024 * 1024;
 
 export function imageEntry(component: string): string {
   return `images/${component}.tar`;

@@ -16,6 +16,14 @@ export class TarError extends Error {
   }
 }
 
+/** An archive over a bound the reader was given (too many entries): refused before its end is read. */
+export class TarLimitError extends TarError {
+  constructor(readonly maxEntries: number) {
+    super(`the archive holds more than the limit of ${maxEntries} entries`);
+    this.name = 'TarLimitError';
+  }
+}
+
 export interface TarEntry {
   name: string;
   data: Buffer;
@@ -46,9 +54,12 @@ interface Position {
 /**
  * Reads an archive from a stream, calling `onEntry` for each regular file in order. Directories
  * are skipped; links and devices are refused. Data the handler leaves unread is skipped. pax and
- * GNU long-name headers are read into memory, bounded by tar-stream (4 MiB).
+ * GNU long-name headers are read into memory, bounded by tar-stream (4 MiB). More than `maxEntries`
+ * entries (files and directories) is a TarLimitError.
  */
-export async function readTar(source: AsyncIterable<Buffer>, onEntry: TarEntryHandler): Promise<void> {
+export async function readTar(source: AsyncIterable<Buffer>, onEntry: TarEntryHandler, options: { maxEntries?: number } = {}): Promise<void> {
+  const maxEntries = options.maxEntries ?? Infinity;
+  let entries = 0;
   const at: Position = { received: 0 };
   const extract = tar.extract();
   const count = async function* (chunks: AsyncIterable<Buffer>) {
@@ -61,6 +72,7 @@ export async function readTar(source: AsyncIterable<Buffer>, onEntry: TarEntryHa
   void feeding.catch(() => undefined); // its errors reach the loop below through `extract`, unchanged
   try {
     for await (const entry of extract) {
+      if (++entries > maxEntries) throw new TarLimitError(maxEntries);
       const name = normalise(entry.header.name);
       at.entry = { name, start: entry.offset + BLOCK, size: entry.header.size };
       checkName(name);

@@ -10,7 +10,7 @@ const TITLES: Record<number, string> = { 400: 'Invalid bundle', 409: 'Release is
 
 /** `POST /v1/bundles`: a release for air-gapped cells, uploaded as one tar.gz and streamed to disk. */
 const bundles: FastifyPluginAsyncTypebox = async (app) => {
-  const { bundleLimitBytes } = app;
+  const limits = app.bundleLimits;
   // This plugin's scope only: the raw stream for the bundle, and no JSON parser.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(BUNDLE_TYPES, (_request, payload, done) => done(null, payload));
@@ -19,7 +19,7 @@ const bundles: FastifyPluginAsyncTypebox = async (app) => {
     '/v1/bundles',
     {
       config: { role: 'admin' },
-      bodyLimit: bundleLimitBytes, // documentation only: a pass-through parser is not counted by Fastify; ingest counts
+      bodyLimit: limits.compressedBytes, // documentation only: a pass-through parser is not counted by Fastify; ingest counts
       schema: {
         summary: 'Upload a release bundle (tar.gz of manifest.json, checksums.sha256, images/<component>.tar) and publish its release',
         response: { 201: BundleResult, 200: BundleResult, ...problems(400, 401, 403, 409, 413, 415, 422) },
@@ -31,11 +31,11 @@ const bundles: FastifyPluginAsyncTypebox = async (app) => {
         throw new HttpProblem(415, 'Unsupported media type', `send the bundle as the request body, as ${BUNDLE_TYPES.join(', ')}`);
       }
       try {
-        if (Number(request.headers['content-length']) > bundleLimitBytes) {
-          throw new BundleError(`the bundle is larger than the limit of ${bundleLimitBytes} bytes`, 413);
+        if (Number(request.headers['content-length']) > limits.compressedBytes) {
+          throw new BundleError(`the bundle is larger than the limit of ${limits.compressedBytes} bytes`, 413);
         }
         // Not destroyed on failure: a destroyed request resets the socket before the client reads our answer.
-        const result = await app.bundles.ingest(body.iterator({ destroyOnReturn: false }), bundleLimitBytes);
+        const result = await app.bundles.ingest(body.iterator({ destroyOnReturn: false }), limits);
         const published = await app.catalog.get(result.release.version);
         return reply
           .status(result.outcome === 'created' ? 201 : 200)

@@ -1,10 +1,10 @@
 import fp from 'fastify-plugin';
-import { DEFAULT_BUNDLE_LIMIT_BYTES } from '../../../config';
+import { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from '../../../adapters/bundles/limits';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** the largest release bundle an upload may be, in compressed bytes */
-    bundleLimitBytes: number;
+    /** what one release bundle upload may be: compressed and unpacked bytes, entries */
+    bundleLimits: BundleLimits;
     /** days from publication to an infrastructure update's deadline */
     infraDeadlineDays: number;
   }
@@ -14,9 +14,9 @@ declare module 'fastify' {
 const DEFAULT_INFRA_DEADLINE_DAYS = 14;
 
 /** The install's rules the routes apply. */
-export default fp<{ bundleLimitBytes?: number; infraDeadlineDays?: number }>(
+export default fp<{ bundleLimits?: Partial<BundleLimits>; infraDeadlineDays?: number }>(
   async (app, options) => {
-    app.decorate('bundleLimitBytes', options.bundleLimitBytes ?? DEFAULT_BUNDLE_LIMIT_BYTES);
+    app.decorate('bundleLimits', { ...DEFAULT_BUNDLE_LIMITS, ...options.bundleLimits });
     app.decorate('infraDeadlineDays', options.infraDeadlineDays ?? DEFAULT_INFRA_DEADLINE_DAYS);
   },
   { name: 'limits' },
