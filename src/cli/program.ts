@@ -4,6 +4,7 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
+import { text as readAll } from 'node:stream/consumers';
 import { Command, Option } from 'commander';
 import type { Static } from 'typebox';
 import type { Cell, CellList } from '../api/schemas/cells';
@@ -11,6 +12,7 @@ import type { CatalogRelease, ReleasePage } from '../api/schemas/releases';
 import type { RolloutPlan } from '../api/schemas/rollouts';
 import type { InfraUpdateProgress } from '../workflows/messages';
 import { open } from '../crypto/seal';
+import { tokenDigest } from '../crypto/token-digest';
 import type { DebugAccessView } from '../domain/debug-access';
 import type { RolloutProgress } from '../domain/rollout';
 import { FINAL_STATUSES, type UpdateProgress } from '../domain/update';
@@ -339,6 +341,21 @@ export function buildProgram(): Command {
       const view = await client().request<DebugAccessView>('GET', `/v1/cells/${id(cell)}/debug-access/${id(n)}`);
       if (!view.sealedToken) throw new CliError(`no token: debug access ${view.id} is ${view.status}${view.end ? ` (${view.end})` : ''}`, EXIT.outcome);
       console.log(open(view.sealedToken, readFileSync(o.key, 'utf8')));
+    });
+
+  // API tokens
+  const tokens = program.command('tokens').description('API tokens, as the configuration keeps them');
+  tokens
+    .command('hash')
+    .description('the SHA-256 of a token read from stdin, for a tokenSha256 entry of CELLSHIFT_TOKENS (the token stays off the command line)')
+    .action(async () => {
+      const token = (await readAll(process.stdin)).trim();
+      if (!token) throw new CliError('no token on stdin: printf %s "$TOKEN" | cellshift tokens hash', EXIT.refused);
+      if (/\s/.test(token)) throw new CliError('a bearer token has no spaces or line breaks: give one token on stdin', EXIT.refused);
+      // Unsalted SHA-256 is safe for random tokens only: a guessable one is found again from its hash.
+      if (token.length < 32) console.error(`cellshift: this token has ${token.length} characters: a hash of a guessable token can be reversed; use a random one (openssl rand -base64 32)`);
+      const tokenSha256 = tokenDigest(token);
+      print({ tokenSha256 }, () => tokenSha256);
     });
 
   /** Every item of a paged list, following its page tokens. */

@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { matchesDigest, tokenDigest } from '../../crypto/token-digest';
 import type { Db } from '../db/database';
 
 export interface IssuedToken {
@@ -15,21 +16,17 @@ export type Redeemed<R> = { ok: true; result: R } | { ok: false; reason: TokenRe
 
 const PREFIX = 'csb_';
 
-function digest(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
-}
-
 /**
  * One-time bootstrap tokens, one live per cell: issuing another replaces the last. A token is
- * 256 random bits, so a plain SHA-256 is hash enough. Using one marks it used; using it again is
- * refused, as is an expired one or one issued for another cell.
+ * 256 random bits, kept as its SHA-256 only, like API tokens (src/crypto/token-digest.ts). Using
+ * one marks it used; using it again is refused, as is an expired one or one issued for another cell.
  */
 export class BootstrapTokens {
   constructor(private readonly db: Db) {}
 
   async issue(cellId: string, issuedBy: string, ttlMinutes: number, now = new Date()): Promise<IssuedToken> {
     const token = PREFIX + randomBytes(32).toString('base64url');
-    const row = { sha256: digest(token).toString('hex'), issued_by: issuedBy, issued_at: now.toISOString(), expires_at: new Date(now.getTime() + ttlMinutes * 60_000).toISOString(), used_at: null };
+    const row = { sha256: tokenDigest(token), issued_by: issuedBy, issued_at: now.toISOString(), expires_at: new Date(now.getTime() + ttlMinutes * 60_000).toISOString(), used_at: null };
     await this.db
       .insertInto('bootstrap_tokens')
       .values({ cell_id: cellId, ...row })
@@ -44,7 +41,7 @@ export class BootstrapTokens {
    * nothing. (No transaction stays open across `register`: it waits on the cell's controller.)
    */
   async redeem<R>(cellId: string, token: string, register: () => Promise<R>, now = new Date()): Promise<Redeemed<R>> {
-    const sha256 = digest(token).toString('hex');
+    const sha256 = tokenDigest(token);
     const usedAt = now.toISOString();
     const claimed = await this.db
       .updateTable('bootstrap_tokens')
@@ -66,13 +63,7 @@ export class BootstrapTokens {
 
   private async whyRefused(cellId: string, token: string, now: Date): Promise<TokenRefusal> {
     const stored = await this.db.selectFrom('bootstrap_tokens').select(['sha256', 'used_at', 'expires_at']).where('cell_id', '=', cellId).executeTakeFirst();
-    if (!stored || !sameDigest(stored.sha256, token)) return 'unknown';
+    if (!stored || !matchesDigest(stored.sha256, token)) return 'unknown';
     return stored.used_at ? 'used' : stored.expires_at.getTime() <= now.getTime() ? 'expired' : 'unknown';
   }
-}
-
-function sameDigest(storedHex: string, token: string): boolean {
-  const stored = Buffer.from(storedHex, 'hex');
-  const presented = digest(token);
-  return stored.length === presented.length && timingSafeEqual(stored, presented);
 }

@@ -1,14 +1,16 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { tokenDigest } from '../../../crypto/token-digest';
 import { HttpProblem } from '../../problem';
 
 export type Role = 'viewer' | 'operator' | 'admin' | 'customer';
 /** A customer's token ranks below a viewer's: it reaches only the routes that admit customers, for its own cells. */
 const RANK: Record<Role, number> = { customer: -1, viewer: 0, operator: 1, admin: 2 };
 
+/** A configured token: the token itself, or its SHA-256 in hex (`cellshift tokens hash`), so the configuration holds no token in clear. */
 export interface ApiToken {
-  token: string;
+  token?: string;
+  tokenSha256?: string;
   /** who the token stands for: recorded with every command it sends */
   subject: string;
   role: Role;
@@ -29,20 +31,26 @@ declare module 'fastify' {
   }
 }
 
+/** Who a token stands for, without the token. */
+type Principal = Omit<ApiToken, 'token' | 'tokenSha256'>;
+
 /**
  * Bearer tokens with roles: viewer reads, operator runs updates, admin registers cells and releases;
  * a customer's token reaches its own cells' debug access and nothing else. Written here rather than
- * with @fastify/bearer-auth, which knows tokens but not roles.
+ * with @fastify/bearer-auth, which knows tokens but not roles. Only the tokens' SHA-256 digests are
+ * kept: a presented token is hashed and looked up by its digest (a lookup's timing tells of the
+ * digest, which opens nothing).
  */
 export default fp<{ tokens: ApiToken[] }>(
   async (app, { tokens }) => {
+    const principals = byDigest(tokens);
     app.decorateRequest('subject', '');
     app.decorateRequest('role', 'viewer');
     app.addHook('onRequest', async (request: FastifyRequest) => {
       const { role: needed, customers } = request.routeOptions.config;
       if (!needed) return;
       const presented = bearerToken(request, 'send Authorization: Bearer <token>');
-      const token = tokens.find((t) => sameSecret(t.token, presented));
+      const token = principals.get(tokenDigest(presented));
       if (!token) throw new HttpProblem(401, 'Unauthorized', 'the bearer token is not valid');
       if (token.role === 'customer' && customers) {
         const cellId = (request.params as { cellId?: string }).cellId;
@@ -64,8 +72,15 @@ export function bearerToken(request: FastifyRequest, hint: string): string {
   return match[1];
 }
 
-function sameSecret(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
+/** Each principal by its token's digest; two entries for one token are a configuration error (naming their subjects only). */
+function byDigest(tokens: ApiToken[]): Map<string, Principal> {
+  const principals = new Map<string, Principal>();
+  for (const { token, tokenSha256, ...principal } of tokens) {
+    const digest = token ? tokenDigest(token) : tokenSha256?.toLowerCase();
+    if (!digest) throw new Error(`the API token of ${principal.subject} has neither token nor tokenSha256`);
+    const other = principals.get(digest);
+    if (other) throw new Error(`the API tokens of ${other.subject} and ${principal.subject} are the same token: give each its own`);
+    principals.set(digest, principal);
+  }
+  return principals;
 }
