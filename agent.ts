@@ -21,6 +21,7 @@ import { agentIdentity, agentTaskQueue } from './src/domain/agent';
 import type { ClusterRef } from './src/domain/cell';
 import type { StackPort, StackRef } from './src/domain/ports';
 import { connectWorker } from './src/temporal/connect';
+import { endWithParent } from './src/lifecycle';
 
 /** The agent's version (cellshift's), reported as part of its identity. */
 export const AGENT_VERSION: string = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')).version;
@@ -120,6 +121,7 @@ function readState(file: string, cellId: string): AgentState | undefined {
 }
 
 async function main(): Promise<void> {
+  endWithParent();
   const { values } = parseArgs({
     options: {
       cell: { type: 'string' },

@@ -23,6 +23,7 @@ import { startAgentPresenceSweep } from './src/temporal/agent-presence';
 import { startWebhookDelivery } from './src/temporal/webhook-delivery';
 import { connectClient, connectWorker } from './src/temporal/connect';
 import { ensureSearchAttributes } from './src/temporal/search-attributes';
+import { endWithParent } from './src/lifecycle';
 
 export const WORKFLOWS_PATH = join(dirname(fileURLToPath(import.meta.url)), 'src', 'workflows', 'index.ts');
 
@@ -94,6 +95,7 @@ export function createWorker(setup: WorkerSetup): Promise<Worker> {
 }
 
 async function main(): Promise<void> {
+  endWithParent();
   const config = loadConfig();
   // The SDK's runtime metrics (task slots, poll and schedule-to-start latencies, workflow and
   // activity outcomes) served by the SDK itself; installed before the first connection.

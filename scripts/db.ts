@@ -2,8 +2,9 @@
 // kept under the data directory. Not started when DATABASE_URL names a PostgreSQL server.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEmbeddedDatabase } from '../src/adapters/db/embedded';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../src/adapters/db/embedded';
 import { EMBEDDED_DATABASE_PORT, loadConfig } from '../src/config';
+import { endWithParent } from '../src/lifecycle';
 
 const config = loadConfig();
 if (config.databaseUrl) {
@@ -12,8 +13,21 @@ if (config.databaseUrl) {
 }
 const dir = join(config.dataDir, 'pglite');
 mkdirSync(dir, { recursive: true });
-const database = await startEmbeddedDatabase({ dir, port: EMBEDDED_DATABASE_PORT });
+
+// Every signal asks for the same stop, also one that comes while the database is still opening;
+// a second one while it runs changes nothing (a second close could cut the first one's flush short).
+let database: EmbeddedDatabase | undefined;
+let stopping = false;
+const stop = () => void database?.stop().then(() => process.exit(0));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    if (database) stop();
+  });
+}
+endWithParent();
+
+database = await startEmbeddedDatabase({ dir, port: EMBEDDED_DATABASE_PORT });
+if (stopping) stop();
 console.error(`embedded database on ${database.url}, kept in ${dir}`);
-const stop = () => void database.stop().then(() => process.exit(0));
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);

@@ -1,13 +1,22 @@
 // `npm start`: the embedded default. Dev Temporal server (unless TEMPORAL_ADDRESS is set),
 // worker and API as child processes, each writing to its own log under <dataDir>/logs, then the
 // demo fleet seeded through the API and a short banner. Ctrl-C stops them all.
+//
+// A terminal's Ctrl-C sends SIGINT to the whole foreground group (npm, its shell, this process) and
+// npm relays it once more: every signal asks for the same orderly stop. The parts run in process
+// groups of their own (a Ctrl-C reaches only this process, which stops them in order), hold an IPC
+// channel to this process (a part whose starter died, even by SIGKILL, stops itself), and are
+// recorded in <dataDir>/run so the next start stops whatever an earlier one left running.
+// npm runs it with `node --import tsx`, not tsx's CLI: that one relays a signal to its child and
+// SIGKILLs the child when it does not acknowledge the signal within 30 ms, as a busy machine's does not.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadConfig, temporalAddress } from '../src/config';
+import { EMBEDDED_DATABASE_PORT, loadConfig, temporalAddress } from '../src/config';
 import { loadTokens } from '../src/api/tokens';
 import { waitUntilServing } from './lib/dev-server';
+import { forgetParts, recordParts, requireFreePorts, stopLeftovers } from './lib/leftovers';
 import { findTemporalCli } from './lib/temporal-cli';
 import { DEMO_CELLS, DEMO_PROMOTIONS, DEMO_RELEASES } from './seed/demo-fleet';
 import { WORKER_NODE_FLAGS } from './lib/worker-flags';
@@ -17,7 +26,7 @@ const logDir = join(config.dataDir, 'logs');
 mkdirSync(logDir, { recursive: true });
 const { tokens, generated } = loadTokens(config.dataDir);
 const adminToken = tokens.find((t) => t.role === 'admin')?.token;
-const children: { name: string; log: string; process: ChildProcess }[] = [];
+const children: { name: string; log: string; script: string; process: ChildProcess }[] = [];
 
 /** A part of cellshift as a child process, its stdout and stderr appended to `<dataDir>/logs/<name>.log`. */
 function run(name: string, script: string, flags: string[] = [], args: string[] = [], env: NodeJS.ProcessEnv = {}): void {
@@ -25,14 +34,17 @@ function run(name: string, script: string, flags: string[] = [], args: string[] 
   const fd = openSync(log, 'a');
   writeSync(fd, `--- npm start, ${new Date().toISOString()}\n`);
   // Its own process group: a Ctrl-C reaches only this process, which stops the parts in order.
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script, ...args], { stdio: ['ignore', fd, fd], env: { ...process.env, ...env }, detached: true });
+  // The IPC channel closes when this process ends, however it ends: the part then stops itself (src/lifecycle.ts).
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script, ...args], { stdio: ['ignore', fd, fd, 'ipc'], env: { ...process.env, ...env }, detached: true });
   closeSync(fd); // the child holds its own copy
+  child.channel?.unref(); // the channel is for the part to notice this process end, not to keep it alive
   child.once('exit', (code, signal) => {
     if (stopping) return;
     console.error(`${name} exited (${signal ?? `code ${code}`}); stopping cellshift. The end of ${log}:\n${tail(log)}`);
     void stop(1);
   });
-  children.push({ name, log, process: child });
+  children.push({ name, log, script, process: child });
+  recordParts(config.dataDir, { starter: process.pid, parts: children.map((c) => ({ name: c.name, pid: c.process.pid!, script: c.script })) });
 }
 
 function tail(file: string, lines = 20): string {
@@ -44,27 +56,44 @@ function tail(file: string, lines = 20): string {
 const FOUNDATIONS = new Set(['temporal', 'db']);
 
 let stopping = false;
-async function stop(code = 0): Promise<never> {
-  if (!stopping && code === 0) console.error('stopping cellshift…');
+async function stop(code = 0): Promise<void> {
+  if (stopping) return; // a second signal (npm's relay, an impatient Ctrl-C) changes nothing: the stop is under way
+  if (code === 0) console.error('stopping cellshift…');
   stopping = true;
   const running = children.filter((c) => c.process.exitCode === null && c.process.signalCode === null);
   // The worker finishes its activities (5 s grace) while Temporal still answers; past 15 s it is stuck.
   await stopTogether(running.filter((c) => !FOUNDATIONS.has(c.name)), 15_000);
   await stopTogether(running.filter((c) => FOUNDATIONS.has(c.name)), 10_000);
+  if (children.length > 0) forgetParts(config.dataDir);
   process.exit(code);
 }
 
-/** SIGTERM to each part, SIGKILL to those still running after `graceMs`. */
+/** SIGTERM to each part's process group (the Temporal server is a child of its part), SIGKILL to those still running after `graceMs`. */
 async function stopTogether(parts: typeof children, graceMs: number): Promise<void> {
   const exited = parts.map((c) => (c.process.exitCode === null && c.process.signalCode === null ? new Promise((r) => c.process.once('exit', r)) : undefined));
-  for (const c of parts) c.process.kill('SIGTERM');
-  const killer = setTimeout(() => parts.forEach((c) => c.process.kill('SIGKILL')), graceMs);
+  for (const c of parts) signalGroup(c.process, 'SIGTERM');
+  const killer = setTimeout(() => parts.forEach((c) => signalGroup(c.process, 'SIGKILL')), graceMs);
   await Promise.all(exited);
   clearTimeout(killer);
+  for (const c of parts) signalGroup(c.process, 'SIGKILL'); // whatever of its group outlived the part
 }
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void stop());
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // the group has ended
+  }
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop());
 
 try {
+  for (const line of await stopLeftovers(config.dataDir)) console.error(line);
+  await requireFreePorts([
+    ...(config.temporalAddress ? [] : [{ port: 7233, what: 'the embedded Temporal server; TEMPORAL_ADDRESS uses yours' }, { port: 8233, what: 'its Web UI' }]),
+    ...(config.databaseUrl ? [] : [{ port: EMBEDDED_DATABASE_PORT, what: 'the embedded database; DATABASE_URL uses yours' }]),
+    { port: config.port, what: 'the API; PORT moves it' },
+  ]);
   if (!config.temporalAddress) {
     findTemporalCli(); // builds it first if needed, with its own progress lines
     run('temporal', 'scripts/temporal.ts');
@@ -87,12 +116,12 @@ try {
 cellshift is running (Ctrl-C stops it)
   API      ${api}   (OpenAPI: ${api}/docs/json)
   Web UI   ${config.temporalAddress ? '(your Temporal server’s UI)' : 'http://localhost:8233'}
-  token    ${generated ? `${generated} (admin, generated, kept in ${join(config.dataDir, 'admin-token')})` : 'from your configuration'}
+  token    ${generated ? `admin, generated once, in ${join(config.dataDir, 'admin-token')} (never printed)` : 'from your configuration'}
   demo     ${seeded}
   data     ${config.dataDir}
   logs     ${children.map((c) => c.log).join('\n           ')}
 try:
-  export TOKEN=${generated ?? '<your admin token>'}
+  export TOKEN=${generated ? `$(cat ${join(config.dataDir, 'admin-token')})` : '<your admin token>'}
   curl -s -H "Authorization: Bearer $TOKEN" ${api}/v1/cells
 `);
 } catch (err) {

@@ -2,7 +2,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config';
-import { startDevServer } from './lib/dev-server';
+import { endWithParent } from '../src/lifecycle';
+import { startDevServer, type DevServer } from './lib/dev-server';
 
 const config = loadConfig();
 if (config.temporalAddress) {
@@ -10,9 +11,22 @@ if (config.temporalAddress) {
   process.exit(0);
 }
 mkdirSync(config.dataDir, { recursive: true });
-const server = await startDevServer({ port: 7233, uiPort: 8233, dbFile: join(config.dataDir, 'temporal.db'), stdio: 'inherit' });
+
+// Every signal asks for the same stop, also one that comes while the server is still starting;
+// a second one while it runs changes nothing.
+let server: DevServer | undefined;
+let stopping = false;
+const stop = () => void server?.stop().then(() => process.exit(0));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    if (server) stop();
+  });
+}
+endWithParent();
+
+server = await startDevServer({ port: 7233, uiPort: 8233, dbFile: join(config.dataDir, 'temporal.db'), stdio: 'inherit' });
+if (stopping) stop();
 console.error(`Temporal dev server on ${server.address}, Web UI on http://localhost:8233, state in ${join(config.dataDir, 'temporal.db')}`);
-const stop = () => void server.stop().then(() => process.exit(0));
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
 server.process.once('exit', (code) => process.exit(code ?? 1));

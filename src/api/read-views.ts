@@ -10,11 +10,13 @@ type Reach = Pick<FastifyInstance, 'cells' | 'updates' | 'temporal'>;
 /**
  * A cell's view from the read model. A row its controller has not written yet (the API's own,
  * for a moment after registration; a rebuild's, for a controller started by 0.1.0, which writes
- * none) is read from the controller instead: the read model never answers older than Temporal.
+ * none) is read from the controller instead, and so is a row behind its own update: the update
+ * has written its end, its controller has not taken it in yet (for seconds after a restart, while
+ * the task a stopped worker held times out). The read model never answers older than Temporal.
  */
 export async function readCell(ctx: Reach, cellId: string): Promise<CellView> {
   const row = await ctx.cells.get(cellId);
-  if (row?.fromWorkflow) return row.view;
+  if (row?.fromWorkflow && !(await behindItsUpdate(ctx, row.view))) return row.view;
   return ask(() => ctx.temporal.workflow.getHandle(cellWorkflowId(cellId)).query(cellStatusQuery), row?.view, `cell ${cellId}`);
 }
 
@@ -27,6 +29,13 @@ export async function readUpdate(ctx: Reach, updateId: string): Promise<UpdatePr
   const row = await ctx.updates.get(updateId);
   if (row?.fromWorkflow && (FINAL_STATUSES as readonly string[]).includes(row.view.status)) return row.view;
   return ask(() => ctx.temporal.workflow.getHandle(updateWorkflowId(updateId)).query(progressQuery), row?.view, `update ${updateId}`);
+}
+
+/** The row names an update as running that its own row says has ended. */
+async function behindItsUpdate(ctx: Reach, view: CellView): Promise<boolean> {
+  if (!view.currentUpdate) return false;
+  const update = await ctx.updates.get(view.currentUpdate.id);
+  return update !== undefined && (FINAL_STATUSES as readonly string[]).includes(update.view.status);
 }
 
 async function ask<T>(query: () => Promise<T>, fallback: T | undefined, what: string): Promise<T> {

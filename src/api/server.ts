@@ -10,7 +10,9 @@ import { connectClient } from '../temporal/connect';
 import { buildApp } from './app';
 import { apiStores } from './stores';
 import { loadTokens } from './tokens';
+import { endWithParent } from '../lifecycle';
 
+endWithParent();
 const config = loadConfig();
 const { tokens, generated } = loadTokens(config.dataDir);
 const connection = await connectClient(config);
@@ -42,4 +44,5 @@ closeWithGrace({ delay: 10_000 }, async ({ err }) => {
 });
 
 await app.listen({ port: config.port, host: config.host });
-if (generated) console.error(`no API token configured: use the generated admin token ${generated} (kept in ${config.dataDir}/admin-token)`);
+// The token itself never reaches a log: only the file that holds it.
+if (generated) console.error(`no API token configured: the generated admin token is in ${config.dataDir}/admin-token`);
