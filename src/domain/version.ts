@@ -1,5 +1,8 @@
-// Release versions: semver (1.4.0, 1.4.0-rc.1) or calendar versions (2026.11.2).
-// Compared numerically part by part; a pre-release sorts before its release.
+// Release versions: semver (1.4.0, 1.4.0-rc.1) or calendar versions (2026.11.2, 2026.11, 2026.11.2.1).
+// Semantic versions compare as semver says (the `semver` library); calendar versions numerically
+// part by part, a missing part counting as 0; pre-releases of either kind sort before their release
+// and among themselves by semver's identifier rule (rc.9 before rc.10).
+import semver from 'semver';
 
 const VERSION = /^\d+(\.\d+){0,3}(-[0-9A-Za-z.-]+)?$/;
 
@@ -8,6 +11,7 @@ export function isVersion(value: string): boolean {
 }
 
 export function compareVersions(a: string, b: string): number {
+  if (semver.valid(a) && semver.valid(b)) return semver.compare(a, b);
   const [coreA, preA] = splitPre(a);
   const [coreB, preB] = splitPre(b);
   const partsA = coreA.split('.').map(Number);
@@ -19,7 +23,14 @@ export function compareVersions(a: string, b: string): number {
   if (preA === preB) return 0;
   if (preA === undefined) return 1;
   if (preB === undefined) return -1;
-  return preA < preB ? -1 : 1;
+  return comparePreReleases(preA, preB);
+}
+
+/** Two pre-release tags by semver's rule, on a common core; one semver cannot read (a leading zero) by its text. */
+function comparePreReleases(a: string, b: string): number {
+  const [x, y] = [`0.0.0-${a}`, `0.0.0-${b}`];
+  if (semver.valid(x, { loose: true }) && semver.valid(y, { loose: true })) return semver.compare(x, y, { loose: true });
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function sortVersions(versions: string[]): string[] {
