@@ -13,6 +13,7 @@ import { UpdateReadModel } from './src/adapters/db/update-read-model';
 import { FlagStore } from './src/adapters/flags/flag-store';
 import { LogNotifier } from './src/adapters/notify/log-notifier';
 import { WebhookNotifier } from './src/adapters/notify/webhook-notifier';
+import { STRICT_WEBHOOK_TARGETS, type WebhookTargetPolicy } from './src/adapters/notify/webhook-target';
 import { SimulatedStack } from './src/adapters/simulated/stack';
 import type { StackRef } from './src/domain/ports';
 import { SimulatedCluster } from './src/adapters/simulated/cluster';
@@ -46,10 +47,12 @@ export interface WorkerSetup {
   maxCachedWorkflows?: number;
   /** when an agent counts as offline, and the oldest agent the workflows drive (defaults: the domain's) */
   agents?: AgentPolicy;
+  /** where webhook deliveries may go (default: public https addresses only) */
+  webhookTargets?: WebhookTargetPolicy;
 }
 
 /** The adapters behind the activities, chosen per cell by its cluster reference. */
-export function buildActivities(dataDir: string, client: Client, db: Db, agents: AgentPolicy = DEFAULT_AGENT_POLICY) {
+export function buildActivities(dataDir: string, client: Client, db: Db, agents: AgentPolicy = DEFAULT_AGENT_POLICY, webhookTargets: WebhookTargetPolicy = STRICT_WEBHOOK_TARGETS) {
   const simulated = new SimulatedCluster(dataDir);
   const catalog = new SqlReleaseCatalog(db);
   // Loaded on first use: @kubernetes/client-node alone is about 100 MB of a worker's memory, which
@@ -73,6 +76,7 @@ export function buildActivities(dataDir: string, client: Client, db: Db, agents:
     cellReadModel: new CellReadModel(db),
     updateReadModel: new UpdateReadModel(db),
     db,
+    webhookTargets,
   });
 }
 
@@ -87,7 +91,7 @@ export function createWorker(setup: WorkerSetup): Promise<Worker> {
     connection: setup.connection,
     namespace: setup.namespace,
     taskQueue: setup.taskQueue,
-    activities: buildActivities(setup.dataDir, setup.client, setup.db, setup.agents),
+    activities: buildActivities(setup.dataDir, setup.client, setup.db, setup.agents, setup.webhookTargets),
     ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     shutdownGraceTime: '5s',
     ...(setup.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: setup.maxCachedWorkflows } : {}),
@@ -114,6 +118,7 @@ async function main(): Promise<void> {
     db,
     maxCachedWorkflows: config.maxCachedWorkflows,
     agents: { offlineAfterSeconds: config.agentOfflineAfterSeconds, minVersion: config.minAgentVersion },
+    webhookTargets: config.webhookTargets,
     // Bundling at start runs webpack in this process, and its memory stays: production uses a bundle built beforehand.
     ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
   });

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from './adapters/bundles/limits';
+import type { WebhookTargetPolicy } from './adapters/notify/webhook-target';
 import { DEFAULT_AGENT_OFFLINE_AFTER_SECONDS, MIN_AGENT_VERSION } from './domain/agent';
 
 /** Everything cellshift reads from its environment, read once, in one place. */
@@ -26,6 +27,8 @@ export interface Config {
   bundleLimits: BundleLimits;
   /** days from publication to an infrastructure update's deadline: 14 unless the install says otherwise */
   infraDeadlineDays: number;
+  /** webhooks: plain http to loopback receivers too (CELLSHIFT_WEBHOOKS_ALLOW_LOOPBACK=1: tests and development, never production) */
+  webhookTargets: WebhookTargetPolicy;
   /** workflows the worker keeps cached between tasks; unset: the SDK's default (from the heap size) */
   maxCachedWorkflows?: number;
   /** a workflow bundle built beforehand (`npm run bundle:workflows`); unset: the worker bundles at start */
@@ -52,6 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     agentOfflineAfterSeconds: Number(env.CELLSHIFT_AGENT_OFFLINE_AFTER_SECONDS ?? DEFAULT_AGENT_OFFLINE_AFTER_SECONDS),
     port: Number(env.PORT ?? 8080),
     infraDeadlineDays: Number(env.CELLSHIFT_INFRA_DEADLINE_DAYS ?? 14),
+    webhookTargets: { allowLoopback: env.CELLSHIFT_WEBHOOKS_ALLOW_LOOPBACK === '1' },
     host: env.HOST ?? '0.0.0.0',
     bundleLimits: {
       compressedBytes: Number(env.CELLSHIFT_BUNDLE_LIMIT_BYTES ?? DEFAULT_BUNDLE_LIMITS.compressedBytes),

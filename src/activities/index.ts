@@ -5,6 +5,7 @@ import type { BundleStore } from '../adapters/bundles/bundle-store';
 import type { CellReadModel } from '../adapters/db/cell-read-model';
 import type { UpdateReadModel } from '../adapters/db/update-read-model';
 import type { FlagStore } from '../adapters/flags/flag-store';
+import type { WebhookTargetPolicy } from '../adapters/notify/webhook-target';
 import type { Notifier, ReleaseCatalog } from '../domain/ports';
 import { createCatalogActivities } from './catalog';
 import type { AgentPolicy } from '../domain/agent';
@@ -31,6 +32,8 @@ export interface ActivityDependencies {
   cellReadModel: CellReadModel;
   updateReadModel: UpdateReadModel;
   db: Db;
+  /** where webhook deliveries may go */
+  webhookTargets: WebhookTargetPolicy;
 }
 
 export function createActivities(deps: ActivityDependencies) {
@@ -43,7 +46,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createInfraActivities(deps.resolveStack, deps.notifier),
     ...createReadModelActivities(deps.cellReadModel, deps.updateReadModel, deps.client, deps.agents),
     ...createVetoActivities(deps.client, deps.catalog, deps.updateReadModel),
-    ...createWebhookActivities(new WebhookStore(deps.db), deps.db),
+    ...createWebhookActivities(new WebhookStore(deps.db), deps.db, deps.webhookTargets),
   };
 }
 

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { sendEvent } from '../adapters/notify/webhook-sender';
+import type { WebhookTargetPolicy } from '../adapters/notify/webhook-target';
 import type { FleetEvent } from '../domain/events';
 import type { Db } from '../adapters/db/database';
 import { WebhookStore } from '../adapters/db/webhooks';
@@ -9,7 +10,7 @@ import { WebhookStore } from '../adapters/db/webhooks';
 const LOOK_EVERY_MS = 1_000;
 const BATCH = 50;
 
-export function createWebhookActivities(webhooks: WebhookStore, db: Db) {
+export function createWebhookActivities(webhooks: WebhookStore, db: Db, targets: WebhookTargetPolicy) {
   return {
     /**
      * Sends due deliveries for `forMs`, looking every second: each sent until its receiver answers
@@ -25,7 +26,7 @@ export function createWebhookActivities(webhooks: WebhookStore, db: Db) {
         await Promise.all(
           due.map(async (delivery) => {
             try {
-              await sendEvent(delivery.url, delivery.secret, delivery.event);
+              await sendEvent(delivery.url, delivery.secret, delivery.event, targets);
               await webhooks.delivered(delivery.id);
               sent++;
             } catch (err) {

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { BundleStore } from '../adapters/bundles/bundle-store';
 import type { BundleLimits } from '../adapters/bundles/limits';
+import type { WebhookTargetPolicy } from '../adapters/notify/webhook-target';
 import type { CellReadModel } from '../adapters/db/cell-read-model';
 import type { UpdateReadModel } from '../adapters/db/update-read-model';
 import type { FlagStore } from '../adapters/flags/flag-store';
@@ -55,6 +56,8 @@ export interface AppOptions {
   bundleLimits?: Partial<BundleLimits>;
   /** days from publication to an infrastructure update's deadline (the install's rule) */
   infraDeadlineDays?: number;
+  /** where webhook subscriptions may point (default: public https addresses only) */
+  webhookTargets?: WebhookTargetPolicy;
   /** request logging, as JSON lines on stdout */
   logger?: boolean;
 }
@@ -81,7 +84,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(stores, { catalog: options.catalog, bundles: options.bundles, flags: options.flags, pageTokens: options.pageTokens, cells: options.cells, updates: options.updates, webhooks: options.webhooks });
   await app.register(simulation, { cluster: options.simulated, stack: options.simulatedStack });
   await app.register(agentSettings, options.agents);
-  await app.register(limits, { bundleLimits: options.bundleLimits, infraDeadlineDays: options.infraDeadlineDays });
+  await app.register(limits, { bundleLimits: options.bundleLimits, infraDeadlineDays: options.infraDeadlineDays, webhookTargets: options.webhookTargets });
 
   // Routes, each its own encapsulated plugin.
   await app.register(health);

@@ -34,6 +34,7 @@ const app = await buildApp({
   logger: process.env.CELLSHIFT_LOG !== 'off',
   bundleLimits: config.bundleLimits,
   infraDeadlineDays: config.infraDeadlineDays,
+  webhookTargets: config.webhookTargets,
 });
 
 closeWithGrace({ delay: 10_000 }, async ({ err }) => {

@@ -80,7 +80,7 @@ export class Harness {
     readonly db: Db,
   ) {}
 
-  static async start(options: { releases?: Release[]; worker?: boolean; address?: string; bundleLimits?: Partial<BundleLimits>; agents?: Partial<AgentPolicy> } = {}): Promise<Harness> {
+  static async start(options: { releases?: Release[]; worker?: boolean; address?: string; bundleLimits?: Partial<BundleLimits>; agents?: Partial<AgentPolicy>; webhooksAllowLoopback?: boolean } = {}): Promise<Harness> {
     if (!runtimeQuiet) {
       Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never });
       runtimeQuiet = true;
@@ -105,6 +105,8 @@ export class Harness {
       simulatedStack: new SimulatedStack(dataDir),
       tokens: API_TOKENS,
       bundleLimits: options.bundleLimits,
+      // The receivers tests run listen on loopback, over plain http (CELLSHIFT_WEBHOOKS_ALLOW_LOOPBACK=1).
+      webhookTargets: { allowLoopback: options.webhooksAllowLoopback ?? true },
       agents: { bootstrapTokens, temporal: { address, namespace: 'default' }, ...agents },
     });
     const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -124,6 +126,7 @@ export class Harness {
       db: this.db,
       workflowBundle: { codePath: inject('workflowBundlePath') },
       agents: this.agents,
+      webhookTargets: { allowLoopback: true },
     });
     this.workerRun = this.worker.run();
     await startAgentPresenceSweep(this.client, this.taskQueue, this.agents.offlineAfterSeconds);
@@ -133,7 +136,7 @@ export class Harness {
   /** The real worker entry point (`npm run worker`) as its own process, so a test can SIGKILL it. */
   spawnWorkerProcess(env: Record<string, string> = {}): ChildProcess {
     return spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', 'worker.ts'], {
-      env: { ...process.env, TEMPORAL_ADDRESS: this.address, CELLSHIFT_TASK_QUEUE: this.taskQueue, CELLSHIFT_DATA_DIR: this.dataDir, DATABASE_URL: this.database.url, ...env },
+      env: { ...process.env, TEMPORAL_ADDRESS: this.address, CELLSHIFT_TASK_QUEUE: this.taskQueue, CELLSHIFT_DATA_DIR: this.dataDir, DATABASE_URL: this.database.url, CELLSHIFT_WEBHOOKS_ALLOW_LOOPBACK: '1', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
   }

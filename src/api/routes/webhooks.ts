@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { WebhookTargetRefused, checkWebhookTarget } from '../../adapters/notify/webhook-target';
 import { EVENT_TYPES } from '../../domain/events';
-import { badRequest, notFound } from '../problem';
+import { HttpProblem, badRequest, notFound } from '../problem';
 import { problems, StringEnum } from '../schemas/common';
 
 const Webhook = Type.Object({ id: Type.String(), url: Type.String(), events: Type.Array(Type.String()), createdBy: Type.String(), createdAt: Type.String() });
@@ -15,9 +16,11 @@ const webhooks: FastifyPluginAsyncTypebox = async (app) => {
       config: { role: 'admin' },
       schema: {
         summary: 'Subscribe a URL to events; each delivery is signed with the secret (HMAC-SHA256), retried until it answers 2xx, given up after a day',
+        description:
+          'The URL is https to a public address: every address its name resolves to is checked (not loopback, private, unique-local, link-local, CGNAT, multicast, reserved, nor a cloud metadata service), now and again before every delivery, which connects to the address checked. A redirect is a failed attempt, not followed.',
         body: Type.Object(
           {
-            url: Type.String({ format: 'uri', pattern: '^https?://[\\x21-\\x7e]+$', maxLength: 2000 }),
+            url: Type.String({ format: 'uri', pattern: '^https?://[\\x21-\\x7e]+$', maxLength: 2000, description: 'https, to a public address (plain http only to a loopback receiver where CELLSHIFT_WEBHOOKS_ALLOW_LOOPBACK=1)' }),
             events: Type.Array(StringEnum(EVENT_TYPES), { minItems: 1, uniqueItems: true }),
             secret: Type.String({ minLength: 16, maxLength: 200, pattern: '^[\\x20-\\x7e]+$', description: 'printable ASCII; signs each delivery; never shown again' }),
           },
@@ -27,8 +30,12 @@ const webhooks: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const url = new URL(request.body.url);
-      if (url.username || url.password) throw badRequest([{ field: 'body.url', reason: 'must not carry credentials: the secret signs deliveries' }]);
+      try {
+        await checkWebhookTarget(request.body.url, app.webhookTargets);
+      } catch (err) {
+        if (err instanceof WebhookTargetRefused) throw badRequest([{ field: 'body.url', reason: err.message }]);
+        throw new HttpProblem(503, 'DNS unavailable', `the name in url could not be resolved now: ${(err as Error).message}`);
+      }
       const hook = await app.webhooks.create(request.body.url, request.body.events, request.body.secret, request.subject);
       return reply.status(201).header('location', `/v1/webhooks/${hook.id}`).send(hook);
     },

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from '../../../adapters/bundles/limits';
+import { STRICT_WEBHOOK_TARGETS, type WebhookTargetPolicy } from '../../../adapters/notify/webhook-target';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -7,6 +8,8 @@ declare module 'fastify' {
     bundleLimits: BundleLimits;
     /** days from publication to an infrastructure update's deadline */
     infraDeadlineDays: number;
+    /** where a webhook subscription may point (loopback only where the install allows it) */
+    webhookTargets: WebhookTargetPolicy;
   }
 }
 
@@ -14,10 +17,11 @@ declare module 'fastify' {
 const DEFAULT_INFRA_DEADLINE_DAYS = 14;
 
 /** The install's rules the routes apply. */
-export default fp<{ bundleLimits?: Partial<BundleLimits>; infraDeadlineDays?: number }>(
+export default fp<{ bundleLimits?: Partial<BundleLimits>; infraDeadlineDays?: number; webhookTargets?: WebhookTargetPolicy }>(
   async (app, options) => {
     app.decorate('bundleLimits', { ...DEFAULT_BUNDLE_LIMITS, ...options.bundleLimits });
     app.decorate('infraDeadlineDays', options.infraDeadlineDays ?? DEFAULT_INFRA_DEADLINE_DAYS);
+    app.decorate('webhookTargets', options.webhookTargets ?? STRICT_WEBHOOK_TARGETS);
   },
   { name: 'limits' },
 );
