@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import { UPDATE_STEPS, type UpdateInput, type UpdateResult } from '../../domain/update';
 import { UpdateRun } from './run';
 import { waitForWindow } from './window';
@@ -31,6 +32,8 @@ export async function runMaintenanceSteps(run: UpdateRun): Promise<void> {
   saga.add('rollback', () => rollbackRelease(target, input.id));
   await run.step('apply', () => applyRelease(target, release, input.id));
   await run.step('verify', () => verifyRollout(target, release));
+  // A release that passed verify stays: leaving maintenance is retried for as long as it takes, never undone.
+  if (patched('leave-maintenance-until-done')) return run.leaveMaintenanceAfterVerify(() => leaveMaintenance(target));
   await run.step('maintenanceOff', () => run.maintenance(false, () => leaveMaintenance(target)));
   saga.drop('maintenanceOff');
 }

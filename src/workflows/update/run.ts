@@ -1,8 +1,9 @@
-import { CancellationScope, condition, isCancellation, patched, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, condition, isCancellation, patched, setHandler, sleep } from '@temporalio/workflow';
 import { ErrorType } from '../../domain/errors';
 import type { ClusterTarget } from '../../domain/ports';
 import { FINAL_STATUSES, type FinalStatus, type OperatorActionName, type StagingOutcome, type UpdateInput, type UpdateProgress, type UpdateResult, type UpdateStatus } from '../../domain/update';
-import { describeFailure, isAgentUnreachable, refuse } from '../failures';
+import { describeFailure, failedAttempt, isAgentUnreachable, refuse } from '../failures';
+import type { StepOutcome } from '../../activities/step-context';
 import { abandonCompensation, cancelUpdate, pauseUpdate, progressQuery, resumeUpdate, retryCompensation, type OperatorCommand } from '../messages';
 import { Projection } from '../projection';
 import { projectUpdate } from '../read-model';
@@ -30,6 +31,8 @@ export class UpdateRun {
   private revision = 0;
   private cancelled = false;
   private paused = false;
+  /** the release passed verify: nothing is undone any more, the update only leaves maintenance */
+  private verified = false;
   /** a rejection by the operator (or a decision timeout) ends the update as `rejected` */
   rejected = false;
   /** the end status of another update that failed and compensated on its own (staging, primary) */
@@ -66,7 +69,7 @@ export class UpdateRun {
         this.cancelled = true;
         this.main.cancel();
       },
-      { validator: (_: OperatorCommand) => this.requireActive('cancel') },
+      { validator: (_: OperatorCommand) => this.requireActive('cancel', () => this.verified, 'the release passed verify; the update is leaving maintenance mode') },
     );
     setHandler(
       pauseUpdate,
@@ -112,6 +115,36 @@ export class UpdateRun {
     const outcome = await call();
     this.progress.maintenance = enabled;
     return outcome;
+  }
+
+  /**
+   * The last step once the release passed verify: leaving maintenance is one idempotent write, so it
+   * is tried again (each round with the step's own quick retries, then a growing pause up to five
+   * minutes) for as long as it takes, and never answered with a rollback of a verified release.
+   * Not cancellable; the step shows its attempts and last error meanwhile.
+   */
+  async leaveMaintenanceAfterVerify(leave: () => Promise<StepOutcome>): Promise<void> {
+    this.verified = true;
+    this.saga.drop('rollback');
+    this.saga.drop('maintenanceOff');
+    await CancellationScope.nonCancellable(() =>
+      this.tracker.step('maintenanceOff', async () => {
+        const step = this.progress.steps.find((s) => s.name === 'maintenanceOff')!;
+        for (let pauseMs = 5_000; ; pauseMs = Math.min(pauseMs * 2, 5 * 60_000)) {
+          try {
+            const outcome = await this.maintenance(false, leave);
+            delete step.detail;
+            return outcome;
+          } catch (err) {
+            if (!(err instanceof ActivityFailure)) throw err;
+            step.attempts += failedAttempt(err);
+            step.error = describeFailure(err);
+            step.detail = `the release passed verify and stays; leaving maintenance mode again in ${pauseMs / 1000} s`;
+            await sleep(pauseMs);
+          }
+        }
+      }),
+    );
   }
 
   /** Runs the strategy's body; on failure or cancel, the compensations; then hands the result to whoever waits for it. */
