@@ -40,7 +40,7 @@ export interface AgentOptions {
 /** The clusters an agent can reach: its own Kubernetes cluster (by its kubeconfig or its pod's account), or a simulated cell. */
 function agentClusters(options: Pick<AgentOptions, 'kubeconfig' | 'dataDir'>) {
   const own = options.kubeconfig ? { path: options.kubeconfig } : undefined;
-  return { kubernetes: new KubernetesCluster({ connect: (ref) => connect({ ...ref, kubeconfig: own }) }), simulated: new SimulatedCluster(options.dataDir) };
+  return { kubernetes: new KubernetesCluster({ prePull: loadConfig().prePull, connect: (ref) => connect({ ...ref, kubeconfig: own }) }), simulated: new SimulatedCluster(options.dataDir) };
 }
 
 /**

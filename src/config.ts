@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from './adapters/bundles/limits';
 import type { WebhookTargetPolicy } from './adapters/notify/webhook-target';
+import { prePullOptions, type PrePullOptions } from './adapters/kubernetes/prepull-pod';
 import { DEFAULT_AGENT_OFFLINE_AFTER_SECONDS, MIN_AGENT_VERSION } from './domain/agent';
 
 /** Everything cellshift reads from its environment, read once, in one place. */
@@ -35,6 +36,8 @@ export interface Config {
   workflowBundlePath?: string;
   /** host:port where the worker serves the Temporal SDK's own metrics for Prometheus (unset: none) */
   workerMetricsAddress?: string;
+  /** Kubernetes cells: how the pre-pull reaches the nodes, and the images cellshift runs there (an air-gapped cell's mirror) */
+  prePull: PrePullOptions;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -65,6 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxCachedWorkflows: env.CELLSHIFT_MAX_CACHED_WORKFLOWS ? Number(env.CELLSHIFT_MAX_CACHED_WORKFLOWS) : undefined,
     workflowBundlePath: env.CELLSHIFT_WORKFLOW_BUNDLE || undefined,
     workerMetricsAddress: env.CELLSHIFT_WORKER_METRICS_ADDRESS || undefined,
+    prePull: prePullOptions({ method: env.CELLSHIFT_PREPULL_METHOD, pauseImage: env.CELLSHIFT_PAUSE_IMAGE, noopImage: env.CELLSHIFT_NOOP_IMAGE }),
   };
 }
 

@@ -5,7 +5,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { kubeCall, kubeRequest, readKubeconfig, type KubeCredentials } from './kube-api';
-import { ensureKubeBinaries, type KubeBinaries } from './kube-binaries';
+import { ensureKubeBinaries, KUBE_VERSION, type KubeBinaries } from './kube-binaries';
 
 export { ensureKubeBinaries, type KubeBinaries } from './kube-binaries';
 
@@ -173,7 +173,9 @@ function kwokConfig(ports: number[]): string {
 }
 
 // kwokctl's binary runtime starts kwok with --manage-all-nodes=true (no annotation selector), so
-// the annotation only tells people what these nodes are. No taints: every pod may land here.
+// the annotation only tells people what these nodes are. No taints: every pod may land here. The
+// nodes report a kubelet of the control plane's version and a runtime that mounts image volumes
+// (containerd 2.1), as a current cluster's do; kwok keeps what a node reports.
 function fakeNode(name: string) {
   const resources = { cpu: '32', memory: '256Gi', pods: '110' };
   return {
@@ -184,7 +186,7 @@ function fakeNode(name: string) {
       annotations: { 'kwok.x-k8s.io/node': 'fake' },
       labels: { type: 'kwok', 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' },
     },
-    status: { capacity: resources, allocatable: resources },
+    status: { capacity: resources, allocatable: resources, nodeInfo: { kubeletVersion: `v${KUBE_VERSION}`, containerRuntimeVersion: 'containerd://2.1.4' } },
   };
 }
 

@@ -13,6 +13,7 @@ import { ignoreNotFound, kubeCall } from './kube-call';
 import { configMap, listWorkloads, serverSideApply } from './objects';
 import { waitForRollouts, type Poll } from './polling';
 import { prePull } from './prepull';
+import { prePullOptions, type PrePullOptions } from './prepull-pod';
 import { formatCpu, formatMemory } from './quantity';
 import { componentWorkloads, unplacedComponents } from './components';
 import { imagePatches, manifestObjects, releaseWorkloads } from './release-objects';
@@ -46,8 +47,8 @@ export interface KubernetesClusterOptions {
   rolloutTimeoutMs?: number;
   /** how long the pre-pull waits for every node (default 20 min) */
   pullTimeoutMs?: number;
-  /** the pre-pull DaemonSet's main container, which only keeps the pod alive */
-  pauseImage?: string;
+  /** how the pre-pull reaches the nodes, and the images it runs (default: prePullOptions()) */
+  prePull?: PrePullOptions;
   /** the Kubernetes minor versions cellshift supports, inclusive */
   supportedMinors?: { min: number; max: number };
   /** how a cluster reference becomes API clients (default: its kubeconfig) */
@@ -66,12 +67,14 @@ export const FLAGS_CONFIGMAP = 'cellshift-flags';
 export class KubernetesCluster implements ClusterPort {
   private readonly rollouts: Poll;
   private readonly pulls: Poll;
+  private readonly prePull: PrePullOptions;
   private readonly clients = new Map<string, KubeClients>();
 
   constructor(private readonly options: KubernetesClusterOptions = {}) {
     const intervalMs = options.pollIntervalMs ?? 2_000;
     this.rollouts = { intervalMs, timeoutMs: options.rolloutTimeoutMs ?? 10 * 60_000 };
     this.pulls = { intervalMs, timeoutMs: options.pullTimeoutMs ?? 20 * 60_000 };
+    this.prePull = options.prePull ?? prePullOptions();
   }
 
   async register(target: ClusterTarget): Promise<{ version?: string }> {
@@ -138,7 +141,7 @@ export class KubernetesCluster implements ClusterPort {
     if (archives.length > 0) {
       throw new PortError(ErrorType.ImagePullFailed, `a Kubernetes cluster pulls from a registry: load the bundle's images (${archives.join(', ')}) into the cell's registry mirror first`, true);
     }
-    await prePull(kube, ref.namespace, images, this.options.pauseImage ?? 'registry.k8s.io/pause:3.10', ctx, this.pulls);
+    await prePull(kube, ref.namespace, images, this.prePull, ctx, this.pulls);
   }
 
   async apply(target: ClusterTarget, release: Release, key: string, _ctx: StepContext, components?: string[]): Promise<void> {
