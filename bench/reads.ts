@@ -57,7 +57,7 @@ export async function readsCase(temporalAddress: string): Promise<ReadFigures> {
     const apiPort = await freePort();
     const barePort = await freePort();
     const env = { ...process.env, DATABASE_URL: pg.url, TEMPORAL_ADDRESS: temporalAddress, CELLSHIFT_LOG: 'off', CELLSHIFT_DATA_DIR: mkdtempSync(join(tmpdir(), 'cellshift-reads-')) };
-    children.push(spawn(process.execPath, ['--import', 'tsx', 'src/api/server.ts'], { env: { ...env, PORT: String(apiPort), HOST: '127.0.0.1', CELLSHIFT_TOKENS: JSON.stringify([{ token, subject: 'bench', role: 'viewer' }]) }, stdio: ['ignore', 'ignore', 'inherit'] }));
+    children.push(spawn(process.execPath, ['--import', 'tsx', 'src/api/server.ts'], { env: { ...env, PORT: String(apiPort), HOST: '127.0.0.1', CELLSHIFT_TOKENS: JSON.stringify([{ token, subject: 'bench', role: 'viewer' }]), CELLSHIFT_RATE_LIMIT_PER_MINUTE: '1000000000' }, stdio: ['ignore', 'ignore', 'inherit'] }));
     children.push(spawn(process.execPath, ['--import', 'tsx', 'bench/bare-api.ts'], { env: { ...env, PORT: String(barePort) }, stdio: ['ignore', 'ignore', 'inherit'] }));
     const api = `http://127.0.0.1:${apiPort}`;
     const bareApi = `http://127.0.0.1:${barePort}`;

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from './adapters/bundles/limits';
 import type { WebhookTargetPolicy } from './adapters/notify/webhook-target';
+import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './api/request-limits';
 import { prePullOptions, type PrePullOptions } from './adapters/kubernetes/prepull-pod';
 import { DEFAULT_AGENT_OFFLINE_AFTER_SECONDS, MIN_AGENT_VERSION } from './domain/agent';
 
@@ -30,6 +31,8 @@ export interface Config {
   infraDeadlineDays: number;
   /** webhooks: plain http to loopback receivers too (CELLSHIFT_WEBHOOKS_ALLOW_LOOPBACK=1: tests and development, never production) */
   webhookTargets: WebhookTargetPolicy;
+  /** API: requests a minute per token subject, per address without a token, for agent registration; a request's time limit */
+  requestLimits: RequestLimits;
   /** workflows the worker keeps cached between tasks; unset: the SDK's default (from the heap size) */
   maxCachedWorkflows?: number;
   /** a workflow bundle built beforehand (`npm run bundle:workflows`); unset: the worker bundles at start */
@@ -59,6 +62,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: Number(env.PORT ?? 8080),
     infraDeadlineDays: Number(env.CELLSHIFT_INFRA_DEADLINE_DAYS ?? 14),
     webhookTargets: { allowLoopback: env.CELLSHIFT_WEBHOOKS_ALLOW_LOOPBACK === '1' },
+    requestLimits: {
+      perMinute: Number(env.CELLSHIFT_RATE_LIMIT_PER_MINUTE ?? DEFAULT_REQUEST_LIMITS.perMinute),
+      anonymousPerMinute: Number(env.CELLSHIFT_RATE_LIMIT_ANONYMOUS_PER_MINUTE ?? DEFAULT_REQUEST_LIMITS.anonymousPerMinute),
+      registrationPerMinute: Number(env.CELLSHIFT_RATE_LIMIT_REGISTRATION_PER_MINUTE ?? DEFAULT_REQUEST_LIMITS.registrationPerMinute),
+      timeoutMs: Number(env.CELLSHIFT_REQUEST_TIMEOUT_MS ?? DEFAULT_REQUEST_LIMITS.timeoutMs),
+    },
     host: env.HOST ?? '0.0.0.0',
     bundleLimits: {
       compressedBytes: Number(env.CELLSHIFT_BUNDLE_LIMIT_BYTES ?? DEFAULT_BUNDLE_LIMITS.compressedBytes),

@@ -1,4 +1,7 @@
+import { request as httpRequest } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_REQUEST_LIMITS } from '../src/api/request-limits';
 import { Harness, everyDay } from './helpers/harness';
 
 const validCell = (id: string) => ({
@@ -270,5 +273,66 @@ describe('API: answers through inject(), without a socket or a worker', () => {
     expect(uploaded.status).toBe(201);
     await expect(buildBundle({ version: '4.2.0', components: { app: 'Not An Image' }, breaking: false })).rejects.toThrow(/components\.app: must be an image reference/);
     expect((await h.http('GET', '/v1/releases/4.2.0')).status).toBe(404);
+  });
+});
+
+describe('API: rate and time limits, as an install has them', () => {
+  let h: Harness;
+  const TIMEOUT_MS = 1_500;
+  beforeAll(async () => {
+    h = await Harness.start({ worker: false, requestLimits: { ...DEFAULT_REQUEST_LIMITS, timeoutMs: TIMEOUT_MS } });
+  });
+  afterAll(() => h?.stop());
+
+  const register = () =>
+    fetch(`${h.baseUrl}/v1/agents/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer csb_${'x'.repeat(43)}` },
+      body: JSON.stringify({ cellId: 'nowhere', agentVersion: '0.2.0', capabilities: [], host: 'guesser' }),
+    });
+
+  it('answers a burst of agent registrations from one address with 429 and Retry-After; tokens go on being served', async () => {
+    const answers = await Promise.all(Array.from({ length: DEFAULT_REQUEST_LIMITS.registrationPerMinute + 5 }, register));
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses).toEqual([...Array(DEFAULT_REQUEST_LIMITS.registrationPerMinute).fill(401), ...Array(5).fill(429)]);
+    const throttled = answers.find((r) => r.status === 429)!;
+    expect(throttled.headers.get('content-type')).toContain('application/problem+json');
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(throttled.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    expect(await throttled.json()).toMatchObject({ status: 429, title: 'Too many requests', detail: expect.stringMatching(/^more than 10 requests a minute from this address; retry in \d+ s \(Retry-After\)$/) });
+    expect((await register()).status).toBe(429); // still, until the minute is over
+
+    // An operator's token is counted on its own, and generously: a dashboard's burst goes through.
+    const reads = await Promise.all(Array.from({ length: 100 }, () => h.http('GET', '/v1/releases', undefined, 'operator')));
+    expect(reads.every((r) => r.status === 200)).toBe(true);
+    expect(Number(reads[0].headers.get('x-ratelimit-limit'))).toBe(DEFAULT_REQUEST_LIMITS.perMinute);
+    expect((await h.http('GET', '/healthz', undefined, null)).headers.get('x-ratelimit-limit')).toBeNull(); // probes are not counted
+  });
+
+  it('answers a request still unanswered after the time limit with 503, even one whose body is still arriving', async () => {
+    const release = JSON.stringify({ version: '7.0.0', components: { app: 'example.com/app:7.0.0' }, breaking: false });
+    const started = Date.now();
+    const answer = await new Promise<{ status: number; type?: string; body: string }>((resolve, reject) => {
+      const req = httpRequest(`${h.baseUrl}/v1/releases`, { method: 'POST', headers: { authorization: 'Bearer test-admin-token', 'content-type': 'application/json', 'content-length': release.length } }, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, type: res.headers['content-type'], body }));
+      });
+      req.on('error', reject);
+      // One byte a quarter second: a slow client, or one holding a connection on purpose.
+      void (async () => {
+        for (const byte of release) {
+          if (req.destroyed) return;
+          req.write(byte);
+          await sleep(250);
+        }
+        req.end();
+      })();
+    });
+    expect(answer.status).toBe(503);
+    expect(answer.type).toContain('application/problem+json');
+    expect(JSON.parse(answer.body)).toMatchObject({ title: 'Request timed out', detail: expect.stringContaining(`no answer within ${TIMEOUT_MS} ms`) });
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 2_000);
+    expect((await h.http('GET', '/v1/releases/7.0.0')).status).toBe(404);
   });
 });

@@ -15,6 +15,8 @@ import { Harness, TOKENS } from './helpers/harness';
 const LIMIT = 256 * 1024;
 const UNPACKED_LIMIT = 8 * 1024 * 1024;
 const MAX_ENTRIES = 50;
+/** every other route answers within this, or 503; an upload takes as long as its link needs */
+const TIMEOUT_MS = 1_000;
 const PINNED = `registry.example/web@sha256:${'a'.repeat(64)}`;
 
 const release = (version: string, overrides: Partial<Release> = {}): Release => ({
@@ -32,12 +34,13 @@ async function handBuilt(files: TarEntry[], tamper: (files: TarEntry[]) => TarEn
 
 const manifestFile = (value: unknown): TarEntry => ({ name: MANIFEST, data: Buffer.from(JSON.stringify(value)) });
 
-/** Chunked transfer, no content-length: the limit must be enforced while streaming. */
-function streamOf(data: Buffer, size = 16 * 1024): ReadableStream<Uint8Array> {
+/** Chunked transfer, no content-length: the limit must be enforced while streaming. `pauseMs` between chunks: a slow link. */
+function streamOf(data: Buffer, size = 16 * 1024, pauseMs = 0): ReadableStream<Uint8Array> {
   let offset = 0;
   return new ReadableStream({
-    pull(controller) {
+    async pull(controller) {
       if (offset >= data.length) return controller.close();
+      if (pauseMs && offset > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
       controller.enqueue(data.subarray(offset, (offset += size)));
     },
   });
@@ -47,7 +50,7 @@ describe('release bundles: POST /v1/bundles', () => {
   let h: Harness;
   let store: BundleStore;
   beforeAll(async () => {
-    h = await Harness.start({ worker: false, bundleLimits: { compressedBytes: LIMIT, unpackedBytes: UNPACKED_LIMIT, entries: MAX_ENTRIES } });
+    h = await Harness.start({ worker: false, bundleLimits: { compressedBytes: LIMIT, unpackedBytes: UNPACKED_LIMIT, entries: MAX_ENTRIES }, requestLimits: { timeoutMs: TIMEOUT_MS } });
     store = new BundleStore(h.catalog, new DirectoryBundleFiles(join(h.dataDir, 'bundles')));
   });
   afterAll(() => h?.stop());
@@ -181,6 +184,15 @@ describe('release bundles: POST /v1/bundles', () => {
     await expectNothingLeft('4.7.2');
 
     expect((await upload(await buildBundle(release('4.7.3')))).status).toBe(201); // within every limit
+  });
+
+  it('takes an upload for as long as its link needs, past the time limit of every other route', async () => {
+    const bundle = await buildBundle(release('4.8.0'), { images: { api: randomBytes(40_000) } });
+    const started = Date.now();
+    const slow = await upload(streamOf(bundle, 4096, 250)); // ten chunks, a quarter second apart
+    expect(Date.now() - started).toBeGreaterThan(2 * TIMEOUT_MS);
+    expect(slow.status).toBe(201);
+    expect(slow.body).toMatchObject({ version: '4.8.0', bytes: bundle.length });
   });
 
   it('needs the admin role and a gzip body', async () => {

@@ -80,6 +80,8 @@ export class Topology {
       DATABASE_URL: databaseUrl,
       CELLSHIFT_TOKENS: JSON.stringify(options.tokens),
       CELLSHIFT_LOG: 'off',
+      // Its clients are a fleet's worth of callers under one token: what it measures is not the rate limit.
+      CELLSHIFT_RATE_LIMIT_PER_MINUTE: '1000000000',
       ...(options.workflowBundlePath ? { CELLSHIFT_WORKFLOW_BUNDLE: options.workflowBundlePath } : {}),
       ...options.env,
     };

@@ -10,6 +10,7 @@ import type { SimulatedCluster } from '../adapters/simulated/cluster';
 import type { SimulatedStack } from '../adapters/simulated/stack';
 import type { ReleaseCatalog } from '../domain/ports';
 import type { PageTokens } from './page-tokens';
+import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './request-limits';
 import agentSettings, { type AgentSettings } from './plugins/app/agents';
 import auth, { type ApiToken } from './plugins/app/auth';
 import errors from './plugins/app/errors';
@@ -17,6 +18,7 @@ import limits from './plugins/app/limits';
 import simulation from './plugins/app/simulation';
 import stores from './plugins/app/stores';
 import temporal from './plugins/app/temporal';
+import rateLimit from './plugins/external/rate-limit';
 import openapi from './plugins/external/swagger';
 import agents from './routes/agents';
 import bundles from './routes/bundles';
@@ -58,12 +60,15 @@ export interface AppOptions {
   infraDeadlineDays?: number;
   /** where webhook subscriptions may point (default: public https addresses only) */
   webhookTargets?: WebhookTargetPolicy;
+  /** requests a minute per subject or address, and how long one may take (defaults: DEFAULT_REQUEST_LIMITS) */
+  requestLimits?: Partial<RequestLimits>;
   /** request logging, as JSON lines on stdout */
   logger?: boolean;
 }
 
 /** The HTTP API: Fastify in front of Temporal. Keeps no state of its own, and does not listen (server.ts does). */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const requestLimits = { ...DEFAULT_REQUEST_LIMITS, ...options.requestLimits };
   const app = Fastify({
     logger: options.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array' } },
@@ -72,10 +77,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 2048 },
     // Long query strings reach the schemas too (a 400 naming the field), not Node's bare 431.
     http: { maxHeaderSize: 64 * 1024 },
+    // A request not answered in time is a 503 (Temporal or the database too slow), not a connection held open.
+    handlerTimeout: requestLimits.timeoutMs,
   });
 
   // External plugins first: they see every route registered after them.
   await app.register(openapi);
+  await app.register(rateLimit, requestLimits);
 
   // The application's plugins: problem+json, auth, and the services routes read as decorators.
   await app.register(errors);
@@ -84,7 +92,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(stores, { catalog: options.catalog, bundles: options.bundles, flags: options.flags, pageTokens: options.pageTokens, cells: options.cells, updates: options.updates, webhooks: options.webhooks });
   await app.register(simulation, { cluster: options.simulated, stack: options.simulatedStack });
   await app.register(agentSettings, options.agents);
-  await app.register(limits, { bundleLimits: options.bundleLimits, infraDeadlineDays: options.infraDeadlineDays, webhookTargets: options.webhookTargets });
+  await app.register(limits, { bundleLimits: options.bundleLimits, infraDeadlineDays: options.infraDeadlineDays, webhookTargets: options.webhookTargets, requestLimits });
 
   // Routes, each its own encapsulated plugin.
   await app.register(health);

@@ -35,6 +35,7 @@ const app = await buildApp({
   bundleLimits: config.bundleLimits,
   infraDeadlineDays: config.infraDeadlineDays,
   webhookTargets: config.webhookTargets,
+  requestLimits: config.requestLimits,
 });
 
 closeWithGrace({ delay: 10_000 }, async ({ err }) => {

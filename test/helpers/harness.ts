@@ -17,6 +17,7 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/adapters
 import { SimulatedCluster } from '../../src/adapters/simulated/cluster';
 import { SimulatedStack } from '../../src/adapters/simulated/stack';
 import { buildApp } from '../../src/api/app';
+import type { RequestLimits } from '../../src/api/request-limits';
 import { apiStores } from '../../src/api/stores';
 import type { ApiToken } from '../../src/api/plugins/app/auth';
 import { DEFAULT_AGENT_POLICY, type AgentPolicy } from '../../src/domain/agent';
@@ -51,6 +52,8 @@ const API_TOKENS: ApiToken[] = [
   { token: TOKENS.operatorAsCustomer, subject: 'oscar-operator', role: 'customer', cells: ['dbg-sim-a'] },
 ];
 
+const UNTHROTTLED = { perMinute: 1e9, anonymousPerMinute: 1e9, registrationPerMinute: 1e9 };
+
 export interface HttpResponse<T = any> {
   status: number;
   headers: Headers;
@@ -80,7 +83,7 @@ export class Harness {
     readonly db: Db,
   ) {}
 
-  static async start(options: { releases?: Release[]; worker?: boolean; address?: string; bundleLimits?: Partial<BundleLimits>; agents?: Partial<AgentPolicy>; webhooksAllowLoopback?: boolean } = {}): Promise<Harness> {
+  static async start(options: { releases?: Release[]; worker?: boolean; address?: string; bundleLimits?: Partial<BundleLimits>; agents?: Partial<AgentPolicy>; webhooksAllowLoopback?: boolean; requestLimits?: Partial<RequestLimits> } = {}): Promise<Harness> {
     if (!runtimeQuiet) {
       Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never });
       runtimeQuiet = true;
@@ -107,6 +110,8 @@ export class Harness {
       bundleLimits: options.bundleLimits,
       // The receivers tests run listen on loopback, over plain http (CELLSHIFT_WEBHOOKS_ALLOW_LOOPBACK=1).
       webhookTargets: { allowLoopback: options.webhooksAllowLoopback ?? true },
+      // One test process sends many requests with one token and from one address: unthrottled unless a test asks.
+      requestLimits: options.requestLimits ?? UNTHROTTLED,
       agents: { bootstrapTokens, temporal: { address, namespace: 'default' }, ...agents },
     });
     const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -25,11 +25,13 @@ const REFUSED = {
  */
 const agents: FastifyPluginAsyncTypebox = async (app) => {
   const controller = (cellId: string) => app.temporal.workflow.getHandle(cellWorkflowId(cellId));
+  // Each hands out a credential: a few a minute, per address (registration) or per admin (tokens).
+  const rateLimit = { max: app.requestLimits.registrationPerMinute, timeWindow: 60_000 };
 
   app.post(
     '/v1/cells/:cellId/bootstrap-token',
     {
-      config: { role: 'admin' },
+      config: { role: 'admin', rateLimit },
       schema: {
         summary: "A one-time token for the cell's agent to register with (replaces any earlier one); shown once",
         params: CellParams,
@@ -49,6 +51,7 @@ const agents: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     REGISTER_PATH,
     {
+      config: { rateLimit },
       schema: {
         summary: "An agent's registration: its bootstrap token (as bearer token) exchanged for where it polls",
         body: RegisterAgentBody,

@@ -20,6 +20,8 @@ const bundles: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { role: 'admin' },
       bodyLimit: limits.compressedBytes, // documentation only: a pass-through parser is not counted by Fastify; ingest counts
+      // A large bundle takes as long as the link needs; its size, not its time, is bounded (Fastify has no "none": the longest timer).
+      handlerTimeout: 2 ** 31 - 1,
       schema: {
         summary: 'Upload a release bundle (tar.gz of manifest.json, checksums.sha256, images/<component>.tar) and publish its release',
         response: { 201: BundleResult, 200: BundleResult, ...problems(400, 401, 403, 409, 413, 415, 422) },

@@ -15,8 +15,8 @@ export default fp(
 
     // Every error a route can answer, declared as application/problem+json in its schema (so in the
     // OpenAPI document): those it names, 400 when it validates input, 401 and 403 behind a token,
-    // 404 for a route naming a resource, 415 for one taking a body, 503 when Temporal or the
-    // database is unreachable.
+    // 404 for a route naming a resource, 415 for one taking a body, 429 over the rate limit, 503
+    // when Temporal or the database is unreachable or too slow.
     app.addHook('onRoute', (route) => {
       const schema = (route.schema ??= {}) as { hide?: boolean; body?: unknown; params?: unknown; querystring?: unknown; response?: Record<string, unknown> };
       if (schema.hide) return;
@@ -26,6 +26,7 @@ export default fp(
       if (route.config?.role) ['401', '403'].forEach((status) => statuses.add(status));
       if (schema.params) statuses.add('404');
       if (schema.body) statuses.add('415');
+      if (route.config?.rateLimit !== false) statuses.add('429');
       statuses.add('503');
       for (const status of statuses) response[status] = { description: STATUS_TEXT[status] ?? 'a problem', content: { 'application/problem+json': { schema: ProblemRef } } };
     });
@@ -37,6 +38,8 @@ export default fp(
       } else if (err.validation) {
         const errors = fieldErrors(err.validationContext ?? 'body', err.validation);
         problem = new HttpProblem(400, 'Invalid request', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors });
+      } else if (err.code === 'FST_ERR_HANDLER_TIMEOUT') {
+        problem = new HttpProblem(503, 'Request timed out', `no answer within ${app.requestLimits.timeoutMs} ms (Temporal or the database is slow): the request may still take effect; look before sending it again`);
       } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
         problem = new HttpProblem(err.statusCode, err.code ?? 'Bad request', err.message);
       } else {
@@ -73,7 +76,8 @@ const STATUS_TEXT: Record<string, string> = {
   '413': 'the body is larger than allowed',
   '415': 'the body is not of a type this route takes',
   '422': 'the request is well-formed but cannot be done (an unknown or vetoed release, an upgrade path)',
-  '503': 'Temporal or the database is unreachable: nothing was changed, try again (Retry-After)',
+  '429': 'more requests a minute than this token (or, without one, this address) may send: try again after Retry-After seconds',
+  '503': 'Temporal or the database is unreachable (nothing was changed) or too slow to answer in time: try again (Retry-After)',
 };
 
 /** What a URL names, for a problem's detail: "cell a", "update b". */

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from '../../../adapters/bundles/limits';
 import { STRICT_WEBHOOK_TARGETS, type WebhookTargetPolicy } from '../../../adapters/notify/webhook-target';
+import type { RequestLimits } from '../../request-limits';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -10,6 +11,8 @@ declare module 'fastify' {
     infraDeadlineDays: number;
     /** where a webhook subscription may point (loopback only where the install allows it) */
     webhookTargets: WebhookTargetPolicy;
+    /** requests a minute and how long one may take */
+    requestLimits: RequestLimits;
   }
 }
 
@@ -17,11 +20,12 @@ declare module 'fastify' {
 const DEFAULT_INFRA_DEADLINE_DAYS = 14;
 
 /** The install's rules the routes apply. */
-export default fp<{ bundleLimits?: Partial<BundleLimits>; infraDeadlineDays?: number; webhookTargets?: WebhookTargetPolicy }>(
+export default fp<{ bundleLimits?: Partial<BundleLimits>; infraDeadlineDays?: number; webhookTargets?: WebhookTargetPolicy; requestLimits: RequestLimits }>(
   async (app, options) => {
     app.decorate('bundleLimits', { ...DEFAULT_BUNDLE_LIMITS, ...options.bundleLimits });
     app.decorate('infraDeadlineDays', options.infraDeadlineDays ?? DEFAULT_INFRA_DEADLINE_DAYS);
     app.decorate('webhookTargets', options.webhookTargets ?? STRICT_WEBHOOK_TARGETS);
+    app.decorate('requestLimits', options.requestLimits);
   },
   { name: 'limits' },
 );
