@@ -88,8 +88,9 @@ export function createClusterActivities(resolve: ClusterResolver, catalog?: Rele
         await port.setFlags(target, values, ctx);
       });
     },
+    /** What the cell runs and whether it is in maintenance mode, read from its cluster. */
     readActualVersion(target: ClusterTarget) {
-      return onCluster(target, async (port, ctx) => ({ version: await port.actualVersion(target, ctx) }));
+      return onCluster(target, async (port, ctx) => ({ version: await port.actualVersion(target, ctx), maintenance: await port.inMaintenance(target, ctx) }));
     },
     /**
      * Grants debug access inside the cell and returns its token sealed to the requester's public

@@ -5,10 +5,14 @@ import type { WebhookTargetPolicy } from '../adapters/notify/webhook-target';
 import type { FleetEvent } from '../domain/events';
 import type { Db } from '../adapters/db/database';
 import { WebhookStore } from '../adapters/db/webhooks';
+import { UpdateReadModel } from '../adapters/db/update-read-model';
 
 /** How often the delivery loop looks for due deliveries, and how many it sends at once. */
 const LOOK_EVERY_MS = 1_000;
 const BATCH = 50;
+/** An update that needs attention is told of again every few hours until someone acts; looked for every 10 s. */
+export const NEEDS_ATTENTION_REMINDER_HOURS = 4;
+const REMINDERS_EVERY_MS = 10_000;
 
 export function createWebhookActivities(webhooks: WebhookStore, db: Db, targets: WebhookTargetPolicy) {
   return {
@@ -21,7 +25,12 @@ export function createWebhookActivities(webhooks: WebhookStore, db: Db, targets:
       const activity = Context.current();
       const until = Date.now() + forMs;
       let sent = 0;
+      let remindedAt = 0;
       while (Date.now() < until && !activity.cancellationSignal.aborted) {
+        if (Date.now() - remindedAt >= REMINDERS_EVERY_MS) {
+          remindedAt = Date.now();
+          await UpdateReadModel.queueNeedsAttentionReminders(db, new Date(), NEEDS_ATTENTION_REMINDER_HOURS);
+        }
         const due = await webhooks.due(BATCH);
         await Promise.all(
           due.map(async (delivery) => {

@@ -33,8 +33,9 @@ class Exposition {
 
 export async function renderMetrics(cells: CellReadModel, updates: UpdateReadModel, temporal: Client, taskQueue: string): Promise<string> {
   const out = new Exposition();
-  const [cellCounts, stats, rollouts, grants] = await Promise.all([
+  const [cellCounts, leftOn, stats, rollouts, grants] = await Promise.all([
     cells.counts(),
+    cells.leftInMaintenance(),
     updates.stats(DURATION_BUCKETS),
     temporal.workflow.count(`WorkflowType = 'fleetRollout' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'`),
     temporal.workflow.count(`WorkflowType = 'debugAccess' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}' AND DebugAccessStatus = 'active'`),
@@ -42,6 +43,9 @@ export async function renderMetrics(cells: CellReadModel, updates: UpdateReadMod
 
   out.family('cellshift_cells', 'gauge', 'Cells by ring, installed version, state, SLA and agent status (direct: no agent).');
   for (const { count, ...labels } of cellCounts) out.sample('cellshift_cells', labels, count);
+
+  out.family('cellshift_cell_left_in_maintenance_since_seconds', 'gauge', 'Cells in maintenance mode with no update running (their users locked out), by cell: when the controller found it so, as a Unix time.');
+  for (const { id, ring, since } of leftOn) out.sample('cellshift_cell_left_in_maintenance_since_seconds', { cell: id, ring }, Date.parse(since) / 1000);
 
   const final = (status: string) => FINAL_STATUSES.includes(status as UpdateStatus);
   const started = new Map<string, number>();

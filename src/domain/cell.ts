@@ -79,6 +79,13 @@ export interface VersionHistoryEntry {
   result: 'registered' | 'succeeded' | 'rolled-back' | 'cancelled' | 'rejected' | 'failed' | 'drift-accepted';
 }
 
+/** Maintenance mode as the controller last read or set it. */
+export interface Maintenance {
+  enabled: boolean;
+  /** on with no update running: since when the controller has found it so, and how */
+  leftOn?: { since: string; reason: string };
+}
+
 export interface CurrentUpdate {
   id: string;
   toVersion: string;
@@ -88,7 +95,7 @@ export interface CurrentUpdate {
 export interface CellStatus {
   state: CellState;
   version?: string;
-  maintenance: { enabled: boolean };
+  maintenance: Maintenance;
   currentUpdate?: CurrentUpdate;
   history: VersionHistoryEntry[];
   error?: string;

@@ -10,6 +10,7 @@ export const EVENT_TYPES = [
   'update.failed',
   'update.rolled-back',
   'update.needs-attention',
+  'cell.left-in-maintenance',
   'rollout.halted',
   'rollout.finished',
   'rollout.vetoed',
@@ -73,4 +74,39 @@ export function slaEvents(view: CellView): FleetEvent[] {
   const pending = view.infraUpdates?.find((u) => u.sla === sla) ?? view.infraUpdates?.[0];
   const text = sla === 'at-risk' ? `⏳ ${cellId}: its infrastructure update${pending ? ` ${pending.templateVersion}` : ''} is due by ${pending?.deadline ?? 'soon'} (SLA at risk)` : `🚨 ${cellId}: its infrastructure update${pending ? ` ${pending.templateVersion}` : ''} is overdue (out of SLA); app updates are held`;
   return [{ id: `${type}/${cellId}/${pending?.templateVersion ?? 'none'}`, type, at: new Date().toISOString(), cellId, text, data: { sla, ...(pending ? { templateVersion: pending.templateVersion, deadline: pending.deadline } : {}) } }];
+}
+
+/** The event of a cell found in maintenance mode with no update running, once per time it is found so. */
+export function maintenanceEvents(view: CellView): FleetEvent[] {
+  const leftOn = view.maintenance.leftOn;
+  if (!view.maintenance.enabled || !leftOn || view.currentUpdate) return [];
+  const cellId = view.spec.id;
+  return [
+    {
+      id: `cell.left-in-maintenance/${cellId}/${leftOn.since}`,
+      type: 'cell.left-in-maintenance',
+      at: leftOn.since,
+      cellId,
+      text: `🛑 ${cellId} is in maintenance mode with no update running (${leftOn.reason}, since ${leftOn.since}): its users are locked out until it is turned off`,
+      data: { since: leftOn.since, reason: leftOn.reason, version: view.version ?? null },
+    },
+  ];
+}
+
+/**
+ * A reminder of an update that still needs attention, every `everyHours` after it first did: the
+ * nth reminder's id is its own, so each is sent once whoever computes it.
+ */
+export function needsAttentionReminder(progress: UpdateProgress, since: string, at: Date, everyHours: number): FleetEvent | undefined {
+  const n = Math.floor((at.getTime() - Date.parse(since)) / (everyHours * 3_600_000));
+  if (progress.status !== 'needs-attention' || n < 1) return undefined;
+  const what = `update ${progress.id} of ${progress.cellId} (${progress.fromVersion ?? 'nothing'} → ${progress.toVersion})`;
+  return {
+    id: `update.needs-attention/${progress.id}/reminder-${n}`,
+    type: 'update.needs-attention',
+    at: at.toISOString(),
+    cellId: progress.cellId,
+    text: `⚠️ reminder ${n}: ${what} has needed attention for ${n * everyHours} h: ${progress.error ?? 'an undo keeps failing'} (retry or abandon it)`,
+    data: { updateId: progress.id, status: progress.status, reminder: n, since, toVersion: progress.toVersion, ...(progress.error ? { error: progress.error } : {}) },
+  };
 }

@@ -45,6 +45,8 @@ export interface ClusterPort {
   verify(target: ClusterTarget, release: Release, ctx: StepContext): Promise<void>;
   /** The version the cluster actually runs, read from the cluster itself. */
   actualVersion(target: ClusterTarget, ctx: StepContext): Promise<string | undefined>;
+  /** Whether the cell is in maintenance mode, read from the cluster itself. */
+  inMaintenance(target: ClusterTarget, ctx: StepContext): Promise<boolean>;
   /** Creates (or finds) a debug grant's account, role and binding in its namespace; returns a new token for it, valid until the grant ends. */
   grantDebugAccess(target: ClusterTarget, grant: DebugGrant, ctx: StepContext): Promise<{ token: string }>;
   /** Deletes everything of debug grant `n` (its token stops working); what is gone is done. */

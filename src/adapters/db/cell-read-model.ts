@@ -1,7 +1,7 @@
 import type { AgentPresence } from '../../domain/agent';
 import type { CellView } from '../../domain/cell';
 import { sql } from 'kysely';
-import { slaEvents } from '../../domain/events';
+import { maintenanceEvents, slaEvents } from '../../domain/events';
 import type { Db } from './database';
 import { WebhookStore } from './webhooks';
 
@@ -54,8 +54,9 @@ export class CellReadModel {
       .values({ id: view.spec.id, ...row })
       .onConflict((c) => c.column('id').doUpdateSet(row).where('cells.revision', '<', String(revision)))
       .execute();
-    // A controller's write with the SLA at risk or out queues its event (once per infrastructure update).
-    if (revision > 0) await WebhookStore.enqueue(this.db, slaEvents(view));
+    // A controller's write with the SLA at risk or out queues its event (once per infrastructure
+    // update), one with the cell left in maintenance its own (once per time it is found so).
+    if (revision > 0) await WebhookStore.enqueue(this.db, [...slaEvents(view), ...maintenanceEvents(view)]);
   }
 
   /** The cell's view, and whether its controller wrote it (revision 1 on) or only the API or a rebuild did (0). */
@@ -139,5 +140,16 @@ export class CellReadModel {
       .groupBy(['ring', 'version', 'state', 'sla', sql`5`])
       .execute();
     return rows.map((r) => ({ ...r, count: Number(r.count) }));
+  }
+
+  /** The cells in maintenance mode with no update running, as their controllers found them: for /metrics. */
+  async leftInMaintenance(): Promise<{ id: string; ring: string; since: string }[]> {
+    const rows = await this.db
+      .selectFrom('cells')
+      .select(['id', 'ring', sql<string>`view->'maintenance'->'leftOn'->>'since'`.as('since')])
+      .where(sql<boolean>`view->'maintenance'->>'enabled' = 'true' and view->'maintenance'->'leftOn' is not null and view->'currentUpdate' is null`)
+      .orderBy('id')
+      .execute();
+    return rows;
   }
 }

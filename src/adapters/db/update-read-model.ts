@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { UpdateProgress } from '../../domain/update';
-import { updateEvents } from '../../domain/events';
+import { needsAttentionReminder, updateEvents } from '../../domain/events';
 import type { Db } from './database';
 import { WebhookStore } from './webhooks';
 
@@ -22,6 +22,16 @@ export class UpdateReadModel {
       .onConflict((c) => c.column('id').doUpdateSet(row).where('updates.revision', '<', String(revision)))
       .execute();
     if (revision > 0) await WebhookStore.enqueue(this.db, updateEvents(progress, revision));
+  }
+
+  /**
+   * Queues a reminder of every update that still needs attention, `everyHours` apart from when it
+   * first did (its last write: an update waiting for an operator writes nothing more). Each
+   * reminder has its own id, so whoever runs this, and however often, it is sent once.
+   */
+  static async queueNeedsAttentionReminders(db: Db, at: Date, everyHours: number): Promise<void> {
+    const rows = await db.selectFrom('updates').select(['view', 'updated_at']).where('status', '=', 'needs-attention').execute();
+    await WebhookStore.enqueue(db, rows.flatMap((r) => needsAttentionReminder(r.view, new Date(r.updated_at).toISOString(), at, everyHours) ?? []));
   }
 
   /** The update's progress, and whether its workflow wrote it (revision 1 on) or only a rebuild did (0). */

@@ -129,6 +129,12 @@ export class KubernetesCluster implements ClusterPort {
     await serverSideApply(kube, configMap(ref.namespace, MAINTENANCE_CONFIGMAP, { enabled: String(enabled) }));
   }
 
+  async inMaintenance(target: ClusterTarget): Promise<boolean> {
+    const { ref, kube } = this.open(target);
+    const map = await kubeCall('read the maintenance ConfigMap', () => kube.core.readNamespacedConfigMap({ name: MAINTENANCE_CONFIGMAP, namespace: ref.namespace })).catch(ignoreNotFound);
+    return map?.data?.enabled === 'true';
+  }
+
   async setFlags(target: ClusterTarget, flags: Record<string, boolean>): Promise<void> {
     const { ref, kube } = this.open(target);
     // The whole set under one field manager: a flag left out is removed from the ConfigMap.

@@ -167,6 +167,10 @@ export class SimulatedCluster implements ClusterPort {
     return (await this.read(target.cellId)).version;
   }
 
+  async inMaintenance(target: ClusterTarget): Promise<boolean> {
+    return (await this.read(target.cellId)).maintenance;
+  }
+
   async grantDebugAccess(target: ClusterTarget, grant: DebugGrant): Promise<{ token: string }> {
     const token = `sim-debug-${grant.n}-${randomBytes(24).toString('base64url')}`;
     await this.change(target, (cell) => {

@@ -154,7 +154,15 @@ export const Cell = Type.Object({
   infraApply: Type.Boolean(),
   sla: Type.String(),
   infraUpdates: Type.Array(Type.Object({ templateVersion: Type.String(), deadline: Type.String(), sla: Type.String(), workflowId: Type.String() })),
-  maintenance: Type.Object({ enabled: Type.Boolean() }),
+  maintenance: Type.Object({
+    enabled: Type.Boolean(),
+    leftOn: Type.Optional(
+      Type.Object(
+        { since: Type.String({ format: 'date-time' }), reason: Type.String() },
+        { description: 'maintenance mode on with no update running, as the controller found it on the cluster: since when, and how it was found' },
+      ),
+    ),
+  }),
   currentUpdate: Type.Optional(Type.Object({ id: Type.String(), toVersion: Type.String(), strategy: Type.String() })),
   history: Type.Array(HistoryEntry),
   error: Type.Optional(Type.String()),

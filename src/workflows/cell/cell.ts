@@ -46,6 +46,8 @@ export class Cell {
   hopDeclaresFlags?: boolean;
   /** the catalog as a request just read it: the reconcile right after plans from it instead of reading it again */
   releases?: CatalogRelease[];
+  /** an update ended: what the cluster runs, and whether it is in maintenance, is read back */
+  readBackDue = false;
   /** the running update whose result this run awaits */
   awaited?: AwaitedUpdate;
   /** Whatever awaits while it changes the cell (handlers, the main loop's checks) runs alone: no interleaving. */

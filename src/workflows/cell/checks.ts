@@ -6,6 +6,7 @@ import { describeFailure } from '../failures';
 import { now } from '../update/progress';
 import { cellClusterActivities, listReleases } from './activities';
 import type { Cell } from './cell';
+import { observe, type Observed } from './read-back';
 
 /**
  * The periodic checks: what the cluster really runs (drift: someone changed it by hand), and what
@@ -15,20 +16,16 @@ import type { Cell } from './cell';
 export async function check(cell: Cell): Promise<void> {
   const { spec, status } = cell;
   if (status.currentUpdate || status.state === 'awaiting-agent' || status.state === 'registration-failed' || status.state === 'registering') return;
-  let actual: string | undefined;
+  let actual: Observed;
   try {
-    actual = (await cellClusterActivities(cell.target, spec.agentWaitSeconds).readActualVersion(cell.target)).version;
+    actual = await cellClusterActivities(cell.target, spec.agentWaitSeconds).readActualVersion(cell.target);
   } catch (err) {
     // An unreachable cluster is news, not a drift: the next check tries again.
     if (!(err instanceof ActivityFailure)) throw err;
     status.lastCheck = { at: now(), error: describeFailure(err) };
     return;
   }
-  if (actual !== status.version && status.state !== 'drifted') {
-    status.state = 'drifted';
-    status.drift = { recorded: status.version, actual, detectedAt: now() };
-    cell.publish();
-  }
+  observe(cell, actual, 'found on by the periodic check');
   const releases = await listReleases();
   const newest = newestVisible(releases, { ring: spec.ring, airGapped: spec.airGapped }, status.version);
   status.lastCheck = { at: now(), newest: newest?.version };

@@ -26,6 +26,7 @@ import { handOver } from '../update/end';
 import { listReleases } from './activities';
 import { Cell, type CellControllerInput } from './cell';
 import { check } from './checks';
+import { readBack } from './read-back';
 import { requireDrifted, resolveDrift as resolve } from './drift';
 import { pushFlags } from './flags';
 import { reconcile, requireReachable, setDesired } from './reconcile';
@@ -187,6 +188,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     await condition(() => cell.wake || cell.continueAsNewDue());
     cell.wake = false;
     await cell.changes.runExclusive(async () => {
+      if (cell.readBackDue) await readBack(cell);
       if (cell.checkRequested || Date.now() >= nextCheckAt) {
         cell.checkRequested = false;
         nextCheckAt = Date.now() + cell.checkIntervalMs();

@@ -93,7 +93,7 @@ export function updateEnded(cell: Cell, result: UpdateResult): void {
   const firstInstall = status.version === undefined;
   delete status.currentUpdate;
   status.version = result.installedVersion;
-  status.maintenance.enabled = result.abandoned.includes('maintenanceOff');
+  status.maintenance = result.abandoned.includes('maintenanceOff') ? { enabled: true, leftOn: { since: result.endedAt, reason: `update ${result.id} abandoned leaving maintenance` } } : { enabled: false };
   status.state = firstInstall && result.status !== 'succeeded' ? 'install-failed' : 'ready';
   if (result.status !== 'succeeded' && status.desiredVersion !== undefined && status.desiredVersion !== status.version) {
     // No retry loop: reconciliation waits for a new desired version or an operator.
@@ -117,6 +117,7 @@ export function updateEnded(cell: Cell, result: UpdateResult): void {
   const nothingToPush = result.installedVersion === result.toVersion && cell.hopDeclaresFlags === false && status.flags !== undefined && Object.keys(status.flags).length === 0;
   if (!nothingToPush) cell.flagsStale = true;
   cell.hopDeclaresFlags = undefined;
+  cell.readBackDue = true;
   cell.wake = true;
   cell.publish();
 }
