@@ -245,6 +245,28 @@ describe('API: answers through inject(), without a socket or a worker', () => {
     }
   });
 
+  it('answers a method a path does not have with 405 and the methods it has; an unknown path stays 404', async () => {
+    const cases: [string, string, string][] = [
+      ['QUERY', '/v1/cells/api-x', 'GET, HEAD, PATCH'],
+      ['DELETE', '/v1/releases', 'GET, HEAD, POST'],
+      ['PUT', '/v1/cells', 'GET, HEAD, POST'],
+      ['POST', '/v1/updates/api-x-u1', 'GET, HEAD'],
+      ['PATCH', '/healthz', 'GET, HEAD'],
+    ];
+    for (const [method, path, allow] of cases) {
+      for (const body of [undefined, '{}']) {
+        const res = await fetch(`${h.baseUrl}${path}`, { method, headers: { authorization: 'Bearer test-admin-token', ...(body ? { 'content-type': 'application/json' } : {}) }, body });
+        expect(res.status, `${method} ${path}`).toBe(405);
+        expect(res.headers.get('allow'), `${method} ${path}`).toBe(allow);
+        expect(res.headers.get('content-type')).toContain('application/problem+json');
+        expect(await res.json()).toEqual({ type: 'about:blank', title: 'Method not allowed', status: 405, detail: `${path} takes ${allow}, not ${method}` });
+      }
+    }
+    const unknown = await fetch(`${h.baseUrl}/v1/nothing`, { method: 'DELETE', headers: { authorization: 'Bearer test-admin-token' } });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('allow')).toBeNull();
+  });
+
   it('takes component names that are label values, images that are OCI references, versions as documented; nothing else is stored', async () => {
     const digest = `sha256:${'c0ffee00'.repeat(8)}`;
     const ok = { version: '2026.12.1', components: { Web_UI: 'ghcr.io/acme/web:2026.12.1', api: `registry.example:5000/acme/api@${digest}` }, breaking: false };

@@ -15,6 +15,7 @@ import agentSettings, { type AgentSettings } from './plugins/app/agents';
 import auth, { type ApiToken } from './plugins/app/auth';
 import errors from './plugins/app/errors';
 import limits from './plugins/app/limits';
+import methods from './plugins/app/methods';
 import simulation from './plugins/app/simulation';
 import stores from './plugins/app/stores';
 import temporal from './plugins/app/temporal';
@@ -81,7 +82,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     handlerTimeout: requestLimits.timeoutMs,
   });
 
-  // External plugins first: they see every route registered after them.
+  // External plugins first: they see every route registered after them (and so must the methods each path has).
+  await app.register(methods);
   await app.register(openapi);
   await app.register(rateLimit, requestLimits);
 
