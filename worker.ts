@@ -18,6 +18,7 @@ import { SimulatedStack } from './src/adapters/simulated/stack';
 import type { StackRef } from './src/domain/ports';
 import { SimulatedCluster } from './src/adapters/simulated/cluster';
 import { databaseUrl, loadConfig } from './src/config';
+import { loadKeyring } from './src/crypto/keyring';
 import { DEFAULT_AGENT_POLICY, type AgentPolicy } from './src/domain/agent';
 import type { ClusterRef } from './src/domain/cell';
 import { startAgentPresenceSweep } from './src/temporal/agent-presence';
@@ -57,7 +58,7 @@ export function buildActivities(dataDir: string, client: Client, db: Db, agents:
   const catalog = new SqlReleaseCatalog(db);
   // Loaded on first use: @kubernetes/client-node alone is about 100 MB of a worker's memory, which
   // a fleet without Kubernetes cells need not pay (nor one without AWS stacks for the AWS SDK).
-  const kubernetes = onFirstUse(async () => new (await import('./src/adapters/kubernetes/cluster')).KubernetesCluster());
+  const kubernetes = onFirstUse(async () => new (await import('./src/adapters/kubernetes/cluster')).KubernetesCluster({ prePull: loadConfig().prePull }));
   const resolveCluster = async (ref: ClusterRef) => (ref.kind === 'kubernetes' ? kubernetes() : simulated);
   const simulatedStack = new SimulatedStack(dataDir);
   const awsStack = onFirstUse(async () => new (await import('./src/adapters/aws/stack')).AwsStack());
@@ -77,6 +78,7 @@ export function buildActivities(dataDir: string, client: Client, db: Db, agents:
     updateReadModel: new UpdateReadModel(db),
     db,
     webhookTargets,
+    keyring: loadKeyring(dataDir),
   });
 }
 

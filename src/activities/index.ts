@@ -1,6 +1,7 @@
 // Every activity the worker registers, built over the adapters it injects. Workflows import the
 // types of each group (ClusterActivities, …) and proxy exactly the activities they call.
 import type { Client } from '@temporalio/client';
+import type { Keyring } from '../crypto/keyring';
 import type { BundleStore } from '../adapters/bundles/bundle-store';
 import type { CellReadModel } from '../adapters/db/cell-read-model';
 import type { UpdateReadModel } from '../adapters/db/update-read-model';
@@ -10,6 +11,7 @@ import type { Notifier, ReleaseCatalog } from '../domain/ports';
 import { createCatalogActivities } from './catalog';
 import type { AgentPolicy } from '../domain/agent';
 import { createCellActivities } from './cells';
+import { createCellRemovalActivities } from './cell-removal';
 import { createClusterActivities, type ClusterResolver } from './cluster';
 import { createFlagActivities } from './flags';
 import { createFleetActivities } from './fleet';
@@ -34,6 +36,8 @@ export interface ActivityDependencies {
   db: Db;
   /** where webhook deliveries may go */
   webhookTargets: WebhookTargetPolicy;
+  /** opens webhook secrets (src/crypto/keyring.ts) */
+  keyring: Keyring;
 }
 
 export function createActivities(deps: ActivityDependencies) {
@@ -41,17 +45,19 @@ export function createActivities(deps: ActivityDependencies) {
     ...createClusterActivities(deps.resolveCluster, deps.catalog, deps.bundles),
     ...createCatalogActivities(deps.catalog),
     ...createCellActivities(deps.client, deps.agents),
+    ...createCellRemovalActivities(deps.client, deps.db),
     ...createFleetActivities(deps.client, deps.resolveCluster, deps.catalog, deps.cellReadModel),
     ...createFlagActivities(deps.flags, deps.catalog, deps.resolveCluster),
     ...createInfraActivities(deps.resolveStack, deps.notifier),
     ...createReadModelActivities(deps.cellReadModel, deps.updateReadModel, deps.client, deps.agents),
     ...createVetoActivities(deps.client, deps.catalog, deps.updateReadModel),
-    ...createWebhookActivities(new WebhookStore(deps.db), deps.db, deps.webhookTargets),
+    ...createWebhookActivities(new WebhookStore(deps.db, deps.keyring), deps.db, deps.webhookTargets),
   };
 }
 
 export type { CatalogActivities } from './catalog';
 export type { CellActivities } from './cells';
+export type { CellRemovalActivities } from './cell-removal';
 export type { ClusterActivities } from './cluster';
 export type { FlagActivities } from './flags';
 export type { FleetActivities } from './fleet';

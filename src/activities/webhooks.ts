@@ -35,7 +35,7 @@ export function createWebhookActivities(webhooks: WebhookStore, db: Db, targets:
         await Promise.all(
           due.map(async (delivery) => {
             try {
-              await sendEvent(delivery.url, delivery.secret, delivery.event, targets);
+              await sendEvent(delivery.url, webhooks.secretOf(delivery), delivery.event, targets);
               await webhooks.delivered(delivery.id);
               sent++;
             } catch (err) {

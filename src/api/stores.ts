@@ -6,13 +6,19 @@ import { CellReadModel } from '../adapters/db/cell-read-model';
 import type { Db } from '../adapters/db/database';
 import { sharedSecret } from '../adapters/db/settings';
 import { UpdateReadModel } from '../adapters/db/update-read-model';
-import { WebhookStore } from '../adapters/db/webhooks';
+import { WebhookStore, type SecretsPass } from '../adapters/db/webhooks';
 import { FlagStore } from '../adapters/flags/flag-store';
+import { loadKeyring } from '../crypto/keyring';
 import { PageTokens } from './page-tokens';
 
-/** What the API reads and writes outside Temporal, over one database and data directory: built the same way wherever an API runs. */
-export async function apiStores(db: Db, dataDir: string) {
+/**
+ * What the API reads and writes outside Temporal, over one database and data directory: built the
+ * same way wherever an API runs. Each start encrypts webhook secrets under the current key.
+ */
+export async function apiStores(db: Db, dataDir: string, env: NodeJS.ProcessEnv = process.env) {
   const catalog = new SqlReleaseCatalog(db);
+  const webhooks = new WebhookStore(db, loadKeyring(dataDir, env));
+  tellOf(await webhooks.encryptSecrets());
   return {
     catalog,
     bundles: new BundleStore(catalog, bundleFiles(dataDir)),
@@ -20,7 +26,14 @@ export async function apiStores(db: Db, dataDir: string) {
     pageTokens: new PageTokens(await sharedSecret(db, 'page-token-key')),
     cells: new CellReadModel(db),
     updates: new UpdateReadModel(db),
-    webhooks: new WebhookStore(db),
+    webhooks,
     bootstrapTokens: new BootstrapTokens(db),
   };
+}
+
+/** One line when the pass changed something, or found secrets under a key this process lacks (key ids and counts only). */
+function tellOf(pass: SecretsPass): void {
+  if (pass.encrypted > 0) console.error(`webhook secrets: ${pass.encrypted} encrypted under key ${pass.keyId}`);
+  const unreadable = Object.entries(pass.unreadable);
+  if (unreadable.length > 0) console.error(`webhook secrets: ${unreadable.map(([key, n]) => `${n} under key ${key}`).join(', ')}, which this process lacks or cannot open: their deliveries fail until CELLSHIFT_SECRETS_KEY holds it`);
 }

@@ -101,6 +101,28 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`create unique index webhook_deliveries_once on webhook_deliveries (webhook_id, (event->>'id'))`.execute(db);
     },
   },
+  '0003-webhook-secret-keys': {
+    async up(db: Kysely<unknown>) {
+      // The key a webhook's secret is encrypted under (src/crypto/keyring.ts); null: a secret 0.1.0
+      // kept in clear, encrypted by the next API to start (WebhookStore.encryptSecrets).
+      await db.schema.alterTable('webhooks').addColumn('secret_key_id', 'text').execute();
+    },
+  },
+  '0005-removed-cells': {
+    async up(db: Kysely<unknown>) {
+      // A removed cell's last view and its updates, kept when it leaves the read model (its id may be registered again).
+      await db.schema
+        .createTable('removed_cells')
+        .addColumn('cell_id', 'text', (c) => c.notNull())
+        .addColumn('removed_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('removed_by', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('view', 'json', (c) => c.notNull())
+        .addColumn('updates', 'json', (c) => c.notNull())
+        .addPrimaryKeyConstraint('removed_cells_pk', ['cell_id', 'removed_at'])
+        .execute();
+    },
+  },
 };
 
 /** Brings the schema up to date; an error names the migration that failed. */

@@ -35,6 +35,16 @@ export interface BootstrapTokensTable {
   used_at: ColumnType<Date | null, string | null, string | null>;
 }
 
+/** Cells removed: the last view and the updates of each, kept for audit. */
+export interface RemovedCellsTable {
+  cell_id: string;
+  removed_at: Timestamp;
+  removed_by: string;
+  reason: string | null;
+  view: ColumnType<CellView, string, string>;
+  updates: ColumnType<UpdateProgress[], string, string>;
+}
+
 /** The read model of cells: columns to filter on, the whole view to answer with. */
 export interface CellsTable {
   id: string;
@@ -72,7 +82,9 @@ export interface WebhooksTable {
   id: string;
   url: string;
   events: ColumnType<string[], string, string>;
+  /** encrypted: base64url(nonce ‖ ciphertext ‖ tag) under `secret_key_id` (in clear where that is null: 0.1.0's rows, until encrypted) */
   secret: string;
+  secret_key_id: string | null;
   created_by: string;
   created_at: Timestamp;
 }
@@ -97,4 +109,5 @@ export interface Tables {
   updates: UpdatesTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  removed_cells: RemovedCellsTable;
 }
