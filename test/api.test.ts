@@ -61,11 +61,20 @@ describe('API: validation, auth, conflicts', () => {
     expect((await h.http('GET', '/v1/cells/kube-bad')).status).toBe(404);
   });
 
-  it('checks what a schema cannot: timezone, window fit, initial version', async () => {
-    const tz = await h.http('POST', '/v1/cells', { ...validCell('tz-cell'), maintenanceWindow: everyDay('02:00', 60, 'Mars/Olympus') });
-    expect(tz.status).toBe(400);
-    expect(tz.body.errors).toEqual([{ field: 'body.maintenanceWindow.timezone', reason: 'unknown IANA timezone Mars/Olympus' }]);
+  it('takes a time zone from the list the OpenAPI document states, and no other spelling', async () => {
+    const docs = await h.http('GET', '/docs/json', undefined, null);
+    const listed: string[] = docs.body.paths['/v1/cells'].post.requestBody.content['application/json'].schema.properties.maintenanceWindow.properties.timezone.enum;
+    expect(listed).toEqual(expect.arrayContaining(['UTC', 'Europe/Berlin', 'Asia/Kolkata']));
+    for (const timezone of ['Mars/Olympus', 'US/Pacific', 'EST', '+01:00', 'europe/berlin']) {
+      const res = await h.http('POST', '/v1/cells', { ...validCell('tz-cell'), maintenanceWindow: everyDay('02:00', 60, timezone) });
+      expect(res.status, timezone).toBe(400);
+      expect(res.body.errors, timezone).toEqual([{ field: 'body.maintenanceWindow.timezone', reason: `is not one of the ${listed.length} values the API document (/docs/json) lists for it` }]);
+    }
+    expect((await h.http('GET', '/v1/cells/tz-cell')).status).toBe(404);
+    expect((await h.http('POST', '/v1/cells', { ...validCell('tz-kolkata'), maintenanceWindow: everyDay('02:00', 60, 'Asia/Kolkata') })).status).toBe(201);
+  });
 
+  it('checks what a schema cannot: window fit, initial version', async () => {
     const fit = await h.http('POST', '/v1/cells', { ...validCell('fit-cell'), maintenanceWindow: everyDay('02:00', 20), expectedUpdateMinutes: 45 });
     expect(fit.status).toBe(400);
     expect(fit.body.errors[0].field).toBe('body.expectedUpdateMinutes');
@@ -74,7 +83,7 @@ describe('API: validation, auth, conflicts', () => {
     expect(initial.status).toBe(400);
     expect(initial.body.errors[0]).toEqual({ field: 'body.cluster.initialVersion', reason: 'release 7.7.7 is not in the catalog' });
 
-    for (const id of ['tz-cell', 'fit-cell', 'initial-cell']) expect((await h.http('GET', `/v1/cells/${id}`)).status).toBe(404);
+    for (const id of ['fit-cell', 'initial-cell']) expect((await h.http('GET', `/v1/cells/${id}`)).status).toBe(404);
   });
 
   it('needs a bearer token with a sufficient role; /healthz and the OpenAPI document are open', async () => {
@@ -226,6 +235,21 @@ describe('API: validation, auth, conflicts', () => {
     const bad = await h.http('PUT', '/v1/sim/cells/api-cell/faults', { apply: { mode: 'explode' }, teleport: {} });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: any) => e.field)).toEqual(expect.arrayContaining(['body.apply.mode', 'body.teleport']));
+    // JSON keeps its types: what the schema forbids is refused, not converted into what it allows.
+    const coerced: [unknown, string, string][] = [
+      [{ apply: { mode: 'fail-times', times: '3' } }, 'body.apply.times', 'must be integer'],
+      [{ apply: { mode: ['fail'] } }, 'body.apply.mode', 'must be string'],
+      [{ verify: { mode: 'fail', latencyMs: true } }, 'body.verify.latencyMs', 'must be integer'],
+      [{ health: { mode: 'fail', components: 'web' } }, 'body.health.components', 'must be array'],
+    ];
+    for (const [body, field, reason] of coerced) {
+      const res = await h.http('PUT', '/v1/sim/cells/api-cell/faults', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.errors, JSON.stringify(body)).toContainEqual({ field, reason });
+    }
+    expect((await h.http('GET', '/v1/sim/cells/api-cell')).body.faults).toEqual({});
+    // A query string is text: its numbers are still read as numbers.
+    expect((await h.http('GET', '/v1/releases?pageSize=1')).body.releases).toHaveLength(1);
   });
 });
 
@@ -247,7 +271,7 @@ describe('API: answers through inject(), without a socket or a worker', () => {
 
   it('answers a method a path does not have with 405 and the methods it has; an unknown path stays 404', async () => {
     const cases: [string, string, string][] = [
-      ['QUERY', '/v1/cells/api-x', 'GET, HEAD, PATCH'],
+      ['QUERY', '/v1/releases/1.2.0', 'GET, HEAD'],
       ['DELETE', '/v1/releases', 'GET, HEAD, POST'],
       ['PUT', '/v1/cells', 'GET, HEAD, POST'],
       ['POST', '/v1/updates/api-x-u1', 'GET, HEAD'],

@@ -11,6 +11,7 @@ import type { SimulatedStack } from '../adapters/simulated/stack';
 import type { ReleaseCatalog } from '../domain/ports';
 import type { PageTokens } from './page-tokens';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './request-limits';
+import { schemaController } from './validators';
 import agentSettings, { type AgentSettings } from './plugins/app/agents';
 import auth, { type ApiToken } from './plugins/app/auth';
 import errors from './plugins/app/errors';
@@ -72,7 +73,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const requestLimits = { ...DEFAULT_REQUEST_LIMITS, ...options.requestLimits };
   const app = Fastify({
     logger: options.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
-    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array' } },
+    schemaController, // JSON bodies validated as sent, paths and query strings coerced
     bodyLimit: 1024 * 1024,
     // Longer than any id: a too-long one reaches its schema and is a 400 naming the param, not the router's bare 414.
     routerOptions: { maxParamLength: 2048 },

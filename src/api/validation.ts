@@ -63,7 +63,9 @@ function validationError(context: string, v: { instancePath: string; message?: s
     return { field: `${context}.${path}`, reason: 'is not a known field' };
   }
   let reason = v.message ?? 'is invalid';
-  if (v.params.allowedValues) reason = `must be one of ${(v.params.allowedValues as unknown[]).join(', ')}`;
+  const allowed = v.params.allowedValues as unknown[] | undefined;
+  // A long list (the time zones) is the API document's to show, not every answer's.
+  if (allowed) reason = allowed.length > 20 ? `is not one of the ${allowed.length} values the API document (/docs/json) lists for it` : `must be one of ${allowed.join(', ')}`;
   if (typeof v.params.pattern === 'string' && PATTERN_REASONS[v.params.pattern]) reason = PATTERN_REASONS[v.params.pattern];
   if (v.propertyName !== undefined && typeof v.params.pattern === 'string') reason = `is not a valid name: ${reason}`;
   return { field: path ? `${context}.${path}` : context, reason };

@@ -23,9 +23,32 @@ const START = /^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$/;
 export function windowProblems(window: MaintenanceWindow): { field: string; reason: string }[] {
   const problems: { field: string; reason: string }[] = [];
   if (!START.test(window.start)) problems.push({ field: 'start', reason: 'must be a local time HH:MM or HH:MM:SS' });
-  if (!isTimezone(window.timezone)) problems.push({ field: 'timezone', reason: `unknown IANA timezone ${window.timezone}` });
+  if (!timeZones().includes(window.timezone)) problems.push({ field: 'timezone', reason: `unknown IANA timezone ${window.timezone}` });
   if (window.days.length === 0) problems.push({ field: 'days', reason: 'must name at least one weekday' });
   return problems;
+}
+
+/**
+ * IANA's current names for zones ICU's list still gives under an older one (Asia/Calcutta):
+ * accepted by Intl, absent from `Intl.supportedValuesOf` (the tz database's zone1970.tab against
+ * ICU 78's list). A name here is the one people type today.
+ */
+const RENAMED_ZONES = [
+  'America/Argentina/Buenos_Aires', 'America/Argentina/Catamarca', 'America/Argentina/Cordoba', 'America/Argentina/Jujuy', 'America/Argentina/Mendoza',
+  'America/Indiana/Indianapolis', 'America/Kentucky/Louisville', 'America/Nuuk', 'Asia/Ho_Chi_Minh', 'Asia/Kathmandu', 'Asia/Kolkata', 'Asia/Yangon',
+  'Atlantic/Faroe', 'Europe/Kyiv', 'Pacific/Kanton',
+];
+
+let zones: readonly string[] | undefined;
+
+/**
+ * The time zones a maintenance window may name, as the API's schema lists them: this runtime's
+ * IANA names, UTC, and the current names above. Aliases (US/Pacific), abbreviations (EST) and
+ * offsets (+01:00), which Intl also takes, are not: one name per zone, as a client can list them.
+ */
+export function timeZones(): readonly string[] {
+  zones ??= [...new Set(['UTC', ...Intl.supportedValuesOf('timeZone'), ...RENAMED_ZONES.filter(isTimezone)])].sort();
+  return zones;
 }
 
 export function isTimezone(timezone: string): boolean {

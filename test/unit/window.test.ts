@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextWindowSlot, windowProblems, type MaintenanceWindow } from '../../src/domain/window';
+import { isTimezone, nextWindowSlot, timeZones, windowProblems, type MaintenanceWindow } from '../../src/domain/window';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -55,5 +55,13 @@ describe('maintenance windows', () => {
       'timezone',
       'days',
     ]);
+  });
+
+  it('takes one IANA name per zone, today\'s included, and none of the other spellings Intl takes', () => {
+    const zones = timeZones();
+    expect(zones).toEqual(expect.arrayContaining(['UTC', 'Europe/Berlin', 'America/Los_Angeles', 'Asia/Tokyo', 'Asia/Kolkata', 'Europe/Kyiv', 'Asia/Calcutta']));
+    expect(zones.every(isTimezone)).toBe(true);
+    for (const other of ['US/Pacific', 'EST', 'europe/berlin', '+01:00', 'Etc/UTC', 'Mars/Olympus']) expect(zones, other).not.toContain(other);
+    expect(windowProblems({ days: ['mon'], start: '02:00', durationMinutes: 60, timezone: 'US/Pacific' })).toEqual([{ field: 'timezone', reason: 'unknown IANA timezone US/Pacific' }]);
   });
 });

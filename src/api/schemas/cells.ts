@@ -1,17 +1,17 @@
 import { Type, type Static } from 'typebox';
 import { RINGS } from '../../domain/release';
 import { STRATEGIES } from '../../domain/update';
-import { WEEKDAYS } from '../../domain/window';
-import { CellId, NullableString, StringEnum, Version } from './common';
+import { WEEKDAYS, timeZones } from '../../domain/window';
+import { CellId, NullableString, StringEnum, TemplateVersion, Version } from './common';
 
 const AgentStatus = StringEnum(['online', 'offline', 'never-seen'] as const, { description: "an agent cell's agent: polling its queue now, not for longer than the offline threshold, or never" });
 
 export const MaintenanceWindow = Type.Object(
   {
-    days: Type.Array(StringEnum(WEEKDAYS), { minItems: 1, uniqueItems: true }),
+    days: Type.Array(StringEnum(WEEKDAYS), { minItems: 1, maxItems: 7, uniqueItems: true }),
     start: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?$', description: 'local time HH:MM or HH:MM:SS' }),
     durationMinutes: Type.Integer({ minimum: 1, maximum: 7 * 24 * 60 }),
-    timezone: Type.String({ minLength: 1, description: 'IANA timezone' }),
+    timezone: StringEnum(timeZones(), { description: 'an IANA time zone name (Europe/Berlin, Asia/Kolkata, UTC): aliases, abbreviations and offsets are not taken' }),
   },
   { additionalProperties: false },
 );
@@ -68,7 +68,7 @@ export const LiveOptions = Type.Object(
 );
 
 export const StackRef = Type.Union([
-  Type.Object({ kind: Type.Literal('simulated'), templateVersion: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('simulated'), templateVersion: Type.Optional(TemplateVersion) }, { additionalProperties: false }),
   Type.Object(
     {
       kind: Type.Literal('aws'),

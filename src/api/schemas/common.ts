@@ -37,4 +37,6 @@ export const Version = Type.String({ pattern: VERSION, maxLength: 64, descriptio
 export const ComponentName = Type.String({ pattern: LABEL_VALUE });
 /** An OCI image reference: [registry[:port]/]name[:tag][@sha256:…]. */
 export const ImageReference = Type.String({ pattern: IMAGE_REFERENCE, maxLength: 512 });
+/** An infrastructure template's version, as its vendor names it (1.4.0, 2026-12-01, v7). */
+export const TemplateVersion = Type.String({ pattern: '^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$' });
 export const CellId = Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', description: 'DNS-label-like cell id' });

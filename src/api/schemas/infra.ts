@@ -1,7 +1,5 @@
 import { Type } from 'typebox';
-import { CellId } from './common';
-
-const TemplateVersion = Type.String({ pattern: '^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$' });
+import { CellId, TemplateVersion } from './common';
 
 export const InfraCellParams = Type.Object({ cellId: CellId });
 export const InfraUpdateParams = Type.Object({ cellId: CellId, templateVersion: TemplateVersion });

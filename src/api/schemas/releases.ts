@@ -15,7 +15,7 @@ export const Release = Type.Object(
     }),
     breaking: Type.Boolean({ default: false }),
     minFromVersion: Type.Optional(Version),
-    requiredStepStones: Type.Optional(Type.Array(Version, { uniqueItems: true })),
+    requiredStepStones: Type.Optional(Type.Array(Version, { uniqueItems: true, maxItems: 100 })),
     infraTemplate: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     manifests: Type.Optional(
       Type.Array(
@@ -40,7 +40,7 @@ export const Release = Type.Object(
         },
       ),
     ),
-    flags: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]*$' }), { uniqueItems: true })),
+    flags: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]*$', maxLength: 100 }), { uniqueItems: true, maxItems: 200 })),
     notes: Type.Optional(Type.String({ maxLength: 10_000 })),
   },
   { additionalProperties: false },

@@ -10,7 +10,7 @@ export const StartRolloutBody = Type.Object(
     waves: Type.Object(
       {
         maxConcurrent: Type.Integer({ minimum: 1, maximum: 1000 }),
-        maxFailures: Type.Optional(Type.Integer({ minimum: 0 })),
+        maxFailures: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
         maxFailurePercent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
       },
       { additionalProperties: false },
@@ -23,7 +23,7 @@ export const StartRolloutBody = Type.Object(
     canary: Type.Optional(
       Type.Object(
         {
-          cells: Type.Optional(Type.Integer({ minimum: 1, description: 'how many cells of each ring go first, alone' })),
+          cells: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'how many cells of each ring go first, alone' })),
           percent: Type.Optional(Type.Number({ minimum: 0.01, maximum: 100, description: "… or which share of each ring's cells (at least one)" })),
           bakeMinutes: Type.Number({ minimum: 0, maximum: 7 * 24 * 60, description: "how long the canaries bake before the ring's health check and the rest of the ring" }),
         },
