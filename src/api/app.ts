@@ -26,6 +26,7 @@ import agents from './routes/agents';
 import bundles from './routes/bundles';
 import cellControl from './routes/cells/control';
 import cellRegistry from './routes/cells/registry';
+import cellRemoval from './routes/cells/removal';
 import debugAccess from './routes/debug-access';
 import metrics from './routes/metrics';
 import webhooks from './routes/webhooks';
@@ -101,6 +102,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(health);
   await app.register(cellRegistry);
   await app.register(cellControl);
+  await app.register(cellRemoval);
   await app.register(debugAccess);
   await app.register(agents);
   await app.register(updates);

@@ -24,5 +24,6 @@ export function toCell(view: CellView) {
     currentUpdate: view.currentUpdate,
     history: view.history,
     error: view.error,
+    removal: view.removal,
   };
 }

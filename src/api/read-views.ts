@@ -3,7 +3,7 @@ import type { CellView } from '../domain/cell';
 import { FINAL_STATUSES, type UpdateProgress } from '../domain/update';
 import { cellWorkflowId, updateWorkflowId } from '../workflows/ids';
 import { cellStatusQuery, progressQuery } from '../workflows/messages';
-import { fromTemporal } from './problem';
+import { fromTemporal, notFound } from './problem';
 
 type Reach = Pick<FastifyInstance, 'cells' | 'updates' | 'temporal'>;
 
@@ -17,7 +17,10 @@ type Reach = Pick<FastifyInstance, 'cells' | 'updates' | 'temporal'>;
 export async function readCell(ctx: Reach, cellId: string): Promise<CellView> {
   const row = await ctx.cells.get(cellId);
   if (row?.fromWorkflow && !(await behindItsUpdate(ctx, row.view))) return row.view;
-  return ask(() => ctx.temporal.workflow.getHandle(cellWorkflowId(cellId)).query(cellStatusQuery), row?.view, `cell ${cellId}`);
+  const view = await ask(() => ctx.temporal.workflow.getHandle(cellWorkflowId(cellId)).query(cellStatusQuery), row?.view, `cell ${cellId}`);
+  // A removed cell's controller answers until the server forgets it: the cell is gone all the same.
+  if (view.state === 'removed') throw notFound(`cell ${cellId}`);
+  return view;
 }
 
 /**

@@ -88,9 +88,21 @@ export function buildProgram(): Command {
           ...(view.currentUpdate ? [`  updating: ${view.currentUpdate.id} → ${view.currentUpdate.toVersion}`] : []),
           ...(view.desiredVersion && view.desiredVersion !== view.version ? [`  desired ${view.desiredVersion}${view.plan ? ` via ${view.plan.join(' → ')}` : ''}`] : []),
           ...(view.agent ? [`  agent ${view.agent.status}${view.agent.version ? ` ${view.agent.version}` : ''}`] : []),
+          ...(view.maintenance.leftOn ? [`  IN MAINTENANCE with no update running since ${view.maintenance.leftOn.since} (${view.maintenance.leftOn.reason})`] : []),
+          ...(view.removal ? [`  being removed: asked by ${view.removal.by} at ${view.removal.at}${view.removal.reason ? `: ${view.removal.reason}` : ''}`] : []),
           ...view.history.slice(-5).map((h) => `  ${h.at}  ${h.result.padEnd(10)} ${h.fromVersion ?? ''}${h.fromVersion ? ' → ' : ''}${h.version}`),
         ].join('\n'),
       );
+    });
+  cells
+    .command('remove <cell>')
+    .description('remove a cell (admin): its debug grants revoked, its controller ended, its history kept in the audit; the id can be registered again')
+    .option('--cancel-update', 'cancel the update that runs (it compensates) instead of refusing')
+    .option('--reason <text>', 'why, kept with the removal')
+    .action(async (cell: string, options: { cancelUpdate?: boolean; reason?: string }) => {
+      const query = new URLSearchParams({ ...(options.cancelUpdate ? { cancelUpdate: 'true' } : {}), ...(options.reason ? { reason: options.reason } : {}) });
+      const view = await client().request<Static<typeof Cell>>('DELETE', `/v1/cells/${id(cell)}${query.size > 0 ? `?${query}` : ''}`);
+      print(view, () => `${view.id} ${view.state}${view.removal?.cancelledUpdate ? ` (cancelling ${view.removal.cancelledUpdate} first)` : ''}`);
     });
 
   // releases

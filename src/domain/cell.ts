@@ -68,7 +68,7 @@ export interface CellSpec {
 
 export const DEFAULT_CHECK_INTERVAL_SECONDS = 3600;
 
-export type CellState = 'awaiting-agent' | 'registering' | 'installing' | 'ready' | 'updating' | 'drifted' | 'install-failed' | 'registration-failed';
+export type CellState = 'awaiting-agent' | 'registering' | 'installing' | 'ready' | 'updating' | 'drifted' | 'install-failed' | 'registration-failed' | 'removing' | 'removed';
 
 export interface VersionHistoryEntry {
   version: string;
@@ -77,6 +77,14 @@ export interface VersionHistoryEntry {
   updateId?: string;
   strategy?: UpdateKind;
   result: 'registered' | 'succeeded' | 'rolled-back' | 'cancelled' | 'rejected' | 'failed' | 'drift-accepted';
+}
+
+export interface CellRemoval {
+  by: string;
+  at: string;
+  reason?: string;
+  /** the update that ran when the removal was asked for, cancelled first (it compensated) */
+  cancelledUpdate?: string;
 }
 
 /** Maintenance mode as the controller last read or set it. */
@@ -121,6 +129,8 @@ export interface CellStatus {
   sla?: SlaStatus;
   /** infrastructure updates published and not yet applied */
   infraUpdates?: { templateVersion: string; deadline: string; sla: SlaStatus; workflowId: string }[];
+  /** the cell is being removed (or was): who asked, when, why */
+  removal?: CellRemoval;
   /** an agent cell: what its agent said of itself when it registered */
   agent?: AgentRegistration;
   /** the fleet rollout that set the desired version, answered when the cell gets there or cannot */

@@ -48,6 +48,8 @@ export const requestUpdate = defineUpdate<UpdateAccepted, [UpdateRequest]>('requ
 export const requestRollback = defineUpdate<UpdateAccepted, [RollbackRequest]>('requestRollback');
 /** From the API, once an agent exchanged its bootstrap token: the cell's agent is there; an awaiting cell registers. */
 export const agentRegistered = defineUpdate<CellView, [AgentRegistration]>('agentRegistered');
+/** An admin's removal of the cell: refused while an update runs unless it may be cancelled first. */
+export const removeCell = defineUpdate<CellView, [OperatorCommand & { cancelUpdate?: boolean }]>('removeCell');
 /** From an update whose controller continued as new while it ran (update/end.ts): how it ended. */
 export const updateFinishedSignal = defineSignal<[UpdateResult]>('updateFinished');
 /** To an update whose controller awaited its result and now continues as new: report the end by signal instead. */

@@ -2,6 +2,7 @@ import type { AgentPresence } from '../../domain/agent';
 import type { CellView } from '../../domain/cell';
 import { sql } from 'kysely';
 import { maintenanceEvents, slaEvents } from '../../domain/events';
+import type { UpdateProgress } from '../../domain/update';
 import type { Db } from './database';
 import { WebhookStore } from './webhooks';
 
@@ -151,5 +152,17 @@ export class CellReadModel {
       .orderBy('id')
       .execute();
     return rows;
+  }
+
+  /** The update number a cell registered under this id starts from: past every update of the cells removed before it (their ids are taken). */
+  async firstUpdateNumber(cellId: string): Promise<number> {
+    const row = await this.db.selectFrom('removed_cells').select(sql<number | null>`max(next_update)`.as('next')).where('cell_id', '=', cellId).executeTakeFirst();
+    return row?.next ?? 1;
+  }
+
+  /** The removals of cells with this id, oldest first: kept when a removed cell left the read model. */
+  async removals(cellId: string): Promise<{ removedAt: string; removedBy: string; reason?: string; view: CellView; updates: UpdateProgress[] }[]> {
+    const rows = await this.db.selectFrom('removed_cells').selectAll().where('cell_id', '=', cellId).orderBy('removed_at').execute();
+    return rows.map((r) => ({ removedAt: new Date(r.removed_at).toISOString(), removedBy: r.removed_by, ...(r.reason ? { reason: r.reason } : {}), view: r.view, updates: r.updates }));
   }
 }

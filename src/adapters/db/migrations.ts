@@ -119,6 +119,8 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('reason', 'text')
         .addColumn('view', 'json', (c) => c.notNull())
         .addColumn('updates', 'json', (c) => c.notNull())
+        // the next update number its controller would have used: a cell registered again under the id goes on from it
+        .addColumn('next_update', 'integer', (c) => c.notNull())
         .addPrimaryKeyConstraint('removed_cells_pk', ['cell_id', 'removed_at'])
         .execute();
     },

@@ -43,6 +43,7 @@ export interface RemovedCellsTable {
   reason: string | null;
   view: ColumnType<CellView, string, string>;
   updates: ColumnType<UpdateProgress[], string, string>;
+  next_update: number;
 }
 
 /** The read model of cells: columns to filter on, the whole view to answer with. */

@@ -154,6 +154,12 @@ export const Cell = Type.Object({
   infraApply: Type.Boolean(),
   sla: Type.String(),
   infraUpdates: Type.Array(Type.Object({ templateVersion: Type.String(), deadline: Type.String(), sla: Type.String(), workflowId: Type.String() })),
+  removal: Type.Optional(
+    Type.Object(
+      { by: Type.String(), at: Type.String({ format: 'date-time' }), reason: Type.Optional(Type.String()), cancelledUpdate: Type.Optional(Type.String({ description: 'the update that ran, cancelled first' })) },
+      { description: 'the cell is being removed (state removing): who asked, when, why' },
+    ),
+  ),
   maintenance: Type.Object({
     enabled: Type.Boolean(),
     leftOn: Type.Optional(
@@ -206,6 +212,27 @@ export const CellListQuery = Type.Object(
 );
 
 export const CellParams = Type.Object({ cellId: CellId });
+
+export const RemoveCellQuery = Type.Object(
+  {
+    cancelUpdate: Type.Optional(Type.Boolean({ description: 'cancel the update that runs (it compensates) instead of refusing the removal' })),
+    reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'why, kept with the removal' })),
+  },
+  { additionalProperties: false },
+);
+
+export const CellRemovals = Type.Object({
+  removals: Type.Array(
+    Type.Object({
+      cellId: Type.String(),
+      removedAt: Type.String({ format: 'date-time' }),
+      removedBy: Type.String(),
+      reason: Type.Optional(Type.String()),
+      cell: Cell,
+      updates: Type.Array(Type.Unknown({ description: "an update's progress as GET /v1/updates/:id showed it" })),
+    }),
+  ),
+});
 
 export const RequestUpdateBody = Type.Object(
   {

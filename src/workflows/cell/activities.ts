@@ -1,6 +1,6 @@
 // The activities a cell's controller calls, each proxied with its own profile.
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import type { CatalogActivities, CellActivities, ClusterActivities, FlagActivities, InfraActivities } from '../../activities';
+import type { CatalogActivities, CellActivities, CellRemovalActivities, ClusterActivities, FlagActivities, InfraActivities } from '../../activities';
 import { DEFAULT_AGENT_WAIT_SECONDS } from '../../domain/agent';
 import { NON_RETRYABLE } from '../../domain/errors';
 import type { ClusterTarget } from '../../domain/ports';
@@ -58,4 +58,18 @@ export const { listReleases } = proxyLocalActivities<Pick<CatalogActivities, 'li
 export const { checkAgent } = proxyActivities<Pick<CellActivities, 'checkAgent'>>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5 },
+});
+
+// A removal's last steps: revoking debug grants waits for each to be revoked in the cell; all are
+// idempotent and retried until they are done (a removal that stops halfway is not an option).
+export const { endCellWorkflows, retireCellRecords } = proxyActivities<CellRemovalActivities>({
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '1m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
+// Cancelling the update a removal found running: the update compensates, the controller awaits its end.
+export const { cancelCellUpdate } = proxyActivities<Pick<CellActivities, 'cancelCellUpdate'>>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
 });

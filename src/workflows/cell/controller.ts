@@ -11,6 +11,7 @@ import {
   flagsChangedSignal,
   infraStatusSignal,
   publishInfraUpdate,
+  removeCell,
   requestRollback,
   requestUpdate,
   resolveDrift,
@@ -34,6 +35,7 @@ import { agentArrived, requireAgentCell, requireAgentFit } from './agent';
 import { Projection } from '../projection';
 import { projectCell } from '../read-model';
 import { register } from './registration';
+import { acceptRemoval, requireRemovable, retire, type RemovalRequest } from './removal';
 import { answerFor, settleRollout } from './rollout-link';
 import { infraStatusChanged, publishInfra, requirePublishable } from './sla';
 import { startHop, startRollback, updateEnded } from './updates';
@@ -147,6 +149,17 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     { validator: (request: InfraUpdateRequest) => requirePublishable(cell, request) },
   );
 
+  setHandler(
+    removeCell,
+    (request: RemovalRequest) =>
+      cell.changes.runExclusive(async () => {
+        requireRemovable(cell, request);
+        await acceptRemoval(cell, request);
+        return cell.view();
+      }),
+    { validator: (request: RemovalRequest) => requireRemovable(cell, request) },
+  );
+
   setHandler(agentRegistered, (registration) => agentArrived(cell, registration), { validator: (_: AgentRegistration) => requireAgentCell(cell) });
 
   setHandler(infraStatusSignal, (report) => infraStatusChanged(cell, report));
@@ -170,7 +183,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
   let nextCheckAt = status.version === undefined && status.state === 'ready' ? Date.now() : Date.now() + cell.checkIntervalMs();
   cell.wake = cell.flagsStale;
   let timerAt = 0;
-  while (!cell.continueAsNewDue()) {
+  while (!cell.continueAsNewDue() && !status.removal) {
     // One timer until the next check; a wake-up by a handler leaves it running. A check on demand
     // moves the next one: the earlier timer then fires to no effect.
     if (timerAt !== nextCheckAt) {
@@ -185,7 +198,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
         },
       );
     }
-    await condition(() => cell.wake || cell.continueAsNewDue());
+    await condition(() => cell.wake || cell.continueAsNewDue() || status.removal !== undefined);
     cell.wake = false;
     await cell.changes.runExclusive(async () => {
       if (cell.readBackDue) await readBack(cell);
@@ -200,6 +213,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     });
   }
   await condition(allHandlersFinished);
+  if (status.removal) return retire(cell, async () => projection?.flushed());
   // The next run cannot await the running update's result: the update signals its end to it instead.
   if (cell.awaited) await handOver(cell.awaited);
   await condition(allHandlersFinished);

@@ -70,10 +70,12 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
       }
       const state = spec.connection === 'agent' ? 'awaiting-agent' : 'registering';
       try {
+        // A cell removed before under this id took update numbers: this one goes on after them (an update id is never used twice).
+        const nextUpdate = await app.cells.firstUpdateNumber(spec.id);
         await app.temporal.workflow.start('cellController', {
           workflowId: cellWorkflowId(spec.id),
           taskQueue: app.taskQueue,
-          args: [{ spec }],
+          args: [{ spec, ...(nextUpdate > 1 ? { nextUpdate } : {}) }],
           typedSearchAttributes: [
             { key: CellIdKey, value: spec.id },
             { key: RingKey, value: spec.ring },

@@ -1,0 +1,57 @@
+import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Db } from '../adapters/db/database';
+import type { CellRemoval, CellView } from '../domain/cell';
+import { revokeDebugAccess } from '../workflows/messages';
+
+/**
+ * The last steps of a cell's removal, run by its controller once no update runs: what else runs
+ * for the cell ends, and its rows leave the read model for the audit table. Each step is
+ * idempotent: a retry after a crash finds done what was done.
+ */
+export function createCellRemovalActivities(client: Client, db: Db) {
+  return {
+    /** Revokes the cell's debug grants in the cell (each grant's workflow does it and ends) and cancels its infrastructure updates. */
+    async endCellWorkflows(cellId: string, removal: CellRemoval): Promise<{ revoked: string[]; cancelled: string[] }> {
+      const activity = Context.current();
+      const ended = { revoked: [] as string[], cancelled: [] as string[] };
+      const running = client.workflow.list({ query: `CellId = '${cellId}' AND ExecutionStatus = 'Running' AND WorkflowType IN ('debugAccess', 'infraUpdate')` });
+      for await (const execution of running) {
+        activity.heartbeat(execution.workflowId);
+        const handle = client.workflow.getHandle(execution.workflowId);
+        if (execution.type === 'debugAccess') {
+          await handle.executeUpdate(revokeDebugAccess, { args: [{ by: removal.by, reason: `cell ${cellId} removed` }] }).catch(endedMeanwhile);
+          await handle.result().catch(() => undefined); // revoked in the cell: the grant's workflow ends
+          ended.revoked.push(execution.workflowId);
+        } else {
+          await handle.cancel().catch(endedMeanwhile);
+          ended.cancelled.push(execution.workflowId);
+        }
+      }
+      return ended;
+    },
+
+    /** Keeps the cell's last view and its updates in the audit table, then takes them, and its bootstrap token, out of the read model. */
+    async retireCellRecords(view: CellView, nextUpdate: number): Promise<void> {
+      const cellId = view.spec.id;
+      const removal = view.removal!;
+      const updates = await db.selectFrom('updates').select('view').where('cell_id', '=', cellId).orderBy('id').execute();
+      await db
+        .insertInto('removed_cells')
+        .values({ cell_id: cellId, removed_at: removal.at, removed_by: removal.by, reason: removal.reason ?? null, view: JSON.stringify(view), updates: JSON.stringify(updates.map((u) => u.view)), next_update: nextUpdate })
+        .onConflict((c) => c.columns(['cell_id', 'removed_at']).doNothing())
+        .execute();
+      await db.deleteFrom('updates').where('cell_id', '=', cellId).execute();
+      await db.deleteFrom('bootstrap_tokens').where('cell_id', '=', cellId).execute();
+      await db.deleteFrom('cells').where('id', '=', cellId).execute();
+    },
+  };
+}
+
+/** A workflow that ended, or refused the command because it is ending anyway, needs nothing more. */
+function endedMeanwhile(err: unknown): void {
+  if (err instanceof WorkflowNotFoundError || err instanceof WorkflowUpdateFailedError) return;
+  throw err;
+}
+
+export type CellRemovalActivities = ReturnType<typeof createCellRemovalActivities>;
