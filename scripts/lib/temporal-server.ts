@@ -235,7 +235,7 @@ function registerNamespace(address: string, namespace: string) {
   const run = (...args: string[]) => execFileSync(cli, [...args, '--address', address, '--namespace', namespace], { stdio: ['ignore', 'ignore', 'pipe'] });
   run('operator', 'namespace', 'create', '--retention', '24h');
   // One --type per --name: the CLI pairs them by position and silently drops names left without one.
-  run('operator', 'search-attribute', 'create', ...SEARCH_ATTRIBUTES.flatMap((key) => ['--name', key.name, '--type', 'Keyword']));
+  run('operator', 'search-attribute', 'create', ...SEARCH_ATTRIBUTES.flatMap(({ key }) => ['--name', key.name, '--type', 'Keyword']));
 }
 
 function tail(file: string, lines = 40): string {

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Db } from '../adapters/db/database';
 import type { CellRemoval, CellView } from '../domain/cell';
+import { debugWorkflowPrefix, infraWorkflowPrefix } from '../workflows/ids';
 import { revokeDebugAccess } from '../workflows/messages';
 
 /**
@@ -15,7 +16,8 @@ export function createCellRemovalActivities(client: Client, db: Db) {
     async endCellWorkflows(cellId: string, removal: CellRemoval): Promise<{ revoked: string[]; cancelled: string[] }> {
       const activity = Context.current();
       const ended = { revoked: [] as string[], cancelled: [] as string[] };
-      const running = client.workflow.list({ query: `CellId = '${cellId}' AND ExecutionStatus = 'Running' AND WorkflowType IN ('debugAccess', 'infraUpdate')` });
+      // By id: an infrastructure update (a child of the controller) carries no CellId attribute.
+      const running = client.workflow.list({ query: `(WorkflowId STARTS_WITH '${debugWorkflowPrefix(cellId)}' OR WorkflowId STARTS_WITH '${infraWorkflowPrefix(cellId)}') AND ExecutionStatus = 'Running'` });
       for await (const execution of running) {
         activity.heartbeat(execution.workflowId);
         const handle = client.workflow.getHandle(execution.workflowId);

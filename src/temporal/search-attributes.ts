@@ -15,7 +15,7 @@ export async function ensureSearchAttributes(connection: Pick<Connection, 'opera
     // The Java time-skipping test server cannot list them, but can add them.
     if ((err as { code?: number }).code !== UNIMPLEMENTED) throw err;
   }
-  const missing = SEARCH_ATTRIBUTES.filter((key) => !known.has(key.name));
+  const missing = SEARCH_ATTRIBUTES.map((a) => a.key).filter((key) => !known.has(key.name));
   if (missing.length === 0) return;
   await connection.operatorService.addSearchAttributes({
     namespace,
@@ -25,5 +25,38 @@ export async function ensureSearchAttributes(connection: Pick<Connection, 'opera
 
 /** The same attributes as `temporal server start-dev --search-attribute` flags. */
 export function searchAttributeFlags(): string[] {
-  return SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]);
+  return SEARCH_ATTRIBUTES.flatMap(({ key }) => ['--search-attribute', `${key.name}=Keyword`]);
+}
+
+/**
+ * docs/search-attributes.md: the list an operator registers by hand (Temporal Cloud, a server the
+ * worker may not change), generated from the one in code (`npx tsx scripts/search-attributes-doc.ts`).
+ */
+export function searchAttributesDoc(): string {
+  const names = SEARCH_ATTRIBUTES.map(({ key }) => key.name);
+  return [
+    '# Search attributes',
+    '',
+    '<!-- Generated from src/workflows/search-attributes.ts by `npx tsx scripts/search-attributes-doc.ts`; test/unit/search-attributes.test.ts keeps it so. -->',
+    '',
+    `cellshift sets ${names.length} search attributes, all of type Keyword. A worker registers the missing ones on its`,
+    'namespace when it starts; where it may not (Temporal Cloud, a server whose operator API is closed to it), register them once by hand.',
+    '',
+    '| name | type | set on | holds |',
+    '| --- | --- | --- | --- |',
+    ...SEARCH_ATTRIBUTES.map(({ key, on, holds }) => `| \`${key.name}\` | Keyword | ${on} | ${holds} |`),
+    '',
+    'With the Temporal CLI, against your server:',
+    '',
+    '```sh',
+    `temporal operator search-attribute create --namespace "$TEMPORAL_NAMESPACE" ${names.map((n) => `--name ${n} --type Keyword`).join(' ')}`,
+    '```',
+    '',
+    'With `tcld`, on Temporal Cloud:',
+    '',
+    '```sh',
+    ...names.map((n) => `tcld namespace search-attributes add --namespace "$TEMPORAL_NAMESPACE" --search-attribute "${n}=Keyword"`),
+    '```',
+    '',
+  ].join('\n');
 }

@@ -37,11 +37,21 @@ export function vetoWorkflowId(version: string): string {
 
 /** A cell's `n`th request for debug access. */
 export function debugAccessWorkflowId(cellId: string, n: number): string {
-  return `debug/${cellId}/${n}`;
+  return `${debugWorkflowPrefix(cellId)}${n}`;
+}
+
+/** What every debug access workflow id of the cell starts with (a visibility query's STARTS_WITH). */
+export function debugWorkflowPrefix(cellId: string): string {
+  return `debug/${cellId}/`;
 }
 
 export function infraWorkflowId(cellId: string, templateVersion: string): string {
-  return `infra/${cellId}/${templateVersion}`;
+  return `${infraWorkflowPrefix(cellId)}${templateVersion}`;
+}
+
+/** What every infrastructure update workflow id of the cell starts with. */
+export function infraWorkflowPrefix(cellId: string): string {
+  return `infra/${cellId}/`;
 }
 
 /** The agent presence sweep of a task queue's control plane (one, however many workers start it). */

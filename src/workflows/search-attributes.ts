@@ -11,4 +11,13 @@ export const SlaStatusKey = defineSearchAttributeKey('SlaStatus', SearchAttribut
 
 export const DebugAccessStatusKey = defineSearchAttributeKey('DebugAccessStatus', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTES = [CellIdKey, RingKey, AppVersionKey, CellStatusKey, UpdateStatusKey, SlaStatusKey, DebugAccessStatusKey];
+/** Every search attribute cellshift sets, with what carries it: docs/search-attributes.md is generated from this list. */
+export const SEARCH_ATTRIBUTES = [
+  { key: CellIdKey, on: 'cell controllers, debug grants', holds: 'the cell id' },
+  { key: RingKey, on: 'cell controllers', holds: 'the cell’s ring: staging, saas, dedicated' },
+  { key: AppVersionKey, on: 'cell controllers, release vetoes', holds: 'the release the cell runs (`none` before its first install); the vetoed release' },
+  { key: CellStatusKey, on: 'cell controllers', holds: 'the cell’s state: ready, updating, drifted, removed, …' },
+  { key: UpdateStatusKey, on: 'updates', holds: 'the update’s status: scheduled, running, needs-attention, succeeded, …' },
+  { key: SlaStatusKey, on: 'cell controllers', holds: 'the worst SLA status of its infrastructure updates: in-sla, at-risk, out-of-sla' },
+  { key: DebugAccessStatusKey, on: 'debug grants', holds: 'waiting-decision, granting, active, revoking, ended' },
+] as const;
