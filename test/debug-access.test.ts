@@ -17,6 +17,8 @@ describe('debug access', () => {
   let h: Harness;
   const key = keyPair();
   const tokens: string[] = [];
+  /** the sealed tokens' ciphertexts, which the audit trail must not hold either */
+  const sealed: string[] = [];
   let agent: ChildProcess | undefined;
   beforeAll(async () => {
     h = await Harness.start();
@@ -41,6 +43,7 @@ describe('debug access', () => {
   const tokenOf = (view: { sealedToken: Sealed }) => {
     const token = open(view.sealedToken, key.privateKey);
     tokens.push(token);
+    sealed.push(view.sealedToken.ciphertext);
     return token;
   };
 
@@ -172,5 +175,47 @@ describe('debug access', () => {
       expect(all).not.toContain(Buffer.from(JSON.stringify(token)).toString('base64'));
     }
     expect(await h.client.workflow.getHandle(debugAccessWorkflowId('dbg-sim-a', 1)).describe()).toMatchObject({ status: { name: 'COMPLETED' } });
+  });
+
+  it('the audit trail: who asked, who decided what, granted and ended when and why; kept once the history is gone; no token in it', { timeout: 90_000 }, async () => {
+    const audit = (as: 'customer' | 'otherCustomer' | 'operator' | 'viewer', query = '') => h.http('GET', `/v1/cells/dbg-sim-a/debug-access/audit${query}`, undefined, as);
+    expect((await audit('viewer')).status).toBe(403);
+    expect((await audit('otherCustomer')).status).toBe(403);
+    expect((await audit('operator', '?n=first')).body.errors[0].field).toBe('querystring.n');
+    expect((await audit('operator', '?n=99999999999')).status).toBe(400); // past the column's range: refused, not the database's error
+    expect((await audit('operator')).status).toBe(200);
+    const trail = (await audit('customer')).body.requests as { n: number; scope: unknown; events: { event: string; by: string; at: string; reason?: string; recordedAt: string }[] }[];
+    const steps = (n: number) => trail.find((r) => r.n === n)!.events.map((e) => [e.event, e.by, e.reason]);
+    // Withdrawn before anyone decided; approved and expired; denied; undecided; revoked early by the customer.
+    expect(steps(1)).toEqual([['requested', 'oscar-operator', 'workspace pods crash on start'], ['revoke-requested', 'oscar-operator', 'fixed it ourselves'], ['ended', 'cellshift', 'revoked']]);
+    expect(trail.find((r) => r.n === 2)).toMatchObject({ id: 'dbg-sim-a/2', scope: { namespace: 'workspaces', role: 'view' }, durationMinutes: 0.25 });
+    expect(steps(2)).toEqual([
+      ['requested', 'oscar-operator', 'workspace pods crash on start'],
+      ['approved', 'carla-customer', 'go ahead, with Carla on the call'],
+      ['granted', 'carla-customer', expect.stringMatching(/^until /)],
+      ['expired', 'cellshift', expect.stringMatching(/^ended at /)],
+      ['ended', 'cellshift', 'expired'],
+    ]);
+    expect(steps(3).slice(1)).toEqual([['denied', 'carla-customer', 'not now'], ['ended', 'cellshift', 'denied']]);
+    expect(steps(4).slice(1)).toEqual([['no-decision', 'cellshift', expect.stringMatching(/^no decision by /)], ['ended', 'cellshift', 'no-decision']]);
+    expect(steps(5).slice(-3)).toEqual([['revoke-requested', 'carla-customer', 'we found it'], ['revoked', 'carla-customer', 'we found it'], ['ended', 'cellshift', 'revoked']]);
+
+    // The history of the latest request deleted, as the namespace's retention deletes it: its trail stays.
+    const last = Math.max(...trail.map((r) => r.n));
+    const view = (await get('dbg-sim-a', last)).body;
+    expect(trail.find((r) => r.n === last)!.events.map(({ recordedAt: _, ...e }) => e)).toEqual(view.events);
+    await h.client.workflowService.deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: debugAccessWorkflowId('dbg-sim-a', last) } });
+    await h.waitFor('the history gone', async () => ((await get('dbg-sim-a', last)).status === 404 ? true : undefined));
+    expect((await audit('operator', `?n=${last}`)).body.requests).toEqual([trail.find((r) => r.n === last)]);
+    // … and its number is not given again.
+    const next = await ask('dbg-sim-a', { decisionMinutes: 5 });
+    expect(next.body.n).toBe(last + 1);
+    await h.http('POST', `/v1/cells/dbg-sim-a/debug-access/${last + 1}/revoke`, {}, 'operator');
+    await until('dbg-sim-a', last + 1, 'ended');
+
+    // Nothing of a token in the table, in clear or sealed.
+    const table = JSON.stringify(await h.db.selectFrom('debug_access_audit').selectAll().execute());
+    expect(sealed.length).toBeGreaterThanOrEqual(4);
+    for (const secret of [...tokens, ...sealed]) expect(table).not.toContain(secret);
   });
 });

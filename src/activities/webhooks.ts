@@ -2,9 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { sendEvent } from '../adapters/notify/webhook-sender';
 import type { WebhookTargetPolicy } from '../adapters/notify/webhook-target';
+import type { DebugAccessTrail } from '../domain/debug-access';
 import type { FleetEvent } from '../domain/events';
 import type { Db } from '../adapters/db/database';
 import { WebhookStore } from '../adapters/db/webhooks';
+import { DebugAccessAudit } from '../adapters/db/debug-access-audit';
 import { UpdateReadModel } from '../adapters/db/update-read-model';
 
 /** How often the delivery loop looks for due deliveries, and how many it sends at once. */
@@ -49,8 +51,14 @@ export function createWebhookActivities(webhooks: WebhookStore, db: Db, targets:
       return sent;
     },
 
-    /** Queues events a workflow tells of (a rollout's halt or end, a debug grant's steps) for their subscribers. */
-    async publishEvents(events: FleetEvent[]): Promise<void> {
+    /**
+     * Queues events a workflow tells of (a rollout's halt or end, a debug grant's steps) for their
+     * subscribers; a debug grant's steps so far also go to its audit trail (appended, once each).
+     */
+    async publishEvents(events: FleetEvent[], trail?: DebugAccessTrail): Promise<void> {
+      // The workflow run names the trail's rows: a retried call writes nothing twice.
+      const run = Context.current().info.workflowExecution;
+      if (trail && run) await DebugAccessAudit.append(db, run, trail);
       await WebhookStore.enqueue(db, events);
     },
   };

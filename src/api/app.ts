@@ -4,6 +4,7 @@ import type { BundleStore } from '../adapters/bundles/bundle-store';
 import type { BundleLimits } from '../adapters/bundles/limits';
 import type { WebhookTargetPolicy } from '../adapters/notify/webhook-target';
 import type { CellReadModel } from '../adapters/db/cell-read-model';
+import type { DebugAccessAudit } from '../adapters/db/debug-access-audit';
 import type { UpdateReadModel } from '../adapters/db/update-read-model';
 import type { FlagStore } from '../adapters/flags/flag-store';
 import type { SimulatedCluster } from '../adapters/simulated/cluster';
@@ -52,6 +53,8 @@ export interface AppOptions {
   cells: CellReadModel;
   updates: UpdateReadModel;
   webhooks: WebhookStore;
+  /** the debug access audit trail */
+  debugAudit: DebugAccessAudit;
   simulated: SimulatedCluster;
   simulatedStack: SimulatedStack;
   tokens: ApiToken[];
@@ -93,7 +96,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(errors);
   await app.register(auth, { tokens: options.tokens });
   await app.register(temporal, { client: options.temporal, taskQueue: options.taskQueue });
-  await app.register(stores, { catalog: options.catalog, bundles: options.bundles, flags: options.flags, pageTokens: options.pageTokens, cells: options.cells, updates: options.updates, webhooks: options.webhooks });
+  await app.register(stores, { catalog: options.catalog, bundles: options.bundles, flags: options.flags, pageTokens: options.pageTokens, cells: options.cells, updates: options.updates, webhooks: options.webhooks, debugAudit: options.debugAudit });
   await app.register(simulation, { cluster: options.simulated, stack: options.simulatedStack });
   await app.register(agentSettings, options.agents);
   await app.register(limits, { bundleLimits: options.bundleLimits, infraDeadlineDays: options.infraDeadlineDays, webhookTargets: options.webhookTargets, requestLimits });

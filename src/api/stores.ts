@@ -3,6 +3,7 @@ import { bundleFiles } from '../adapters/bundles/bundle-files';
 import { BundleStore } from '../adapters/bundles/bundle-store';
 import { SqlReleaseCatalog } from '../adapters/catalog/sql-catalog';
 import { CellReadModel } from '../adapters/db/cell-read-model';
+import { DebugAccessAudit } from '../adapters/db/debug-access-audit';
 import type { Db } from '../adapters/db/database';
 import { sharedSecret } from '../adapters/db/settings';
 import { UpdateReadModel } from '../adapters/db/update-read-model';
@@ -27,6 +28,7 @@ export async function apiStores(db: Db, dataDir: string, env: NodeJS.ProcessEnv 
     cells: new CellReadModel(db),
     updates: new UpdateReadModel(db),
     webhooks,
+    debugAudit: new DebugAccessAudit(db),
     bootstrapTokens: new BootstrapTokens(db),
   };
 }

@@ -72,6 +72,18 @@ export interface DebugAccessView {
   events: DebugAccessEvent[];
 }
 
+/**
+ * What the audit trail keeps of a request (src/adapters/db/debug-access-audit.ts): what was asked
+ * for, and every step since, with who and why. Never a token, sealed or not.
+ */
+export interface DebugAccessTrail {
+  cellId: string;
+  n: number;
+  scope: DebugScope;
+  durationMinutes: number;
+  events: DebugAccessEvent[];
+}
+
 /** The object names of grant `n` inside the cell. */
 export function debugObjectName(n: number): string {
   return `cellshift-debug-${n}`;

@@ -125,6 +125,30 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0006-debug-access-audit': {
+    async up(db: Kysely<unknown>) {
+      // Every step of every debug access request, kept after its workflow's history is gone;
+      // appended once per (workflow run, step), never changed (src/adapters/db/debug-access-audit.ts).
+      await db.schema
+        .createTable('debug_access_audit')
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('workflow_id', 'text', (c) => c.notNull())
+        .addColumn('cell_id', 'text', (c) => c.notNull())
+        .addColumn('n', 'integer', (c) => c.notNull())
+        .addColumn('namespace', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('duration_minutes', 'double precision', (c) => c.notNull())
+        .addColumn('event', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('at', 'timestamptz', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('recorded_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('debug_access_audit_pk', ['run_id', 'seq'])
+        .execute();
+      await db.schema.createIndex('debug_access_audit_cell').on('debug_access_audit').columns(['cell_id', 'n', 'seq']).execute();
+    },
+  },
 };
 
 /** Brings the schema up to date; an error names the migration that failed. */

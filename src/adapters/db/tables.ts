@@ -101,6 +101,23 @@ export interface WebhookDeliveriesTable {
   last_error: ColumnType<string | null, string | undefined, string | null>;
 }
 
+/** The debug access audit trail: one row per step of a request, appended once, never changed. */
+export interface DebugAccessAuditTable {
+  run_id: string;
+  seq: number;
+  workflow_id: string;
+  cell_id: string;
+  n: number;
+  namespace: string;
+  role: string;
+  duration_minutes: number;
+  event: string;
+  actor: string;
+  at: Timestamp;
+  reason: string | null;
+  recorded_at: ColumnType<Date, never, never>;
+}
+
 export interface Tables {
   releases: ReleasesTable;
   flag_rules: FlagRulesTable;
@@ -111,4 +128,5 @@ export interface Tables {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   removed_cells: RemovedCellsTable;
+  debug_access_audit: DebugAccessAuditTable;
 }

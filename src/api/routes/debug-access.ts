@@ -9,7 +9,7 @@ import { sendCommand } from '../commands';
 import { badRequest, HttpProblem } from '../problem';
 import { CellParams } from '../schemas/cells';
 import { problems } from '../schemas/common';
-import { DebugAccess, DebugAccessBody, DebugAccessParams, DecideBody, RevokeBody } from '../schemas/debug-access';
+import { AuditQuery, DebugAccess, DebugAccessAudit, DebugAccessBody, DebugAccessParams, DecideBody, RevokeBody } from '../schemas/debug-access';
 
 /** How many times a request looks for its number when another request took the one it counted. */
 const NUMBER_TRIES = 5;
@@ -37,9 +37,10 @@ const debugAccessRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const key = parsePublicKey(request.body.publicKey);
       if ('reason' in key) throw badRequest([{ field: 'body.publicKey', reason: key.reason }]);
       const { spec } = await app.temporal.workflow.getHandle(cellWorkflowId(cellId)).query(cellStatusQuery);
-      // The cell's next number: one more than its requests so far; taken meanwhile, the next.
+      // The cell's next number: one more than its requests so far, or than the audit trail's highest
+      // (histories go with the namespace's retention, the trail stays); taken meanwhile, the next.
       const counted = await app.temporal.workflow.count(`WorkflowType = 'debugAccess' AND CellId = '${cellId}'`);
-      for (let n = counted.count + 1, tries = 0; tries < NUMBER_TRIES; n++, tries++) {
+      for (let n = Math.max(counted.count, await app.debugAudit.lastNumber(cellId)) + 1, tries = 0; tries < NUMBER_TRIES; n++, tries++) {
         try {
           const handle = await app.temporal.workflow.start<typeof debugAccess>('debugAccess', {
             workflowId: debugAccessWorkflowId(cellId, n),
@@ -73,6 +74,20 @@ const debugAccessRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       throw new HttpProblem(409, 'Conflict', `could not number a new request for ${cellId}: try again`);
     },
+  );
+
+  app.get(
+    '/v1/cells/:cellId/debug-access/audit',
+    {
+      config: { role: 'operator', customers: true },
+      schema: {
+        summary: "The audit trail of the cell's debug access (or of request n): every step, who and why; from the database, kept after the workflows' histories are gone",
+        params: CellParams,
+        querystring: AuditQuery,
+        response: { 200: DebugAccessAudit, ...problems(400, 401, 403) },
+      },
+    },
+    async (request) => ({ requests: await app.debugAudit.requests(request.params.cellId, request.query.n) }),
   );
 
   app.get(

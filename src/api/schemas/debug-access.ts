@@ -53,3 +53,22 @@ export const DebugAccess = Type.Object({
   end: Type.Optional(Type.String({ description: 'denied, no-decision, expired, revoked, grant-failed' })),
   events: Type.Array(Event),
 });
+
+// n's maximum is the audit table's integer column's: a larger one is a 400, not the database's error.
+export const AuditQuery = Type.Object({ n: Type.Optional(Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1, description: 'one request of the cell; all of them without' })) }, { additionalProperties: false });
+
+export const DebugAccessAudit = Type.Object({
+  requests: Type.Array(
+    Type.Object({
+      id: Type.String({ description: '<cell>/<n>' }),
+      n: Type.Integer(),
+      workflowId: Type.String(),
+      runId: Type.String(),
+      scope: Type.Object({ namespace: Type.String(), role: Type.String() }),
+      durationMinutes: Type.Number(),
+      events: Type.Array(Type.Object({ event: Type.String(), by: Type.String(), at: Type.String(), reason: Type.Optional(Type.String()), recordedAt: Type.String() }), {
+        description: 'requested, approved/denied/no-decision, granted, revoke-requested, expired/revoked, grant-failed, ended (its reason: why it ended)',
+      }),
+    }),
+  ),
+});

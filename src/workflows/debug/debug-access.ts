@@ -60,14 +60,21 @@ export async function debugAccess(input: DebugAccessWorkflowInput): Promise<Debu
       { key: DebugAccessStatusKey, value: status },
     ]);
   };
-  /** Tells the cell's contacts, and webhook subscribers (`debug-access.requested`, `.decided`, `.ended`). */
+  /**
+   * Tells the cell's contacts, and webhook subscribers (`debug-access.requested`, `.decided`, `.ended`);
+   * the same call appends the steps so far to the audit trail, which outlives this history (an
+   * argument more, not an activity more: the commands stay those of runs already in flight).
+   */
   const notify = async (kind: Notification['kind'] & `debug-access-${string}`, subject: string) => {
     const body = `${subject}. Request ${workflowInfo().workflowId}: ${request.scope.role} on namespace ${request.scope.namespace} for ${request.durationMinutes} min, asked by ${request.requestedBy}: ${request.reason}`;
     const at = now();
     const type = kind.replace('debug-access-', 'debug-access.') as EventType;
     await Promise.all([
       notifyContacts({ cellId: input.cellId, kind, subject, body, sentAt: at }),
-      publishEvents([{ id: `${type}/${view.id}`, type, at, cellId: input.cellId, text: body, data: { debugAccess: view.id, status: view.status, ...(view.end ? { end: view.end } : {}), scope: request.scope } }]),
+      publishEvents(
+        [{ id: `${type}/${view.id}`, type, at, cellId: input.cellId, text: body, data: { debugAccess: view.id, status: view.status, ...(view.end ? { end: view.end } : {}), scope: request.scope } }],
+        { cellId: input.cellId, n: input.n, scope: request.scope, durationMinutes: request.durationMinutes, events: view.events },
+      ),
     ]);
   };
 

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { BundleStore } from '../../../adapters/bundles/bundle-store';
 import type { CellReadModel } from '../../../adapters/db/cell-read-model';
+import type { DebugAccessAudit } from '../../../adapters/db/debug-access-audit';
 import type { UpdateReadModel } from '../../../adapters/db/update-read-model';
 import type { WebhookStore } from '../../../adapters/db/webhooks';
 import type { FlagStore } from '../../../adapters/flags/flag-store';
@@ -23,6 +24,8 @@ declare module 'fastify' {
     updates: UpdateReadModel;
     /** webhook subscriptions and their deliveries */
     webhooks: WebhookStore;
+    /** the debug access audit trail, kept after the workflows' histories */
+    debugAudit: DebugAccessAudit;
   }
 }
 
@@ -34,12 +37,14 @@ export interface StoresOptions {
   cells: CellReadModel;
   updates: UpdateReadModel;
   webhooks: WebhookStore;
+  debugAudit: DebugAccessAudit;
 }
 
 /** What the API reads and writes outside Temporal: the release catalog, bundles, flag rules; and how its pages are signed. */
 export default fp<StoresOptions>(
-  async (app, { catalog, bundles, flags, pageTokens, cells, updates, webhooks }) => {
+  async (app, { catalog, bundles, flags, pageTokens, cells, updates, webhooks, debugAudit }) => {
     app.decorate('webhooks', webhooks);
+    app.decorate('debugAudit', debugAudit);
     app.decorate('cells', cells);
     app.decorate('updates', updates);
     app.decorate('catalog', catalog);
