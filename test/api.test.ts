@@ -276,9 +276,11 @@ describe('API: answers through inject(), without a socket or a worker', () => {
       ['PUT', '/v1/cells', 'GET, HEAD, POST'],
       ['POST', '/v1/updates/api-x-u1', 'GET, HEAD'],
       ['PATCH', '/healthz', 'GET, HEAD'],
+      ['PUT', '/v1/rollouts/plan', 'POST'], // its own resource, not /v1/rollouts/:rolloutId's
+      ['GET', '/v1/rollouts/plan', 'POST'], // (which the router would give a GET, as a rollout id)
     ];
     for (const [method, path, allow] of cases) {
-      for (const body of [undefined, '{}']) {
+      for (const body of method === 'GET' ? [undefined] : [undefined, '{}']) {
         const res = await fetch(`${h.baseUrl}${path}`, { method, headers: { authorization: 'Bearer test-admin-token', ...(body ? { 'content-type': 'application/json' } : {}) }, body });
         expect(res.status, `${method} ${path}`).toBe(405);
         expect(res.headers.get('allow'), `${method} ${path}`).toBe(allow);
@@ -287,8 +289,21 @@ describe('API: answers through inject(), without a socket or a worker', () => {
       }
     }
     const unknown = await fetch(`${h.baseUrl}/v1/nothing`, { method: 'DELETE', headers: { authorization: 'Bearer test-admin-token' } });
+    expect(unknown.headers.get('content-type')).toContain('application/problem+json');
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('allow')).toBeNull();
+  });
+
+  it('answers a JSON body over the limit with 413, declared for every route taking one', async () => {
+    const notes = 'x'.repeat(1024 * 1024);
+    const res = await h.http('POST', '/v1/releases', { version: '8.0.0', components: { app: 'example.com/app:8.0.0' }, breaking: false, notes });
+    expect(res.status).toBe(413);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(res.body).toMatchObject({ title: 'Body too large', detail: 'the body is larger than the limit of 1048576 bytes' });
+    expect((await h.http('GET', '/v1/releases/8.0.0')).status).toBe(404);
+    const docs = (await h.http('GET', '/docs/json', undefined, null)).body;
+    expect(Object.keys(docs.paths['/v1/releases'].post.responses)).toEqual(expect.arrayContaining(['413', '429']));
+    expect(Object.keys(docs.paths['/v1/releases'].get.responses)).not.toContain('413');
   });
 
   it('takes component names that are label values, images that are OCI references, versions as documented; nothing else is stored', async () => {

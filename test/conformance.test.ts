@@ -1,6 +1,7 @@
 // The API against its own OpenAPI document, checked by schemathesis (a fuzzer generated clients'
 // authors use): every answer's status is one the document declares for the route, its content
-// type and body match, and nothing a client sends yields a 5xx.
+// type and body match, nothing a client sends yields a 5xx, and a method a path does not have is
+// 405 with an Allow header naming the ones it has.
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSchemathesis } from '../scripts/lib/schemathesis';
@@ -22,7 +23,7 @@ describe('the API conforms to its OpenAPI document', () => {
       'run', `${h.baseUrl}/docs/json`,
       '--url', h.baseUrl,
       '-H', `Authorization: Bearer ${TOKENS.admin}`,
-      '--checks', 'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance',
+      '--checks', 'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance,unsupported_method,allow_header_conformance',
       '--phases', 'examples,coverage,fuzzing',
       '--max-examples', '8',
       '--seed', '20261203',

@@ -147,6 +147,7 @@ describe('webhook targets: no delivery into the control plane\'s own network', (
       ['https://224.0.0.251/hook', /is a multicast address/],
       ['https://0.0.0.0/hook', /is a reserved or special-purpose address/],
       ['http://hooks.example.com/cellshift', /^must be https$/],
+      [`https://${'a'.repeat(64)}.example/hook`, /is not a valid host name$/], // a label over 63 characters
     ];
     for (const [url, reason] of refused) {
       const res = await h.http('POST', '/v1/webhooks', { url, events: ['update.failed'], secret: SECRET });

@@ -81,6 +81,8 @@ export async function checkWebhookTarget(raw: string, policy: WebhookTargetPolic
   if (url.username || url.password) throw new WebhookTargetRefused('must not carry credentials: the secret signs deliveries');
   const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
   if (METADATA_HOSTS.has(host)) throw new WebhookTargetRefused(`${host} is a cloud metadata service`);
+  // DNS's own bounds (RFC 1035): 63 characters a label, 253 in all; a resolver refuses more in its own way.
+  if (!isIP(host) && (host.length > 253 || host.split('.').some((label) => label.length === 0 || label.length > 63))) throw new WebhookTargetRefused(`${host} is not a valid host name`);
   const plain = url.protocol === 'http:';
   const mustBeHttps = `must be https${policy.allowLoopback ? ' (plain http goes to a loopback receiver only)' : ''}`;
   // A literal address is judged first: what it is says more than its scheme.
@@ -102,6 +104,7 @@ async function resolveHost(host: string): Promise<ResolvedAddress[]> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOTFOUND' || code === 'ENODATA') throw new WebhookTargetRefused(`${host} does not resolve`);
+    if (code === 'EINVAL') throw new WebhookTargetRefused(`${host} is not a valid host name`); // a label over 63 characters, …
     throw err; // the resolver failing (EAI_AGAIN, SERVFAIL): try again later
   }
 }

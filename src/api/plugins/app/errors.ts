@@ -15,8 +15,9 @@ export default fp(
 
     // Every error a route can answer, declared as application/problem+json in its schema (so in the
     // OpenAPI document): those it names, 400 when it validates input, 401 and 403 behind a token,
-    // 404 for a route naming a resource, 415 for one taking a body, 429 over the rate limit, 503
-    // when Temporal or the database is unreachable or too slow.
+    // 404 for a route naming a resource, 413 and 415 for one taking a body, 429 over the rate
+    // limit, 503 when Temporal or the database is unreachable or too slow. (405 belongs to no
+    // operation: it answers a method a path does not have, with `Allow`: plugins/app/methods.ts.)
     app.addHook('onRoute', (route) => {
       const schema = (route.schema ??= {}) as { hide?: boolean; body?: unknown; params?: unknown; querystring?: unknown; response?: Record<string, unknown> };
       if (schema.hide) return;
@@ -25,7 +26,7 @@ export default fp(
       if (schema.body || schema.params || schema.querystring) statuses.add('400');
       if (route.config?.role) ['401', '403'].forEach((status) => statuses.add(status));
       if (schema.params) statuses.add('404');
-      if (schema.body) statuses.add('415');
+      if (schema.body) ['413', '415'].forEach((status) => statuses.add(status));
       if (route.config?.rateLimit !== false) statuses.add('429');
       statuses.add('503');
       for (const status of statuses) response[status] = { description: STATUS_TEXT[status] ?? 'a problem', content: { 'application/problem+json': { schema: ProblemRef } } };
@@ -38,6 +39,8 @@ export default fp(
       } else if (err.validation) {
         const errors = fieldErrors(err.validationContext ?? 'body', err.validation);
         problem = new HttpProblem(400, 'Invalid request', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors });
+      } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        problem = new HttpProblem(413, 'Body too large', `the body is larger than the limit of ${request.routeOptions.bodyLimit} bytes`);
       } else if (err.code === 'FST_ERR_HANDLER_TIMEOUT') {
         problem = new HttpProblem(503, 'Request timed out', `no answer within ${app.requestLimits.timeoutMs} ms (Temporal or the database is slow): the request may still take effect; look before sending it again`);
       } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
