@@ -1,15 +1,17 @@
 // `npm run agent -- --cell <id>`: a cell's agent. An activity-only Temporal worker that runs inside
-// the cell, polls the cell's own task queue (cell/<id>) over an outgoing connection, and runs every
-// step on the cell's cluster and stack with the cell's own credentials: the ServiceAccount of the
-// pod it runs in (or `--kubeconfig <file>`), the stack's AWS credentials from its environment or
-// instance role. The control plane holds none of them. First started, it registers with a one-time
-// bootstrap token (an outgoing HTTPS call) and keeps its registration for its restarts.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// the cell, polls the cell's own task queue (cell/<id>) through cellshift's agent endpoint (one
+// outgoing connection, mutual TLS with the cell's own short-lived certificate; the agent never
+// reaches Temporal), and runs every step on the cell's cluster and stack with the cell's own
+// credentials: the ServiceAccount of the pod it runs in (or `--kubeconfig <file>`), the stack's AWS
+// credentials from its environment or instance role. The control plane holds none of them. First
+// started, it registers with a one-time bootstrap token and the CA hash that came with it (an
+// outgoing HTTPS call), and keeps its registration and key for its restarts.
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { createClusterActivities } from './src/activities/cluster';
 import { createStackActivities } from './src/activities/infra';
 import { KubernetesCluster } from './src/adapters/kubernetes/cluster';
@@ -20,7 +22,8 @@ import { loadConfig } from './src/config';
 import { agentIdentity, agentTaskQueue } from './src/domain/agent';
 import type { ClusterRef } from './src/domain/cell';
 import type { StackPort, StackRef } from './src/domain/ports';
-import { connectWorker } from './src/temporal/connect';
+import { keepRenewed, lifetime, readState, register } from './src/agent/credential';
+import { AgentTunnel } from './src/agent/tunnel';
 import { endWithParent } from './src/lifecycle';
 
 /** The agent's version (cellshift's), reported as part of its identity. */
@@ -78,14 +81,6 @@ export function createAgent(options: AgentOptions): Promise<Worker> {
   });
 }
 
-/** Where the agent polls, as its registration said; kept beside the agent so a restart needs no new token. */
-export interface AgentState {
-  cellId: string;
-  taskQueue: string;
-  temporal: { address: string; namespace: string };
-  registeredAt: string;
-}
-
 /** What the agent can do, as it reports it: every step it runs, and the adapters behind them. */
 export function agentCapabilities(): string[] {
   const steps = Object.keys({ ...createClusterActivities(async () => undefined as never), ...createStackActivities(async () => undefined as never) });
@@ -99,27 +94,6 @@ async function kubernetesVersion(kubeconfig: string | undefined): Promise<string
   return (await clients.version.getCode()).gitVersion;
 }
 
-/**
- * Exchanges a one-time bootstrap token for the agent's registration: one outgoing HTTPS call to the
- * control plane (plain HTTP only on loopback, for a test bed). A refusal ends the agent with the reason.
- */
-export async function register(controlPlane: string, token: string, cellId: string, kubeconfig?: string): Promise<AgentState> {
-  const url = new URL('/v1/agents/register', controlPlane);
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !loopback) throw new Error(`the control plane must be reached over HTTPS (${url.origin}): the bootstrap token must not travel in the clear`);
-  const body = { cellId, agentVersion: AGENT_VERSION, kubernetesVersion: await kubernetesVersion(kubeconfig), capabilities: agentCapabilities(), host: hostname() };
-  const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const answer = (await res.json().catch(() => ({}))) as Partial<AgentState> & { detail?: string };
-  if (!res.ok) throw new Error(`registration refused (${res.status}): ${answer.detail ?? res.statusText}`);
-  return { cellId, taskQueue: answer.taskQueue!, temporal: answer.temporal!, registeredAt: answer.registeredAt! };
-}
-
-function readState(file: string, cellId: string): AgentState | undefined {
-  if (!existsSync(file)) return undefined;
-  const state = JSON.parse(readFileSync(file, 'utf8')) as AgentState;
-  return state.cellId === cellId ? state : undefined;
-}
-
 async function main(): Promise<void> {
   endWithParent();
   const { values } = parseArgs({
@@ -128,32 +102,41 @@ async function main(): Promise<void> {
       kubeconfig: { type: 'string' },
       'control-plane': { type: 'string', default: process.env.CELLSHIFT_CONTROL_PLANE_URL },
       'bootstrap-token-file': { type: 'string' },
+      'ca-sha256': { type: 'string', default: process.env.CELLSHIFT_CA_SHA256 },
       state: { type: 'string' },
     },
   });
   const cellId = values.cell;
-  if (!cellId) throw new Error('usage: agent.ts --cell <id> [--kubeconfig <file>] [--control-plane <url>] [--state <file>] (bootstrap token in CELLSHIFT_BOOTSTRAP_TOKEN or --bootstrap-token-file)');
+  if (!cellId) throw new Error('usage: agent.ts --cell <id> [--kubeconfig <file>] [--control-plane <url>] [--ca-sha256 <hex>] [--state <file>] (bootstrap token in CELLSHIFT_BOOTSTRAP_TOKEN or --bootstrap-token-file)');
   const config = loadConfig();
   const stateFile = values.state ?? join(config.dataDir, `agent-${cellId}.json`);
-  let state = readState(stateFile, cellId);
-  if (!state) {
-    const token = values['bootstrap-token-file'] ? readFileSync(values['bootstrap-token-file'], 'utf8').trim() : process.env.CELLSHIFT_BOOTSTRAP_TOKEN;
-    if (!token || !values['control-plane']) throw new Error(`cell ${cellId} has no registration in ${stateFile}: start the agent with --control-plane <url> and its bootstrap token (CELLSHIFT_BOOTSTRAP_TOKEN)`);
-    state = await register(values['control-plane'], token, cellId, values.kubeconfig);
-    mkdirSync(dirname(stateFile), { recursive: true });
-    writeFileSync(stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
-    console.error(`cellshift agent registered cell ${cellId} (registration kept in ${stateFile})`);
+  let kept = readState(stateFile, cellId);
+  const token = values['bootstrap-token-file'] ? readFileSync(values['bootstrap-token-file'], 'utf8').trim() : process.env.CELLSHIFT_BOOTSTRAP_TOKEN;
+  // A new bootstrap token registers again (its CA pinned again): the way back for an agent whose credential ended while it was away.
+  if (!kept || (token && lifetime(kept.credential.certificatePem).notAfter <= new Date())) {
+    if (!token || !values['control-plane']) throw new Error(`cell ${cellId} has no registration in ${stateFile}: start the agent with --control-plane <url>, --ca-sha256 <hex> and its bootstrap token (CELLSHIFT_BOOTSTRAP_TOKEN)`);
+    const about = { agentVersion: AGENT_VERSION, kubernetesVersion: await kubernetesVersion(values.kubeconfig), capabilities: agentCapabilities(), host: hostname() };
+    await register({ controlPlane: values['control-plane'], token, caSha256: values['ca-sha256'] ?? '', cellId, about }, stateFile);
+    kept = readState(stateFile, cellId)!;
+    console.error(`cellshift agent registered cell ${cellId} (registration and key kept in ${stateFile})`);
   }
-  // Where the registration says, unless TEMPORAL_ADDRESS overrides it; credentials (mTLS, API key) from the environment.
-  const connection = await connectWorker({ ...config, temporalAddress: config.temporalAddress ?? state.temporal.address });
-  const agent = await createAgent({ connection, namespace: state.temporal.namespace, cellId, kubeconfig: values.kubeconfig, dataDir: config.dataDir });
-  console.error(`cellshift agent ${AGENT_VERSION} for cell ${cellId} on task queue ${state.taskQueue}`);
+  const { state, credential } = kept;
+  const { notAfter } = lifetime(credential.certificatePem);
+  if (notAfter <= new Date()) throw new Error(`the credential of cell ${cellId} ended at ${notAfter.toISOString()} while the agent was away: register it again with a new bootstrap token`);
+  const tunnel = new AgentTunnel(state.endpoint, state.caCertificate);
+  tunnel.use(credential);
+  const connection = await NativeConnection.connect({ address: await tunnel.start() });
+  const stopRenewing = keepRenewed(tunnel, stateFile, state, (line) => console.error(`cellshift agent: ${line}`));
+  const agent = await createAgent({ connection, namespace: state.namespace, cellId, kubeconfig: values.kubeconfig, dataDir: config.dataDir });
+  console.error(`cellshift agent ${AGENT_VERSION} for cell ${cellId} on task queue ${state.taskQueue}, through the agent endpoint ${state.endpoint}`);
   await sweepExpiredDebugAccess({ cellId, kubeconfig: values.kubeconfig, dataDir: config.dataDir }).then(
     (swept) => swept.length > 0 && console.error(`cellshift agent revoked expired debug grants ${swept.join(', ')} of cell ${cellId}`),
     (err: Error) => console.error(`cellshift agent could not sweep expired debug grants of cell ${cellId}: ${err.message}`),
   );
   await agent.run();
+  stopRenewing();
   await connection.close();
+  await tunnel.close();
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

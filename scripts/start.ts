@@ -19,6 +19,7 @@ import { waitUntilServing } from './lib/dev-server';
 import { forgetParts, recordParts, requireFreePorts, stopLeftovers } from './lib/leftovers';
 import { findTemporalCli } from './lib/temporal-cli';
 import { DEMO_CELLS, DEMO_PROMOTIONS, DEMO_RELEASES } from './seed/demo-fleet';
+import { lifetime, readState } from '../src/agent/credential';
 import { WORKER_NODE_FLAGS } from './lib/worker-flags';
 
 const config = loadConfig();
@@ -54,6 +55,8 @@ function tail(file: string, lines = 20): string {
 
 /** What the other parts stand on: stopped last, once the worker, API and agents have ended their work on them. */
 const FOUNDATIONS = new Set(['temporal', 'db']);
+/** The agents' way to Temporal: stopped after the agents, before Temporal. */
+const AGENT_ENDPOINT = 'agent-endpoint';
 
 let stopping = false;
 async function stop(code = 0): Promise<void> {
@@ -61,8 +64,10 @@ async function stop(code = 0): Promise<void> {
   if (code === 0) console.error('stopping cellshift…');
   stopping = true;
   const running = children.filter((c) => c.process.exitCode === null && c.process.signalCode === null);
-  // The worker finishes its activities (5 s grace) while Temporal still answers; past 15 s it is stuck.
-  await stopTogether(running.filter((c) => !FOUNDATIONS.has(c.name)), 15_000);
+  // The worker and agents finish their activities (5 s grace) while Temporal and the agent endpoint
+  // still answer; past 15 s they are stuck. The endpoint next, then what everything stands on.
+  await stopTogether(running.filter((c) => !FOUNDATIONS.has(c.name) && c.name !== AGENT_ENDPOINT), 15_000);
+  await stopTogether(running.filter((c) => c.name === AGENT_ENDPOINT), 10_000);
   await stopTogether(running.filter((c) => FOUNDATIONS.has(c.name)), 10_000);
   if (children.length > 0) forgetParts(config.dataDir);
   process.exit(code);
@@ -93,6 +98,7 @@ try {
     ...(config.temporalAddress ? [] : [{ port: 7233, what: 'the embedded Temporal server; TEMPORAL_ADDRESS uses yours' }, { port: 8233, what: 'its Web UI' }]),
     ...(config.databaseUrl ? [] : [{ port: EMBEDDED_DATABASE_PORT, what: 'the embedded database; DATABASE_URL uses yours' }]),
     { port: config.port, what: 'the API; PORT moves it' },
+    { port: config.agentEndpoint.port, what: 'the agent endpoint; CELLSHIFT_AGENT_ENDPOINT_PORT moves it' },
   ]);
   if (!config.temporalAddress) {
     findTemporalCli(); // builds it first if needed, with its own progress lines
@@ -102,6 +108,7 @@ try {
   await waitUntilServing(temporalAddress(config), undefined, 120_000);
   run('worker', 'worker.ts', WORKER_NODE_FLAGS);
   run('api', 'src/api/server.ts');
+  run(AGENT_ENDPOINT, 'src/agent-endpoint/server.ts');
 
   const api = `http://127.0.0.1:${config.port}`;
   await waitForApi(api);
@@ -115,6 +122,7 @@ try {
   console.error(`
 cellshift is running (Ctrl-C stops it)
   API      ${api}   (OpenAPI: ${api}/docs/json)
+  agents   ${config.agentEndpoint.address}   (the agent endpoint: mutual TLS, the only way agents reach Temporal)
   Web UI   ${config.temporalAddress ? '(your Temporal server’s UI)' : 'http://localhost:8233'}
   token    ${generated ? `admin, generated once, in ${join(config.dataDir, 'admin-token')} (never printed)` : 'from your configuration'}
   demo     ${seeded}
@@ -131,16 +139,21 @@ try:
   }
 }
 
-/** A bootstrap token for a demo agent that has not registered yet (its registration is kept in the data directory). */
+/**
+ * A bootstrap token, with the CA hash to pin, for a demo agent that has not registered yet or whose
+ * credential ended while cellshift was stopped (its registration is kept in the data directory).
+ */
 async function bootstrapToken(base: string, cellId: string): Promise<NodeJS.ProcessEnv> {
-  if (existsSync(join(config.dataDir, `agent-${cellId}.json`))) return {};
+  const kept = readState(join(config.dataDir, `agent-${cellId}.json`), cellId);
+  if (kept && lifetime(kept.credential.certificatePem).notAfter > new Date(Date.now() + 60_000)) return {};
   const res = await fetch(`${base}/v1/cells/${cellId}/bootstrap-token`, {
     method: 'POST',
     headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
     body: JSON.stringify({ expiresInMinutes: 60 }),
   });
   if (!res.ok) throw new Error(`no bootstrap token for the demo's agent cell ${cellId}: ${res.status} ${await res.text()}`);
-  return { CELLSHIFT_BOOTSTRAP_TOKEN: ((await res.json()) as { token: string }).token };
+  const issued = (await res.json()) as { token: string; caSha256: string };
+  return { CELLSHIFT_BOOTSTRAP_TOKEN: issued.token, CELLSHIFT_CA_SHA256: issued.caSha256 };
 }
 
 async function waitForApi(base: string): Promise<void> {

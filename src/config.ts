@@ -5,6 +5,34 @@ import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './api/request-limits
 import { prePullOptions, type PrePullOptions } from './adapters/kubernetes/prepull-pod';
 import { DEFAULT_AGENT_OFFLINE_AFTER_SECONDS, MIN_AGENT_VERSION } from './domain/agent';
 
+export interface AgentEndpointConfig {
+  /** where it listens */
+  host: string;
+  port: number;
+  /** host:port agents dial (a PrivateLink name in production), told to each agent at registration */
+  address: string;
+  /** the names and addresses its certificate carries: what agents may dial it by */
+  serverNames: string[];
+  /** how long an agent's certificate lasts; the agent renews it over its connection before then */
+  credentialMinutes: number;
+}
+
+export const DEFAULT_AGENT_ENDPOINT_PORT = 7443;
+
+function agentEndpointConfig(env: NodeJS.ProcessEnv): AgentEndpointConfig {
+  const port = Number(env.CELLSHIFT_AGENT_ENDPOINT_PORT ?? DEFAULT_AGENT_ENDPOINT_PORT);
+  const address = env.CELLSHIFT_AGENT_ENDPOINT_ADDRESS || `127.0.0.1:${port}`;
+  const dialed = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  const names = env.CELLSHIFT_AGENT_ENDPOINT_NAMES ? env.CELLSHIFT_AGENT_ENDPOINT_NAMES.split(',').map((n) => n.trim()).filter(Boolean) : [dialed, 'localhost', '127.0.0.1'];
+  return {
+    host: env.CELLSHIFT_AGENT_ENDPOINT_HOST ?? '0.0.0.0',
+    port,
+    address,
+    serverNames: [...new Set([dialed, ...names])],
+    credentialMinutes: Number(env.CELLSHIFT_AGENT_CREDENTIAL_MINUTES ?? 60),
+  };
+}
+
 /** Everything cellshift reads from its environment, read once, in one place. */
 export interface Config {
   dataDir: string;
@@ -17,8 +45,8 @@ export interface Config {
   tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
   /** an API key for Temporal Cloud or a server that takes one (sent as a bearer token) */
   apiKey?: string;
-  /** agents: the Temporal address a registering agent is told to connect to (the workers' own address unless set) */
-  agentTemporalAddress?: string;
+  /** agents: the agent endpoint, the one thing agents connect to (they never reach Temporal) */
+  agentEndpoint: AgentEndpointConfig;
   /** agents: the oldest agent version the workflows can drive; older ones hold their cells */
   minAgentVersion: string;
   /** agents: not seen polling for this long, an agent counts as offline */
@@ -56,7 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { certPath: env.TEMPORAL_TLS_CERT, keyPath: env.TEMPORAL_TLS_KEY, caPath: env.TEMPORAL_TLS_CA, serverName: env.TEMPORAL_TLS_SERVER_NAME }
       : undefined,
     apiKey: env.TEMPORAL_API_KEY || undefined,
-    agentTemporalAddress: env.CELLSHIFT_AGENT_TEMPORAL_ADDRESS || undefined,
+    agentEndpoint: agentEndpointConfig(env),
     minAgentVersion: env.CELLSHIFT_MIN_AGENT_VERSION || MIN_AGENT_VERSION,
     agentOfflineAfterSeconds: Number(env.CELLSHIFT_AGENT_OFFLINE_AFTER_SECONDS ?? DEFAULT_AGENT_OFFLINE_AFTER_SECONDS),
     port: Number(env.PORT ?? 8080),

@@ -3,7 +3,9 @@
 // and the controller registers the cell through it. Misused tokens register nothing.
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_VERSION, register } from '../agent';
+import { AGENT_VERSION } from '../agent';
+import { register } from '../src/agent/credential';
+import { createKeyAndCsr } from '../src/crypto/agent-ca';
 import { BootstrapTokens } from '../src/adapters/agents/bootstrap-tokens';
 import { everyDay, Harness, utcClock } from './helpers/harness';
 
@@ -19,11 +21,11 @@ describe("registering a cell's agent with a bootstrap token", () => {
     expectedUpdateMinutes: 5,
   });
   /** The agent's own call, made by the test: the token as bearer, what the agent reports as body. */
-  const registerAs = (token: string | undefined, cellId: string, body: Record<string, unknown> = {}) =>
+  const registerAs = async (token: string | undefined, cellId: string, body: Record<string, unknown> = {}) =>
     fetch(`${h.baseUrl}/v1/agents/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ cellId, agentVersion: AGENT_VERSION, capabilities: ['applyRelease'], host: 'test-host', ...body }),
+      body: JSON.stringify({ cellId, agentVersion: AGENT_VERSION, capabilities: ['applyRelease'], host: 'test-host', csr: (await createKeyAndCsr(cellId)).csrPem, ...body }),
     }).then(async (res) => ({ status: res.status, type: res.headers.get('content-type'), body: await res.json() }));
   const cell = async (id: string) => (await h.http('GET', `/v1/cells/${id}`)).body;
 
@@ -42,7 +44,7 @@ describe("registering a cell's agent with a bootstrap token", () => {
     const issued = await h.http('POST', '/v1/cells/boot-1/bootstrap-token', { expiresInMinutes: 30 });
     expect(issued.status, JSON.stringify(issued.body)).toBe(201);
     expect(issued.headers.get('cache-control')).toBe('no-store');
-    expect(issued.body).toMatchObject({ cellId: 'boot-1', token: expect.stringMatching(/^csb_[A-Za-z0-9_-]{40,}$/), registerPath: '/v1/agents/register' });
+    expect(issued.body).toMatchObject({ cellId: 'boot-1', token: expect.stringMatching(/^csb_[A-Za-z0-9_-]{40,}$/), registerPath: '/v1/agents/register', caSha256: h.agentCredentials.caSha256, endpoint: `127.0.0.1:${h.endpoint.port}` });
     expect(Math.abs(Date.parse(issued.body.expiresAt) - Date.now() - 30 * 60_000)).toBeLessThan(60_000);
     const kept = JSON.stringify(await h.db.selectFrom('bootstrap_tokens').selectAll().execute());
     expect(kept).toContain('boot-1');
@@ -76,6 +78,11 @@ describe("registering a cell's agent with a bootstrap token", () => {
     const bad = await registerAs(forBoot1, 'boot-1', { agentVersion: 'latest', capabilities: [''] });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining([expect.stringContaining('agentVersion'), expect.stringContaining('capabilities')]));
+    // A CSR cellshift will not sign (garbage; one whose signature does not match its key): 400 naming csr, the token still good.
+    const garbled = await registerAs(forBoot1, 'boot-1', { csr: '-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----' });
+    expect(garbled.status, JSON.stringify(garbled.body)).toBe(400);
+    expect(garbled.body.errors[0]).toMatchObject({ field: 'body.csr' });
+    expect(await h.db.selectFrom('agent_credentials').selectAll().execute()).toEqual([]);
 
     for (const id of ['boot-1', 'boot-2']) {
       const view = await cell(id);
@@ -110,7 +117,8 @@ describe("registering a cell's agent with a bootstrap token", () => {
   });
 
   it('sends its token only over HTTPS, except to a control plane on loopback', async () => {
-    await expect(register('http://control-plane.example.com', 'csb_token', 'boot-2')).rejects.toThrow(/HTTPS/);
+    const about = { agentVersion: AGENT_VERSION, capabilities: ['applyRelease'], host: 'test-host' };
+    await expect(register({ controlPlane: 'http://control-plane.example.com', token: 'csb_token', caSha256: h.agentCredentials.caSha256, cellId: 'boot-2', about }, `${h.dataDir}/x.json`)).rejects.toThrow(/HTTPS/);
     expect((await cell('boot-2')).state).toBe('awaiting-agent');
   });
 });

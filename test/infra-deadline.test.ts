@@ -39,7 +39,7 @@ describe('infrastructure updates: the two-week deadline, enforced by timers', ()
     await ensureSearchAttributes(env.client.connection as Connection, 'default');
     database = await startEmbeddedDatabase();
     db = await openDatabase(database.url);
-    const { bootstrapTokens, ...stores } = await apiStores(db, dataDir);
+    const { bootstrapTokens, agentCredentials, ...stores } = await apiStores(db, dataDir);
     const catalog = stores.catalog;
     for (const release of DEMO_RELEASES) await catalog.publish(release, { rings: ['staging', 'saas', 'dedicated'] });
     worker = await Worker.create({
@@ -56,7 +56,7 @@ describe('infrastructure updates: the two-week deadline, enforced by timers', ()
       simulated: new SimulatedCluster(dataDir),
       simulatedStack: new SimulatedStack(dataDir),
       tokens: [{ token: TOKENS.operator, subject: 'oscar-operator', role: 'operator' }],
-      agents: { bootstrapTokens, temporal: { address: 'unused:7233', namespace: 'default' }, ...DEFAULT_AGENT_POLICY },
+      agents: { bootstrapTokens, credentials: agentCredentials, endpoint: 'unused:7443', ...DEFAULT_AGENT_POLICY },
     });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
   });

@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../scripts/lib/dev-server';
-import { EMBEDDED_DATABASE_PORT } from '../src/config';
+import { DEFAULT_AGENT_ENDPOINT_PORT, EMBEDDED_DATABASE_PORT } from '../src/config';
 import { waitFor } from './helpers/harness';
 
 const ROOT = join(import.meta.dirname, '..');
-/** The embedded default's fixed ports: the dev server, its Web UI, the database. */
-const FIXED_PORTS = [7233, 8233, EMBEDDED_DATABASE_PORT];
+/** The embedded default's fixed ports: the dev server, its Web UI, the database, the agent endpoint. */
+const FIXED_PORTS = [7233, 8233, EMBEDDED_DATABASE_PORT, DEFAULT_AGENT_ENDPOINT_PORT];
 
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -135,7 +135,7 @@ describe('npm start', () => {
     }, 120_000);
 
     const parts = JSON.parse(readFileSync(join(dataDir, 'run', 'parts.json'), 'utf8')) as { starter: number; parts: { name: string; pid: number }[] };
-    expect(parts.parts.map((p) => p.name).sort()).toEqual(['agent-dedicated-globex', 'api', 'db', 'temporal', 'worker']);
+    expect(parts.parts.map((p) => p.name).sort()).toEqual(['agent-dedicated-globex', 'agent-endpoint', 'api', 'db', 'temporal', 'worker']);
     const burners = load();
     try {
       // Ctrl-C, and a second one while it stops (an impatient user; npm relays one too).

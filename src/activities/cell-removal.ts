@@ -33,7 +33,7 @@ export function createCellRemovalActivities(client: Client, db: Db) {
       return ended;
     },
 
-    /** Keeps the cell's last view and its updates in the audit table, then takes them, and its bootstrap token, out of the read model. */
+    /** Keeps the cell's last view and its updates in the audit table, then takes them out of the read model, drops its bootstrap token and revokes its agent's certificates. */
     async retireCellRecords(view: CellView, nextUpdate: number): Promise<void> {
       const cellId = view.spec.id;
       const removal = view.removal!;
@@ -45,6 +45,8 @@ export function createCellRemovalActivities(client: Client, db: Db) {
         .execute();
       await db.deleteFrom('updates').where('cell_id', '=', cellId).execute();
       await db.deleteFrom('bootstrap_tokens').where('cell_id', '=', cellId).execute();
+      // Its agent's certificates: the agent endpoint refuses it within seconds.
+      await db.updateTable('agent_credentials').set({ revoked_at: new Date().toISOString(), revoked_because: `cell ${cellId} removed` }).where('cell_id', '=', cellId).where('revoked_at', 'is', null).execute();
       await db.deleteFrom('cells').where('id', '=', cellId).execute();
     },
   };

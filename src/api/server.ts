@@ -5,7 +5,7 @@ import closeWithGrace from 'close-with-grace';
 import { openDatabase } from '../adapters/db/database';
 import { SimulatedCluster } from '../adapters/simulated/cluster';
 import { SimulatedStack } from '../adapters/simulated/stack';
-import { databaseUrl, loadConfig, temporalAddress } from '../config';
+import { databaseUrl, loadConfig } from '../config';
 import { connectClient } from '../temporal/connect';
 import { buildApp } from './app';
 import { apiStores } from './stores';
@@ -17,7 +17,7 @@ const config = loadConfig();
 const { tokens, generated } = loadTokens(config.dataDir);
 const connection = await connectClient(config);
 const db = await openDatabase(databaseUrl(config));
-const { bootstrapTokens, ...stores } = await apiStores(db, config.dataDir);
+const { bootstrapTokens, agentCredentials, ...stores } = await apiStores(db, config.dataDir, process.env, config.agentEndpoint.credentialMinutes);
 const app = await buildApp({
   temporal: new Client({ connection, namespace: config.namespace }),
   taskQueue: config.taskQueue,
@@ -27,7 +27,8 @@ const app = await buildApp({
   tokens,
   agents: {
     bootstrapTokens,
-    temporal: { address: config.agentTemporalAddress ?? temporalAddress(config), namespace: config.namespace },
+    credentials: agentCredentials,
+    endpoint: config.agentEndpoint.address,
     offlineAfterSeconds: config.agentOfflineAfterSeconds,
     minVersion: config.minAgentVersion,
   },

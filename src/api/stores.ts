@@ -1,4 +1,5 @@
 import { BootstrapTokens } from '../adapters/agents/bootstrap-tokens';
+import { AgentCredentials } from '../adapters/agents/credentials';
 import { bundleFiles } from '../adapters/bundles/bundle-files';
 import { BundleStore } from '../adapters/bundles/bundle-store';
 import { SqlReleaseCatalog } from '../adapters/catalog/sql-catalog';
@@ -16,9 +17,10 @@ import { PageTokens } from './page-tokens';
  * What the API reads and writes outside Temporal, over one database and data directory: built the
  * same way wherever an API runs. Each start encrypts webhook secrets under the current key.
  */
-export async function apiStores(db: Db, dataDir: string, env: NodeJS.ProcessEnv = process.env) {
+export async function apiStores(db: Db, dataDir: string, env: NodeJS.ProcessEnv = process.env, agentCredentialMinutes?: number) {
   const catalog = new SqlReleaseCatalog(db);
-  const webhooks = new WebhookStore(db, loadKeyring(dataDir, env));
+  const keyring = loadKeyring(dataDir, env);
+  const webhooks = new WebhookStore(db, keyring);
   tellOf(await webhooks.encryptSecrets());
   return {
     catalog,
@@ -30,6 +32,7 @@ export async function apiStores(db: Db, dataDir: string, env: NodeJS.ProcessEnv 
     webhooks,
     debugAudit: new DebugAccessAudit(db),
     bootstrapTokens: new BootstrapTokens(db),
+    agentCredentials: await AgentCredentials.open(db, keyring, agentCredentialMinutes),
   };
 }
 

@@ -19,6 +19,9 @@ import { SimulatedStack } from '../../src/adapters/simulated/stack';
 import { buildApp } from '../../src/api/app';
 import type { RequestLimits } from '../../src/api/request-limits';
 import { apiStores } from '../../src/api/stores';
+import * as grpc from '@grpc/grpc-js';
+import type { AgentCredentials } from '../../src/adapters/agents/credentials';
+import { startAgentEndpoint, type AgentEndpoint } from '../../src/agent-endpoint/gateway';
 import type { ApiToken } from '../../src/api/plugins/app/auth';
 import { DEFAULT_AGENT_POLICY, type AgentPolicy } from '../../src/domain/agent';
 import type { Release } from '../../src/domain/release';
@@ -81,6 +84,9 @@ export class Harness {
     /** this test file's own embedded database (in memory), and the API's and worker's connection to it */
     readonly database: EmbeddedDatabase,
     readonly db: Db,
+    /** the agents' CA and credentials, and the agent endpoint agents connect through (in this process) */
+    readonly agentCredentials: AgentCredentials,
+    readonly endpoint: AgentEndpoint,
   ) {}
 
   static async start(options: { releases?: Release[]; worker?: boolean; address?: string; bundleLimits?: Partial<BundleLimits>; agents?: Partial<AgentPolicy>; webhooksAllowLoopback?: boolean; requestLimits?: Partial<RequestLimits> } = {}): Promise<Harness> {
@@ -94,7 +100,15 @@ export class Harness {
     const agents = { ...DEFAULT_AGENT_POLICY, ...options.agents };
     const database = await startEmbeddedDatabase();
     const db = await openDatabase(database.url);
-    const { bootstrapTokens, ...stores } = await apiStores(db, dataDir);
+    const { bootstrapTokens, agentCredentials, ...stores } = await apiStores(db, dataDir);
+    // The agent endpoint, in this process: agents reach Temporal through it only.
+    const endpoint = await startAgentEndpoint({
+      upstream: { address, credentials: grpc.credentials.createInsecure(), namespace: 'default' },
+      credentials: agentCredentials,
+      server: await agentCredentials.ca.issueServer(['127.0.0.1', 'localhost'], 86_400_000),
+      host: '127.0.0.1',
+      port: 0,
+    });
     const catalog = stores.catalog;
     for (const release of options.releases ?? DEMO_RELEASES) await catalog.publish(release, { rings: ['staging', 'saas', 'dedicated'] });
     const simulated = new SimulatedCluster(dataDir);
@@ -112,10 +126,10 @@ export class Harness {
       webhookTargets: { allowLoopback: options.webhooksAllowLoopback ?? true },
       // One test process sends many requests with one token and from one address: unthrottled unless a test asks.
       requestLimits: options.requestLimits ?? UNTHROTTLED,
-      agents: { bootstrapTokens, temporal: { address, namespace: 'default' }, ...agents },
+      agents: { bootstrapTokens, credentials: agentCredentials, endpoint: `127.0.0.1:${endpoint.port}`, ...agents },
     });
     const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-    const harness = new Harness(address, taskQueue, dataDir, client, app, baseUrl, simulated, catalog, agents, database, db);
+    const harness = new Harness(address, taskQueue, dataDir, client, app, baseUrl, simulated, catalog, agents, database, db, agentCredentials, endpoint);
     if (options.worker !== false) await harness.startWorker();
     return harness;
   }
@@ -152,7 +166,9 @@ export class Harness {
    * would); started again, it uses the registration it kept.
    */
   async spawnAgent(cellId: string, args: string[] = [], token?: string): Promise<ChildProcess> {
-    const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: this.address, CELLSHIFT_DATA_DIR: this.dataDir, CELLSHIFT_CONTROL_PLANE_URL: this.baseUrl };
+    // No Temporal address: an agent reaches the agent endpoint only (it learns where at registration).
+    const env: NodeJS.ProcessEnv = { ...process.env, CELLSHIFT_DATA_DIR: this.dataDir, CELLSHIFT_CONTROL_PLANE_URL: this.baseUrl, CELLSHIFT_CA_SHA256: this.agentCredentials.caSha256 };
+    delete env.TEMPORAL_ADDRESS;
     if (token) env.CELLSHIFT_BOOTSTRAP_TOKEN = token;
     else if (!existsSync(join(this.dataDir, `agent-${cellId}.json`))) {
       const issued = await this.http('POST', `/v1/cells/${cellId}/bootstrap-token`, {});
@@ -178,6 +194,7 @@ export class Harness {
         .catch(() => undefined);
     }
     await this.app.close();
+    await this.endpoint.close(0);
     await this.stopWorker();
     await this.client.connection.close();
     await this.db.destroy();

@@ -149,6 +149,32 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('debug_access_audit_cell').on('debug_access_audit').columns(['cell_id', 'n', 'seq']).execute();
     },
   },
+  '0007-agent-credentials': {
+    async up(db: Kysely<unknown>) {
+      // cellshift's agent CA, made once by whichever process starts first: its certificate, and its
+      // key and the task-token key encrypted under the secrets keyring (src/crypto/keyring.ts).
+      await db.schema
+        .createTable('agent_authority')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('ca_certificate', 'text', (c) => c.notNull())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('ca_key', 'text', (c) => c.notNull())
+        .addColumn('task_token_key', 'text', (c) => c.notNull())
+        .execute();
+      // Every client certificate issued to a cell's agent: current until it expires or is revoked.
+      await db.schema
+        .createTable('agent_credentials')
+        .addColumn('serial', 'text', (c) => c.primaryKey())
+        .addColumn('cell_id', 'text', (c) => c.notNull())
+        .addColumn('issued_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('not_after', 'timestamptz', (c) => c.notNull())
+        .addColumn('issued_for', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'timestamptz')
+        .addColumn('revoked_because', 'text')
+        .execute();
+      await db.schema.createIndex('agent_credentials_cell').on('agent_credentials').columns(['cell_id']).execute();
+    },
+  },
 };
 
 /** Brings the schema up to date; an error names the migration that failed. */

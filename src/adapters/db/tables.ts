@@ -118,6 +118,28 @@ export interface DebugAccessAuditTable {
   recorded_at: ColumnType<Date, never, never>;
 }
 
+/** cellshift's agent CA: one row. */
+export interface AgentAuthorityTable {
+  id: string;
+  ca_certificate: string;
+  /** the keyring key both secrets are encrypted under */
+  key_id: string;
+  ca_key: string;
+  task_token_key: string;
+}
+
+/** The client certificates issued to cells' agents. */
+export interface AgentCredentialsTable {
+  serial: string;
+  cell_id: string;
+  issued_at: Timestamp;
+  not_after: Timestamp;
+  /** registration or renewal */
+  issued_for: string;
+  revoked_at: ColumnType<Date | null, string | undefined, string | null>;
+  revoked_because: ColumnType<string | null, string | undefined, string | null>;
+}
+
 export interface Tables {
   releases: ReleasesTable;
   flag_rules: FlagRulesTable;
@@ -128,5 +150,7 @@ export interface Tables {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   removed_cells: RemovedCellsTable;
+  agent_authority: AgentAuthorityTable;
+  agent_credentials: AgentCredentialsTable;
   debug_access_audit: DebugAccessAuditTable;
 }

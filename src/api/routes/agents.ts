@@ -3,7 +3,8 @@ import { agentTaskQueue, type AgentRegistration } from '../../domain/agent';
 import { cellWorkflowId } from '../../workflows/ids';
 import { agentRegistered } from '../../workflows/messages';
 import { bearerToken } from '../plugins/app/auth';
-import { HttpProblem, fromTemporal } from '../problem';
+import { CsrError } from '../../crypto/agent-ca';
+import { HttpProblem, badRequest, fromTemporal } from '../problem';
 import { readCell } from '../read-views';
 import { AgentRegistered, BootstrapToken, BootstrapTokenBody, RegisterAgentBody } from '../schemas/agents';
 import { CellParams } from '../schemas/cells';
@@ -44,7 +45,7 @@ const agents: FastifyPluginAsyncTypebox = async (app) => {
       const view = await readCell(app, cellId);
       if (view.spec.connection !== 'agent') throw new HttpProblem(409, 'Conflict', `cell ${cellId} is reached directly (connection: direct): it has no agent to register`);
       const issued = await app.agents.bootstrapTokens.issue(cellId, request.subject, request.body.expiresInMinutes ?? DEFAULT_TOKEN_MINUTES);
-      return reply.status(201).header('cache-control', 'no-store').send({ ...issued, registerPath: REGISTER_PATH });
+      return reply.status(201).header('cache-control', 'no-store').send({ ...issued, registerPath: REGISTER_PATH, caSha256: app.agents.credentials.caSha256, endpoint: app.agents.endpoint });
     },
   );
 
@@ -60,14 +61,20 @@ const agents: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const token = bearerToken(request, 'send the bootstrap token as Authorization: Bearer <token>');
-      const { cellId, ...agent } = request.body;
+      const { cellId, csr, ...agent } = request.body;
       const registration: AgentRegistration = { ...agent, registeredAt: new Date().toISOString() };
       const redeemed = await app.agents.bootstrapTokens.redeem(cellId, token, async () => {
+        // The cell's certificate first (its earlier ones revoked): a CSR cellshift will not sign gives the token back.
+        const issued = await app.agents.credentials.issue(cellId, csr, 'registration').catch((err: unknown) => {
+          throw err instanceof CsrError ? badRequest([{ field: 'body.csr', reason: err.message }]) : err;
+        });
         try {
           await controller(cellId).executeUpdate(agentRegistered, { args: [registration] });
         } catch (err) {
+          await app.agents.credentials.revokeCell(cellId, 'the registration failed');
           throw fromTemporal(err, `cell ${cellId}`) ?? err;
         }
+        return issued;
       });
       if (!redeemed.ok) {
         const [status, detail] = REFUSED[redeemed.reason];
@@ -77,7 +84,11 @@ const agents: FastifyPluginAsyncTypebox = async (app) => {
       return {
         cellId,
         taskQueue: agentTaskQueue(cellId),
-        temporal: app.agents.temporal,
+        endpoint: app.agents.endpoint,
+        namespace: app.temporal.options.namespace,
+        certificate: redeemed.result.certificatePem,
+        notAfter: redeemed.result.notAfter.toISOString(),
+        caCertificate: app.agents.credentials.caCertificatePem,
         registeredAt: registration.registeredAt,
         minAgentVersion: app.agents.minVersion,
       };

@@ -1,12 +1,15 @@
 import fp from 'fastify-plugin';
 import type { BootstrapTokens } from '../../../adapters/agents/bootstrap-tokens';
+import type { AgentCredentials } from '../../../adapters/agents/credentials';
 import type { AgentPolicy } from '../../../domain/agent';
 
 export interface AgentSettings extends AgentPolicy {
   /** one-time tokens an agent exchanges for its registration */
   bootstrapTokens: BootstrapTokens;
-  /** the Temporal frontend a registered agent connects to, and its namespace */
-  temporal: { address: string; namespace: string };
+  /** the certificates agents get from cellshift's CA, one cell each */
+  credentials: AgentCredentials;
+  /** the agent endpoint a registered agent connects to (host:port), the one thing it reaches */
+  endpoint: string;
 }
 
 declare module 'fastify' {

@@ -1,0 +1,232 @@
+// The agent endpoint: the one thing a cell's agent connects to. A gRPC server (grpc-js) with
+// mutual TLS, speaking Temporal's WorkflowService to the agent's SDK worker, that forwards to
+// Temporal, with the control plane's own credential, only what that cell's agent may do
+// (src/domain/agent-endpoint.ts): poll its own cell's queue as the identity the endpoint sets, and
+// answer the tasks it handed to that cell (task tokens MACed to the cell). Nothing is kept here:
+// any replica takes any call, and a restart loses nothing Temporal's timeouts do not bring back.
+import { X509Certificate } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import proto from '@temporalio/proto';
+import { createRequire } from 'node:module';
+import type { AgentCredentials } from '../adapters/agents/credentials';
+import { cellOfCertificate, CsrError } from '../crypto/agent-ca';
+import { unwrapTaskToken, wrapTaskToken } from '../crypto/task-tokens';
+import { agentTaskQueue } from '../domain/agent';
+import { callPolicy, endpointIdentity, RENEW_PATH, type ForwardedCall } from '../domain/agent-endpoint';
+
+const ws = proto.temporal.api.workflowservice.v1;
+/** The services' reflection (their method names), which the generated classes do not carry. */
+const reflection = createRequire(import.meta.url)('@temporalio/proto/protos/json-module.js') as { lookupService(name: string): { methods: Record<string, unknown> } };
+const STICKY = proto.temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY;
+const MAX_MESSAGE = 64 * 1024 * 1024;
+/** How long a credential's check is trusted before it is read again: a revocation bites within this. */
+const CHECK_TTL_MS = 2_000;
+
+export interface Upstream {
+  address: string;
+  credentials: grpc.ChannelCredentials;
+  channelOptions?: grpc.ChannelOptions;
+  /** sent as a bearer token (Temporal Cloud) */
+  apiKey?: string;
+  namespace: string;
+}
+
+export interface AgentEndpointOptions {
+  upstream: Upstream;
+  credentials: AgentCredentials;
+  /** the endpoint's own certificate, issued by the agents' CA for the names agents dial */
+  server: { certificatePem: string; privateKeyPem: string };
+  host: string;
+  port: number;
+}
+
+export interface AgentEndpoint {
+  port: number;
+  close(graceMs?: number): Promise<void>;
+}
+
+interface Peer {
+  cellId: string;
+  serial: string;
+}
+
+type Refusal = { code: grpc.status; details: string };
+const refused = (code: grpc.status, details: string): Refusal => ({ code, details });
+
+/** Services whose every method an agent is refused by name (PERMISSION_DENIED), rather than told it does not exist. */
+const SERVICES = ['temporal.api.workflowservice.v1.WorkflowService', 'temporal.api.operatorservice.v1.OperatorService'];
+
+export async function startAgentEndpoint(options: AgentEndpointOptions): Promise<AgentEndpoint> {
+  const { upstream, credentials } = options;
+  const temporal = new grpc.Client(upstream.address, upstream.credentials, { ...upstream.channelOptions, 'grpc.max_receive_message_length': MAX_MESSAGE, 'grpc.max_send_message_length': MAX_MESSAGE });
+  const checks = new Map<string, { at: number; cellId?: string }>();
+  /** calls in flight per credential: ended at once when it is revoked */
+  const inFlight = new Map<string, Set<(refusal: Refusal) => void>>();
+
+  async function authenticate(call: grpc.ServerUnaryCall<Buffer, Buffer>): Promise<Peer | Refusal> {
+    const raw = call.getAuthContext()?.sslPeerCertificate?.raw;
+    if (!raw) return refused(grpc.status.UNAUTHENTICATED, 'a client certificate is required');
+    const certificate = new X509Certificate(raw);
+    const cellId = cellOfCertificate(certificate);
+    if (!cellId) return refused(grpc.status.UNAUTHENTICATED, 'the client certificate names no cell');
+    if (new Date(certificate.validTo) <= new Date()) return refused(grpc.status.UNAUTHENTICATED, `the credential of cell ${cellId} expired at ${certificate.validTo}: renew it before it ends, or register again`);
+    const serial = certificate.serialNumber;
+    if (!(await inForce(serial, cellId))) return refused(grpc.status.UNAUTHENTICATED, `the credential of cell ${cellId} (${serial}) is revoked or unknown: register the agent again with a new bootstrap token`);
+    return { cellId, serial };
+  }
+
+  async function inForce(serial: string, cellId: string, fresh = false): Promise<boolean> {
+    const cached = checks.get(serial);
+    if (!fresh && cached && Date.now() - cached.at < CHECK_TTL_MS) return cached.cellId === cellId;
+    const current = await credentials.current(serial);
+    checks.set(serial, { at: Date.now(), cellId: current?.cellId });
+    return current?.cellId === cellId;
+  }
+
+  // A revoked credential's calls in flight (long polls above all) end within seconds.
+  const sweep = setInterval(() => {
+    for (const [serial, calls] of inFlight) {
+      const cellId = checks.get(serial)?.cellId;
+      void inForce(serial, cellId ?? '', true).then(
+        (ok) => {
+          if (!ok) for (const end of calls) end(refused(grpc.status.UNAUTHENTICATED, 'the credential was revoked'));
+        },
+        () => undefined,
+      );
+    }
+  }, CHECK_TTL_MS);
+
+  function forward(path: string, request: Uint8Array, call: grpc.ServerUnaryCall<Buffer, Buffer>, peer: Peer): Promise<Buffer | Refusal> {
+    return new Promise((resolve) => {
+      const metadata = new grpc.Metadata();
+      metadata.set('temporal-namespace', upstream.namespace);
+      for (const header of ['client-name', 'client-version']) {
+        const value = call.metadata.get(header)[0];
+        if (typeof value === 'string') metadata.set(header, value);
+      }
+      if (upstream.apiKey) metadata.set('authorization', `Bearer ${upstream.apiKey}`);
+      let settled = false;
+      const calls = inFlight.get(peer.serial) ?? inFlight.set(peer.serial, new Set()).get(peer.serial)!;
+      const end = (refusal: Refusal) => {
+        if (settled) return;
+        settled = true;
+        outgoing.cancel();
+        done(refusal);
+      };
+      const done = (result: Buffer | Refusal) => {
+        settled = true;
+        calls.delete(end);
+        if (calls.size === 0) inFlight.delete(peer.serial);
+        resolve(result);
+      };
+      const outgoing = temporal.makeUnaryRequest(path, (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b, request, metadata, { deadline: call.getDeadline() }, (err, response) => {
+        if (settled) return;
+        done(err ? refused(err.code, err.details) : response!);
+      });
+      calls.add(end);
+      call.on('cancelled', () => end(refused(grpc.status.CANCELLED, 'cancelled by the agent')));
+    });
+  }
+
+  /** One forwarded call: the request checked and rewritten for the cell, the answer rewritten for the agent. */
+  async function handle(method: ForwardedCall, path: string, body: Buffer, call: grpc.ServerUnaryCall<Buffer, Buffer>, peer: Peer): Promise<Buffer | Refusal> {
+    const namespace = upstream.namespace;
+    const identity = (claimed: string) => endpointIdentity(peer.cellId, claimed);
+    switch (method) {
+      case 'GetSystemInfo':
+        return forward(path, body, call, peer);
+      case 'DescribeNamespace':
+        return forward(path, ws.DescribeNamespaceRequest.encode({ namespace }).finish(), call, peer);
+      case 'PollActivityTaskQueue': {
+        const request = ws.PollActivityTaskQueueRequest.decode(body);
+        const queue = agentTaskQueue(peer.cellId);
+        if (request.taskQueue?.name !== queue || request.taskQueue.kind === STICKY) {
+          return refused(grpc.status.PERMISSION_DENIED, `the agent of cell ${peer.cellId} polls ${queue} only, not ${request.taskQueue?.name ?? 'nothing'}`);
+        }
+        const answer = await forward(path, ws.PollActivityTaskQueueRequest.encode({ ...request, namespace, identity: identity(request.identity) }).finish(), call, peer);
+        if (!Buffer.isBuffer(answer)) return answer;
+        const task = ws.PollActivityTaskQueueResponse.decode(answer);
+        if (!task.taskToken?.length) return answer; // the long poll ended empty
+        return Buffer.from(ws.PollActivityTaskQueueResponse.encode({ ...task, taskToken: wrapTaskToken(credentials.taskTokenKey, peer.cellId, task.taskToken) }).finish());
+      }
+      case 'RecordActivityTaskHeartbeat':
+      case 'RespondActivityTaskCompleted':
+      case 'RespondActivityTaskFailed':
+      case 'RespondActivityTaskCanceled': {
+        const type = ws[`${method}Request`] as unknown as { decode(b: Uint8Array): { taskToken?: Uint8Array | null; identity?: string | null }; encode(m: object): { finish(): Uint8Array } };
+        const request = type.decode(body);
+        const token = request.taskToken && unwrapTaskToken(credentials.taskTokenKey, peer.cellId, request.taskToken);
+        if (!token) return refused(grpc.status.PERMISSION_DENIED, `this task was not handed to the agent of cell ${peer.cellId}`);
+        return forward(path, type.encode({ ...request, taskToken: token, namespace, identity: identity(request.identity ?? '') }).finish(), call, peer);
+      }
+    }
+  }
+
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE, 'grpc.max_send_message_length': MAX_MESSAGE });
+  const bytes = (b: Buffer) => b;
+  for (const service of SERVICES) {
+    const methods = reflection.lookupService(service).methods;
+    const definition: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
+    const implementation: grpc.UntypedServiceImplementation = {};
+    for (const method of Object.keys(methods)) {
+      const path = `/${service}/${method}`;
+      definition[method] = { path, requestStream: false, responseStream: false, requestSerialize: bytes, requestDeserialize: bytes, responseSerialize: bytes, responseDeserialize: bytes };
+      implementation[method] = (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+        void (async () => {
+          const peer = await authenticate(call);
+          if (!('serial' in peer)) return peer;
+          const policy = callPolicy(service.endsWith('WorkflowService') ? method : `OperatorService/${method}`);
+          if (policy.kind === 'refuse') return refused(grpc.status.PERMISSION_DENIED, policy.reason);
+          if (policy.kind === 'answer') return Buffer.alloc(0);
+          return handle(policy.call, path, call.request, call, peer);
+        })().then(
+          (result) => (Buffer.isBuffer(result) ? callback(null, result) : callback({ code: result.code, details: result.details })),
+          (err: Error) => callback({ code: grpc.status.INTERNAL, details: `the agent endpoint failed: ${err.message}` }),
+        );
+      };
+    }
+    server.addService(definition, implementation);
+  }
+
+  // The agent's own credential, renewed over this connection with a new key of its own.
+  const json = { serialize: (v: unknown) => Buffer.from(JSON.stringify(v)), deserialize: (b: Buffer) => JSON.parse(b.toString('utf8')) as unknown };
+  server.addService(
+    { Renew: { path: RENEW_PATH, requestStream: false, responseStream: false, requestSerialize: json.serialize, requestDeserialize: json.deserialize, responseSerialize: json.serialize, responseDeserialize: json.deserialize } },
+    {
+      Renew: (call: grpc.ServerUnaryCall<{ csr?: unknown }, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        void (async () => {
+          const peer = await authenticate(call as unknown as grpc.ServerUnaryCall<Buffer, Buffer>);
+          if (!('serial' in peer)) return callback({ code: peer.code, details: peer.details });
+          if (typeof call.request?.csr !== 'string') return callback({ code: grpc.status.INVALID_ARGUMENT, details: 'csr: a PEM certificate signing request' });
+          try {
+            const issued = await credentials.issue(peer.cellId, call.request.csr, 'renewal');
+            callback(null, { certificate: issued.certificatePem, notAfter: issued.notAfter.toISOString() });
+          } catch (err) {
+            callback({ code: err instanceof CsrError ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL, details: `csr: ${(err as Error).message}` });
+          }
+        })();
+      },
+    },
+  );
+
+  const tls = grpc.ServerCredentials.createSsl(Buffer.from(credentials.caCertificatePem), [{ private_key: Buffer.from(options.server.privateKeyPem), cert_chain: Buffer.from(options.server.certificatePem) }], true);
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync(`${options.host}:${options.port}`, tls, (err, bound) => (err ? reject(err) : resolve(bound))));
+  return {
+    port,
+    async close(graceMs = 5_000) {
+      clearInterval(sweep);
+      // Long polls in flight would hold a graceful shutdown for a minute: past the grace they are cut (the agents poll again elsewhere).
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+      temporal.close();
+    },
+  };
+}

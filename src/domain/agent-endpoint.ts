@@ -1,0 +1,38 @@
+// What a cell's agent may ask of Temporal through the agent endpoint, and nothing more: the calls an
+// activity worker needs to start, to poll its own cell's queue, and to answer the tasks handed to
+// it. Everything else (start, signal, update, query, terminate, reset, list, describe, history,
+// the *ById responses, workflow and Nexus tasks, every operator call) is refused.
+
+/** Forwarded to Temporal, each after the endpoint's own checks (queue, task token, namespace, identity). */
+export const FORWARDED_CALLS = [
+  'GetSystemInfo',
+  'DescribeNamespace',
+  'PollActivityTaskQueue',
+  'RecordActivityTaskHeartbeat',
+  'RespondActivityTaskCompleted',
+  'RespondActivityTaskFailed',
+  'RespondActivityTaskCanceled',
+] as const;
+
+/** Answered by the endpoint itself with an empty success: the SDK sends it as it stops; nothing of it concerns Temporal. */
+export const ANSWERED_CALLS = ['ShutdownWorker'] as const;
+
+export type ForwardedCall = (typeof FORWARDED_CALLS)[number];
+
+export type CallPolicy = { kind: 'forward'; call: ForwardedCall } | { kind: 'answer' } | { kind: 'refuse'; reason: string };
+
+export function callPolicy(method: string): CallPolicy {
+  if ((FORWARDED_CALLS as readonly string[]).includes(method)) return { kind: 'forward', call: method as ForwardedCall };
+  if ((ANSWERED_CALLS as readonly string[]).includes(method)) return { kind: 'answer' };
+  return { kind: 'refuse', reason: `an agent may not call ${method}: it polls its own cell's queue and answers the tasks handed to it, nothing else` };
+}
+
+/** The identity the endpoint polls and answers with: the cell from the credential; version and host as the agent says. */
+export function endpointIdentity(cellId: string, claimed: string): string {
+  const [, , version, ...host] = claimed.split('/');
+  const clean = (part: string | undefined) => (part ?? 'unknown').replace(/[^A-Za-z0-9._+-]/g, '').slice(0, 64) || 'unknown';
+  return `cell/${cellId}/${clean(version)}/${clean(host.join('/'))}`;
+}
+
+/** The endpoint's own method: a new certificate for the calling cell, from a CSR of a new key (JSON `{csr}` → `{certificate, notAfter}`). */
+export const RENEW_PATH = '/cellshift.agent.v1.Credentials/Renew';
