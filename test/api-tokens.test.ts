@@ -5,6 +5,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createKeyAndCsr } from '../src/crypto/agent-ca';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenDigest } from '../src/crypto/token-digest';
 import { freePort } from '../scripts/lib/dev-server';
@@ -88,7 +89,7 @@ describe('API tokens kept as hashes', () => {
     for (const wrong of [tokenDigest(OPERATOR), `${OPERATOR}x`, OPERATOR.slice(0, -1)]) expect((await get(api.url, '/v1/cells', wrong)).status).toBe(401);
     // A bootstrap token no one issued, at the open registration route: refused, and not logged either.
     const bogus = 'csb_' + 'Zm9vYmFyYmF6cXV4'.repeat(3);
-    const register = await fetch(`${api.url}/v1/agents/register`, { method: 'POST', headers: { authorization: `Bearer ${bogus}`, 'content-type': 'application/json' }, body: JSON.stringify({ cellId: 'nope', agentVersion: '0.2.0', capabilities: [], host: 'h' }) });
+    const register = await fetch(`${api.url}/v1/agents/register`, { method: 'POST', headers: { authorization: `Bearer ${bogus}`, 'content-type': 'application/json' }, body: JSON.stringify({ cellId: 'nope', agentVersion: '0.2.0', capabilities: [], host: 'h', csr: (await createKeyAndCsr('nope')).csrPem }) });
     expect(register.status).toBe(401);
 
     await h.waitFor('the requests in the log', async () => (api.output().split('\n').filter((l) => l.includes('"request completed"')).length >= 8 ? true : undefined), 10_000);

@@ -345,11 +345,13 @@ describe('API: rate and time limits, as an install has them', () => {
   });
   afterAll(() => h?.stop());
 
+  // Any well-formed CSR: the guesser's token is refused before anything is signed.
+  const GUESSER_CSR = '-----BEGIN CERTIFICATE REQUEST-----\nMIIBADCBpwIBADAWMRQwEgYDVQQDDAtjZWxsL25vd2hlcmUwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAQ=\n-----END CERTIFICATE REQUEST-----';
   const register = () =>
     fetch(`${h.baseUrl}/v1/agents/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer csb_${'x'.repeat(43)}` },
-      body: JSON.stringify({ cellId: 'nowhere', agentVersion: '0.2.0', capabilities: [], host: 'guesser' }),
+      body: JSON.stringify({ cellId: 'nowhere', agentVersion: '0.2.0', capabilities: [], host: 'guesser', csr: GUESSER_CSR }),
     });
 
   it('answers a burst of agent registrations from one address with 429 and Retry-After; tokens go on being served', async () => {

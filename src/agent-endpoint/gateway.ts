@@ -19,6 +19,8 @@ const ws = proto.temporal.api.workflowservice.v1;
 const reflection = createRequire(import.meta.url)('@temporalio/proto/protos/json-module.js') as { lookupService(name: string): { methods: Record<string, unknown> } };
 const STICKY = proto.temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY;
 const MAX_MESSAGE = 64 * 1024 * 1024;
+/** A call the agent sent without a deadline gets the one SDKs give a long poll: Temporal refuses a poll without one. */
+const DEFAULT_DEADLINE_MS = 70_000;
 /** How long a credential's check is trusted before it is read again: a revocation bites within this. */
 const CHECK_TTL_MS = 2_000;
 
@@ -119,7 +121,9 @@ export async function startAgentEndpoint(options: AgentEndpointOptions): Promise
         if (calls.size === 0) inFlight.delete(peer.serial);
         resolve(result);
       };
-      const outgoing = temporal.makeUnaryRequest(path, (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b, request, metadata, { deadline: call.getDeadline() }, (err, response) => {
+      const asked = call.getDeadline();
+      const deadline = Math.min(asked instanceof Date ? asked.getTime() : asked, Date.now() + DEFAULT_DEADLINE_MS);
+      const outgoing = temporal.makeUnaryRequest(path, (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b, request, metadata, { deadline }, (err, response) => {
         if (settled) return;
         done(err ? refused(err.code, err.details) : response!);
       });

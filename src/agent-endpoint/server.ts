@@ -16,7 +16,7 @@ endWithParent();
 const config = loadConfig();
 const db = await openDatabase(databaseUrl(config));
 const credentials = await AgentCredentials.open(db, loadKeyring(config.dataDir), config.agentEndpoint.credentialMinutes);
-const server = await credentials.ca.issueServer(config.agentEndpoint.serverNames, SERVER_CERTIFICATE_MS);
+const server = await (await credentials.ca).issueServer(config.agentEndpoint.serverNames, SERVER_CERTIFICATE_MS);
 const endpoint = await startAgentEndpoint({
   upstream: upstreamFromConfig(config),
   credentials,

@@ -89,7 +89,21 @@ export class Harness {
     readonly endpoint: AgentEndpoint,
   ) {}
 
-  static async start(options: { releases?: Release[]; worker?: boolean; address?: string; bundleLimits?: Partial<BundleLimits>; agents?: Partial<AgentPolicy>; webhooksAllowLoopback?: boolean; requestLimits?: Partial<RequestLimits> } = {}): Promise<Harness> {
+  static async start(
+    options: {
+      releases?: Release[];
+      worker?: boolean;
+      address?: string;
+      bundleLimits?: Partial<BundleLimits>;
+      agents?: Partial<AgentPolicy>;
+      webhooksAllowLoopback?: boolean;
+      requestLimits?: Partial<RequestLimits>;
+      /** how long agents' certificates last (minutes; default an hour) */
+      agentCredentialMinutes?: number;
+      /** the agent endpoint agents are told to dial (default: the one this harness runs in its own process) */
+      agentEndpointAddress?: string;
+    } = {},
+  ): Promise<Harness> {
     if (!runtimeQuiet) {
       Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never });
       runtimeQuiet = true;
@@ -100,12 +114,12 @@ export class Harness {
     const agents = { ...DEFAULT_AGENT_POLICY, ...options.agents };
     const database = await startEmbeddedDatabase();
     const db = await openDatabase(database.url);
-    const { bootstrapTokens, agentCredentials, ...stores } = await apiStores(db, dataDir);
+    const { bootstrapTokens, agentCredentials, ...stores } = await apiStores(db, dataDir, process.env, options.agentCredentialMinutes);
     // The agent endpoint, in this process: agents reach Temporal through it only.
     const endpoint = await startAgentEndpoint({
       upstream: { address, credentials: grpc.credentials.createInsecure(), namespace: 'default' },
       credentials: agentCredentials,
-      server: await agentCredentials.ca.issueServer(['127.0.0.1', 'localhost'], 86_400_000),
+      server: await (await agentCredentials.ca).issueServer(['127.0.0.1', 'localhost'], 86_400_000),
       host: '127.0.0.1',
       port: 0,
     });
@@ -126,7 +140,7 @@ export class Harness {
       webhookTargets: { allowLoopback: options.webhooksAllowLoopback ?? true },
       // One test process sends many requests with one token and from one address: unthrottled unless a test asks.
       requestLimits: options.requestLimits ?? UNTHROTTLED,
-      agents: { bootstrapTokens, credentials: agentCredentials, endpoint: `127.0.0.1:${endpoint.port}`, ...agents },
+      agents: { bootstrapTokens, credentials: agentCredentials, endpoint: options.agentEndpointAddress ?? `127.0.0.1:${endpoint.port}`, ...agents },
     });
     const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
     const harness = new Harness(address, taskQueue, dataDir, client, app, baseUrl, simulated, catalog, agents, database, db, agentCredentials, endpoint);
@@ -150,6 +164,14 @@ export class Harness {
     this.workerRun = this.worker.run();
     await startAgentPresenceSweep(this.client, this.taskQueue, this.agents.offlineAfterSeconds);
     await startWebhookDelivery(this.client, this.taskQueue);
+  }
+
+  /** The agent endpoint (`npm run agent-endpoint`) as its own process on `port`, over this harness's database and keys, so a test can SIGKILL it. */
+  spawnAgentEndpoint(port: number): ChildProcess {
+    return spawn(process.execPath, ['--import', 'tsx', 'src/agent-endpoint/server.ts'], {
+      env: { ...process.env, TEMPORAL_ADDRESS: this.address, CELLSHIFT_DATA_DIR: this.dataDir, DATABASE_URL: this.database.url, CELLSHIFT_AGENT_ENDPOINT_PORT: String(port), CELLSHIFT_AGENT_ENDPOINT_HOST: '127.0.0.1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   }
 
   /** The real worker entry point (`npm run worker`) as its own process, so a test can SIGKILL it. */

@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { AgentCa, certificateSha256, createCa } from '../../crypto/agent-ca';
 import type { Keyring } from '../../crypto/keyring';
 import type { Db } from '../db/database';
+import type { AgentAuthorityTable } from '../db/tables';
+
+type AgentAuthorityRow = AgentAuthorityTable;
 
 /** An agent credential's default lifetime: an hour, renewed by the agent over its connection before it ends. */
 export const DEFAULT_CREDENTIAL_MINUTES = 60;
@@ -23,14 +26,17 @@ export interface CurrentCredential {
  * revokes every earlier one at once.
  */
 export class AgentCredentials {
+  private signer?: Promise<AgentCa>;
+  private tokenKey?: Buffer;
+
   private constructor(
     private readonly db: Db,
-    readonly ca: AgentCa,
-    /** what the agent endpoint MACs task tokens with: every replica the same */
-    readonly taskTokenKey: Buffer,
+    private readonly keyring: Keyring,
+    private readonly row: AgentAuthorityRow,
     readonly lifetimeMs: number,
   ) {}
 
+  /** Finds cellshift's agent CA, or makes it (once, whoever starts first). Its key is opened only when a certificate is issued. */
   static async open(db: Db, keyring: Keyring, lifetimeMinutes = DEFAULT_CREDENTIAL_MINUTES): Promise<AgentCredentials> {
     let row = await db.selectFrom('agent_authority').selectAll().where('id', '=', ROW).executeTakeFirst();
     if (!row) {
@@ -45,23 +51,33 @@ export class AgentCredentials {
         .execute();
       row = await db.selectFrom('agent_authority').selectAll().where('id', '=', ROW).executeTakeFirstOrThrow();
     }
-    const privateKeyPem = keyring.decrypt({ keyId: row.key_id, ciphertext: row.ca_key }, caKeyContext);
-    const taskTokenKey = Buffer.from(keyring.decrypt({ keyId: row.key_id, ciphertext: row.task_token_key }, tokenKeyContext), 'base64');
-    return new AgentCredentials(db, await AgentCa.load({ certificatePem: row.ca_certificate, privateKeyPem }), taskTokenKey, lifetimeMinutes * 60_000);
+    return new AgentCredentials(db, keyring, row, lifetimeMinutes * 60_000);
+  }
+
+  /** The CA that signs, its key opened with the keyring (MissingKeyError when this process was not given it). */
+  get ca(): Promise<AgentCa> {
+    this.signer ??= AgentCa.load({ certificatePem: this.row.ca_certificate, privateKeyPem: this.keyring.decrypt({ keyId: this.row.key_id, ciphertext: this.row.ca_key }, caKeyContext) });
+    return this.signer;
+  }
+
+  /** What the agent endpoint MACs task tokens with: every replica the same. */
+  get taskTokenKey(): Buffer {
+    this.tokenKey ??= Buffer.from(this.keyring.decrypt({ keyId: this.row.key_id, ciphertext: this.row.task_token_key }, tokenKeyContext), 'base64');
+    return this.tokenKey;
   }
 
   get caCertificatePem(): string {
-    return this.ca.certificatePem;
+    return this.row.ca_certificate;
   }
 
   /** What a bootstrap pins: the CA certificate's SHA-256. */
   get caSha256(): string {
-    return certificateSha256(this.ca.certificatePem);
+    return certificateSha256(this.row.ca_certificate);
   }
 
   /** A certificate for the cell's agent from its CSR, recorded; `registration` revokes every earlier one of the cell. */
   async issue(cellId: string, csrPem: string, issuedFor: 'registration' | 'renewal', now = new Date()) {
-    const certificate = await this.ca.issueClient(cellId, csrPem, this.lifetimeMs, now);
+    const certificate = await (await this.ca).issueClient(cellId, csrPem, this.lifetimeMs, now);
     if (issuedFor === 'registration') await this.revokeCell(cellId, 'the cell registered an agent again');
     await this.db
       .insertInto('agent_credentials')

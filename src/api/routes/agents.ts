@@ -4,6 +4,7 @@ import { cellWorkflowId } from '../../workflows/ids';
 import { agentRegistered } from '../../workflows/messages';
 import { bearerToken } from '../plugins/app/auth';
 import { CsrError } from '../../crypto/agent-ca';
+import { MissingKeyError } from '../../crypto/keyring';
 import { HttpProblem, badRequest, fromTemporal } from '../problem';
 import { readCell } from '../read-views';
 import { AgentRegistered, BootstrapToken, BootstrapTokenBody, RegisterAgentBody } from '../schemas/agents';
@@ -56,7 +57,7 @@ const agents: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: "An agent's registration: its bootstrap token (as bearer token) exchanged for where it polls",
         body: RegisterAgentBody,
-        response: { 200: AgentRegistered, ...problems(400, 401, 404, 409) },
+        response: { 200: AgentRegistered, ...problems(400, 401, 404, 409, 503) },
       },
     },
     async (request) => {
@@ -66,7 +67,10 @@ const agents: FastifyPluginAsyncTypebox = async (app) => {
       const redeemed = await app.agents.bootstrapTokens.redeem(cellId, token, async () => {
         // The cell's certificate first (its earlier ones revoked): a CSR cellshift will not sign gives the token back.
         const issued = await app.agents.credentials.issue(cellId, csr, 'registration').catch((err: unknown) => {
-          throw err instanceof CsrError ? badRequest([{ field: 'body.csr', reason: err.message }]) : err;
+          if (err instanceof CsrError) throw badRequest([{ field: 'body.csr', reason: err.message }]);
+          // This replica was not given the key the CA's is encrypted under: another may have it.
+          if (err instanceof MissingKeyError) throw new HttpProblem(503, 'Service Unavailable', `this API replica cannot sign agent certificates: ${err.message}`);
+          throw err;
         });
         try {
           await controller(cellId).executeUpdate(agentRegistered, { args: [registration] });
