@@ -1,6 +1,7 @@
 // `npm run bench`: orchestration overhead of a maintenance-window update on a zero-latency
-// simulated cell, against a bare Temporal workflow running the same number of no-op activities, and
-// the same update of a cell reached through its agent (its own process and task queue).
+// simulated cell, against a bare Temporal workflow running the same number of no-op activities; and
+// the same update of a cell reached through its agent (its own process and task queue), through the
+// agent endpoint (mutual TLS, its own process) against the same agent connected straight to Temporal.
 // Starts its own dev server; prints a table and writes bench/results/latest.json.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,10 @@ import { bundleWorkflowCode, NativeConnection, Runtime, Worker } from '@temporal
 import { WORKFLOWS_PATH } from '../worker';
 import { AGENT_VERSION, agentCapabilities } from '../agent';
 import { agentTaskQueue } from '../src/domain/agent';
+import { AgentCredentials } from '../src/adapters/agents/credentials';
+import { createKeyAndCsr } from '../src/crypto/agent-ca';
+import { loadKeyring } from '../src/crypto/keyring';
+import { freePort } from '../scripts/lib/dev-server';
 import { SqlReleaseCatalog } from '../src/adapters/catalog/sql-catalog';
 import { openDatabase } from '../src/adapters/db/database';
 import { startEmbeddedDatabase } from '../src/adapters/db/embedded';
@@ -65,15 +70,27 @@ try {
     env: { ...process.env, TEMPORAL_ADDRESS: server.address, CELLSHIFT_TASK_QUEUE: 'bench-cellshift', CELLSHIFT_DATA_DIR: dataDir, CELLSHIFT_WORKFLOW_BUNDLE: bundlePath, DATABASE_URL: database.url },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  // The agent's registration, as the API would hand it over for a bootstrap token (registration itself is not measured).
-  writeFileSync(
-    join(dataDir, 'agent-bench-agent-cell.json'),
-    JSON.stringify({ cellId: 'bench-agent-cell', taskQueue: agentTaskQueue('bench-agent-cell'), temporal: { address: server.address, namespace: 'default' }, registeredAt: new Date().toISOString() }),
-  );
-  const agent = spawn(process.execPath, ['--import', 'tsx', join(here, '..', 'agent.ts'), '--cell', 'bench-agent-cell'], {
-    env: { ...process.env, TEMPORAL_ADDRESS: server.address, CELLSHIFT_DATA_DIR: dataDir },
+  // The agent endpoint, its own process as in production, and the agent's registration as the API
+  // would hand it over for a bootstrap token (registration itself is not measured).
+  const endpointPort = await freePort();
+  const endpoint = spawn(process.execPath, ['--import', 'tsx', join(here, '..', 'src', 'agent-endpoint', 'server.ts')], {
+    env: { ...process.env, TEMPORAL_ADDRESS: server.address, CELLSHIFT_DATA_DIR: dataDir, DATABASE_URL: database.url, CELLSHIFT_AGENT_ENDPOINT_PORT: String(endpointPort), CELLSHIFT_AGENT_ENDPOINT_HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  const credentials = await AgentCredentials.open(db, loadKeyring(dataDir));
+  const { privateKeyPem, csrPem } = await createKeyAndCsr('bench-agent-cell');
+  const issued = await credentials.issue('bench-agent-cell', csrPem, 'registration');
+  writeFileSync(
+    join(dataDir, 'agent-bench-agent-cell.json'),
+    JSON.stringify({ cellId: 'bench-agent-cell', taskQueue: agentTaskQueue('bench-agent-cell'), namespace: 'default', endpoint: `127.0.0.1:${endpointPort}`, caCertificate: credentials.caCertificatePem, certificate: issued.certificatePem, privateKey: privateKeyPem, registeredAt: new Date().toISOString() }),
+    { mode: 0o600 },
+  );
+  const agent = spawn(process.execPath, ['--import', 'tsx', join(here, '..', 'agent.ts'), '--cell', 'bench-agent-cell'], {
+    env: { ...process.env, CELLSHIFT_DATA_DIR: dataDir, TEMPORAL_ADDRESS: '' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  // The baseline: the same agent worker, connected straight to Temporal.
+  const directAgent = spawn(process.execPath, ['--import', 'tsx', join(here, 'direct-agent.ts'), server.address, 'bench-direct-agent-cell', dataDir], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'] });
   const workerRssMiB = () => Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${cellshiftWorker.pid}/status`, 'utf8'))![1]) / 1024);
   // CPU time of everything a fleet case runs on: the Temporal server, cellshift's worker, and this
   // process (the bare worker and the client). Unlike wall time, it does not move with a busy neighbour.
@@ -91,7 +108,7 @@ try {
   });
 
   // Started once: each phase races it, so a worker that dies fails the bench instead of hanging it.
-  const workersStopped = Promise.race([new Promise((resolve) => cellshiftWorker.once('exit', resolve)), new Promise((resolve) => agent.once('exit', resolve)), bareWorker.run()]).then((): never => {
+  const workersStopped = Promise.race([...[cellshiftWorker, agent, directAgent, endpoint].map((child) => new Promise((resolve) => child.once('exit', resolve))), bareWorker.run()]).then((): never => {
     throw new Error('workers stopped');
   });
   const results = await Promise.race([
@@ -119,9 +136,10 @@ try {
       const controller = await startCell('bench-cell');
       // The same cell reached through its agent: every cluster step on the agent's own queue and process.
       const agentController = await startCell('bench-agent-cell', { connection: 'agent' });
-      await agentController.executeUpdate(agentRegistered, { args: [{ agentVersion: AGENT_VERSION, capabilities: agentCapabilities(), host: 'bench', registeredAt: new Date().toISOString() }] });
+      const directController = await startCell('bench-direct-agent-cell', { connection: 'agent' });
+      for (const c of [agentController, directController]) await c.executeUpdate(agentRegistered, { args: [{ agentVersion: AGENT_VERSION, capabilities: agentCapabilities(), host: 'bench', registeredAt: new Date().toISOString() }] });
       // The worker process bundles the workflows first: queries fail until it polls.
-      for (const c of [controller, agentController]) while ((await c.query(cellStatusQuery).catch(() => undefined))?.state !== 'ready') await new Promise((r) => setTimeout(r, 50));
+      for (const c of [controller, agentController, directController]) while ((await c.query(cellStatusQuery).catch(() => undefined))?.state !== 'ready') await new Promise((r) => setTimeout(r, 50));
 
       /** One requested update, until its result, and until the controller has taken its end. */
       const timedUpdate = async (cell: typeof controller, version: string) => {
@@ -136,11 +154,16 @@ try {
 
       const cellshiftMs: number[] = [];
       const agentMs: number[] = [];
+      const directAgentMs: number[] = [];
       const bareMs: number[] = [];
+      let endpointCpu = 0;
       for (let i = 0; i < total; i++) {
         // Interleaved, so drift in the machine's load hits every side alike.
         const cellshift = await timedUpdate(controller, versions[i + 1]);
+        const cpuBefore = processCpuSeconds(endpoint.pid!);
         const throughAgent = await timedUpdate(agentController, versions[i + 1]);
+        if (i >= WARMUP) endpointCpu += processCpuSeconds(endpoint.pid!) - cpuBefore;
+        const direct = await timedUpdate(directController, versions[i + 1]);
 
         const start = performance.now();
         await client.workflow.execute('bareSteps', { workflowId: `bare-${i}`, taskQueue: 'bench-bare', args: [ACTIVITIES_PER_UPDATE] });
@@ -148,10 +171,11 @@ try {
         if (i >= WARMUP) {
           cellshiftMs.push(cellshift);
           agentMs.push(throughAgent);
+          directAgentMs.push(direct);
           bareMs.push(bare);
         }
       }
-      return { cellshiftMs, agentMs, bareMs };
+      return { cellshiftMs, agentMs, directAgentMs, bareMs, endpointCpuMsPerUpdate: (endpointCpu * 1000) / REPETITIONS };
     })(),
   ]);
 
@@ -160,7 +184,8 @@ try {
     fleet.push(await Promise.race([fleetCase(client, 'bench-cellshift', 'bench-bare', catalog, size, machine), workersStopped]));
   }
   // Gone before the reads are measured: a worker with a thousand controllers takes seconds to shut down.
-  await Promise.all([cellshiftWorker, agent].map((child) => stopGracefully(child, 15_000)));
+  await Promise.all([cellshiftWorker, agent, directAgent].map((child) => stopGracefully(child, 15_000)));
+  await stopGracefully(endpoint, 15_000);
   bareWorker.shutdown();
   const reads = await readsCase(server.address);
   const schedule = scheduleCase();
@@ -170,10 +195,14 @@ try {
   const rows = [
     row('maintenance-window update (cellshift)', results.cellshiftMs),
     row(`bare workflow, ${ACTIVITIES_PER_UPDATE} no-op ordinary activities`, results.bareMs),
-    row("the same update through the cell's agent", results.agentMs),
+    row("the same update through the cell's agent, through the agent endpoint", results.agentMs),
+    row('the same update through an agent connected straight to Temporal (before the endpoint)', results.directAgentMs),
   ];
   const ratio = rows[0].median / rows[1].median;
   const agentRatio = rows[2].median / rows[0].median;
+  const endpointRatio = rows[2].median / rows[3].median;
+  // Per update the agent takes 6 tasks (a poll each) and answers each (a response each), plus heartbeats.
+  const endpointCpuMsPerCall = results.endpointCpuMsPerUpdate / (2 * ACTIVITIES_PER_UPDATE);
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
@@ -184,6 +213,10 @@ try {
     target: 1.2,
     agentRatio,
     agentTarget: 1.2,
+    endpointRatio,
+    endpointTarget: 1.15,
+    endpointCpuMsPerUpdate: results.endpointCpuMsPerUpdate,
+    endpointCpuMsPerCall,
   };
   console.log(`\norchestration overhead, ${REPETITIONS} repetitions (after ${WARMUP} warm-up), ${report.machine.cpus} cores, ${report.machine.cpuModel}`);
   console.log('| case | median ms | p90 ms | min ms |');
@@ -191,6 +224,8 @@ try {
   for (const r of rows) console.log(`| ${r.name} | ${r.median.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.min.toFixed(1)} |`);
   console.log(`\noverhead ratio (median): ${ratio.toFixed(2)}× (target ≤ ${report.target}×)`);
   console.log(`through the agent, against the control plane's worker (median): ${agentRatio.toFixed(2)}× (target ≤ ${report.agentTarget}×)`);
+  console.log(`through the agent endpoint, against the agent straight to Temporal (median): ${endpointRatio.toFixed(2)}× (target ≤ ${report.endpointTarget}×)`);
+  console.log(`the endpoint's own CPU: ${results.endpointCpuMsPerUpdate.toFixed(1)} ms per update, about ${endpointCpuMsPerCall.toFixed(2)} ms per forwarded poll or answer`);
   console.log(`\nfleet rollout, three rings, maxConcurrent ${FLEET_CONCURRENCY}, zero-latency simulated cells, ${ACTIVITIES_PER_UPDATE} activities per cell on every side`);
   console.log('| cells | cellshift s | bare, same shape s | ratio (target ≥ 0.9×) | CPU ratio | bare children s | ratio (context) | CPU ms per cell: cellshift / same shape / children | waves s | worker RSS, controllers open |');
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');

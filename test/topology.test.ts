@@ -1,7 +1,11 @@
 // The production topology, each part its own process: PostgreSQL, Temporal's server on it, two
-// cellshift workers and two API replicas on cellshift's database. During a rollout of 200 cells one
-// worker is SIGKILLed, the other restarted, an API SIGKILLed while clients keep calling the other,
-// and PostgreSQL restarted once: the rollout still takes every cell exactly once.
+// cellshift workers, two API replicas and two agent endpoints on cellshift's database, and three
+// cells reached through their agents (which reach the endpoints only). During a rollout of 203
+// cells one worker is SIGKILLed, the other restarted, an API SIGKILLed while clients keep calling
+// the other, an agent endpoint SIGKILLed and started again, and PostgreSQL restarted once: the
+// rollout still takes every cell exactly once.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
@@ -17,6 +21,7 @@ import { everyDay, utcClock, waitFor } from './helpers/harness';
 import { replayFromServer } from './helpers/replay-check';
 
 const CELLS = 200;
+const AGENT_CELLS = ['topo-agent-0', 'topo-agent-1', 'topo-agent-2'];
 const VERSION = '1.2.7';
 const ADMIN = 'topology-admin-token';
 
@@ -33,7 +38,7 @@ describe('two workers and two APIs on Temporal and PostgreSQL, through crashes a
   };
 
   beforeAll(async () => {
-    topology = await Topology.start({ workers: 2, apis: 2, workflowBundlePath: inject('workflowBundlePath'), tokens: [{ token: ADMIN, subject: 'ops', role: 'admin' }] });
+    topology = await Topology.start({ workers: 2, apis: 2, endpoints: 2, workflowBundlePath: inject('workflowBundlePath'), tokens: [{ token: ADMIN, subject: 'ops', role: 'admin' }] });
     const db = await openDatabase(topology.databaseUrl);
     const catalog = new SqlReleaseCatalog(db);
     const rings = ['staging', 'saas', 'dedicated'] as const;
@@ -53,9 +58,27 @@ describe('two workers and two APIs on Temporal and PostgreSQL, through crashes a
       );
       for (const res of await Promise.all(batch)) expect(res.status).toBe(201);
     }
+    // Cells in customers' accounts: their agents register through an API and connect to the agent
+    // endpoints only; the third is sent to the second replica, as a load balancer would send it.
+    const [endpoint1, endpoint2] = topology.endpoints;
+    for (const [i, id] of AGENT_CELLS.entries()) {
+      expect((await call(api1, 'POST', '/v1/cells', { id, ring: 'saas', connection: 'agent', maintenanceWindow: window, cluster: { kind: 'simulated', initialVersion: '1.1.0' }, expectedUpdateMinutes: 5 })).status).toBe(201);
+      const bootstrap = await call(api2, 'POST', `/v1/cells/${id}/bootstrap-token`, {});
+      expect(bootstrap.status).toBe(201);
+      const agent = topology.agent(id, api1, bootstrap.body);
+      agent.start();
+      if (i === 2) {
+        const file = join(topology.dataDir, `agent-${id}.json`);
+        await waitFor(`${id} registered`, async () => (existsSync(file) ? true : undefined), 60_000);
+        await agent.kill();
+        writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), endpoint: endpoint2.address }));
+        agent.start();
+      }
+    }
+    const total = CELLS + AGENT_CELLS.length;
     await waitFor('every cell ready', async () => {
       const res = await call(api1, 'GET', '/v1/cells?state=ready&pageSize=1000');
-      return res.body?.cells?.length === CELLS ? true : undefined;
+      return res.body?.cells?.length === total ? true : undefined;
     }, 300_000);
 
     // Clients keep calling the API that survives, all through: reads of the read model and of Temporal.
@@ -101,8 +124,12 @@ describe('two workers and two APIs on Temporal and PostgreSQL, through crashes a
     worker1.start(); // its replacement, as an orchestrator would start one
     await succeeded(80);
     await api1.kill();
+    // An agent endpoint replica crashes and comes back on its address: its agents reconnect.
+    await endpoint1.kill();
+    await sleep(2_000);
+    endpoint1.start();
     // Still mid-rollout when the database goes away.
-    expect(await succeeded(110)).toBeLessThan(CELLS);
+    expect(await succeeded(110)).toBeLessThan(total);
     outage.from = Date.now();
     topology.pg.stop();
     await sleep(2_000);
@@ -123,9 +150,9 @@ describe('two workers and two APIs on Temporal and PostgreSQL, through crashes a
     const replay = await replays();
     expect(replay.ok ? '' : replay.report).toBe('');
     expect(done.status).toBe('succeeded');
-    expect(done.counts).toMatchObject({ succeeded: CELLS, failed: 0, held: 0 });
+    expect(done.counts).toMatchObject({ succeeded: total, failed: 0, held: 0 });
     const simulated = new SimulatedCluster(topology.dataDir);
-    for (const id of ids) {
+    for (const id of [...ids, ...AGENT_CELLS]) {
       const cell = await simulated.read(id);
       expect(cell.version, id).toBe(VERSION);
       expect(cell.maintenance, `${id} left in maintenance`).toBe(false);

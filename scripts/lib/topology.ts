@@ -22,6 +22,8 @@ export interface TopologyOptions {
   tokens: { token: string; subject: string; role: string }[];
   /** more environment for every cellshift process */
   env?: NodeJS.ProcessEnv;
+  /** agent endpoint replicas (the API tells registering agents the first one's address) */
+  endpoints?: number;
 }
 
 /** One cellshift process of the topology: started again with `start` after a kill or a stop. */
@@ -64,6 +66,8 @@ export class Topology {
     readonly taskQueue: string,
     readonly workers: Member[],
     readonly apis: (Member & { url: string })[],
+    readonly endpoints: (Member & { address: string })[],
+    private readonly env: NodeJS.ProcessEnv,
   ) {}
 
   static async start(options: TopologyOptions): Promise<Topology> {
@@ -86,6 +90,14 @@ export class Topology {
       ...options.env,
     };
     const workers = Array.from({ length: options.workers }, (_, i) => new Member(`worker-${i + 1}`, [...WORKER_NODE_FLAGS, '--import', 'tsx', 'worker.ts'], env, join(dataDir, `worker-${i + 1}.log`)));
+    const endpoints = await Promise.all(
+      Array.from({ length: options.endpoints ?? 0 }, async (_, i) => {
+        const port = await freePort();
+        const member = new Member(`agent-endpoint-${i + 1}`, ['--import', 'tsx', 'src/agent-endpoint/server.ts'], { ...env, CELLSHIFT_AGENT_ENDPOINT_PORT: String(port), CELLSHIFT_AGENT_ENDPOINT_HOST: '127.0.0.1' }, join(dataDir, `agent-endpoint-${i + 1}.log`));
+        return Object.assign(member, { address: `127.0.0.1:${port}` });
+      }),
+    );
+    if (endpoints[0]) env.CELLSHIFT_AGENT_ENDPOINT_ADDRESS = endpoints[0].address;
     const apis = await Promise.all(
       Array.from({ length: options.apis }, async (_, i) => {
         const port = await freePort();
@@ -93,15 +105,33 @@ export class Topology {
         return Object.assign(member, { url: `http://127.0.0.1:${port}` });
       }),
     );
-    const topology = new Topology(pg, temporal, databaseUrl, dataDir, taskQueue, workers, apis);
+    const topology = new Topology(pg, temporal, databaseUrl, dataDir, taskQueue, workers, apis, endpoints, env);
     // One first, so the schema's migrations and the search attributes are not raced by the rest
     // (they would be safe, only slower on two cores).
     workers[0]?.start();
     for (const api of apis) api.start();
     for (const api of apis) await topology.waitForApi(api);
     for (const worker of workers.slice(1)) worker.start();
+    for (const endpoint of endpoints) endpoint.start();
     return topology;
   }
+
+  /**
+   * A cell's agent, as the cell's bootstrap starts it: registering through `api` with a bootstrap
+   * token and the CA hash that came with it, then connecting to the agent endpoint only (it is
+   * given no Temporal address).
+   */
+  agent(cellId: string, api: { url: string }, bootstrap: { token: string; caSha256: string }): Member {
+    const env: NodeJS.ProcessEnv = { ...this.env, CELLSHIFT_BOOTSTRAP_TOKEN: bootstrap.token, CELLSHIFT_CA_SHA256: bootstrap.caSha256 };
+    delete env.TEMPORAL_ADDRESS;
+    delete env.DATABASE_URL;
+    const agent = new Member(`agent-${cellId}`, ['--import', 'tsx', 'agent.ts', '--cell', cellId, '--control-plane', api.url], env, join(this.dataDir, `agent-${cellId}.log`));
+    this.agents.push(agent);
+    return agent;
+  }
+
+  /** The agents started through `agent`, stopped with the topology. */
+  readonly agents: Member[] = [];
 
   /** Until the API answers its health check (a minute at most). */
   async waitForApi(api: Member & { url: string }): Promise<void> {
@@ -116,7 +146,8 @@ export class Topology {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.workers, ...this.apis].map((m) => m.stop()));
+    await Promise.all([...this.workers, ...this.apis, ...this.agents].map((m) => m.stop()));
+    await Promise.all(this.endpoints.map((m) => m.stop()));
     await this.temporal.stop();
     this.pg.stop();
   }
