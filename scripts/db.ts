@@ -16,18 +16,17 @@ mkdirSync(dir, { recursive: true });
 
 // Every signal asks for the same stop, also one that comes while the database is still opening;
 // a second one while it runs changes nothing (a second close could cut the first one's flush short).
-let database: EmbeddedDatabase | undefined;
-let stopping = false;
-const stop = () => void database?.stop().then(() => process.exit(0));
+const running: { database?: EmbeddedDatabase; stopping: boolean } = { stopping: false };
+const stop = () => void running.database?.stop().then(() => process.exit(0));
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    if (database) stop();
+    if (running.stopping) return;
+    running.stopping = true;
+    if (running.database) stop();
   });
 }
 endWithParent();
 
-database = await startEmbeddedDatabase({ dir, port: EMBEDDED_DATABASE_PORT });
-if (stopping) stop();
+const database = (running.database = await startEmbeddedDatabase({ dir, port: EMBEDDED_DATABASE_PORT }));
+if (running.stopping) stop();
 console.error(`embedded database on ${database.url}, kept in ${dir}`);

@@ -14,19 +14,18 @@ mkdirSync(config.dataDir, { recursive: true });
 
 // Every signal asks for the same stop, also one that comes while the server is still starting;
 // a second one while it runs changes nothing.
-let server: DevServer | undefined;
-let stopping = false;
-const stop = () => void server?.stop().then(() => process.exit(0));
+const running: { server?: DevServer; stopping: boolean } = { stopping: false };
+const stop = () => void running.server?.stop().then(() => process.exit(0));
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    if (server) stop();
+    if (running.stopping) return;
+    running.stopping = true;
+    if (running.server) stop();
   });
 }
 endWithParent();
 
-server = await startDevServer({ port: 7233, uiPort: 8233, dbFile: join(config.dataDir, 'temporal.db'), stdio: 'inherit' });
-if (stopping) stop();
+const server = (running.server = await startDevServer({ port: 7233, uiPort: 8233, dbFile: join(config.dataDir, 'temporal.db'), stdio: 'inherit' }));
+if (running.stopping) stop();
 console.error(`Temporal dev server on ${server.address}, Web UI on http://localhost:8233, state in ${join(config.dataDir, 'temporal.db')}`);
 server.process.once('exit', (code) => process.exit(code ?? 1));
