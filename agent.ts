@@ -24,6 +24,8 @@ import type { ClusterRef } from './src/domain/cell';
 import type { StackPort, StackRef } from './src/domain/ports';
 import { keepRenewed, lifetime, readState, register } from './src/agent/credential';
 import { AgentTunnel } from './src/agent/tunnel';
+import { parsePublicKeys, VendorKeys } from './src/crypto/release-signature';
+import type { ReleaseSource } from './src/activities/release-content';
 import { endWithParent } from './src/lifecycle';
 
 /** The agent's version (cellshift's), reported as part of its identity. */
@@ -31,6 +33,12 @@ export const AGENT_VERSION: string = JSON.parse(readFileSync(new URL('./package.
 
 export interface AgentOptions {
   connection: NativeConnection;
+  /** where the agent's steps read the releases they name: through the agent endpoint */
+  releases?: ReleaseSource;
+  /** the vendor keys the cell pinned at bootstrap: with any, the agent applies only releases signed by one of them */
+  vendorKeys?: string[];
+  /** the customer's keys, pinned at bootstrap: with any, the agent grants debug access only on an approval signed by one */
+  customerKeys?: string[];
   namespace: string;
   cellId: string;
   /** a kubeconfig file; absent, the ServiceAccount of the pod the agent runs in */
@@ -73,8 +81,8 @@ export function createAgent(options: AgentOptions): Promise<Worker> {
     namespace: options.namespace,
     taskQueue: agentTaskQueue(options.cellId),
     identity: agentIdentity(options.cellId, AGENT_VERSION, options.host ?? hostname()),
-    // No catalog, no bundle store: the control plane hands every step the release it needs.
-    activities: { ...createClusterActivities(resolve), ...createStackActivities(resolveStack) },
+    // No catalog of its own: each step reads the release it names through the agent endpoint, and checks it.
+    activities: { ...createClusterActivities(resolve, options.releases, undefined, new VendorKeys(options.vendorKeys ?? []), new VendorKeys(options.customerKeys ?? [])), ...createStackActivities(resolveStack) },
     // A cell's steps come one or two at a time: two pollers are plenty, and cost the server little.
     maxConcurrentActivityTaskPolls: 2,
     shutdownGraceTime: '5s',
@@ -103,6 +111,8 @@ async function main(): Promise<void> {
       'control-plane': { type: 'string', default: process.env.CELLSHIFT_CONTROL_PLANE_URL },
       'bootstrap-token-file': { type: 'string' },
       'ca-sha256': { type: 'string', default: process.env.CELLSHIFT_CA_SHA256 },
+      'vendor-keys': { type: 'string', default: process.env.CELLSHIFT_VENDOR_KEYS_FILE },
+      'customer-keys': { type: 'string', default: process.env.CELLSHIFT_CUSTOMER_KEYS_FILE },
       state: { type: 'string' },
     },
   });
@@ -116,7 +126,8 @@ async function main(): Promise<void> {
   if (!kept || (token && lifetime(kept.credential.certificatePem).notAfter <= new Date())) {
     if (!token || !values['control-plane']) throw new Error(`cell ${cellId} has no registration in ${stateFile}: start the agent with --control-plane <url>, --ca-sha256 <hex> and its bootstrap token (CELLSHIFT_BOOTSTRAP_TOKEN)`);
     const about = { agentVersion: AGENT_VERSION, kubernetesVersion: await kubernetesVersion(values.kubeconfig), capabilities: agentCapabilities(), host: hostname() };
-    await register({ controlPlane: values['control-plane'], token, caSha256: values['ca-sha256'] ?? '', cellId, about }, stateFile);
+    const pinned = (file: string | undefined) => (file ? parsePublicKeys(readFileSync(file, 'utf8')) : []);
+    await register({ controlPlane: values['control-plane'], token, caSha256: values['ca-sha256'] ?? '', vendorKeys: pinned(values['vendor-keys']), customerKeys: pinned(values['customer-keys']), cellId, about }, stateFile);
     kept = readState(stateFile, cellId)!;
     console.error(`cellshift agent registered cell ${cellId} (registration and key kept in ${stateFile})`);
   }
@@ -127,7 +138,8 @@ async function main(): Promise<void> {
   tunnel.use(credential);
   const connection = await NativeConnection.connect({ address: await tunnel.start() });
   const stopRenewing = keepRenewed(tunnel, stateFile, state, (line) => console.error(`cellshift agent: ${line}`));
-  const agent = await createAgent({ connection, namespace: state.namespace, cellId, kubeconfig: values.kubeconfig, dataDir: config.dataDir });
+  if ((state.vendorKeys ?? []).length === 0) console.error(`cellshift agent: cell ${cellId} pins no vendor key (--vendor-keys at bootstrap): it applies releases unsigned, as the catalog holds them`);
+  const agent = await createAgent({ connection, releases: tunnel.releases(), vendorKeys: state.vendorKeys, customerKeys: state.customerKeys, namespace: state.namespace, cellId, kubeconfig: values.kubeconfig, dataDir: config.dataDir });
   console.error(`cellshift agent ${AGENT_VERSION} for cell ${cellId} on task queue ${state.taskQueue}, through the agent endpoint ${state.endpoint}`);
   await sweepExpiredDebugAccess({ cellId, kubeconfig: values.kubeconfig, dataDir: config.dataDir }).then(
     (swept) => swept.length > 0 && console.error(`cellshift agent revoked expired debug grants ${swept.join(', ')} of cell ${cellId}`),

@@ -19,6 +19,7 @@ import type { StackRef } from './src/domain/ports';
 import { SimulatedCluster } from './src/adapters/simulated/cluster';
 import { databaseUrl, loadConfig } from './src/config';
 import { loadKeyring } from './src/crypto/keyring';
+import { VendorKeys } from './src/crypto/release-signature';
 import { DEFAULT_AGENT_POLICY, type AgentPolicy } from './src/domain/agent';
 import type { ClusterRef } from './src/domain/cell';
 import { startAgentPresenceSweep } from './src/temporal/agent-presence';
@@ -79,6 +80,8 @@ export function buildActivities(dataDir: string, client: Client, db: Db, agents:
     db,
     webhookTargets,
     keyring: loadKeyring(dataDir),
+    // The vendor's keys (CELLSHIFT_RELEASE_KEYS): with any, a step on a cell reached directly applies signed releases only.
+    vendorKeys: new VendorKeys(loadConfig().releaseKeys),
   });
 }
 

@@ -3,10 +3,13 @@
 // endpoint. Nothing but the bench runs an agent this way.
 import { NativeConnection } from '@temporalio/worker';
 import { createAgent } from '../agent';
+import { SqlReleaseCatalog } from '../src/adapters/catalog/sql-catalog';
+import { openDatabase } from '../src/adapters/db/database';
 
-const [address, cellId, dataDir] = process.argv.slice(2);
+const [address, cellId, dataDir, databaseUrl] = process.argv.slice(2);
 const connection = await NativeConnection.connect({ address });
-const agent = await createAgent({ connection, namespace: 'default', cellId, dataDir });
+// Before the endpoint an agent was handed each release in its tasks; here it reads them from the catalog.
+const agent = await createAgent({ connection, releases: new SqlReleaseCatalog(await openDatabase(databaseUrl)), namespace: 'default', cellId, dataDir });
 process.once('SIGTERM', () => agent.shutdown());
 await agent.run();
 await connection.close();

@@ -90,7 +90,7 @@ try {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   // The baseline: the same agent worker, connected straight to Temporal.
-  const directAgent = spawn(process.execPath, ['--import', 'tsx', join(here, 'direct-agent.ts'), server.address, 'bench-direct-agent-cell', dataDir], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const directAgent = spawn(process.execPath, ['--import', 'tsx', join(here, 'direct-agent.ts'), server.address, 'bench-direct-agent-cell', dataDir, database.url], { env: process.env, stdio: ['ignore', 'ignore', 'inherit'] });
   const workerRssMiB = () => Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${cellshiftWorker.pid}/status`, 'utf8'))![1]) / 1024);
   // CPU time of everything a fleet case runs on: the Temporal server, cellshift's worker, and this
   // process (the bare worker and the client). Unlike wall time, it does not move with a busy neighbour.
@@ -175,7 +175,13 @@ try {
           bareMs.push(bare);
         }
       }
-      return { cellshiftMs, agentMs, directAgentMs, bareMs, endpointCpuMsPerUpdate: (endpointCpu * 1000) / REPETITIONS };
+      // A release as vendors ship them, 5 MB of manifests: what its update's history holds, in bytes.
+      const big = '1.1.0';
+      await catalog.publish({ ...benchRelease(big), manifests: Array.from({ length: 50 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `bench-${i}` }, data: { blob: 'x'.repeat(100_000) } })) });
+      const bigUpdate = await agentController.executeUpdate(requestUpdate, { args: [{ version: big, window: 'now', requestedBy: 'bench' }] });
+      await client.workflow.getHandle(updateWorkflowId(bigUpdate.id)).result();
+      const historyBytes = JSON.stringify(await client.workflow.getHandle(updateWorkflowId(bigUpdate.id)).fetchHistory()).length;
+      return { cellshiftMs, agentMs, directAgentMs, bareMs, endpointCpuMsPerUpdate: (endpointCpu * 1000) / REPETITIONS, historyBytes };
     })(),
   ]);
 
@@ -217,6 +223,8 @@ try {
     endpointTarget: 1.15,
     endpointCpuMsPerUpdate: results.endpointCpuMsPerUpdate,
     endpointCpuMsPerCall,
+    historyBytesFor5MbRelease: results.historyBytes,
+    historyBytesTarget: 64 * 1024,
   };
   console.log(`\norchestration overhead, ${REPETITIONS} repetitions (after ${WARMUP} warm-up), ${report.machine.cpus} cores, ${report.machine.cpuModel}`);
   console.log('| case | median ms | p90 ms | min ms |');
@@ -226,6 +234,7 @@ try {
   console.log(`through the agent, against the control plane's worker (median): ${agentRatio.toFixed(2)}× (target ≤ ${report.agentTarget}×)`);
   console.log(`through the agent endpoint, against the agent straight to Temporal (median): ${endpointRatio.toFixed(2)}× (target ≤ ${report.endpointTarget}×)`);
   console.log(`the endpoint's own CPU: ${results.endpointCpuMsPerUpdate.toFixed(1)} ms per update, about ${endpointCpuMsPerCall.toFixed(2)} ms per forwarded poll or answer`);
+  console.log(`an update of a release with 5 MB of manifests, through the agent: ${(results.historyBytes / 1024).toFixed(1)} KB of history (target ≤ 64 KB)`);
   console.log(`\nfleet rollout, three rings, maxConcurrent ${FLEET_CONCURRENCY}, zero-latency simulated cells, ${ACTIVITIES_PER_UPDATE} activities per cell on every side`);
   console.log('| cells | cellshift s | bare, same shape s | ratio (target ≥ 0.9×) | CPU ratio | bare children s | ratio (context) | CPU ms per cell: cellshift / same shape / children | waves s | worker RSS, controllers open |');
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');

@@ -20,9 +20,16 @@ import { forgetParts, recordParts, requireFreePorts, stopLeftovers } from './lib
 import { findTemporalCli } from './lib/temporal-cli';
 import { DEMO_CELLS, DEMO_PROMOTIONS, DEMO_RELEASES } from './seed/demo-fleet';
 import { lifetime, readState } from '../src/agent/credential';
+import { splitRelease } from '../src/crypto/release-digest';
+import { signRelease } from '../src/crypto/release-signature';
+import { demoVendorKey } from './lib/demo-vendor-key';
 import { WORKER_NODE_FLAGS } from './lib/worker-flags';
 
 const config = loadConfig();
+// The demo's releases are signed by a demo vendor key the API checks and the cells pin, unless the install names its own.
+const vendor = demoVendorKey(config.dataDir);
+process.env.CELLSHIFT_RELEASE_KEYS_FILE ??= vendor.publicKeyFile;
+process.env.CELLSHIFT_VENDOR_KEYS_FILE ??= process.env.CELLSHIFT_RELEASE_KEYS_FILE;
 const logDir = join(config.dataDir, 'logs');
 mkdirSync(logDir, { recursive: true });
 const { tokens, generated } = loadTokens(config.dataDir);
@@ -168,11 +175,12 @@ async function waitForApi(base: string): Promise<void> {
   throw new Error(`the API did not come up on ${base}. The end of ${join(logDir, 'api.log')}:\n${tail(join(logDir, 'api.log'))}`);
 }
 
-/** Publishes the demo releases and registers the demo cells; what exists already is kept. */
+/** Publishes the demo releases, signed by the demo vendor key, and registers the demo cells; what exists already is kept. */
 async function seed(base: string): Promise<string> {
   const headers = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
   for (const release of DEMO_RELEASES) {
-    const res = await fetch(`${base}/v1/releases`, { method: 'POST', headers, body: JSON.stringify(release) });
+    const signed = { ...release, signature: signRelease(splitRelease(release).digest, vendor.privateKeyPem) };
+    const res = await fetch(`${base}/v1/releases`, { method: 'POST', headers, body: JSON.stringify(signed) });
     if (res.status >= 300 && res.status !== 409) console.error(`seeding release ${release.version}: ${res.status} ${await res.text()}`);
     for (const ring of DEMO_PROMOTIONS[release.version] ?? []) {
       const promoted = await fetch(`${base}/v1/releases/${release.version}/promote`, { method: 'POST', headers, body: JSON.stringify({ ring }) });

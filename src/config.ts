@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parsePublicKeys } from './crypto/release-signature';
+import { RINGS, type Ring } from './domain/release';
 import { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from './adapters/bundles/limits';
 import type { WebhookTargetPolicy } from './adapters/notify/webhook-target';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './api/request-limits';
@@ -31,6 +34,14 @@ function agentEndpointConfig(env: NodeJS.ProcessEnv): AgentEndpointConfig {
     serverNames: [...new Set([dialed, ...names])],
     credentialMinutes: Number(env.CELLSHIFT_AGENT_CREDENTIAL_MINUTES ?? 60),
   };
+}
+
+function rings(list: string | undefined, fallback: Ring[]): Ring[] {
+  if (list === undefined) return fallback;
+  const named = list.split(',').map((r) => r.trim()).filter(Boolean);
+  const unknown = named.filter((r) => !(RINGS as readonly string[]).includes(r));
+  if (unknown.length > 0) throw new Error(`not rings: ${unknown.join(', ')} (rings are ${RINGS.join(', ')})`);
+  return named as Ring[];
 }
 
 /** Everything cellshift reads from its environment, read once, in one place. */
@@ -69,6 +80,12 @@ export interface Config {
   workerMetricsAddress?: string;
   /** Kubernetes cells: how the pre-pull reaches the nodes, and the images cellshift runs there (an air-gapped cell's mirror) */
   prePull: PrePullOptions;
+  /** releases: the vendor's public keys (PEM): the API checks signatures at publish, the worker in each step on a cell it reaches directly */
+  releaseKeys: string[];
+  /** releases: rings an unsigned release may be promoted to (none unless set: the demo's staging, say) */
+  unsignedRings: Ring[];
+  /** releases: rings whose releases must name every image by digest */
+  digestPinnedRings: Ring[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -106,6 +123,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workflowBundlePath: env.CELLSHIFT_WORKFLOW_BUNDLE || undefined,
     workerMetricsAddress: env.CELLSHIFT_WORKER_METRICS_ADDRESS || undefined,
     prePull: prePullOptions({ method: env.CELLSHIFT_PREPULL_METHOD, pauseImage: env.CELLSHIFT_PAUSE_IMAGE, noopImage: env.CELLSHIFT_NOOP_IMAGE }),
+    releaseKeys: parsePublicKeys(env.CELLSHIFT_RELEASE_KEYS || (env.CELLSHIFT_RELEASE_KEYS_FILE ? readFileSync(env.CELLSHIFT_RELEASE_KEYS_FILE, 'utf8') : '')),
+    unsignedRings: rings(env.CELLSHIFT_UNSIGNED_RINGS, []),
+    digestPinnedRings: rings(env.CELLSHIFT_DIGEST_PINNED_RINGS, ['dedicated']),
   };
 }
 

@@ -118,7 +118,7 @@ describe("registering a cell's agent with a bootstrap token", () => {
 
   it('sends its token only over HTTPS, except to a control plane on loopback', async () => {
     const about = { agentVersion: AGENT_VERSION, capabilities: ['applyRelease'], host: 'test-host' };
-    await expect(register({ controlPlane: 'http://control-plane.example.com', token: 'csb_token', caSha256: h.agentCredentials.caSha256, cellId: 'boot-2', about }, `${h.dataDir}/x.json`)).rejects.toThrow(/HTTPS/);
+    await expect(register({ controlPlane: 'http://control-plane.example.com', token: 'csb_token', caSha256: h.agentCredentials.caSha256, vendorKeys: [], cellId: 'boot-2', about }, `${h.dataDir}/x.json`)).rejects.toThrow(/HTTPS/);
     expect((await cell('boot-2')).state).toBe('awaiting-agent');
   });
 });

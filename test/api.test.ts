@@ -172,7 +172,17 @@ describe('API: validation, auth, conflicts', () => {
     expect(pages).toBe(4);
     const summary = (await h.http('GET', '/v1/releases?pageSize=500', undefined, 'viewer')).body.releases.find((r: any) => r.version === '3.0.1');
     expect(summary.manifestCount).toBe(1);
-    expect((await h.http('GET', '/v1/releases/3.0.1', undefined, 'viewer')).body.manifests[0].data.blob).toHaveLength(10_000);
+    // One release shows its digest and objects; its manifests only to an operator who asks.
+    const one = (await h.http('GET', '/v1/releases/3.0.1', undefined, 'viewer')).body;
+    expect(one).toMatchObject({ digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), content: { bytes: expect.any(Number), objects: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'big' }] } });
+    expect(one.manifests).toBeUndefined();
+    expect((await h.http('GET', '/v1/releases/3.0.1?manifests=true', undefined, 'viewer')).status).toBe(403);
+    expect((await h.http('GET', '/v1/releases/3.0.1?manifests=true', undefined, 'operator')).body.manifests[0].data.blob).toHaveLength(10_000);
+    // A Secret with data is refused, naming it: a release carries no secret values.
+    const secret = await h.http('POST', '/v1/releases', { ...withManifests, version: '3.0.2', manifests: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { password: 'hunter2' } }] });
+    expect(secret.status).toBe(400);
+    expect(secret.body.errors).toEqual([{ field: 'body.manifests.0', reason: expect.stringContaining('Secret db carries data') }]);
+    expect((await h.http('GET', '/v1/releases/3.0.2')).status).toBe(404);
 
     // The cells' list pages with the same kind of token (visibility's own, signed).
     await h.registerCell('page-a');
@@ -295,12 +305,16 @@ describe('API: answers through inject(), without a socket or a worker', () => {
   });
 
   it('answers a JSON body over the limit with 413, declared for every route taking one', async () => {
-    const notes = 'x'.repeat(1024 * 1024);
-    const res = await h.http('POST', '/v1/releases', { version: '8.0.0', components: { app: 'example.com/app:8.0.0' }, breaking: false, notes });
+    const padding = 'x'.repeat(1024 * 1024);
+    const res = await h.http('POST', '/v1/cells', { id: 'too-big', ring: 'saas', maintenanceWindow: everyDay('02:00', 60), cluster: { kind: 'simulated' }, padding });
     expect(res.status).toBe(413);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect(res.body).toMatchObject({ title: 'Body too large', detail: 'the body is larger than the limit of 1048576 bytes' });
-    expect((await h.http('GET', '/v1/releases/8.0.0')).status).toBe(404);
+    expect((await h.http('GET', '/v1/cells/too-big')).status).toBe(404);
+    // A release is the exception: vendors' manifests run to megabytes (up to 64 MiB).
+    const big = { version: '8.0.0', components: { app: 'example.com/app:8.0.0' }, breaking: false, manifests: Array.from({ length: 4 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}` }, data: { blob: padding } })) };
+    expect((await h.http('POST', '/v1/releases', big)).status).toBe(201);
+    expect((await h.http('GET', '/v1/releases/8.0.0')).body.content.bytes).toBeGreaterThan(4 * 1024 * 1024);
     const docs = (await h.http('GET', '/docs/json', undefined, null)).body;
     expect(Object.keys(docs.paths['/v1/releases'].post.responses)).toEqual(expect.arrayContaining(['413', '429']));
     expect(Object.keys(docs.paths['/v1/releases'].get.responses)).not.toContain('413');

@@ -3,30 +3,37 @@ import { isDigestPinned } from '../adapters/bundles/format';
 import type { ClusterRef } from '../domain/cell';
 import { ErrorType, PortError } from '../domain/errors';
 import { breakingRefusal, plannedFromRefusal } from '../domain/preflight';
-import type { ClusterPort, ClusterTarget, ReleaseCatalog, StepContext } from '../domain/ports';
-import { releaseImages, type CatalogRelease, type Release } from '../domain/release';
+import type { ClusterPort, ClusterTarget, StepContext } from '../domain/ports';
+import { releaseImages, releaseRef } from '../domain/release';
+import { releaseResolver, type NamedRelease, type ReleaseSource, type ResolvedRelease } from './release-content';
+import type { VendorKeys } from '../crypto/release-signature';
 import { runStep } from './step-context';
 import { seal } from '../crypto/seal';
-import type { DebugGrant, Sealed } from '../domain/debug-access';
+import type { ConsentSignature, DebugGrant, Sealed } from '../domain/debug-access';
+import { approvalDigest, publicKeySha256 } from '../crypto/debug-approval';
 
 /** Picks the adapter for a cell's cluster reference, loading it on its first use. */
 export type ClusterResolver = (ref: ClusterRef) => Promise<ClusterPort>;
 
-/** One activity per side effect on a cell's cluster; the adapters behind them are injected by the worker. */
-export function createClusterActivities(resolve: ClusterResolver, catalog?: ReleaseCatalog, bundles?: BundleStore) {
+/**
+ * One activity per side effect on a cell's cluster; the adapters behind them are injected by the
+ * worker (or the agent). Steps name their release; its content comes from `releases` (the catalog,
+ * or in a cell the agent endpoint), checked against its digests, never from the step's input.
+ */
+export function createClusterActivities(resolve: ClusterResolver, releases?: ReleaseSource, bundles?: BundleStore, vendorKeys?: VendorKeys, customerKeys?: VendorKeys) {
   /** One call to the cell's cluster, inside the current activity. */
   const onCluster = <T>(target: ClusterTarget, call: (port: ClusterPort, ctx: StepContext) => Promise<T>) =>
     runStep(async (ctx) => call(await resolve(target.cluster), ctx));
 
-  async function release(version: string): Promise<CatalogRelease> {
-    const found = await catalog?.get(version);
-    if (!found) throw new PortError(ErrorType.ReleaseNotFound, `release ${version} is not in the catalog`, true);
-    return found;
+  const resolveRelease = releases ? releaseResolver(releases, vendorKeys) : undefined;
+  async function release(named: NamedRelease): Promise<ResolvedRelease> {
+    if (!resolveRelease) throw new PortError(ErrorType.ReleaseNotFound, `release ${typeof named === 'string' ? named : named.version} cannot be read here: no catalog`, true);
+    return resolveRelease(named);
   }
 
   /** Where a pull takes each image from: the registry, or for a bundled release its archive in the bundle store (the control plane's). */
-  async function imageSources(release: Release | CatalogRelease): Promise<string[]> {
-    if (!bundles || !('source' in release) || release.source !== 'bundle') return releaseImages(release);
+  async function imageSources(release: ResolvedRelease): Promise<string[]> {
+    if (!bundles || release.catalog.source !== 'bundle') return releaseImages(release);
     const sources = await Promise.all(
       Object.entries(release.components).map(async ([component, ref]) => {
         const source = await bundles.imageSource(release.version, component);
@@ -41,24 +48,23 @@ export function createClusterActivities(resolve: ClusterResolver, catalog?: Rele
 
   return {
     /** Connects a cell for the first time (installing `initialVersion` on a simulated one); returns what it runs. */
-    registerCluster(target: ClusterTarget, initial?: Release | string) {
-      // An agent has no catalog: the controller hands it the initial release itself.
-      return onCluster(target, async (port, ctx) => port.register(target, ctx, typeof initial === 'string' ? await release(initial) : initial));
+    registerCluster(target: ClusterTarget, initial?: NamedRelease) {
+      return onCluster(target, async (port, ctx) => port.register(target, ctx, initial === undefined ? undefined : await release(initial)));
     },
     /**
      * The release is in the catalog (and not breaking, when the strategy cannot take that), the
      * cell still runs the version the update was planned from, and the cluster can take the release.
+     * Returns the release by reference: what the next steps name, never its content.
      */
-    preflight(target: ClusterTarget, toRelease: Release | string, fromVersion: string | undefined, refuseBreaking: boolean) {
+    preflight(target: ClusterTarget, toRelease: NamedRelease, fromVersion: string | undefined, refuseBreaking: boolean) {
       return onCluster(target, async (port, ctx) => {
-        // An update started by 0.1.0 names the version only; the catalog has it on the control plane.
-        const found = typeof toRelease === 'string' ? await release(toRelease) : toRelease;
+        const found = await release(toRelease);
         const breaking = breakingRefusal(found, refuseBreaking);
         if (breaking) throw new PortError(ErrorType.PreflightFailed, breaking, true);
         const moved = plannedFromRefusal(await port.actualVersion(target, ctx), fromVersion);
         if (moved) throw new PortError(ErrorType.PreflightFailed, moved, true);
         await port.preflight(target, found, ctx);
-        return { release: found };
+        return { release: releaseRef(found.catalog) };
       });
     },
     enterMaintenance(target: ClusterTarget) {
@@ -67,17 +73,17 @@ export function createClusterActivities(resolve: ClusterResolver, catalog?: Rele
     leaveMaintenance(target: ClusterTarget) {
       return onCluster(target, (port, ctx) => port.setMaintenance(target, false, ctx));
     },
-    async pullImages(target: ClusterTarget, release: Release) {
-      return onCluster(target, async (port, ctx) => port.pullImages(target, await imageSources(release), ctx));
+    async pullImages(target: ClusterTarget, named: NamedRelease) {
+      return onCluster(target, async (port, ctx) => port.pullImages(target, await imageSources(await release(named)), ctx));
     },
-    applyRelease(target: ClusterTarget, release: Release, key: string, components?: string[]) {
-      return onCluster(target, (port, ctx) => port.apply(target, release, key, ctx, components));
+    applyRelease(target: ClusterTarget, named: NamedRelease, key: string, components?: string[]) {
+      return onCluster(target, async (port, ctx) => port.apply(target, await release(named), key, ctx, components));
     },
     rollbackRelease(target: ClusterTarget, key: string) {
       return onCluster(target, (port, ctx) => port.rollback(target, key, ctx));
     },
-    verifyRollout(target: ClusterTarget, release: Release) {
-      return onCluster(target, (port, ctx) => port.verify(target, release, ctx));
+    verifyRollout(target: ClusterTarget, named: NamedRelease) {
+      return onCluster(target, async (port, ctx) => port.verify(target, await release(named), ctx));
     },
     checkHealth(target: ClusterTarget) {
       return onCluster(target, async (port, ctx) => ({ report: await port.checkHealth(target, ctx) }));
@@ -96,8 +102,16 @@ export function createClusterActivities(resolve: ClusterResolver, catalog?: Rele
      * Grants debug access inside the cell and returns its token sealed to the requester's public
      * key: the token itself never leaves this activity (on an agent cell, never leaves the cell).
      */
-    grantDebugAccess(target: ClusterTarget, grant: DebugGrant, publicKey: string): Promise<{ sealedToken: Sealed }> {
-      return onCluster(target, async (port, ctx) => ({ sealedToken: seal((await port.grantDebugAccess(target, grant, ctx)).token, publicKey) }));
+    grantDebugAccess(target: ClusterTarget, grant: DebugGrant, publicKey: string, approval?: ConsentSignature): Promise<{ sealedToken: Sealed }> {
+      return onCluster(target, async (port, ctx) => {
+        // A cell that pins its customer's key grants only what the customer signed, term for term.
+        if (customerKeys && customerKeys.size > 0) {
+          const terms = { cellId: target.cellId, n: grant.n, scope: grant.scope, durationMinutes: grant.durationMinutes ?? 0, publicKeySha256: publicKeySha256(publicKey) };
+          const refusal = customerKeys.refusal(approvalDigest(terms), approval, 'debug-approval');
+          if (refusal) throw new PortError(ErrorType.ApprovalUnverified, `the cell grants no debug access its customer did not approve: the approval of ${target.cellId}/${grant.n} ${refusal}`, true);
+        }
+        return { sealedToken: seal((await port.grantDebugAccess(target, grant, ctx)).token, publicKey) };
+      });
     },
     /** Deletes a debug grant inside the cell: its binding, account, Secret (so its token) and the pods labelled with it. */
     revokeDebugAccess(target: ClusterTarget, n: number) {

@@ -2,6 +2,7 @@
 // types of each group (ClusterActivities, …) and proxy exactly the activities they call.
 import type { Client } from '@temporalio/client';
 import type { Keyring } from '../crypto/keyring';
+import type { VendorKeys } from '../crypto/release-signature';
 import type { BundleStore } from '../adapters/bundles/bundle-store';
 import type { CellReadModel } from '../adapters/db/cell-read-model';
 import type { UpdateReadModel } from '../adapters/db/update-read-model';
@@ -38,11 +39,13 @@ export interface ActivityDependencies {
   webhookTargets: WebhookTargetPolicy;
   /** opens webhook secrets (src/crypto/keyring.ts) */
   keyring: Keyring;
+  /** the vendor's release keys: with any, steps apply signed releases only */
+  vendorKeys?: VendorKeys;
 }
 
 export function createActivities(deps: ActivityDependencies) {
   return {
-    ...createClusterActivities(deps.resolveCluster, deps.catalog, deps.bundles),
+    ...createClusterActivities(deps.resolveCluster, deps.catalog, deps.bundles, deps.vendorKeys),
     ...createCatalogActivities(deps.catalog),
     ...createCellActivities(deps.client, deps.agents),
     ...createCellRemovalActivities(deps.client, deps.db),

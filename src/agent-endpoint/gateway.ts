@@ -9,10 +9,11 @@ import * as grpc from '@grpc/grpc-js';
 import proto from '@temporalio/proto';
 import { createRequire } from 'node:module';
 import type { AgentCredentials } from '../adapters/agents/credentials';
+import type { ReleaseGrants } from '../adapters/agents/release-grants';
 import { cellOfCertificate, CsrError } from '../crypto/agent-ca';
 import { unwrapTaskToken, wrapTaskToken } from '../crypto/task-tokens';
 import { agentTaskQueue } from '../domain/agent';
-import { callPolicy, endpointIdentity, RENEW_PATH, type ForwardedCall } from '../domain/agent-endpoint';
+import { callPolicy, endpointIdentity, namedReleaseDigests, RELEASE_CONTENT_PATH, RELEASE_PATH, RENEW_PATH, type ForwardedCall } from '../domain/agent-endpoint';
 
 const ws = proto.temporal.api.workflowservice.v1;
 /** The services' reflection (their method names), which the generated classes do not carry. */
@@ -36,6 +37,8 @@ export interface Upstream {
 export interface AgentEndpointOptions {
   upstream: Upstream;
   credentials: AgentCredentials;
+  /** the releases each cell's tasks named: the only ones the endpoint serves it */
+  grants: ReleaseGrants;
   /** the endpoint's own certificate, issued by the agents' CA for the names agents dial */
   server: { certificatePem: string; privateKeyPem: string };
   host: string;
@@ -151,6 +154,8 @@ export async function startAgentEndpoint(options: AgentEndpointOptions): Promise
         if (!Buffer.isBuffer(answer)) return answer;
         const task = ws.PollActivityTaskQueueResponse.decode(answer);
         if (!task.taskToken?.length) return answer; // the long poll ended empty
+        // The releases the task names become readable to this cell, before it has the task.
+        await options.grants.grant(peer.cellId, namedReleaseDigests(jsonArguments(task.input?.payloads ?? [])));
         return Buffer.from(ws.PollActivityTaskQueueResponse.encode({ ...task, taskToken: wrapTaskToken(credentials.taskTokenKey, peer.cellId, task.taskToken) }).finish());
       }
       case 'RecordActivityTaskHeartbeat':
@@ -213,6 +218,38 @@ export async function startAgentEndpoint(options: AgentEndpointOptions): Promise
     },
   );
 
+  // The releases this cell's tasks named, read by the agent's steps (the content checked by its digests there).
+  const json2 = <Req, Res>(path: string, run: (peer: Peer, request: Req) => Promise<Res | Refusal>): grpc.MethodDefinition<Req, Res> & { handler: grpc.handleUnaryCall<Req, Res> } => ({
+    path,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: json.serialize,
+    requestDeserialize: json.deserialize as (b: Buffer) => Req,
+    responseSerialize: json.serialize,
+    responseDeserialize: json.deserialize as (b: Buffer) => Res,
+    handler: (call, callback) => {
+      void (async () => {
+        const peer = await authenticate(call as unknown as grpc.ServerUnaryCall<Buffer, Buffer>);
+        return 'serial' in peer ? run(peer, call.request ?? ({} as Req)) : peer;
+      })().then(
+        (result) => (result && typeof result === 'object' && 'code' in result && 'details' in result ? callback(result as Refusal) : callback(null, result as Res)),
+        (err: Error) => callback({ code: grpc.status.INTERNAL, details: `the agent endpoint failed: ${err.message}` }),
+      );
+    },
+  });
+  const notNamed = (peer: Peer, what: string) => refused(grpc.status.PERMISSION_DENIED, `no task of cell ${peer.cellId} named ${what}`);
+  const release = json2<{ version?: unknown; digest?: unknown }, unknown>(RELEASE_PATH, async (peer, { version, digest }) => {
+    if (typeof version !== 'string' || typeof digest !== 'string') return refused(grpc.status.INVALID_ARGUMENT, 'version and digest, both strings');
+    const found = await options.grants.release(peer.cellId, version, digest);
+    return found ? { release: found } : notNamed(peer, `release ${version} (${digest})`);
+  });
+  const content = json2<{ digest?: unknown }, unknown>(RELEASE_CONTENT_PATH, async (peer, { digest }) => {
+    if (typeof digest !== 'string') return refused(grpc.status.INVALID_ARGUMENT, 'digest, a string');
+    const text = await options.grants.content(peer.cellId, digest);
+    return text === undefined ? notNamed(peer, `the manifests ${digest}`) : { content: text };
+  });
+  server.addService({ Get: release, Content: content }, { Get: release.handler, Content: content.handler });
+
   const tls = grpc.ServerCredentials.createSsl(Buffer.from(credentials.caCertificatePem), [{ private_key: Buffer.from(options.server.privateKeyPem), cert_chain: Buffer.from(options.server.certificatePem) }], true);
   const port = await new Promise<number>((resolve, reject) => server.bindAsync(`${options.host}:${options.port}`, tls, (err, bound) => (err ? reject(err) : resolve(bound))));
   return {
@@ -233,4 +270,16 @@ export async function startAgentEndpoint(options: AgentEndpointOptions): Promise
       temporal.close();
     },
   };
+}
+
+/** A task's arguments, as the SDK encodes them (JSON); anything else is left out. */
+function jsonArguments(payloads: { metadata?: Record<string, Uint8Array> | null; data?: Uint8Array | null }[]): unknown[] {
+  return payloads.flatMap((payload) => {
+    if (Buffer.from(payload.metadata?.encoding ?? []).toString() !== 'json/plain' || !payload.data) return [];
+    try {
+      return [JSON.parse(Buffer.from(payload.data).toString('utf8'))];
+    } catch {
+      return [];
+    }
+  });
 }

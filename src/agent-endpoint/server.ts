@@ -2,6 +2,7 @@
 // production behind the PrivateLink endpoint the product documents describe). It reaches Temporal
 // with the control plane's credential and the database for the agents' CA; agents reach nothing else.
 import { AgentCredentials } from '../adapters/agents/credentials';
+import { ReleaseGrants } from '../adapters/agents/release-grants';
 import { openDatabase } from '../adapters/db/database';
 import { databaseUrl, loadConfig } from '../config';
 import { loadKeyring } from '../crypto/keyring';
@@ -20,6 +21,7 @@ const server = await (await credentials.ca).issueServer(config.agentEndpoint.ser
 const endpoint = await startAgentEndpoint({
   upstream: upstreamFromConfig(config),
   credentials,
+  grants: new ReleaseGrants(db),
   server,
   host: config.agentEndpoint.host,
   port: config.agentEndpoint.port,

@@ -18,6 +18,10 @@ export interface AgentState {
   caCertificate: string;
   certificate: string;
   registeredAt: string;
+  /** the vendor's release keys, pinned from the bootstrap (never from an answer of the control plane) */
+  vendorKeys?: string[];
+  /** the customer's keys, pinned from the bootstrap: its approvals of debug access are checked against them */
+  customerKeys?: string[];
 }
 
 export interface Registration {
@@ -25,6 +29,10 @@ export interface Registration {
   token: string;
   /** the CA's SHA-256, from the bootstrap: the only CA the agent will trust */
   caSha256: string;
+  /** the vendor's release keys (PEM), from the bootstrap: the only signatures the agent will apply releases under */
+  vendorKeys: string[];
+  /** the customer's keys (PEM), from the bootstrap: the only approvals of debug access the agent will grant under */
+  customerKeys?: string[];
   cellId: string;
   /** what the agent says of itself */
   about: { agentVersion: string; kubernetesVersion?: string; capabilities: string[]; host: string };
@@ -47,7 +55,7 @@ export async function register(registration: Registration, stateFile: string): P
   if (!res.ok) throw new Error(`registration refused (${res.status}): ${answer.detail ?? res.statusText}`);
   if (!answer.caCertificate || certificateSha256(answer.caCertificate) !== caSha256) throw new Error(`the control plane answered with a CA other than the one the bootstrap pinned (${caSha256}): refusing it`);
   checkCertificate(answer.certificate!, answer.caCertificate, cellId);
-  const state: AgentState = { cellId, taskQueue: answer.taskQueue!, namespace: answer.namespace!, endpoint: answer.endpoint!, caCertificate: answer.caCertificate, certificate: answer.certificate!, registeredAt: answer.registeredAt! };
+  const state: AgentState = { cellId, taskQueue: answer.taskQueue!, namespace: answer.namespace!, endpoint: answer.endpoint!, caCertificate: answer.caCertificate, certificate: answer.certificate!, registeredAt: answer.registeredAt!, ...(registration.vendorKeys.length > 0 ? { vendorKeys: registration.vendorKeys } : {}), ...(registration.customerKeys?.length ? { customerKeys: registration.customerKeys } : {}) };
   save(stateFile, state, privateKeyPem);
   return state;
 }

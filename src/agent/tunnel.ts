@@ -5,7 +5,9 @@
 // the connection they started on: renewing drops nothing.
 import { createRequire } from 'node:module';
 import * as grpc from '@grpc/grpc-js';
-import { RENEW_PATH } from '../domain/agent-endpoint';
+import { RELEASE_CONTENT_PATH, RELEASE_PATH, RENEW_PATH } from '../domain/agent-endpoint';
+import type { ReleaseSource } from '../activities/release-content';
+import type { CatalogRelease } from '../domain/release';
 
 const SERVICE = 'temporal.api.workflowservice.v1.WorkflowService';
 const MAX_MESSAGE = 64 * 1024 * 1024;
@@ -60,10 +62,25 @@ export class AgentTunnel {
 
   /** A new certificate for this cell from a CSR of a new key, asked of the endpoint with the current one. */
   renew(csrPem: string): Promise<{ certificate: string; notAfter: string }> {
+    return this.call(RENEW_PATH, { csr: csrPem });
+  }
+
+  /**
+   * The releases this cell's steps name, read through the endpoint (which serves only those the
+   * cell's tasks named); the steps check what comes back against its digests.
+   */
+  releases(): ReleaseSource {
+    return {
+      get: async (version, digest) => (await this.call<{ release: CatalogRelease }>(RELEASE_PATH, { version, digest })).release,
+      content: async (digest) => (await this.call<{ content: string }>(RELEASE_CONTENT_PATH, { digest })).content,
+    };
+  }
+
+  private call<T>(path: string, request: unknown): Promise<T> {
     const json = (v: unknown) => Buffer.from(JSON.stringify(v));
-    const parse = (b: Buffer) => JSON.parse(b.toString('utf8')) as { certificate: string; notAfter: string };
+    const parse = (b: Buffer) => JSON.parse(b.toString('utf8')) as T;
     return new Promise((resolve, reject) =>
-      this.current().makeUnaryRequest(RENEW_PATH, json, parse, { csr: csrPem }, new grpc.Metadata(), { deadline: Date.now() + 30_000 }, (err, answer) => (err ? reject(err) : resolve(answer!))),
+      this.current().makeUnaryRequest(path, json, parse, request, new grpc.Metadata(), { deadline: Date.now() + 60_000 }, (err, answer) => (err ? reject(err) : resolve(answer!))),
     );
   }
 

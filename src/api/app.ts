@@ -17,6 +17,7 @@ import agentSettings, { type AgentSettings } from './plugins/app/agents';
 import auth, { type ApiToken } from './plugins/app/auth';
 import errors from './plugins/app/errors';
 import limits from './plugins/app/limits';
+import releasePolicy, { type ReleasePolicy } from './plugins/app/release-policy';
 import methods from './plugins/app/methods';
 import simulation from './plugins/app/simulation';
 import stores from './plugins/app/stores';
@@ -68,6 +69,8 @@ export interface AppOptions {
   webhookTargets?: WebhookTargetPolicy;
   /** requests a minute per subject or address, and how long one may take (defaults: DEFAULT_REQUEST_LIMITS) */
   requestLimits?: Partial<RequestLimits>;
+  /** what the install asks of releases: vendor keys, rings for unsigned releases, rings that need digest-pinned images (default: signed only, dedicated pinned) */
+  releasePolicy?: Partial<ReleasePolicy>;
   /** request logging, as JSON lines on stdout */
   logger?: boolean;
 }
@@ -100,6 +103,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(simulation, { cluster: options.simulated, stack: options.simulatedStack });
   await app.register(agentSettings, options.agents);
   await app.register(limits, { bundleLimits: options.bundleLimits, infraDeadlineDays: options.infraDeadlineDays, webhookTargets: options.webhookTargets, requestLimits });
+
+  await app.register(releasePolicy, { vendorKeys: [], unsignedRings: [], digestPinnedRings: ['dedicated'], ...options.releasePolicy });
 
   // Routes, each its own encapsulated plugin.
   await app.register(health);

@@ -37,6 +37,7 @@ const app = await buildApp({
   infraDeadlineDays: config.infraDeadlineDays,
   webhookTargets: config.webhookTargets,
   requestLimits: config.requestLimits,
+  releasePolicy: { vendorKeys: config.releaseKeys, unsignedRings: config.unsignedRings, digestPinnedRings: config.digestPinnedRings },
 });
 
 closeWithGrace({ delay: 10_000 }, async ({ err }) => {

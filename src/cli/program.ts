@@ -1,6 +1,6 @@
 // The `cellshift` command: every operator task over the REST API, with live views (`--watch`)
 // that end with the outcome and an exit code a script can use, and `-o json` everywhere.
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -13,6 +13,9 @@ import type { RolloutPlan } from '../api/schemas/rollouts';
 import type { InfraUpdateProgress } from '../workflows/messages';
 import { open } from '../crypto/seal';
 import { tokenDigest } from '../crypto/token-digest';
+import { splitRelease } from '../crypto/release-digest';
+import { generateReleaseKey, signRelease } from '../crypto/release-signature';
+import { approvalDigest } from '../crypto/debug-approval';
 import type { DebugAccessView } from '../domain/debug-access';
 import type { RolloutProgress } from '../domain/rollout';
 import { FINAL_STATUSES, type UpdateProgress } from '../domain/update';
@@ -123,10 +126,21 @@ export function buildProgram(): Command {
     .command('publish <file>')
     .description('publish a release from a YAML or JSON file; --manifests adds Kubernetes objects from multi-document YAML (e.g. helm template output)')
     .option('--manifests <file...>', 'Kubernetes manifests to ship with the release')
-    .action(async (file: string, options: { manifests?: string[] }) => {
+    .option('--key <file>', "sign it with the vendor's Ed25519 private key (cellshift releases keygen): the signature covers its digest")
+    .action(async (file: string, options: { manifests?: string[]; key?: string }) => {
       const release = readRelease(file, options.manifests ?? []);
-      const published = await client().request<Static<typeof CatalogRelease>>('POST', '/v1/releases', release);
-      print(published, () => `published ${published.version} (${published.manifests?.length ?? 0} manifests); promote it to a ring: cellshift releases promote ${published.version} staging`);
+      const body = options.key ? { ...release, signature: signRelease(splitRelease(release).digest, readFileSync(options.key, 'utf8')) } : release;
+      const published = await client().request<Static<typeof CatalogRelease>>('POST', '/v1/releases', body);
+      print(published, () => `published ${published.version} ${published.digest} (${published.content?.objects.length ?? 0} objects, ${published.content?.bytes ?? 0} bytes); promote it to a ring: cellshift releases promote ${published.version} staging`);
+    });
+  releases
+    .command('keygen <name>')
+    .description("make a vendor's release signing key: <name>.key (Ed25519, PKCS#8, 0600; keep it to yourself) and <name>.pub (give it to cellshift and to every cell)")
+    .action((name: string) => {
+      const key = generateReleaseKey();
+      writeFileSync(`${name}.key`, key.privateKeyPem, { mode: 0o600, flag: 'wx' });
+      writeFileSync(`${name}.pub`, key.publicKeyPem, { flag: 'wx' });
+      print({ keyId: key.keyId, privateKey: `${name}.key`, publicKey: `${name}.pub` }, () => `key ${key.keyId}: private ${name}.key (keep it), public ${name}.pub (CELLSHIFT_RELEASE_KEYS_FILE; each agent's --vendor-keys)`);
     });
   releases
     .command('promote <version> <ring>')
@@ -331,11 +345,20 @@ export function buildProgram(): Command {
     });
   debug
     .command('decide <cell> <n> <decision>')
-    .description('approve or deny (a customer token of the cell)')
+    .description("approve or deny (a customer token of the cell); --key signs the approval with the customer's key, which a cell that pins it requires")
     .requiredOption('--reason <reason>')
-    .action(async (cell: string, n: string, decision: string, o: { reason: string }) => {
+    .option('--key <file>', "the customer's Ed25519 private key (cellshift releases keygen makes one): signs the request's terms")
+    .action(async (cell: string, n: string, decision: string, o: { reason: string; key?: string }) => {
       if (decision !== 'approve' && decision !== 'deny') throw new CliError(`decision must be approve or deny, not ${decision}`, EXIT.refused);
-      const view = await client().request<DebugAccessView>('POST', `/v1/cells/${id(cell)}/debug-access/${id(n)}/decide`, { decision, reason: o.reason });
+      let signature: ReturnType<typeof signRelease> | undefined;
+      if (o.key && decision === 'approve') {
+        // The terms as the request states them: what the cell checks the signature against.
+        const asked = await client().request<DebugAccessView>('GET', `/v1/cells/${id(cell)}/debug-access/${id(n)}`);
+        if (!asked.publicKeySha256) throw new CliError(`request ${asked.id} names no public key hash to sign (asked before 0.2.0)`, EXIT.refused);
+        const terms = { cellId: asked.cellId, n: asked.n, scope: asked.scope, durationMinutes: asked.durationMinutes, publicKeySha256: asked.publicKeySha256 };
+        signature = signRelease(approvalDigest(terms), readFileSync(o.key, 'utf8'), 'debug-approval');
+      }
+      const view = await client().request<DebugAccessView>('POST', `/v1/cells/${id(cell)}/debug-access/${id(n)}/decide`, { decision, reason: o.reason, ...(signature ? { signature } : {}) });
       print(view, () => `${decision === 'approve' ? 'approved' : 'denied'}: ${view.id}`);
     });
   debug

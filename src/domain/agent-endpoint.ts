@@ -36,3 +36,20 @@ export function endpointIdentity(cellId: string, claimed: string): string {
 
 /** The endpoint's own method: a new certificate for the calling cell, from a CSR of a new key (JSON `{csr}` → `{certificate, notAfter}`). */
 export const RENEW_PATH = '/cellshift.agent.v1.Credentials/Renew';
+
+/** The endpoint's release reads: a release (`{version, digest}` → its catalog entry) and its manifests (`{digest}` → their text), only those the cell's tasks named. */
+export const RELEASE_PATH = '/cellshift.agent.v1.Releases/Get';
+export const RELEASE_CONTENT_PATH = '/cellshift.agent.v1.Releases/Content';
+
+/** The digests of the releases a task's input names (a `{version, digest}` anywhere in its arguments). */
+export function namedReleaseDigests(args: unknown[]): string[] {
+  const found = new Set<string>();
+  const walk = (value: unknown, depth: number) => {
+    if (depth > 6 || value === null || typeof value !== 'object') return;
+    const record = value as Record<string, unknown>;
+    if (typeof record.version === 'string' && typeof record.digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(record.digest)) found.add(record.digest);
+    for (const child of Array.isArray(value) ? value : Object.values(record)) walk(child, depth + 1);
+  };
+  for (const arg of args) walk(arg, 0);
+  return [...found];
+}

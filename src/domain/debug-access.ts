@@ -19,10 +19,19 @@ export interface DebugScope {
 }
 
 /** What the cell is asked to create: named `cellshift-debug-<n>`, labelled with `n` and its expiry. */
+/** An Ed25519 signature, as the customer's CLI makes it (src/crypto/release-signature.ts). */
+export interface ConsentSignature {
+  keyId: string;
+  algorithm: 'ed25519';
+  value: string;
+}
+
 export interface DebugGrant {
   /** the grant's number for its cell (workflow `debug/<cell>/<n>`) */
   n: number;
   scope: DebugScope;
+  /** as asked for: part of the terms the customer's approval covers (absent in grants of 0.1.0) */
+  durationMinutes?: number;
   /** when it ends, ISO; the objects carry it, so an agent starting later can sweep them */
   expiresAt: string;
 }
@@ -62,7 +71,10 @@ export interface DebugAccessView {
   status: DebugAccessStatus;
   /** the customer decides by then */
   decideBy: string;
-  decision?: { approve: boolean; by: string; at: string; reason: string };
+  /** SHA-256 (hex) of the requester's public key: part of the terms a customer's signed approval covers */
+  publicKeySha256?: string;
+  /** `signature`: the customer's signature over the request's terms, which a cell that pins the customer's key checks */
+  decision?: { approve: boolean; by: string; at: string; reason: string; signature?: ConsentSignature };
   grantedAt?: string;
   expiresAt?: string;
   /** the token, sealed to the request's public key: ciphertext only */

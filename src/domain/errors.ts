@@ -82,12 +82,18 @@ export const ErrorType = {
   ReleaseImmutable: 'ReleaseImmutable',
   /** a release is promoted ring after ring */
   PromotionOrder: 'PromotionOrder',
+  /** what was fetched of a release is not what its digest names: refused before anything changes */
+  ReleaseDigestMismatch: 'ReleaseDigestMismatch',
+  /** the cell pins vendor keys and the release is not signed by one of them: refused before anything changes */
+  ReleaseUnverified: 'ReleaseUnverified',
+  /** the cell pins its customer's key and the debug access approval is not signed by it, for these terms */
+  ApprovalUnverified: 'ApprovalUnverified',
 } as const;
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
 
 /** Failure types no retry can fix: activities are not retried on them. */
-export const NON_RETRYABLE: string[] = [ErrorType.ReleaseNotFound, ErrorType.IncompatibleVersion, ErrorType.PreflightFailed, ErrorType.CellNotFound];
+export const NON_RETRYABLE: string[] = [ErrorType.ReleaseNotFound, ErrorType.IncompatibleVersion, ErrorType.PreflightFailed, ErrorType.CellNotFound, ErrorType.ReleaseDigestMismatch, ErrorType.ReleaseUnverified, ErrorType.ApprovalUnverified];
 
 /** What a port throws for a failure it understands; activities turn it into an ApplicationFailure. */
 export class PortError extends Error {

@@ -59,8 +59,10 @@ export interface ReleaseCatalog {
   /** every release, oldest first, with its source and the rings it was promoted to */
   list(): Promise<CatalogRelease[]>;
   get(version: string): Promise<CatalogRelease | undefined>;
-  /** Stores a release; publishing the same manifest twice is a no-op, a different one is refused. */
-  publish(release: Release, options?: { source?: ReleaseSource; rings?: Ring[] }): Promise<'created' | 'unchanged'>;
+  /** A release's manifests as stored (canonical JSON), by their digest; whoever reads them checks it. */
+  content(digest: string): Promise<string | undefined>;
+  /** Stores a release (its manifests apart, by digest); publishing the same release twice is a no-op, a different one is refused. */
+  publish(release: Release, options?: { source?: ReleaseSource; rings?: Ring[]; signature?: CatalogRelease['signature'] }): Promise<'created' | 'unchanged'>;
   /** Makes a release visible to a ring, after the ring before it; returns the rings it is now visible to. */
   promote(version: string, ring: Ring): Promise<Ring[]>;
   /** Vetoes a release once (the first veto stands, and is returned); undefined when there is no such release. */

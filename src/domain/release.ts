@@ -44,8 +44,35 @@ export interface KubernetesManifest {
 /** Where a release came from: the registry, or a bundle uploaded for air-gapped cells. */
 export type ReleaseSource = 'registry' | 'bundle';
 
-/** A release as the catalog holds it: the immutable manifest, plus the rings it was promoted to. */
-export interface CatalogRelease extends Release {
+/**
+ * What a release's digest and signature cover: everything of it but its manifests, which it names
+ * by their own digest. Workflows carry a release's version and digest, never its content.
+ */
+export type ReleaseDocument = Omit<Release, 'manifests'> & { contentDigest?: string };
+
+/** One object of a release's content, as the catalog lists it (no spec, no data). */
+export interface ReleaseObject {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+/** A release as an update carries it: which one, its digest (checked wherever its content is fetched), and its components' names. */
+export interface ReleaseRef {
+  version: string;
+  digest: string;
+  components: string[];
+}
+
+/** A release as the catalog holds it: its document and digest, what its content holds, and the rings it was promoted to. */
+export interface CatalogRelease extends ReleaseDocument {
+  /** sha256 of the release document (its canonical JSON, RFC 8785) */
+  digest: string;
+  /** its manifests, stored once by their digest: how many bytes, which objects */
+  content?: { digest: string; bytes: number; objects: ReleaseObject[] };
+  /** the vendor's Ed25519 signature over `digest`: what a cell that pins the vendor's key requires */
+  signature?: { keyId: string; algorithm: 'ed25519'; value: string };
   source: ReleaseSource;
   /** rings the release is visible to, in promotion order */
   rings: Ring[];
@@ -61,7 +88,12 @@ export interface ReleaseVeto {
   at: string;
 }
 
-export function releaseImages(release: Release): string[] {
+export function releaseRef(release: CatalogRelease): ReleaseRef {
+  // In the order they were published: a live update applies them in it.
+  return { version: release.version, digest: release.digest, components: Object.keys(release.components) };
+}
+
+export function releaseImages(release: Pick<Release, 'components'>): string[] {
   return [...new Set(Object.values(release.components))].sort();
 }
 

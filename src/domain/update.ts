@@ -1,7 +1,6 @@
 // What an update is made of and how its progress reads, shared by workflows, API and tests.
 import type { CellConnection } from './agent';
 import type { ClusterRef } from './cell';
-import type { Release } from './release';
 import type { LiveOptions, StagingFirstOptions } from './strategy-options';
 import type { MaintenanceWindow } from './window';
 
@@ -133,10 +132,11 @@ export interface UpdateInput {
   fromVersion?: string;
   toVersion: string;
   /**
-   * the release to install, as the controller read it from the catalog: a cell's agent has no
-   * catalog of its own (absent in updates started by 0.1.0, whose preflight reads the catalog)
+   * the digest of the release's document, as the controller read it from the catalog: every step
+   * fetches the release by version and checks it against this (absent in updates started by 0.1.0).
+   * An update never carries a release's content: what a cell applies is decided by the catalog.
    */
-  release?: Release;
+  digest?: string;
   /** the cell's maintenance window, or 'now' to skip the wait */
   window: MaintenanceWindow | 'now';
   expectedUpdateMinutes: number;

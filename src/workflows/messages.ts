@@ -2,7 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AgentRegistration } from '../domain/agent';
 import type { CellView } from '../domain/cell';
-import type { DebugAccessView } from '../domain/debug-access';
+import type { ConsentSignature, DebugAccessView } from '../domain/debug-access';
 import type { SlaStatus } from '../domain/infra';
 import type { StackChange } from '../domain/ports';
 import type { CatalogRelease, ReleaseVeto } from '../domain/release';
@@ -173,6 +173,8 @@ export interface DebugDecision {
   approve: boolean;
   reason: string;
   by: string;
+  /** the customer's signature over the request's terms (src/crypto/debug-approval.ts) */
+  signature?: ConsentSignature;
 }
 
 export const debugAccessQuery = defineQuery<DebugAccessView>('debugAccess');

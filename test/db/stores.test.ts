@@ -50,9 +50,13 @@ describe.each(Object.entries(servers))('the stores on %s', (_, start) => {
     expect(await catalog.publish(release('1.10.0'), { rings: ['staging'] })).toBe('created');
     expect(await catalog.publish(release('1.9.0', { manifests: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { a: 'ü', n: '1' } }] }))).toBe('created');
     expect(await catalog.publish(release('1.10.0'))).toBe('unchanged');
-    await expect(catalog.publish(release('1.10.0', { breaking: true }))).rejects.toThrow(/different manifest/);
+    await expect(catalog.publish(release('1.10.0', { breaking: true }))).rejects.toThrow(/different content/);
     expect((await catalog.list()).map((r) => r.version)).toEqual(['1.9.0', '1.10.0']);
-    expect((await catalog.get('1.9.0'))?.manifests?.[0]).toMatchObject({ data: { a: 'ü' } });
+    // The manifests are stored once, apart, by their digest; the release names them by it.
+    const withContent = (await catalog.get('1.9.0'))!;
+    expect(withContent).toMatchObject({ digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), contentDigest: withContent.content!.digest, content: { objects: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'x' }] } });
+    expect(JSON.parse((await catalog.content(withContent.content!.digest))!)[0]).toMatchObject({ data: { a: 'ü' } });
+    expect(JSON.stringify(withContent)).not.toContain('ü');
     // Components keep the order they were published in: a live update applies them in it.
     await catalog.publish(release('2.0.0', { components: { server: 's', dashboard: 'd', 'ws-manager': 'w', proxy: 'p' } }));
     expect(Object.keys((await catalog.get('2.0.0'))!.components)).toEqual(['server', 'dashboard', 'ws-manager', 'proxy']);

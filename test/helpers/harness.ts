@@ -17,10 +17,14 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/adapters
 import { SimulatedCluster } from '../../src/adapters/simulated/cluster';
 import { SimulatedStack } from '../../src/adapters/simulated/stack';
 import { buildApp } from '../../src/api/app';
+import { splitRelease } from '../../src/crypto/release-digest';
+import { signRelease } from '../../src/crypto/release-signature';
+import type { ReleasePolicy } from '../../src/api/plugins/app/release-policy';
 import type { RequestLimits } from '../../src/api/request-limits';
 import { apiStores } from '../../src/api/stores';
 import * as grpc from '@grpc/grpc-js';
 import type { AgentCredentials } from '../../src/adapters/agents/credentials';
+import { ReleaseGrants } from '../../src/adapters/agents/release-grants';
 import { startAgentEndpoint, type AgentEndpoint } from '../../src/agent-endpoint/gateway';
 import type { ApiToken } from '../../src/api/plugins/app/auth';
 import { DEFAULT_AGENT_POLICY, type AgentPolicy } from '../../src/domain/agent';
@@ -44,6 +48,8 @@ export const TOKENS = {
   otherCustomer: 'test-other-customer-token',
   /** a customer token whose subject is the operator's: it may not decide on the operator's own requests */
   operatorAsCustomer: 'test-operator-as-customer-token',
+  /** the customer of `consent-agent`, who signs approvals with a key its cell pins */
+  consentCustomer: 'test-consent-customer-token',
 };
 
 const API_TOKENS: ApiToken[] = [
@@ -53,6 +59,7 @@ const API_TOKENS: ApiToken[] = [
   { token: TOKENS.customer, subject: 'carla-customer', role: 'customer', cells: ['dbg-sim-a', 'dbg-kube-a', 'dbg-agent-a', 'dbg-cli-a'] },
   { token: TOKENS.otherCustomer, subject: 'otto-customer', role: 'customer', cells: ['dbg-other'] },
   { token: TOKENS.operatorAsCustomer, subject: 'oscar-operator', role: 'customer', cells: ['dbg-sim-a'] },
+  { token: TOKENS.consentCustomer, subject: 'cora-customer', role: 'customer', cells: ['consent-agent'] },
 ];
 
 const UNTHROTTLED = { perMinute: 1e9, anonymousPerMinute: 1e9, registrationPerMinute: 1e9 };
@@ -102,6 +109,10 @@ export class Harness {
       agentCredentialMinutes?: number;
       /** the agent endpoint agents are told to dial (default: the one this harness runs in its own process) */
       agentEndpointAddress?: string;
+      /** the API's release policy (default: unsigned releases and tags everywhere) */
+      releasePolicy?: Partial<ReleasePolicy>;
+      /** the vendor's private key (PEM): the releases the harness publishes are signed with it */
+      vendorKey?: string;
     } = {},
   ): Promise<Harness> {
     if (!runtimeQuiet) {
@@ -119,12 +130,16 @@ export class Harness {
     const endpoint = await startAgentEndpoint({
       upstream: { address, credentials: grpc.credentials.createInsecure(), namespace: 'default' },
       credentials: agentCredentials,
+      grants: new ReleaseGrants(db),
       server: await (await agentCredentials.ca).issueServer(['127.0.0.1', 'localhost'], 86_400_000),
       host: '127.0.0.1',
       port: 0,
     });
     const catalog = stores.catalog;
-    for (const release of options.releases ?? DEMO_RELEASES) await catalog.publish(release, { rings: ['staging', 'saas', 'dedicated'] });
+    for (const release of options.releases ?? DEMO_RELEASES) {
+      const signature = options.vendorKey ? signRelease(splitRelease(release).digest, options.vendorKey) : undefined;
+      await catalog.publish(release, { rings: ['staging', 'saas', 'dedicated'], signature });
+    }
     const simulated = new SimulatedCluster(dataDir);
     const connection = await Connection.connect({ address });
     const client = new Client({ connection });
@@ -140,6 +155,8 @@ export class Harness {
       webhookTargets: { allowLoopback: options.webhooksAllowLoopback ?? true },
       // One test process sends many requests with one token and from one address: unthrottled unless a test asks.
       requestLimits: options.requestLimits ?? UNTHROTTLED,
+      // Tests publish releases of their own unsigned and with tags; signing and pinning have tests of their own.
+      releasePolicy: { unsignedRings: ['staging', 'saas', 'dedicated'], digestPinnedRings: [], ...options.releasePolicy },
       agents: { bootstrapTokens, credentials: agentCredentials, endpoint: options.agentEndpointAddress ?? `127.0.0.1:${endpoint.port}`, ...agents },
     });
     const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -187,9 +204,9 @@ export class Harness {
    * started, it registers with a bootstrap token the test gets through the API (as an operator
    * would); started again, it uses the registration it kept.
    */
-  async spawnAgent(cellId: string, args: string[] = [], token?: string): Promise<ChildProcess> {
+  async spawnAgent(cellId: string, args: string[] = [], token?: string, env2: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
     // No Temporal address: an agent reaches the agent endpoint only (it learns where at registration).
-    const env: NodeJS.ProcessEnv = { ...process.env, CELLSHIFT_DATA_DIR: this.dataDir, CELLSHIFT_CONTROL_PLANE_URL: this.baseUrl, CELLSHIFT_CA_SHA256: this.agentCredentials.caSha256 };
+    const env: NodeJS.ProcessEnv = { ...process.env, CELLSHIFT_DATA_DIR: this.dataDir, CELLSHIFT_CONTROL_PLANE_URL: this.baseUrl, CELLSHIFT_CA_SHA256: this.agentCredentials.caSha256, ...env2 };
     delete env.TEMPORAL_ADDRESS;
     if (token) env.CELLSHIFT_BOOTSTRAP_TOKEN = token;
     else if (!existsSync(join(this.dataDir, `agent-${cellId}.json`))) {

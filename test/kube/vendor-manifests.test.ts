@@ -17,7 +17,8 @@ const INSTALL: Release = {
   version: '5.0.0',
   components: { gitea: 'gitea/gitea:1.22.3-rootless', valkey: 'docker.io/bitnami/valkey:8.0.1-debian-12-r0', nginx: 'nginx:1.14.2' },
   breaking: false,
-  manifests: [...vendor('helm-gitea.yaml'), ...vendor('nginx-upstream.yaml')] as Release['manifests'],
+  // The chart's inline-config Secret is not shipped (a release carries no secret values): the customer creates it in the cell.
+  manifests: [...vendor('helm-gitea.yaml').filter((o) => o.kind !== 'Secret'), ...vendor('nginx-upstream.yaml')] as Release['manifests'],
 };
 const IMAGES_ONLY: Release = {
   version: '5.1.0',

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isDeepStrictEqual } from 'node:util';
+import { splitRelease } from '../../crypto/release-digest';
 import { createGunzip } from 'node:zlib';
 import { ErrorType, PortError } from '../../domain/errors';
 import type { ReleaseCatalog } from '../../domain/ports';
@@ -60,10 +61,8 @@ export class BundleStore {
   private async install(incoming: string, names: string[], release: Release): Promise<'created' | 'unchanged'> {
     const known = await this.catalog.get(release.version);
     if (known?.veto) throw new BundleError(`release ${release.version} was vetoed by ${known.veto.by} at ${known.veto.at}: ${known.veto.reason}`, 422);
-    if (known) {
-      const { source: _source, rings: _rings, publishedAt: _at, ...manifest } = known; // the catalog's own fields
-      if (!isDeepStrictEqual(manifest, release)) throw immutable(release.version); // refused before anything is placed
-    }
+    // The same release is the same digest; another one under a published version is refused before anything is placed.
+    if (known && known.digest !== splitRelease(release).digest) throw immutable(release.version);
     const placed = (await this.files.place(release.version, incoming, names)) === 'placed';
     if (!placed) {
       const existing = await this.files.manifest(release.version);

@@ -1,49 +1,75 @@
-import { isDeepStrictEqual } from 'node:util';
+import { sql } from 'kysely';
 import { promotionProblem } from '../../domain/channels';
 import { ErrorType, PortError } from '../../domain/errors';
 import type { ReleaseCatalog } from '../../domain/ports';
 import { sortReleases, type CatalogRelease, type Release, type ReleaseSource, type ReleaseVeto, type Ring } from '../../domain/release';
 import type { Db } from '../db/database';
+import { splitRelease } from '../../crypto/release-digest';
+import type { ReleaseDocument, ReleaseObject } from '../../domain/release';
+import type { ReleaseSignature } from '../../crypto/release-signature';
 
 interface Row {
-  manifest: Release;
+  manifest: ReleaseDocument;
+  digest: string;
   source: ReleaseSource;
   rings: Ring[];
   published_at: Date;
   veto: ReleaseVeto | null;
+  signature: ReleaseSignature | null;
+  bytes: number | null;
+  objects: ReleaseObject[] | null;
 }
 
-const COLUMNS = ['manifest', 'source', 'rings', 'published_at', 'veto'] as const;
-
 /**
- * Release manifests in the database, one row per version. The manifest is immutable once
- * published; the rings it was promoted to grow, in order (a promotion locks its row).
+ * Releases in the database, one row per version: its document (immutable once published) and
+ * digest, the rings it was promoted to (they grow, in order; a promotion locks its row). Its
+ * manifests are stored once, apart, by their digest (`content`), and read only where applied.
  */
 export class SqlReleaseCatalog implements ReleaseCatalog {
   constructor(private readonly db: Db) {}
 
+  private select() {
+    return this.db
+      .selectFrom('releases as r')
+      .leftJoin('release_contents as c', (join) => join.on(sql<boolean>`c.digest = r.manifest->>'contentDigest'`))
+      .select(['r.manifest', 'r.digest', 'r.source', 'r.rings', 'r.published_at', 'r.veto', 'r.signature', 'c.bytes', 'c.objects']);
+  }
+
   async list(): Promise<CatalogRelease[]> {
-    const rows = await this.db.selectFrom('releases').select(COLUMNS).orderBy('seq').execute();
+    const rows = await this.select().orderBy('r.seq').execute();
     return sortReleases(rows.map(view));
   }
 
   async get(version: string): Promise<CatalogRelease | undefined> {
-    const row = await this.db.selectFrom('releases').select(COLUMNS).where('version', '=', version).executeTakeFirst();
+    const row = await this.select().where('r.version', '=', version).executeTakeFirst();
     return row && view(row);
   }
 
-  async publish(release: Release, options: { source?: ReleaseSource; rings?: Ring[] } = {}): Promise<'created' | 'unchanged'> {
-    const manifest = JSON.stringify(release);
+  /** A release's manifests as stored (their canonical JSON), by their digest: whoever reads them checks it. */
+  async content(digest: string): Promise<string | undefined> {
+    return (await this.db.selectFrom('release_contents').select('content').where('digest', '=', digest).executeTakeFirst())?.content;
+  }
+
+  async publish(release: Release, options: { source?: ReleaseSource; rings?: Ring[]; signature?: ReleaseSignature } = {}): Promise<'created' | 'unchanged'> {
+    const split = splitRelease(release);
+    if (split.content) {
+      const { digest, text, objects } = split.content;
+      await this.db.insertInto('release_contents').values({ digest, content: text, bytes: Buffer.byteLength(text), objects: JSON.stringify(objects) }).onConflict((c) => c.column('digest').doNothing()).execute();
+    }
     const inserted = await this.db
       .insertInto('releases')
-      .values({ version: release.version, manifest, source: options.source ?? 'registry', rings: JSON.stringify(options.rings ?? []), published_at: new Date().toISOString() })
+      .values({ version: release.version, manifest: JSON.stringify(split.document), digest: split.digest, signature: options.signature ? JSON.stringify(options.signature) : null, source: options.source ?? 'registry', rings: JSON.stringify(options.rings ?? []), published_at: new Date().toISOString() })
       .onConflict((c) => c.column('version').doNothing())
       .returning('version')
       .executeTakeFirst();
     if (inserted) return 'created';
-    const existing = await this.db.selectFrom('releases').select('manifest').where('version', '=', release.version).executeTakeFirst();
-    if (existing && isDeepStrictEqual(existing.manifest, JSON.parse(manifest))) return 'unchanged';
-    throw new PortError(ErrorType.ReleaseImmutable, `release ${release.version} is already published with a different manifest`, true);
+    const existing = await this.db.selectFrom('releases').select('digest').where('version', '=', release.version).executeTakeFirst();
+    if (existing?.digest === split.digest) {
+      // The same release, now signed: the signature is added (one never replaces another).
+      if (options.signature) await this.db.updateTable('releases').set({ signature: JSON.stringify(options.signature) } as never).where('version', '=', release.version).where('signature', 'is', null).execute();
+      return 'unchanged';
+    }
+    throw new PortError(ErrorType.ReleaseImmutable, `release ${release.version} is already published with different content (${existing?.digest}, not ${split.digest})`, true);
   }
 
   /** Vetoes a release once: the first veto stands (returned); undefined when there is no such release. */
@@ -68,5 +94,15 @@ export class SqlReleaseCatalog implements ReleaseCatalog {
 }
 
 function view(row: Row): CatalogRelease {
-  return { ...row.manifest, source: row.source, rings: [...row.rings], publishedAt: row.published_at.toISOString(), ...(row.veto ? { veto: row.veto } : {}) };
+  const contentDigest = row.manifest.contentDigest;
+  return {
+    ...row.manifest,
+    digest: row.digest,
+    ...(contentDigest && row.bytes !== null ? { content: { digest: contentDigest, bytes: row.bytes, objects: row.objects ?? [] } } : {}),
+    source: row.source,
+    rings: [...row.rings],
+    publishedAt: row.published_at.toISOString(),
+    ...(row.veto ? { veto: row.veto } : {}),
+    ...(row.signature ? { signature: row.signature } : {}),
+  };
 }

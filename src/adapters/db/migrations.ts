@@ -1,6 +1,8 @@
 // The schema, as migrations run in order at start by every process that opens the database (the
 // worker and the API); Kysely's migrator takes a lock, so two starting at once run each once.
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
+import { splitRelease } from '../../crypto/release-digest';
+import type { Release } from '../../domain/release';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': {
@@ -173,6 +175,48 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('revoked_because', 'text')
         .execute();
       await db.schema.createIndex('agent_credentials_cell').on('agent_credentials').columns(['cell_id']).execute();
+    },
+  },
+  '0008-release-contents': {
+    async up(db: Kysely<unknown>) {
+      // A release's manifests, stored once by the digest of their canonical JSON: the catalog row
+      // keeps the release's document (what is signed) and its digest, never the manifests.
+      await db.schema
+        .createTable('release_contents')
+        .addColumn('digest', 'text', (c) => c.primaryKey())
+        .addColumn('content', 'text', (c) => c.notNull())
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .addColumn('objects', 'jsonb', (c) => c.notNull())
+        .execute();
+      await db.schema.alterTable('releases').addColumn('digest', 'text').execute();
+      // Releases published before: their manifests move out of the row.
+      const { rows } = await sql<{ version: string; manifest: Release }>`select version, manifest from releases`.execute(db);
+      for (const row of rows) {
+        const split = splitRelease(row.manifest);
+        if (split.content) {
+          await sql`insert into release_contents (digest, content, bytes, objects) values (${split.content.digest}, ${split.content.text}, ${Buffer.byteLength(split.content.text)}, ${JSON.stringify(split.content.objects)}::jsonb) on conflict do nothing`.execute(db);
+        }
+        await sql`update releases set manifest = ${JSON.stringify(split.document)}::json, digest = ${split.digest} where version = ${row.version}`.execute(db);
+      }
+      await sql`alter table releases alter column digest set not null`.execute(db);
+    },
+  },
+  '0009-agent-release-grants': {
+    async up(db: Kysely<unknown>) {
+      // The releases a cell's tasks named, as the agent endpoint handed the tasks out: the only ones it serves that cell's agent.
+      await db.schema
+        .createTable('agent_release_grants')
+        .addColumn('cell_id', 'text', (c) => c.notNull())
+        .addColumn('digest', 'text', (c) => c.notNull())
+        .addColumn('granted_at', 'timestamptz', (c) => c.notNull())
+        .addPrimaryKeyConstraint('agent_release_grants_pk', ['cell_id', 'digest'])
+        .execute();
+    },
+  },
+  '0010-release-signatures': {
+    async up(db: Kysely<unknown>) {
+      // The vendor's signature over the release's digest (src/crypto/release-signature.ts); cells check it.
+      await db.schema.alterTable('releases').addColumn('signature', 'jsonb').execute();
     },
   },
 };

@@ -3,16 +3,22 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { CellView } from '../../domain/cell';
 import type { FlagRule } from '../../domain/flags';
-import type { ReleaseVeto, Release, ReleaseSource, Ring } from '../../domain/release';
+import type { ReleaseVeto, ReleaseDocument, ReleaseObject, ReleaseSource, Ring } from '../../domain/release';
 import type { UpdateProgress } from '../../domain/update';
 import type { FleetEvent } from '../../domain/events';
+import type { ReleaseSignature } from '../../crypto/release-signature';
 
 /** A timestamptz read back as a Date by `pg`, written as an ISO string. */
 type Timestamp = ColumnType<Date, string, string>;
 
 export interface ReleasesTable {
   version: string;
-  manifest: ColumnType<Release, string, never>;
+  /** the release's document: everything but its manifests, which it names by their digest */
+  manifest: ColumnType<ReleaseDocument, string, never>;
+  /** the document's digest */
+  digest: string;
+  /** the vendor's signature over the digest, when it was published signed */
+  signature: ColumnType<ReleaseSignature | null, string | null, never>;
   source: ReleaseSource;
   rings: ColumnType<Ring[], string, string>;
   published_at: Timestamp;
@@ -33,6 +39,14 @@ export interface BootstrapTokensTable {
   issued_at: Timestamp;
   expires_at: Timestamp;
   used_at: ColumnType<Date | null, string | null, string | null>;
+}
+
+/** Releases' manifests, stored once by the digest of their canonical JSON. */
+export interface ReleaseContentsTable {
+  digest: string;
+  content: string;
+  bytes: number;
+  objects: ColumnType<ReleaseObject[], string, never>;
 }
 
 /** Cells removed: the last view and the updates of each, kept for audit. */
@@ -140,8 +154,16 @@ export interface AgentCredentialsTable {
   revoked_because: ColumnType<string | null, string | undefined, string | null>;
 }
 
+/** The releases (by document digest) a cell's tasks named, as the agent endpoint handed them out. */
+export interface AgentReleaseGrantsTable {
+  cell_id: string;
+  digest: string;
+  granted_at: Timestamp;
+}
+
 export interface Tables {
   releases: ReleasesTable;
+  release_contents: ReleaseContentsTable;
   flag_rules: FlagRulesTable;
   bootstrap_tokens: BootstrapTokensTable;
   settings: SettingsTable;
@@ -152,5 +174,6 @@ export interface Tables {
   removed_cells: RemovedCellsTable;
   agent_authority: AgentAuthorityTable;
   agent_credentials: AgentCredentialsTable;
+  agent_release_grants: AgentReleaseGrantsTable;
   debug_access_audit: DebugAccessAuditTable;
 }

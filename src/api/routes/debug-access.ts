@@ -9,6 +9,7 @@ import { sendCommand } from '../commands';
 import { badRequest, HttpProblem } from '../problem';
 import { CellParams } from '../schemas/cells';
 import { problems } from '../schemas/common';
+import { publicKeySha256 } from '../../crypto/debug-approval';
 import { AuditQuery, DebugAccess, DebugAccessAudit, DebugAccessBody, DebugAccessParams, DecideBody, RevokeBody } from '../schemas/debug-access';
 
 /** How many times a request looks for its number when another request took the one it counted. */
@@ -60,6 +61,7 @@ const debugAccessRoutes: FastifyPluginAsyncTypebox = async (app) => {
                 decisionMinutes: request.body.decisionMinutes ?? 60,
                 reason: request.body.reason,
                 publicKey: request.body.publicKey,
+                publicKeySha256: publicKeySha256(request.body.publicKey),
                 requestedBy: request.subject,
                 target: { cellId, cluster: spec.cluster, ...(spec.connection === 'agent' ? { connection: 'agent' as const } : {}) },
                 ...(spec.agentWaitSeconds ? { agentWaitSeconds: spec.agentWaitSeconds } : {}),
@@ -116,7 +118,7 @@ const debugAccessRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const handle = grant(cellId, n);
       const { requestedBy } = await handle.query(debugAccessQuery);
       if (requestedBy === request.subject) throw new HttpProblem(403, 'Forbidden', `${request.subject} asked for this access and cannot decide on it`);
-      await sendCommand(handle, decideDebugAccess, [{ approve: request.body.decision === 'approve', reason: request.body.reason, by: request.subject }], `debug access ${cellId}/${n}`, 'decide');
+      await sendCommand(handle, decideDebugAccess, [{ approve: request.body.decision === 'approve', reason: request.body.reason, by: request.subject, ...(request.body.signature ? { signature: request.body.signature } : {}) }], `debug access ${cellId}/${n}`, 'decide');
       return handle.query(debugAccessQuery);
     },
   );

@@ -3,8 +3,12 @@ import { ErrorType, PortError } from '../../domain/errors';
 import { compareVersions } from '../../domain/version';
 import { vetoRelease } from '../../temporal/veto';
 import { badRequest, HttpProblem, notFound } from '../problem';
+import { splitRelease } from '../../crypto/release-digest';
 import { problems } from '../schemas/common';
-import { CatalogRelease, PromoteBody, Release, ReleaseListQuery, ReleasePage, ReleaseParams, VetoBody } from '../schemas/releases';
+import { CatalogRelease, PromoteBody, Release, ReleaseListQuery, ReleasePage, ReleaseParams, ReleaseQuery, VetoBody } from '../schemas/releases';
+
+/** The largest release POST /v1/releases takes (documented in docs/releases.md). */
+export const RELEASE_BODY_LIMIT = 64 * 1024 * 1024;
 
 /** The release catalog: publish (immutable), read, promote ring by ring, veto. */
 const releases: FastifyPluginAsyncTypebox = async (app) => {
@@ -22,7 +26,7 @@ const releases: FastifyPluginAsyncTypebox = async (app) => {
       const pageSize = request.query.pageSize ?? 100;
       const after = request.query.pageToken ? app.pageTokens.open<{ after: string }>(request.query.pageToken, 'query.pageToken').after : undefined;
       const rest = (await catalog.list()).filter((r) => after === undefined || compareVersions(r.version, after) > 0);
-      const releases = rest.slice(0, pageSize).map(({ manifests, ...summary }) => ({ ...summary, manifestCount: manifests?.length ?? 0 }));
+      const releases = rest.slice(0, pageSize).map(({ content, ...summary }) => ({ ...summary, manifestCount: content?.objects.length ?? 0 }));
       return { releases, ...(rest.length > pageSize ? { nextPageToken: app.pageTokens.seal({ after: releases.at(-1)!.version }) } : {}) };
     },
   );
@@ -31,8 +35,10 @@ const releases: FastifyPluginAsyncTypebox = async (app) => {
     '/v1/releases',
     {
       config: { role: 'admin' },
+      // Vendors' manifests run to megabytes (CustomResourceDefinitions alone): up to 64 MiB.
+      bodyLimit: RELEASE_BODY_LIMIT,
       schema: {
-        summary: 'Publish a release (immutable once published; visible to no ring until promoted)',
+        summary: 'Publish a release (immutable once published; visible to no ring until promoted); up to 64 MiB, its manifests stored once by their digest',
         body: Release,
         response: { 201: CatalogRelease, 200: CatalogRelease, ...problems(400, 401, 403, 409) },
       },
@@ -40,9 +46,20 @@ const releases: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const strays = Object.keys(request.body.workloadSelectors ?? {}).filter((component) => !Object.hasOwn(request.body.components, component));
       if (strays.length > 0) throw badRequest(strays.map((component) => ({ field: `body.workloadSelectors.${component}`, reason: `${component} is not a component of the release` })));
+      // Secrets carry no data through cellshift: a release names the Secrets it needs, the cell holds them.
+      const secrets = (request.body.manifests ?? []).flatMap((m: Record<string, unknown> & { kind: string; metadata: { name: string } }, i) => (m.kind === 'Secret' && (m.data !== undefined || m.stringData !== undefined) ? [{ i, name: m.metadata.name }] : []));
+      if (secrets.length > 0) throw badRequest(secrets.map(({ i, name }) => ({ field: `body.manifests.${i}`, reason: `Secret ${name} carries data: a release carries no secret values; create the Secret in the cell and reference it` })));
+      const { signature, ...release } = request.body;
+      // A signature is checked here against the vendor's keys; cells check it again against the keys they pin.
+      const { vendorKeys, unsignedRings } = app.releasePolicy;
+      if (signature && vendorKeys.size > 0) {
+        const refusal = vendorKeys.refusal(splitRelease(release).digest, signature);
+        if (refusal) throw badRequest([{ field: 'body.signature', reason: `the release is refused: ${refusal}` }]);
+      }
+      if (!signature && unsignedRings.length === 0) throw badRequest([{ field: 'body.signature', reason: 'this install takes signed releases only (cellshift releases sign; CELLSHIFT_UNSIGNED_RINGS names no ring for unsigned ones)' }]);
       try {
-        const outcome = await catalog.publish(request.body);
-        return reply.status(outcome === 'created' ? 201 : 200).send((await catalog.get(request.body.version))!);
+        const outcome = await catalog.publish(release, { signature });
+        return reply.status(outcome === 'created' ? 201 : 200).send((await catalog.get(release.version))!);
       } catch (err) {
         if (err instanceof PortError && err.type === ErrorType.ReleaseImmutable) throw new HttpProblem(409, 'Release is immutable', err.message);
         throw err;
@@ -52,11 +69,16 @@ const releases: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/v1/releases/:version',
-    { config: { role: 'viewer' }, schema: { summary: 'One release', params: ReleaseParams, response: { 200: CatalogRelease, ...problems(400, 401, 404) } } },
+    { config: { role: 'viewer' }, schema: { summary: 'One release: its document, digest and objects; its manifests with ?manifests=true (operators)', params: ReleaseParams, querystring: ReleaseQuery, response: { 200: CatalogRelease, ...problems(400, 401, 403, 404) } } },
     async (request) => {
       const release = await catalog.get(request.params.version);
       if (!release) throw notFound(`release ${request.params.version}`);
-      return release.veto ? { ...release, cellsOnIt: await cellsOn(release.version) } : release;
+      let manifests: Record<string, unknown>[] | undefined;
+      if (request.query.manifests && release.content) {
+        if (!['operator', 'admin'].includes(request.role)) throw new HttpProblem(403, 'Forbidden', `a release's manifests are for operators; the token of ${request.subject} has ${request.role}`);
+        manifests = JSON.parse((await catalog.content(release.content.digest)) ?? '[]') as Record<string, unknown>[];
+      }
+      return { ...release, ...(manifests ? { manifests } : {}), ...(release.veto ? { cellsOnIt: await cellsOn(release.version) } : {}) };
     },
   );
 
@@ -94,8 +116,18 @@ const releases: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
+      const found = await catalog.get(request.params.version);
+      if (!found) throw notFound(`release ${request.params.version}`);
+      const { ring } = request.body;
+      if (!found.signature && !app.releasePolicy.unsignedRings.includes(ring)) {
+        throw new HttpProblem(409, 'Release unsigned', `release ${found.version} is not signed: ring ${ring} takes signed releases only (unsigned ones: ${app.releasePolicy.unsignedRings.join(', ') || 'none'})`);
+      }
+      const tagged = app.releasePolicy.digestPinnedRings.includes(ring) ? Object.entries(found.components).filter(([, image]) => !/@sha256:[0-9a-f]{64}$/.test(image)) : [];
+      if (tagged.length > 0) {
+        throw new HttpProblem(409, 'Images not pinned', `ring ${ring} takes releases whose images are pinned by digest: ${tagged.map(([component, image]) => `${component} (${image})`).join(', ')}`);
+      }
       try {
-        await catalog.promote(request.params.version, request.body.ring);
+        await catalog.promote(request.params.version, ring);
       } catch (err) {
         if (err instanceof PortError && err.type === ErrorType.ReleaseNotFound) throw notFound(`release ${request.params.version}`);
         if (err instanceof PortError && err.type === ErrorType.PromotionOrder) throw new HttpProblem(409, 'Promotion out of order', err.message);

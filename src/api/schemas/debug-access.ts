@@ -1,3 +1,4 @@
+import { ReleaseSignature } from './releases';
 import { Type } from 'typebox';
 import { CellId, StringEnum } from './common';
 
@@ -21,7 +22,11 @@ export const DebugAccessBody = Type.Object(
 export const DebugAccessParams = Type.Object({ cellId: CellId, n: Type.Integer({ minimum: 1 }) });
 
 export const DecideBody = Type.Object(
-  { decision: StringEnum(['approve', 'deny'] as const), reason: Type.String({ minLength: 1, maxLength: 2000 }) },
+  {
+    decision: StringEnum(['approve', 'deny'] as const),
+    reason: Type.String({ minLength: 1, maxLength: 2000 }),
+    signature: Type.Optional({ ...ReleaseSignature, description: "the customer's Ed25519 signature over the request's terms (cellshift debug decide --key): a cell that pins the customer's key grants nothing without it" }),
+  },
   { additionalProperties: false },
 );
 
@@ -40,7 +45,8 @@ export const DebugAccess = Type.Object({
   requestedAt: Type.String(),
   status: Type.String({ description: 'waiting-decision, granting, active, revoking, ended' }),
   decideBy: Type.String(),
-  decision: Type.Optional(Type.Object({ approve: Type.Boolean(), by: Type.String(), at: Type.String(), reason: Type.String() })),
+  publicKeySha256: Type.Optional(Type.String({ description: "SHA-256 of the requester's public key: part of the terms a customer signs" })),
+  decision: Type.Optional(Type.Object({ approve: Type.Boolean(), by: Type.String(), at: Type.String(), reason: Type.String(), signature: Type.Optional(ReleaseSignature) })),
   grantedAt: Type.Optional(Type.String()),
   expiresAt: Type.Optional(Type.String()),
   sealedToken: Type.Optional(

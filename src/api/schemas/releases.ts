@@ -3,6 +3,15 @@ import { RINGS } from '../../domain/release';
 import { LABEL_VALUE } from '../../domain/references';
 import { ComponentName, ImageReference, StringEnum, Version } from './common';
 
+export const ReleaseSignature = Type.Object(
+  {
+    keyId: Type.String({ pattern: '^[0-9a-f]{16}$', description: "the first 16 hex digits of the SHA-256 of the vendor's public key (SPKI)" }),
+    algorithm: Type.Literal('ed25519'),
+    value: Type.String({ pattern: '^[A-Za-z0-9+/]{86}==$', description: "base64 Ed25519 signature over 'cellshift release v1\\n' + the release's digest (cellshift releases sign)" }),
+  },
+  { additionalProperties: false, description: "the vendor's signature over the release's digest; not part of the digest" },
+);
+
 export const Release = Type.Object(
   {
     version: Version,
@@ -27,7 +36,7 @@ export const Release = Type.Object(
           },
           { additionalProperties: true },
         ),
-        { minItems: 1, maxItems: 500, description: 'rendered Kubernetes objects, applied whole by server-side apply into the installation namespace' },
+        { minItems: 1, maxItems: 10_000, description: 'rendered Kubernetes objects, applied whole by server-side apply into the installation namespace; stored once by their digest, never carried by a workflow; no Secret with data' },
       ),
     ),
     workloadSelectors: Type.Optional(
@@ -42,6 +51,7 @@ export const Release = Type.Object(
     ),
     flags: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]*$', maxLength: 100 }), { uniqueItems: true, maxItems: 200 })),
     notes: Type.Optional(Type.String({ maxLength: 10_000 })),
+    signature: Type.Optional(ReleaseSignature),
   },
   { additionalProperties: false },
 );
@@ -57,6 +67,19 @@ const catalogFields = {
   workloadSelectors: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.String()))),
   flags: Type.Optional(Type.Array(Type.String())),
   notes: Type.Optional(Type.String()),
+  signature: Type.Optional(ReleaseSignature),
+  digest: Type.String({ pattern: '^sha256:[0-9a-f]{64}$', description: "the SHA-256 of the release's document (everything but its manifests, which it names by contentDigest), as canonical JSON (RFC 8785): what an update names it by" }),
+  contentDigest: Type.Optional(Type.String({ pattern: '^sha256:[0-9a-f]{64}$', description: 'the SHA-256 of its manifests, as canonical JSON' })),
+  content: Type.Optional(
+    Type.Object(
+      {
+        digest: Type.String(),
+        bytes: Type.Integer(),
+        objects: Type.Array(Type.Object({ apiVersion: Type.String(), kind: Type.String(), name: Type.String(), namespace: Type.Optional(Type.String()) })),
+      },
+      { description: 'what its manifests hold: their size and objects (the manifests themselves: ?manifests=true, operators)' },
+    ),
+  ),
   source: Type.String(),
   rings: Type.Array(Type.String()),
   publishedAt: Type.String(),
@@ -65,11 +88,16 @@ const catalogFields = {
 
 export const CatalogRelease = Type.Object({
   ...catalogFields,
-  manifests: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
+  manifests: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'only with ?manifests=true, to an operator' })),
   cellsOnIt: Type.Optional(Type.Array(Type.String(), { description: 'a vetoed release: the cells that run it (the first 1,000, by id)' })),
 });
 
-export const ReleaseSummary = Type.Object({ ...catalogFields, manifestCount: Type.Integer({ description: "objects in the release's manifests; GET /v1/releases/:version has them" }) });
+export const ReleaseSummary = Type.Object({ ...catalogFields, manifestCount: Type.Integer({ description: "objects in the release's manifests; GET /v1/releases/:version lists them" }) });
+
+export const ReleaseQuery = Type.Object(
+  { manifests: Type.Optional(Type.Boolean({ description: "the release's manifests too (operators; a release carries no Secret data)" })) },
+  { additionalProperties: false },
+);
 
 export const ReleaseListQuery = Type.Object(
   {

@@ -14,7 +14,7 @@ export async function register(cell: Cell): Promise<void> {
   const { spec, status } = cell;
   try {
     const initialVersion = initialVersionOf(spec.cluster);
-    // A cell's agent has no catalog: it gets the initial release itself, not its version.
+    // An agent cell's step names the release by its digest: the agent endpoint serves a cell only the releases its tasks name.
     const initial = initialVersion && spec.connection === 'agent' ? (await listReleases()).find((r) => r.version === initialVersion) : initialVersion;
     const { registerCluster, registerStack } = cellClusterActivities(cell.target, spec.agentWaitSeconds);
     const reported = await registerCluster(cell.target, initial);

@@ -1,6 +1,6 @@
-import { ParentClosePolicy, startChild } from '@temporalio/workflow';
+import { ParentClosePolicy, patched, startChild } from '@temporalio/workflow';
 import { ErrorType } from '../../domain/errors';
-import type { CatalogRelease, Release } from '../../domain/release';
+import type { CatalogRelease } from '../../domain/release';
 import { liveOptions, stagingFirstOptions } from '../../domain/strategy-options';
 import type { UpdateInput, UpdateKind, UpdateResult } from '../../domain/update';
 import { updateWorkflowId } from '../ids';
@@ -43,7 +43,7 @@ async function start(cell: Cell, kind: UpdateKind, toVersion: string, build: (id
   return { id, cellId: spec.id, status: 'scheduled', strategy: kind, fromVersion: status.version, toVersion };
 }
 
-function baseInput(cell: Cell, id: string, kind: UpdateKind, release: Release | undefined, toVersion: string, requestedBy: string): UpdateInput {
+function baseInput(cell: Cell, id: string, kind: UpdateKind, release: CatalogRelease | undefined, toVersion: string, requestedBy: string): UpdateInput {
   const { spec, status } = cell;
   return {
     id,
@@ -53,7 +53,7 @@ function baseInput(cell: Cell, id: string, kind: UpdateKind, release: Release | 
     strategy: kind,
     fromVersion: status.version,
     toVersion,
-    ...(release ? { release } : {}),
+    ...(release ? { digest: release.digest } : {}),
     window: spec.maintenanceWindow,
     expectedUpdateMinutes: spec.expectedUpdateMinutes,
     requestedBy,
@@ -79,9 +79,10 @@ export function startHop(cell: Cell, kind: UpdateKind, version: string, request:
   });
 }
 
-/** Back to `version`, at once. An agent cell's agent has no catalog: the release goes with the update. */
+/** Back to `version`, at once. */
 export async function startRollback(cell: Cell, version: string, requestedBy: string): Promise<UpdateAccepted> {
-  const release = cell.spec.connection === 'agent' ? (await listReleases()).find((r) => r.version === version) : undefined;
+  // The update names the release by its digest (an agent cell's did already, 0.1.0 carried it whole).
+  const release = patched('rollback-names-digest') || cell.spec.connection === 'agent' ? (await listReleases()).find((r) => r.version === version) : undefined;
   return start(cell, 'rollback', version, (id) => ({ ...baseInput(cell, id, 'rollback', release, version, requestedBy), window: 'now' }));
 }
 

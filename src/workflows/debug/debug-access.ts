@@ -23,6 +23,8 @@ const REVOKE_AGAIN_MS = 60_000;
 export interface DebugAccessWorkflowInput extends DebugAccessInput {
   target: ClusterTarget;
   agentWaitSeconds?: number;
+  /** SHA-256 of the public key, as the API read it: shown, so the customer can sign the request's terms */
+  publicKeySha256?: string;
 }
 
 /**
@@ -34,7 +36,7 @@ export interface DebugAccessWorkflowInput extends DebugAccessInput {
  * Revocation retries until the cell answers. Every step is recorded with who and why.
  */
 export async function debugAccess(input: DebugAccessWorkflowInput): Promise<DebugAccessView> {
-  const { target, publicKey: _, agentWaitSeconds, ...request } = input;
+  const { target, publicKey: _, agentWaitSeconds, publicKeySha256, ...request } = input;
   const requestedAt = now();
   const view: DebugAccessView = {
     id: `${input.cellId}/${input.n}`,
@@ -47,6 +49,7 @@ export async function debugAccess(input: DebugAccessWorkflowInput): Promise<Debu
     requestedAt,
     status: 'waiting-decision',
     decideBy: new Date(Date.parse(requestedAt) + input.decisionMinutes * 60_000).toISOString(),
+    ...(publicKeySha256 ? { publicKeySha256 } : {}),
     events: [{ event: 'requested', by: input.requestedBy, at: requestedAt, reason: input.reason }],
   };
   /** set by a revocation (read through `revocation()`: handlers change it between awaits) */
@@ -82,7 +85,7 @@ export async function debugAccess(input: DebugAccessWorkflowInput): Promise<Debu
   setHandler(
     decideDebugAccess,
     (decision) => {
-      view.decision = { approve: decision.approve, by: decision.by, at: now(), reason: decision.reason };
+      view.decision = { approve: decision.approve, by: decision.by, at: now(), reason: decision.reason, ...(decision.signature ? { signature: decision.signature } : {}) };
       record(decision.approve ? 'approved' : 'denied', decision.by, decision.reason);
       return view;
     },
@@ -118,7 +121,8 @@ export async function debugAccess(input: DebugAccessWorkflowInput): Promise<Debu
   const { grantDebugAccess, revokeDebugAccess: revokeInCell } = debugActivities(target, agentWaitSeconds);
   const expiresAt = new Date(Date.now() + input.durationMinutes * 60_000).toISOString();
   try {
-    const { sealedToken } = await grantDebugAccess(target, { n: input.n, scope: input.scope, expiresAt }, input.publicKey);
+    // The customer's signed approval goes along: a cell that pins the customer's key grants nothing without it.
+    const { sealedToken } = await grantDebugAccess(target, { n: input.n, scope: input.scope, durationMinutes: input.durationMinutes, expiresAt }, input.publicKey, view.decision.signature);
     Object.assign(view, { sealedToken, grantedAt: now(), expiresAt });
     record('granted', view.decision.by, `until ${expiresAt}`);
   } catch (err) {

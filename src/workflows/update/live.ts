@@ -17,8 +17,10 @@ export async function liveUpdate(input: UpdateInput): Promise<UpdateResult> {
   const { preflight, pullImages, applyRelease, verifyRollout, rollbackRelease } = run.cluster;
   return run.execute(async () => {
     run.tracker.setStatus('running');
-    const { release } = await run.step('preflight', () => preflight(target, input.release ?? input.toVersion, input.fromVersion, true));
-    const groups = batches(Object.keys(release.components), options.batchSize);
+    const { release } = await run.step('preflight', () => preflight(target, { version: input.toVersion, digest: input.digest }, input.fromVersion, true));
+    // A reference names its components (0.2.0); 0.1.0's preflight answered with the release whole.
+    const components = Array.isArray(release.components) ? release.components : Object.keys(release.components);
+    const groups = batches(components, options.batchSize);
     run.tracker.plan([...groups.flatMap((_, i) => [`apply-batch-${i + 1}`, `analysis-batch-${i + 1}`]), 'verify']);
     await run.step('pull', () => pullImages(target, release));
     for (const [index, group] of groups.entries()) {

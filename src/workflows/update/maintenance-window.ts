@@ -25,7 +25,7 @@ export async function maintenanceWindowUpdate(input: UpdateInput): Promise<Updat
 export async function runMaintenanceSteps(run: UpdateRun): Promise<void> {
   const { target, input, saga } = run;
   const { preflight, enterMaintenance, leaveMaintenance, pullImages, applyRelease, verifyRollout, rollbackRelease } = run.cluster;
-  const { release } = await run.step('preflight', () => preflight(target, input.release ?? input.toVersion, input.fromVersion, false));
+  const { release } = await run.step('preflight', () => preflight(target, { version: input.toVersion, digest: input.digest }, input.fromVersion, false));
   saga.add('maintenanceOff', () => run.maintenance(false, () => leaveMaintenance(target)));
   await run.step('maintenanceOn', () => run.maintenance(true, () => enterMaintenance(target)));
   await run.step('pull', () => pullImages(target, release));
