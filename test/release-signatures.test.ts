@@ -42,8 +42,9 @@ describe('releases signed by the vendor, verified in the cell', () => {
 
   beforeAll(async () => {
     // The vendor's key, made with the CLI, as a vendor would.
-    const made = await cli(['releases', 'keygen', 'vendor'], dir, 'http://127.0.0.1:1');
+    const made = await cli(['-o', 'json', 'releases', 'keygen', 'vendor'], dir, 'http://127.0.0.1:1');
     expect(made.code, made.stderr).toBe(0);
+    writeFileSync(join(dir, 'vendor.json'), made.stdout);
     vendorPub = readFileSync(join(dir, 'vendor.pub'), 'utf8');
     h = await Harness.start({ releasePolicy: { vendorKeys: [vendorPub], unsignedRings: ['staging'], digestPinnedRings: ['dedicated'] }, vendorKey: readFileSync(join(dir, 'vendor.key'), 'utf8') });
     // The cell pins the vendor's key at bootstrap (its --vendor-keys file).
@@ -128,5 +129,24 @@ describe('releases signed by the vendor, verified in the cell', () => {
     const after = await h.simulated.read('signed-cell');
     expect({ version: after.version, components: after.components, maintenance: after.maintenance }).toEqual({ version: before.version, components: before.components, maintenance: false });
     expect(await maintenanceOns()).toBe(onsBefore);
+  });
+
+  it('takes a bundle the vendor signed, and refuses one re-signed by another key', async () => {
+    const bundled = { version: '7.5.0', components: { server: `registry.example.com/gitpod/server:7.5.0@${digestOf('server7.5.0')}` }, breaking: false };
+    writeFileSync(join(dir, '7.5.0.json'), JSON.stringify(bundled));
+    expect((await cli(['bundles', 'build', '7.5.0.json', '--key', 'vendor.key', '--out', 'signed.tar.gz'], dir, h.baseUrl)).code).toBe(0);
+    const uploaded = await cli(['bundles', 'upload', 'signed.tar.gz'], dir, h.baseUrl);
+    expect(uploaded.code, uploaded.stderr).toBe(0);
+    expect((await h.http('GET', '/v1/releases/7.5.0')).body).toMatchObject({ source: 'bundle', signature: { keyId: JSON.parse(readFileSync(join(dir, 'vendor.json'), 'utf8')).keyId } });
+
+    // The same release, re-signed by someone else: refused, nothing published.
+    const other = generateReleaseKey();
+    writeFileSync(join(dir, 'other.key'), other.privateKeyPem);
+    writeFileSync(join(dir, '7.5.1.json'), JSON.stringify({ ...bundled, version: '7.5.1' }));
+    expect((await cli(['bundles', 'build', '7.5.1.json', '--key', 'other.key', '--out', 'resigned.tar.gz'], dir, h.baseUrl)).code).toBe(0);
+    const refused = await cli(['bundles', 'upload', 'resigned.tar.gz'], dir, h.baseUrl);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('not a vendor key trusted here');
+    expect((await h.http('GET', '/v1/releases/7.5.1')).status).toBe(404);
   });
 });

@@ -270,9 +270,11 @@ export function buildProgram(): Command {
     .description("a bundle of the release and its images (each `<dir>/<component>.tar`, e.g. docker save output; without --images, placeholders for simulated cells)")
     .option('--out <file>')
     .option('--images <dir>')
-    .action(async (file: string, options: { out?: string; images?: string }) => {
+    .option('--key <file>', "sign its release with the vendor's Ed25519 private key")
+    .action(async (file: string, options: { out?: string; images?: string; key?: string }) => {
       const { buildBundleFromFiles } = await import('../adapters/bundles/build');
-      const release = readRelease(file, []);
+      const unsigned = readRelease(file, []);
+      const release = options.key ? { ...unsigned, signature: signRelease(splitRelease(unsigned).digest, readFileSync(options.key, 'utf8')) } : unsigned;
       const out = resolve(options.out ?? `cellshift-bundle-${release.version}.tar.gz`);
       await writeFile(out, await buildBundleFromFiles(release, options.images));
       print({ file: out }, () => out);

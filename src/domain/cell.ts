@@ -30,6 +30,12 @@ export interface KubernetesClusterRef {
   context?: string;
   /** the namespace of the installation */
   namespace: string;
+  /**
+   * whether a release may create or change objects of the cluster's own (CustomResourceDefinitions,
+   * ClusterRoles and their bindings, webhooks, other Namespaces): the cell's owner decides, and its
+   * agent's RBAC must allow them (docs/kubernetes.md ships both). Default: the installation's namespace only.
+   */
+  clusterObjects?: 'allow' | 'refuse';
 }
 
 /** The version a simulated cluster starts with; a real cluster says for itself what it runs. */

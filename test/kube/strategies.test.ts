@@ -113,10 +113,13 @@ describe('updating real Kubernetes clusters', () => {
     }, 120_000);
   }
 
+  /** One update to its end, and until the cell's controller has taken the end (the next request would be refused before). */
   async function update(cellId: string, body: Record<string, unknown>) {
     const accepted = await h.requestUpdate(cellId, { window: 'now', ...body });
     expect(accepted.status, JSON.stringify(accepted.body)).toBe(202);
-    return h.waitForUpdate(accepted.body.id, undefined, 120_000);
+    const done = await h.waitForUpdate(accepted.body.id, undefined, 120_000);
+    await h.waitForCellIdle(cellId);
+    return done;
   }
 
   it('installs a release from its manifests, then updates its images in the maintenance window', async () => {

@@ -5,8 +5,8 @@ import type { BundleFiles } from './bundle-files';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isDeepStrictEqual } from 'node:util';
 import { splitRelease } from '../../crypto/release-digest';
+import type { ReleaseSignature } from '../../crypto/release-signature';
 import { createGunzip } from 'node:zlib';
 import { ErrorType, PortError } from '../../domain/errors';
 import type { ReleaseCatalog } from '../../domain/ports';
@@ -43,14 +43,19 @@ export class BundleStore {
     return this.files.source(version, imageEntry(component));
   }
 
-  /** Unpacks, verifies and publishes a gzipped bundle within `limits`. Throws BundleError for a bundle it refuses. */
-  async ingest(gzStream: AsyncIterable<Buffer> | Readable, limits: BundleLimits): Promise<IngestResult> {
+  /**
+   * Unpacks, verifies and publishes a gzipped bundle within `limits`; `admit` checks its release and
+   * the vendor's signature the manifest carries (the install's release policy) before anything is
+   * placed. Throws BundleError for a bundle it refuses.
+   */
+  async ingest(gzStream: AsyncIterable<Buffer> | Readable, limits: BundleLimits, admit: (release: Release, signature?: ReleaseSignature) => void = () => undefined): Promise<IngestResult> {
     const incoming = await this.files.staging();
     try {
       const received = { bytes: 0 };
       const digests = await unpack(gzStream, incoming, limits, received);
-      const release = await verify(incoming, digests);
-      const outcome = await this.install(incoming, [...digests.keys()], release);
+      const { signature, ...release } = (await verify(incoming, digests)) as Release & { signature?: ReleaseSignature };
+      admit(release, signature);
+      const outcome = await this.install(incoming, [...digests.keys()], release, signature);
       return { release, files: digests.size, bytes: received.bytes, outcome };
     } finally {
       await rm(incoming, { recursive: true, force: true });
@@ -58,7 +63,7 @@ export class BundleStore {
   }
 
   /** Places the verified bundle, then publishes it; removes what it placed if publishing is refused (a race). */
-  private async install(incoming: string, names: string[], release: Release): Promise<'created' | 'unchanged'> {
+  private async install(incoming: string, names: string[], release: Release, signature?: ReleaseSignature): Promise<'created' | 'unchanged'> {
     const known = await this.catalog.get(release.version);
     if (known?.veto) throw new BundleError(`release ${release.version} was vetoed by ${known.veto.by} at ${known.veto.at}: ${known.veto.reason}`, 422);
     // The same release is the same digest; another one under a published version is refused before anything is placed.
@@ -66,10 +71,10 @@ export class BundleStore {
     const placed = (await this.files.place(release.version, incoming, names)) === 'placed';
     if (!placed) {
       const existing = await this.files.manifest(release.version);
-      if (existing === undefined || !isDeepStrictEqual(parseManifest(existing), release)) throw immutable(release.version);
+      if (existing === undefined || splitRelease(withoutSignature(parseManifest(existing))).digest !== splitRelease(release).digest) throw immutable(release.version);
     }
     try {
-      const published = await this.catalog.publish(release, { source: 'bundle' });
+      const published = await this.catalog.publish(release, { source: 'bundle', signature });
       return placed || published === 'created' ? 'created' : 'unchanged';
     } catch (err) {
       if (placed) await this.files.remove(release.version);
@@ -189,4 +194,10 @@ function asBundleError(err: unknown): unknown {
 
 function immutable(version: string): BundleError {
   return new BundleError(`release ${version} is already published with a different manifest`, 409);
+}
+
+/** A bundle's manifest is the release with the vendor's signature beside it: the signature is not part of the release. */
+function withoutSignature(release: Release & { signature?: unknown }): Release {
+  const { signature: _, ...rest } = release;
+  return rest;
 }

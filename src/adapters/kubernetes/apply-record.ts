@@ -1,11 +1,15 @@
-// The record of an apply: what it replaced, kept in a ConfigMap of the installation so that a
-// rollback under the same key survives any crash of the worker.
+// The record of an apply: what it replaced (and what it pruned, and the inventory before it), kept
+// in the installation so that a rollback under the same key survives any crash of the worker.
+// gzip-compressed in ConfigMaps of under 1 MiB each (a vendor's release runs to megabytes); a
+// release carries no Secret data, so neither does its record.
 import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
 import type { KubeClients } from './connection';
 import { isNotFound, kubeCall, statusOf } from './kube-call';
 import { configMap, readObject } from './objects';
 import { imagePatch } from './release-objects';
+import type { ObjectRef } from './apply-plan';
 import { containerImages, IMAGES_ANNOTATION, isWorkload, VERSION_LABEL, type Workload } from './workloads';
 
 const APPLY_RECORD_PREFIX = 'cellshift-apply-';
@@ -15,34 +19,80 @@ export interface ApplyRecord {
   key: string;
   version: string;
   at: string;
-  /** each object the apply touched, and what to apply (as which field manager) to put it back (null: it did not exist) */
-  objects: { apiVersion: string; kind: string; name: string; manager: string; previous: KubernetesObject | null }[];
+  /** each object the apply touched or pruned, and what to apply (as which field manager) to put it back (null: it did not exist) */
+  objects: { apiVersion: string; kind: string; name: string; namespace?: string; manager: string; previous: KubernetesObject | null }[];
+  /** the inventory before the apply (a whole release's): put back by a rollback */
+  inventory?: ObjectRef[];
   rolledBack?: string;
 }
 
+/** Of a record in parts: each under a ConfigMap's 1 MiB. */
+const PART_BYTES = 700 * 1024;
+
 export async function readRecord(kube: KubeClients, namespace: string, key: string): Promise<ApplyRecord | undefined> {
-  const cm = await kubeCall('read the apply record', () => kube.core.readNamespacedConfigMap({ name: recordName(key), namespace })).catch((err) => {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  });
-  return cm?.data?.record ? (JSON.parse(cm.data.record) as ApplyRecord) : undefined;
+  const first = await readPart(kube, namespace, recordName(key));
+  if (!first) return undefined;
+  if (first.data?.record) return JSON.parse(first.data.record) as ApplyRecord; // 0.1.0's, in clear
+  const parts = Number(first.metadata?.annotations?.['cellshift.io/parts'] ?? 1);
+  const chunks = [Buffer.from(first.binaryData!.record, 'base64')];
+  for (let i = 1; i < parts; i++) {
+    const part = await readPart(kube, namespace, `${recordName(key)}-${i}`);
+    if (!part?.binaryData?.record) return undefined; // a record whose first attempt was cut short: none was completed
+    chunks.push(Buffer.from(part.binaryData.record, 'base64'));
+  }
+  return JSON.parse(gunzipSync(Buffer.concat(chunks)).toString('utf8')) as ApplyRecord;
 }
 
-/** Records what `objects` are in the cluster now, before they are applied as `manager`; a record made first by another attempt stands. */
-export async function recordApply(kube: KubeClients, namespace: string, key: string, version: string, objects: KubernetesObject[], manager: string): Promise<void> {
-  const record: ApplyRecord = { key, version, at: new Date().toISOString(), objects: [] };
+/**
+ * Records what `objects` are in the cluster now, before they are applied as `manager` (and `pruned`
+ * deleted); a record made first by another attempt stands. The first part is written last: a
+ * record is there only whole.
+ */
+export async function recordApply(kube: KubeClients, namespace: string, key: string, version: string, objects: KubernetesObject[], manager: string, extra: { pruned?: ObjectRef[]; inventory?: ObjectRef[] } = {}): Promise<void> {
+  const record: ApplyRecord = { key, version, at: new Date().toISOString(), objects: [], ...(extra.inventory ? { inventory: extra.inventory } : {}) };
   for (const object of objects) {
     const live = await readObject(kube, object);
-    record.objects.push({ apiVersion: object.apiVersion!, kind: object.kind!, name: object.metadata!.name!, manager, previous: live && previousOf(object, live) });
+    record.objects.push({ apiVersion: object.apiVersion!, kind: object.kind!, name: object.metadata!.name!, ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}), manager, previous: live && previousOf(object, live) });
   }
-  await kubeCall('record the apply', () => kube.core.createNamespacedConfigMap({ namespace, body: recordConfigMap(namespace, record) })).catch((err) => {
-    if (statusOf(err) !== 409) throw err; // another attempt recorded it first
-  });
+  for (const ref of extra.pruned ?? []) {
+    const header = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } };
+    const live = await readObject(kube, header);
+    if (live) record.objects.push({ ...ref, manager, previous: previousOf(header, live) });
+  }
+  await writeRecord(kube, namespace, record, 'create');
 }
 
 export async function markRolledBack(kube: KubeClients, namespace: string, record: ApplyRecord): Promise<void> {
   record.rolledBack = new Date().toISOString();
-  await kubeCall('mark the apply rolled back', () => kube.core.replaceNamespacedConfigMap({ name: recordName(record.key), namespace, body: recordConfigMap(namespace, record) }));
+  await writeRecord(kube, namespace, record, 'replace');
+}
+
+async function writeRecord(kube: KubeClients, namespace: string, record: ApplyRecord, how: 'create' | 'replace'): Promise<void> {
+  const packed = gzipSync(JSON.stringify(record));
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < packed.length; at += PART_BYTES) chunks.push(packed.subarray(at, at + PART_BYTES));
+  const names = chunks.map((_, i) => (i === 0 ? recordName(record.key) : `${recordName(record.key)}-${i}`));
+  // The later parts first, the first part (which says how many there are) last.
+  for (let i = chunks.length - 1; i >= 0; i--) {
+    const body = recordPart(namespace, names[i], record.key, chunks[i], chunks.length);
+    if (how === 'create') {
+      await kubeCall('record the apply', () => kube.core.createNamespacedConfigMap({ namespace, body })).catch((err) => {
+        if (statusOf(err) !== 409) throw err; // another attempt recorded it first
+      });
+    } else {
+      await kubeCall('update the apply record', () => kube.core.replaceNamespacedConfigMap({ name: names[i], namespace, body })).catch(async (err) => {
+        if (!isNotFound(err)) throw err;
+        await kubeCall('update the apply record', () => kube.core.createNamespacedConfigMap({ namespace, body })); // the record grew a part
+      });
+    }
+  }
+}
+
+async function readPart(kube: KubeClients, namespace: string, name: string): Promise<V1ConfigMap | undefined> {
+  return kubeCall('read the apply record', () => kube.core.readNamespacedConfigMap({ name, namespace })).catch((err) => {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  });
 }
 
 /**
@@ -70,8 +120,10 @@ function recordName(key: string): string {
   return APPLY_RECORD_PREFIX + createHash('sha256').update(key).digest('hex').slice(0, 20);
 }
 
-function recordConfigMap(namespace: string, record: ApplyRecord): V1ConfigMap {
-  const cm = configMap(namespace, recordName(record.key), { record: JSON.stringify(record) });
-  cm.metadata!.annotations = { 'cellshift.io/update': record.key };
+function recordPart(namespace: string, name: string, key: string, chunk: Buffer, parts: number): V1ConfigMap {
+  const cm = configMap(namespace, name, {});
+  delete cm.data;
+  cm.binaryData = { record: chunk.toString('base64') };
+  cm.metadata!.annotations = { 'cellshift.io/update': key, 'cellshift.io/parts': String(parts) };
   return cm;
 }

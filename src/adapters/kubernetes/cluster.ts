@@ -10,19 +10,20 @@ import { connect, type KubeClients } from './connection';
 import type { DebugGrant } from '../../domain/debug-access';
 import * as debugAccess from './debug-access';
 import { ignoreNotFound, kubeCall } from './kube-call';
+import { applyWhole, refuseClusterObjects, releasePlan, remove } from './release-apply';
+import { writeInventory } from './inventory';
 import { configMap, listWorkloads, serverSideApply } from './objects';
 import { waitForRollouts, type Poll } from './polling';
 import { prePull } from './prepull';
 import { prePullOptions, type PrePullOptions } from './prepull-pod';
 import { formatCpu, formatMemory } from './quantity';
 import { componentWorkloads, unplacedComponents } from './components';
-import { imagePatches, manifestObjects, releaseWorkloads } from './release-objects';
+import { imagePatches, releaseWorkloads } from './release-objects';
 import {
   add,
   allocatable,
   componentContainer,
   describeProblem,
-  FIELD_MANAGER,
   IMAGE_FIELD_MANAGER,
   isReady,
   isSchedulable,
@@ -104,6 +105,9 @@ export class KubernetesCluster implements ClusterPort {
     const moving = current.map(rolloutState).filter((s) => !s.done);
     if (moving.length > 0) fail(`another rollout is in progress: ${moving.map((s) => s.reason).join('; ')}`);
 
+    // The cluster's own objects only where the cell's owner allows them.
+    if (release.manifests) refuseClusterObjects(await releasePlan(kube, release, ref.namespace), ref.namespace, ref.clusterObjects, release.version);
+
     // A release that names only images changes workloads that must be there, each component's found.
     if (!release.manifests) {
       if (current.length === 0) fail(`release ${release.version} names only images and namespace ${ref.namespace} has no Deployment or StatefulSet: a first install needs a release with its manifests`);
@@ -150,17 +154,16 @@ export class KubernetesCluster implements ClusterPort {
     await prePull(kube, ref.namespace, images, this.prePull, ctx, this.pulls);
   }
 
-  async apply(target: ClusterTarget, release: Release, key: string, _ctx: StepContext, components?: string[]): Promise<void> {
+  async apply(target: ClusterTarget, release: Release, key: string, ctx: StepContext, components?: string[]): Promise<void> {
     const { ref, kube } = this.open(target);
-    const current = await listWorkloads(kube, ref.namespace);
-    const whole = release.manifests && !components;
-    const objects = whole ? manifestObjects(release, ref.namespace) : imagePatches(release, ref.namespace, current, components);
+    // A whole release: definitions first, cluster objects where allowed, then the rest; what it dropped, pruned.
+    if (release.manifests && !components) return applyWhole(kube, ref.namespace, release, key, ref.clusterObjects, ctx, this.rollouts);
+    const objects = imagePatches(release, ref.namespace, await listWorkloads(kube, ref.namespace), components);
     // Image patches have a field manager of their own: applied as the manager of the whole
     // manifests, a patch would drop every field it leaves out (selector, template labels…).
-    const manager = whole ? FIELD_MANAGER : IMAGE_FIELD_MANAGER;
     // Record what is there before the first change under this key; a repeated apply keeps the first record.
-    if (!(await readRecord(kube, ref.namespace, key))) await recordApply(kube, ref.namespace, key, release.version, objects, manager);
-    for (const object of objects) await serverSideApply(kube, object, manager);
+    if (!(await readRecord(kube, ref.namespace, key))) await recordApply(kube, ref.namespace, key, release.version, objects, IMAGE_FIELD_MANAGER);
+    for (const object of objects) await serverSideApply(kube, object, IMAGE_FIELD_MANAGER);
   }
 
   async rollback(target: ClusterTarget, key: string, ctx: StepContext): Promise<void> {
@@ -168,10 +171,13 @@ export class KubernetesCluster implements ClusterPort {
     const record = await readRecord(kube, ref.namespace, key);
     if (!record) return; // nothing was applied under this key
     if (!record.rolledBack) {
+      // Last change first; what the apply pruned is put back with the rest.
       for (const entry of [...record.objects].reverse()) {
         if (entry.previous) await serverSideApply(kube, entry.previous, entry.manager);
-        else await kubeCall(`delete ${entry.kind} ${entry.name}`, () => kube.objects.delete({ apiVersion: entry.apiVersion, kind: entry.kind, metadata: { name: entry.name, namespace: ref.namespace } })).catch(ignoreNotFound);
+        // A record of 0.1.0 names no namespace: all its objects were the installation's.
+        else await remove(kube, { ...entry, namespace: entry.namespace ?? (record.inventory ? undefined : ref.namespace) });
       }
+      if (record.inventory) await writeInventory(kube, ref.namespace, record.inventory);
       await markRolledBack(kube, ref.namespace, record);
     }
     // Verify again: the restored workloads must come back up.

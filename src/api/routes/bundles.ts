@@ -1,6 +1,9 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BundleError } from '../../adapters/bundles/format';
+import { splitRelease } from '../../crypto/release-digest';
+import type { ReleaseSignature } from '../../crypto/release-signature';
+import type { Release } from '../../domain/release';
 import { HttpProblem } from '../problem';
 import { BundleResult } from '../schemas/bundles';
 import { problems } from '../schemas/common';
@@ -37,7 +40,14 @@ const bundles: FastifyPluginAsyncTypebox = async (app) => {
           throw new BundleError(`the bundle is larger than the limit of ${limits.compressedBytes} bytes`, 413);
         }
         // Not destroyed on failure: a destroyed request resets the socket before the client reads our answer.
-        const result = await app.bundles.ingest(body.iterator({ destroyOnReturn: false }), limits);
+        // The vendor's signature the bundle carries is checked as at publish, before anything is placed.
+        const admit = (release: Release, signature?: ReleaseSignature) => {
+          const { vendorKeys, unsignedRings } = app.releasePolicy;
+          const refusal = signature && vendorKeys.size > 0 ? vendorKeys.refusal(splitRelease(release).digest, signature) : undefined;
+          if (refusal) throw new BundleError(`the bundle's release is refused: ${refusal}`, 400, [{ field: 'manifest.signature', reason: refusal }]);
+          if (!signature && unsignedRings.length === 0) throw new BundleError('this install takes signed releases only: build the bundle with --key', 400, [{ field: 'manifest.signature', reason: 'is required' }]);
+        };
+        const result = await app.bundles.ingest(body.iterator({ destroyOnReturn: false }), limits, admit);
         const published = await app.catalog.get(result.release.version);
         return reply
           .status(result.outcome === 'created' ? 201 : 200)

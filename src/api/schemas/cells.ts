@@ -30,6 +30,11 @@ export const ClusterRef = Type.Union([
       ], { description: "how the control plane's workers reach the cluster; none for a cell reached through its agent, which uses its own credentials" })),
       context: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
       namespace: Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', description: 'the namespace of the installation' }),
+      clusterObjects: Type.Optional(
+        StringEnum(['allow', 'refuse'] as const, {
+          description: "whether releases may create objects of the cluster's own (CRDs, ClusterRoles and bindings, webhooks, other Namespaces); default refuse: the installation's namespace only",
+        }),
+      ),
     },
     { additionalProperties: false },
   ),
