@@ -26,6 +26,7 @@ import { keepRenewed, lifetime, readState, register } from './src/agent/credenti
 import { AgentTunnel } from './src/agent/tunnel';
 import { parsePublicKeys, VendorKeys } from './src/crypto/release-signature';
 import type { ReleaseSource } from './src/activities/release-content';
+import type { ConfigSource } from './src/activities/release-rendering';
 import { endWithParent } from './src/lifecycle';
 
 /** The agent's version (cellshift's), reported as part of its identity. */
@@ -35,6 +36,8 @@ export interface AgentOptions {
   connection: NativeConnection;
   /** where the agent's steps read the releases they name: through the agent endpoint */
   releases?: ReleaseSource;
+  /** where the agent's steps read the cell's configuration values: through the agent endpoint */
+  configs?: ConfigSource;
   /** the vendor keys the cell pinned at bootstrap: with any, the agent applies only releases signed by one of them */
   vendorKeys?: string[];
   /** the customer's keys, pinned at bootstrap: with any, the agent grants debug access only on an approval signed by one */
@@ -82,7 +85,16 @@ export function createAgent(options: AgentOptions): Promise<Worker> {
     taskQueue: agentTaskQueue(options.cellId),
     identity: agentIdentity(options.cellId, AGENT_VERSION, options.host ?? hostname()),
     // No catalog of its own: each step reads the release it names through the agent endpoint, and checks it.
-    activities: { ...createClusterActivities(resolve, options.releases, undefined, new VendorKeys(options.vendorKeys ?? []), new VendorKeys(options.customerKeys ?? [])), ...createStackActivities(resolveStack) },
+    activities: {
+      ...createClusterActivities(resolve, {
+        releases: options.releases,
+        vendorKeys: new VendorKeys(options.vendorKeys ?? []),
+        customerKeys: new VendorKeys(options.customerKeys ?? []),
+        configs: options.configs,
+        stacks: resolveStack,
+      }),
+      ...createStackActivities(resolveStack),
+    },
     // A cell's steps come one or two at a time: two pollers are plenty, and cost the server little.
     maxConcurrentActivityTaskPolls: 2,
     shutdownGraceTime: '5s',
@@ -139,7 +151,7 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: await tunnel.start() });
   const stopRenewing = keepRenewed(tunnel, stateFile, state, (line) => console.error(`cellshift agent: ${line}`));
   if ((state.vendorKeys ?? []).length === 0) console.error(`cellshift agent: cell ${cellId} pins no vendor key (--vendor-keys at bootstrap): it applies releases unsigned, as the catalog holds them`);
-  const agent = await createAgent({ connection, releases: tunnel.releases(), vendorKeys: state.vendorKeys, customerKeys: state.customerKeys, namespace: state.namespace, cellId, kubeconfig: values.kubeconfig, dataDir: config.dataDir });
+  const agent = await createAgent({ connection, releases: tunnel.releases(), configs: tunnel.configs(), vendorKeys: state.vendorKeys, customerKeys: state.customerKeys, namespace: state.namespace, cellId, kubeconfig: values.kubeconfig, dataDir: config.dataDir });
   console.error(`cellshift agent ${AGENT_VERSION} for cell ${cellId} on task queue ${state.taskQueue}, through the agent endpoint ${state.endpoint}`);
   await sweepExpiredDebugAccess({ cellId, kubeconfig: values.kubeconfig, dataDir: config.dataDir }).then(
     (swept) => swept.length > 0 && console.error(`cellshift agent revoked expired debug grants ${swept.join(', ')} of cell ${cellId}`),

@@ -10,6 +10,7 @@ import { SqlReleaseCatalog } from './src/adapters/catalog/sql-catalog';
 import { CellReadModel } from './src/adapters/db/cell-read-model';
 import { openDatabase, type Db } from './src/adapters/db/database';
 import { UpdateReadModel } from './src/adapters/db/update-read-model';
+import { CellConfigStore } from './src/adapters/db/cell-config';
 import { FlagStore } from './src/adapters/flags/flag-store';
 import { LogNotifier } from './src/adapters/notify/log-notifier';
 import { WebhookNotifier } from './src/adapters/notify/webhook-notifier';
@@ -82,6 +83,7 @@ export function buildActivities(dataDir: string, client: Client, db: Db, agents:
     keyring: loadKeyring(dataDir),
     // The vendor's keys (CELLSHIFT_RELEASE_KEYS): with any, a step on a cell reached directly applies signed releases only.
     vendorKeys: new VendorKeys(loadConfig().releaseKeys),
+    configs: new CellConfigStore(db),
   });
 }
 

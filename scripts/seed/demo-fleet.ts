@@ -11,13 +11,26 @@ export function demoImage(component: string, version: string): string {
   return `registry.cellshift.dev/product/${component}:${version}@sha256:${digest}`;
 }
 
+/**
+ * Every demo release takes a domain per cell (docs/configuration-per-cell.md): its settings
+ * ConfigMap refers to it, and each cell renders it with its own value (the seed sets one per cell).
+ */
+const DOMAIN: Release['config'] = [{ name: 'domain', type: 'string', setBy: 'operator', default: 'product.localhost', description: "the cell's own domain: workspaces are served under it" }];
+
 function release(version: string, extra: Partial<Release> = {}): Release {
   return {
     version,
     components: Object.fromEntries(COMPONENTS.map((c) => [c, demoImage(c, version)])),
     breaking: false,
+    config: DOMAIN,
+    manifests: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'product-settings', labels: { 'app.kubernetes.io/version': version } }, data: { domain: '${{ config.domain }}', url: 'https://${{ config.domain }}/' } }],
     ...extra,
   };
+}
+
+/** Each demo cell's own domain, set when it is seeded. */
+export function demoDomain(cellId: string): string {
+  return `${cellId}.cells.example.com`;
 }
 
 /** Rings each demo release is promoted to: 2.1.0 has reached staging only. */

@@ -1,3 +1,4 @@
+import { CellConfigStore } from '../adapters/db/cell-config';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Db } from '../adapters/db/database';
@@ -45,6 +46,8 @@ export function createCellRemovalActivities(client: Client, db: Db) {
         .execute();
       await db.deleteFrom('updates').where('cell_id', '=', cellId).execute();
       await db.deleteFrom('bootstrap_tokens').where('cell_id', '=', cellId).execute();
+      // Its configuration values (their change log stays, as its debug access audit does).
+      await new CellConfigStore(db).removeValues(cellId);
       // Its agent's certificates: the agent endpoint refuses it within seconds.
       await db.updateTable('agent_credentials').set({ revoked_at: new Date().toISOString(), revoked_because: `cell ${cellId} removed` }).where('cell_id', '=', cellId).where('revoked_at', 'is', null).execute();
       await db.deleteFrom('cells').where('id', '=', cellId).execute();

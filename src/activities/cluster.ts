@@ -6,6 +6,9 @@ import { breakingRefusal, plannedFromRefusal } from '../domain/preflight';
 import type { ClusterPort, ClusterTarget, StepContext } from '../domain/ports';
 import { releaseImages, releaseRef } from '../domain/release';
 import { releaseResolver, type NamedRelease, type ReleaseSource, type ResolvedRelease } from './release-content';
+import { releaseRenderer, type ConfigSource } from './release-rendering';
+import type { StackResolver } from './infra';
+import type { ConfigRef } from '../domain/update';
 import type { VendorKeys } from '../crypto/release-signature';
 import { runStep } from './step-context';
 import { seal } from '../crypto/seal';
@@ -20,7 +23,24 @@ export type ClusterResolver = (ref: ClusterRef) => Promise<ClusterPort>;
  * worker (or the agent). Steps name their release; its content comes from `releases` (the catalog,
  * or in a cell the agent endpoint), checked against its digests, never from the step's input.
  */
-export function createClusterActivities(resolve: ClusterResolver, releases?: ReleaseSource, bundles?: BundleStore, vendorKeys?: VendorKeys, customerKeys?: VendorKeys) {
+export interface ClusterActivityOptions {
+  /** where steps read the releases they name: the catalog, or in a cell the agent endpoint */
+  releases?: ReleaseSource;
+  /** the control plane's bundle store: a bundled release's images */
+  bundles?: BundleStore;
+  /** the vendor keys the cell pins: with any, a release must be signed by one */
+  vendorKeys?: VendorKeys;
+  /** the customer's keys the cell pins: with any, debug access needs the customer's signed approval */
+  customerKeys?: VendorKeys;
+  /** where the cell's configuration values are read: the database, or in a cell the agent endpoint */
+  configs?: ConfigSource;
+  /** the cell's stack, for items read from its outputs (with the step's own credentials) */
+  stacks?: StackResolver;
+}
+
+export function createClusterActivities(resolve: ClusterResolver, options: ClusterActivityOptions = {}) {
+  const { releases, bundles, vendorKeys, customerKeys } = options;
+  const render = releaseRenderer(options.configs, options.stacks);
   /** One call to the cell's cluster, inside the current activity. */
   const onCluster = <T>(target: ClusterTarget, call: (port: ClusterPort, ctx: StepContext) => Promise<T>) =>
     runStep(async (ctx) => call(await resolve(target.cluster), ctx));
@@ -56,15 +76,18 @@ export function createClusterActivities(resolve: ClusterResolver, releases?: Rel
      * cell still runs the version the update was planned from, and the cluster can take the release.
      * Returns the release by reference: what the next steps name, never its content.
      */
-    preflight(target: ClusterTarget, toRelease: NamedRelease, fromVersion: string | undefined, refuseBreaking: boolean) {
+    preflight(target: ClusterTarget, toRelease: NamedRelease, fromVersion: string | undefined, refuseBreaking: boolean, config?: ConfigRef) {
       return onCluster(target, async (port, ctx) => {
         const found = await release(toRelease);
         const breaking = breakingRefusal(found, refuseBreaking);
         if (breaking) throw new PortError(ErrorType.PreflightFailed, breaking, true);
         const moved = plannedFromRefusal(await port.actualVersion(target, ctx), fromVersion);
         if (moved) throw new PortError(ErrorType.PreflightFailed, moved, true);
-        await port.preflight(target, found, ctx);
-        return { release: releaseRef(found.catalog) };
+        // Rendered with the cell's configuration: its required items there, its Secrets in the cell.
+        const rendered = await render(target, found, config, ctx);
+        await port.preflight(target, rendered.release, ctx);
+        const { revision, digest } = rendered.release.rendered!;
+        return { release: releaseRef(found.catalog), ...(config ? { config: { revision, digest, maintenance: rendered.maintenance } } : {}) };
       });
     },
     enterMaintenance(target: ClusterTarget) {
@@ -76,14 +99,26 @@ export function createClusterActivities(resolve: ClusterResolver, releases?: Rel
     async pullImages(target: ClusterTarget, named: NamedRelease) {
       return onCluster(target, async (port, ctx) => port.pullImages(target, await imageSources(await release(named)), ctx));
     },
-    applyRelease(target: ClusterTarget, named: NamedRelease, key: string, components?: string[]) {
-      return onCluster(target, async (port, ctx) => port.apply(target, await release(named), key, ctx, components));
+    /** `config.digest`: what preflight rendered; a release that renders otherwise now is refused (ConfigChanged) before any change. */
+    applyRelease(target: ClusterTarget, named: NamedRelease, key: string, components?: string[], config?: ConfigRef & { digest?: string }) {
+      return onCluster(target, async (port, ctx) => {
+        const found = await release(named);
+        if (!config) return port.apply(target, found, key, ctx, components);
+        const { release: rendered } = await render(target, found, config, ctx);
+        if (config.digest && rendered.rendered!.digest !== config.digest) {
+          throw new PortError(ErrorType.ConfigChanged, `${target.cellId}: release ${found.version} renders differently with the cell's configuration than at preflight (a stack output changed?): nothing applied`, true);
+        }
+        return port.apply(target, rendered, key, ctx, components);
+      });
     },
     rollbackRelease(target: ClusterTarget, key: string) {
       return onCluster(target, (port, ctx) => port.rollback(target, key, ctx));
     },
-    verifyRollout(target: ClusterTarget, named: NamedRelease) {
-      return onCluster(target, async (port, ctx) => port.verify(target, await release(named), ctx));
+    verifyRollout(target: ClusterTarget, named: NamedRelease, config?: ConfigRef) {
+      return onCluster(target, async (port, ctx) => {
+        const found = await release(named);
+        return port.verify(target, config ? (await render(target, found, config, ctx)).release : found, ctx);
+      });
     },
     checkHealth(target: ClusterTarget) {
       return onCluster(target, async (port, ctx) => ({ report: await port.checkHealth(target, ctx) }));
@@ -94,9 +129,12 @@ export function createClusterActivities(resolve: ClusterResolver, releases?: Rel
         await port.setFlags(target, values, ctx);
       });
     },
-    /** What the cell runs and whether it is in maintenance mode, read from its cluster. */
+    /** What the cell runs (its configuration's revision too) and whether it is in maintenance mode, read from its cluster. */
     readActualVersion(target: ClusterTarget) {
-      return onCluster(target, async (port, ctx) => ({ version: await port.actualVersion(target, ctx), maintenance: await port.inMaintenance(target, ctx) }));
+      return onCluster(target, async (port, ctx) => {
+        const config = await port.actualConfig(target, ctx);
+        return { version: await port.actualVersion(target, ctx), maintenance: await port.inMaintenance(target, ctx), ...(config ? { configRevision: config.revision } : {}) };
+      });
     },
     /**
      * Grants debug access inside the cell and returns its token sealed to the requester's public

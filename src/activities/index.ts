@@ -14,6 +14,8 @@ import type { AgentPolicy } from '../domain/agent';
 import { createCellActivities } from './cells';
 import { createCellRemovalActivities } from './cell-removal';
 import { createClusterActivities, type ClusterResolver } from './cluster';
+import type { CellConfigStore } from '../adapters/db/cell-config';
+import { createConfigActivities } from './cell-config';
 import { createFlagActivities } from './flags';
 import { createFleetActivities } from './fleet';
 import { createInfraActivities, type StackResolver } from './infra';
@@ -41,12 +43,15 @@ export interface ActivityDependencies {
   keyring: Keyring;
   /** the vendor's release keys: with any, steps apply signed releases only */
   vendorKeys?: VendorKeys;
+  /** each cell's configuration values, by revision */
+  configs: CellConfigStore;
 }
 
 export function createActivities(deps: ActivityDependencies) {
   return {
-    ...createClusterActivities(deps.resolveCluster, deps.catalog, deps.bundles, deps.vendorKeys),
+    ...createClusterActivities(deps.resolveCluster, { releases: deps.catalog, bundles: deps.bundles, vendorKeys: deps.vendorKeys, configs: deps.configs, stacks: deps.resolveStack }),
     ...createCatalogActivities(deps.catalog),
+    ...createConfigActivities(deps.configs, deps.catalog),
     ...createCellActivities(deps.client, deps.agents),
     ...createCellRemovalActivities(deps.client, deps.db),
     ...createFleetActivities(deps.client, deps.resolveCluster, deps.catalog, deps.cellReadModel),
@@ -61,6 +66,7 @@ export function createActivities(deps: ActivityDependencies) {
 export type { CatalogActivities } from './catalog';
 export type { CellActivities } from './cells';
 export type { CellRemovalActivities } from './cell-removal';
+export type { ConfigActivities } from './cell-config';
 export type { ClusterActivities } from './cluster';
 export type { FlagActivities } from './flags';
 export type { FleetActivities } from './fleet';

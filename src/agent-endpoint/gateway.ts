@@ -13,7 +13,8 @@ import type { ReleaseGrants } from '../adapters/agents/release-grants';
 import { cellOfCertificate, CsrError } from '../crypto/agent-ca';
 import { unwrapTaskToken, wrapTaskToken } from '../crypto/task-tokens';
 import { agentTaskQueue } from '../domain/agent';
-import { callPolicy, endpointIdentity, namedReleaseDigests, RELEASE_CONTENT_PATH, RELEASE_PATH, RENEW_PATH, type ForwardedCall } from '../domain/agent-endpoint';
+import { callPolicy, CONFIG_PATH, endpointIdentity, namedReleaseDigests, RELEASE_CONTENT_PATH, RELEASE_PATH, RENEW_PATH, type ForwardedCall } from '../domain/agent-endpoint';
+import type { CellConfigStore } from '../adapters/db/cell-config';
 
 const ws = proto.temporal.api.workflowservice.v1;
 /** The services' reflection (their method names), which the generated classes do not carry. */
@@ -39,6 +40,8 @@ export interface AgentEndpointOptions {
   credentials: AgentCredentials;
   /** the releases each cell's tasks named: the only ones the endpoint serves it */
   grants: ReleaseGrants;
+  /** each cell's configuration values: the endpoint serves a cell its own */
+  configs: CellConfigStore;
   /** the endpoint's own certificate, issued by the agents' CA for the names agents dial */
   server: { certificatePem: string; privateKeyPem: string };
   host: string;
@@ -249,6 +252,13 @@ export async function startAgentEndpoint(options: AgentEndpointOptions): Promise
     return text === undefined ? notNamed(peer, `the manifests ${digest}`) : { content: text };
   });
   server.addService({ Get: release, Content: content }, { Get: release.handler, Content: content.handler });
+  // The cell's own configuration (a secret item's is a reference to a Secret in the cell, never its value).
+  const config = json2<{ revision?: unknown }, unknown>(CONFIG_PATH, async (peer, { revision }) => {
+    if (!Number.isInteger(revision) || (revision as number) < 0) return refused(grpc.status.INVALID_ARGUMENT, 'revision, a whole number');
+    const values = await options.configs.at(peer.cellId, revision as number);
+    return values ? { values } : refused(grpc.status.NOT_FOUND, `cell ${peer.cellId} has no configuration revision ${revision as number}`);
+  });
+  server.addService({ Get: config }, { Get: config.handler });
 
   const tls = grpc.ServerCredentials.createSsl(Buffer.from(credentials.caCertificatePem), [{ private_key: Buffer.from(options.server.privateKeyPem), cert_chain: Buffer.from(options.server.certificatePem) }], true);
   const port = await new Promise<number>((resolve, reject) => server.bindAsync(`${options.host}:${options.port}`, tls, (err, bound) => (err ? reject(err) : resolve(bound))));

@@ -3,6 +3,7 @@
 // with the control plane's credential and the database for the agents' CA; agents reach nothing else.
 import { AgentCredentials } from '../adapters/agents/credentials';
 import { ReleaseGrants } from '../adapters/agents/release-grants';
+import { CellConfigStore } from '../adapters/db/cell-config';
 import { openDatabase } from '../adapters/db/database';
 import { databaseUrl, loadConfig } from '../config';
 import { loadKeyring } from '../crypto/keyring';
@@ -22,6 +23,7 @@ const endpoint = await startAgentEndpoint({
   upstream: upstreamFromConfig(config),
   credentials,
   grants: new ReleaseGrants(db),
+  configs: new CellConfigStore(db),
   server,
   host: config.agentEndpoint.host,
   port: config.agentEndpoint.port,

@@ -5,7 +5,9 @@
 // the connection they started on: renewing drops nothing.
 import { createRequire } from 'node:module';
 import * as grpc from '@grpc/grpc-js';
-import { RELEASE_CONTENT_PATH, RELEASE_PATH, RENEW_PATH } from '../domain/agent-endpoint';
+import { CONFIG_PATH, RELEASE_CONTENT_PATH, RELEASE_PATH, RENEW_PATH } from '../domain/agent-endpoint';
+import type { ConfigSource } from '../activities/release-rendering';
+import type { ConfigValues } from '../domain/config';
 import type { ReleaseSource } from '../activities/release-content';
 import type { CatalogRelease } from '../domain/release';
 
@@ -73,6 +75,19 @@ export class AgentTunnel {
     return {
       get: async (version, digest) => (await this.call<{ release: CatalogRelease }>(RELEASE_PATH, { version, digest })).release,
       content: async (digest) => (await this.call<{ content: string }>(RELEASE_CONTENT_PATH, { digest })).content,
+    };
+  }
+
+  /** The cell's configuration values, read through the endpoint (which serves the cell its own). */
+  configs(): ConfigSource {
+    return {
+      at: async (_cellId, revision) =>
+        (
+          await this.call<{ values: ConfigValues }>(CONFIG_PATH, { revision }).catch((err: grpc.ServiceError) => {
+            if (err.code === grpc.status.NOT_FOUND) return { values: undefined };
+            throw err;
+          })
+        ).values,
     };
   }
 

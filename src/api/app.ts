@@ -4,6 +4,7 @@ import type { BundleStore } from '../adapters/bundles/bundle-store';
 import type { BundleLimits } from '../adapters/bundles/limits';
 import type { WebhookTargetPolicy } from '../adapters/notify/webhook-target';
 import type { CellReadModel } from '../adapters/db/cell-read-model';
+import type { CellConfigStore } from '../adapters/db/cell-config';
 import type { DebugAccessAudit } from '../adapters/db/debug-access-audit';
 import type { UpdateReadModel } from '../adapters/db/update-read-model';
 import type { FlagStore } from '../adapters/flags/flag-store';
@@ -26,6 +27,7 @@ import rateLimit from './plugins/external/rate-limit';
 import openapi from './plugins/external/swagger';
 import agents from './routes/agents';
 import bundles from './routes/bundles';
+import cellConfig from './routes/cells/config';
 import cellControl from './routes/cells/control';
 import cellRegistry from './routes/cells/registry';
 import cellRemoval from './routes/cells/removal';
@@ -56,6 +58,7 @@ export interface AppOptions {
   webhooks: WebhookStore;
   /** the debug access audit trail */
   debugAudit: DebugAccessAudit;
+  configs: CellConfigStore;
   simulated: SimulatedCluster;
   simulatedStack: SimulatedStack;
   tokens: ApiToken[];
@@ -99,7 +102,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(errors);
   await app.register(auth, { tokens: options.tokens });
   await app.register(temporal, { client: options.temporal, taskQueue: options.taskQueue });
-  await app.register(stores, { catalog: options.catalog, bundles: options.bundles, flags: options.flags, pageTokens: options.pageTokens, cells: options.cells, updates: options.updates, webhooks: options.webhooks, debugAudit: options.debugAudit });
+  await app.register(stores, { catalog: options.catalog, bundles: options.bundles, flags: options.flags, pageTokens: options.pageTokens, cells: options.cells, updates: options.updates, webhooks: options.webhooks, debugAudit: options.debugAudit, configs: options.configs });
   await app.register(simulation, { cluster: options.simulated, stack: options.simulatedStack });
   await app.register(agentSettings, options.agents);
   await app.register(limits, { bundleLimits: options.bundleLimits, infraDeadlineDays: options.infraDeadlineDays, webhookTargets: options.webhookTargets, requestLimits });
@@ -111,6 +114,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(cellRegistry);
   await app.register(cellControl);
   await app.register(cellRemoval);
+  await app.register(cellConfig);
   await app.register(debugAccess);
   await app.register(agents);
   await app.register(updates);

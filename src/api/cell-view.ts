@@ -22,6 +22,7 @@ export function toCell(view: CellView) {
     infraUpdates: view.infraUpdates ?? [],
     maintenance: view.maintenance,
     currentUpdate: view.currentUpdate,
+    config: view.config,
     history: view.history,
     error: view.error,
     removal: view.removal,

@@ -6,6 +6,7 @@ import type { CellView } from '../domain/cell';
 import { visibleReleases } from '../domain/channels';
 import type { Ring } from '../domain/release';
 import { planRollout, type RingFleet, type RingPolicy } from '../domain/schedule';
+import { configHold } from '../domain/config-hold';
 import { planUpgrade } from '../domain/upgrade-path';
 
 export interface PlanRequest {
@@ -16,12 +17,15 @@ export interface PlanRequest {
   approvalBetweenRings: boolean;
 }
 
-export async function rolloutPlan(ctx: Pick<FastifyInstance, 'cells' | 'catalog'>, request: PlanRequest, now = Date.now()) {
+export async function rolloutPlan(ctx: Pick<FastifyInstance, 'cells' | 'catalog' | 'configs'>, request: PlanRequest, now = Date.now()) {
   const releases = await ctx.catalog.list();
   const rows = await ctx.cells.ringViews(request.rings);
   const steps = new Map<string, string[]>();
   const upToDate = new Map<string, string[]>(request.rings.map((r) => [r, []]));
   const fleet: RingFleet[] = request.rings.map((ring) => ({ ring, cells: [], held: [] }));
+  // The cell's values are read only where a hop's release requires items at all.
+  const requiring = new Set(releases.filter((r) => configHold([r], [r.version], '', {})).map((r) => r.version));
+  const configHoldOf = async (cellId: string, hops: string[]) => (hops.some((h) => requiring.has(h)) ? configHold(releases, hops, cellId, (await ctx.configs.current(cellId)).values) : undefined);
   for (const { view, agentStatus } of rows) {
     const ring = fleet.find((r) => r.ring === view.spec.ring)!;
     if (view.version === request.version) {
@@ -30,7 +34,8 @@ export async function rolloutPlan(ctx: Pick<FastifyInstance, 'cells' | 'catalog'
     }
     const usable = view.spec.airGapped ? visibleReleases(releases, { ring: view.spec.ring, airGapped: true }) : releases;
     const path = planUpgrade(view.version, request.version, usable);
-    const reason = holdReason(view, agentStatus) ?? (path.ok ? undefined : path.reason);
+    // A hop whose release requires configuration the cell lacks holds it there, as the rollout would.
+    const reason = holdReason(view, agentStatus) ?? (path.ok ? await configHoldOf(view.spec.id, path.plan) : path.reason);
     if (reason || !path.ok) {
       ring.held.push({ id: view.spec.id, reason: reason! });
       continue;

@@ -3,6 +3,7 @@ import { AgentCredentials } from '../adapters/agents/credentials';
 import { bundleFiles } from '../adapters/bundles/bundle-files';
 import { BundleStore } from '../adapters/bundles/bundle-store';
 import { SqlReleaseCatalog } from '../adapters/catalog/sql-catalog';
+import { CellConfigStore } from '../adapters/db/cell-config';
 import { CellReadModel } from '../adapters/db/cell-read-model';
 import { DebugAccessAudit } from '../adapters/db/debug-access-audit';
 import type { Db } from '../adapters/db/database';
@@ -31,6 +32,7 @@ export async function apiStores(db: Db, dataDir: string, env: NodeJS.ProcessEnv 
     updates: new UpdateReadModel(db),
     webhooks,
     debugAudit: new DebugAccessAudit(db),
+    configs: new CellConfigStore(db),
     bootstrapTokens: new BootstrapTokens(db),
     agentCredentials: await AgentCredentials.open(db, keyring, agentCredentialMinutes),
   };

@@ -20,6 +20,7 @@ import type { DebugAccessView } from '../domain/debug-access';
 import type { RolloutProgress } from '../domain/rollout';
 import { FINAL_STATUSES, type UpdateProgress } from '../domain/update';
 import { ApiClient, CliError, EXIT } from './client';
+import { addConfigCommands } from './cell-config';
 import { readRelease } from './release-file';
 import { renderRollout, renderUpdate, table } from './render';
 import { progressBar, watch } from './watch';
@@ -91,6 +92,7 @@ export function buildProgram(): Command {
           ...(view.currentUpdate ? [`  updating: ${view.currentUpdate.id} → ${view.currentUpdate.toVersion}`] : []),
           ...(view.desiredVersion && view.desiredVersion !== view.version ? [`  desired ${view.desiredVersion}${view.plan ? ` via ${view.plan.join(' → ')}` : ''}`] : []),
           ...(view.agent ? [`  agent ${view.agent.status}${view.agent.version ? ` ${view.agent.version}` : ''}`] : []),
+          ...(view.config ? [`  configuration revision ${view.config.desired}${view.config.applied !== view.config.desired ? `, the cell runs ${view.config.applied ?? 0}` : ''}${view.config.failed ? ` (revision ${view.config.failed.revision} failed: ${view.config.failed.reason})` : ''}`] : []),
           ...(view.maintenance.leftOn ? [`  IN MAINTENANCE with no update running since ${view.maintenance.leftOn.since} (${view.maintenance.leftOn.reason})`] : []),
           ...(view.removal ? [`  being removed: asked by ${view.removal.by} at ${view.removal.at}${view.removal.reason ? `: ${view.removal.reason}` : ''}`] : []),
           ...view.history.slice(-5).map((h) => `  ${h.at}  ${h.result.padEnd(10)} ${h.fromVersion ?? ''}${h.fromVersion ? ' → ' : ''}${h.version}`),
@@ -107,6 +109,8 @@ export function buildProgram(): Command {
       const view = await client().request<Static<typeof Cell>>('DELETE', `/v1/cells/${id(cell)}${query.size > 0 ? `?${query}` : ''}`);
       print(view, () => `${view.id} ${view.state}${view.removal?.cancelledUpdate ? ` (cancelling ${view.removal.cancelledUpdate} first)` : ''}`);
     });
+
+  addConfigCommands(cells, { client, print, id });
 
   // releases
   const releases = program.command('releases').description('the release catalog');

@@ -41,6 +41,9 @@ export const RENEW_PATH = '/cellshift.agent.v1.Credentials/Renew';
 export const RELEASE_PATH = '/cellshift.agent.v1.Releases/Get';
 export const RELEASE_CONTENT_PATH = '/cellshift.agent.v1.Releases/Content';
 
+/** The calling cell's configuration values at a revision (`{revision}` → `{values}`): its own only, the cell named by its certificate. */
+export const CONFIG_PATH = '/cellshift.agent.v1.Config/Get';
+
 /** The digests of the releases a task's input names (a `{version, digest}` anywhere in its arguments). */
 export function namedReleaseDigests(args: unknown[]): string[] {
   const found = new Set<string>();

@@ -143,6 +143,22 @@ export interface CellStatus {
   rollout?: { id: string; version: string };
   /** how the cell ended for the last rollout that awaited it: asked again, the controller answers the same */
   rolloutOutcome?: CellOutcome & { rolloutId: string };
+  /** the cell's configuration: the revision of its values it should run, the one it runs (absent: none set yet) */
+  config?: CellConfigStatus;
+}
+
+/** Revisions of a cell's configuration values (the values themselves stay in the database, and in the cell). */
+export interface CellConfigStatus {
+  /** the newest revision set (PUT /v1/cells/:id/config) */
+  desired: number;
+  /** the revision the cell's last successful update rendered its release with */
+  applied?: number;
+  /** `now` when whoever set it asked for it without waiting for the window */
+  window?: 'now';
+  /** who set the desired revision */
+  requestedBy?: string;
+  /** the revision whose change ended without succeeding, and how: not tried again until another is set */
+  failed?: { revision: number; reason: string };
 }
 
 export interface CellView extends CellStatus {

@@ -88,12 +88,18 @@ export const ErrorType = {
   ReleaseUnverified: 'ReleaseUnverified',
   /** the cell pins its customer's key and the debug access approval is not signed by it, for these terms */
   ApprovalUnverified: 'ApprovalUnverified',
+
+  // Configuration per cell.
+  /** the update names a revision of the cell's configuration the control plane does not hold */
+  ConfigNotFound: 'ConfigNotFound',
+  /** the release rendered with the cell's configuration differs from what preflight checked (a stack output changed meanwhile) */
+  ConfigChanged: 'ConfigChanged',
 } as const;
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
 
 /** Failure types no retry can fix: activities are not retried on them. */
-export const NON_RETRYABLE: string[] = [ErrorType.ReleaseNotFound, ErrorType.IncompatibleVersion, ErrorType.PreflightFailed, ErrorType.CellNotFound, ErrorType.ReleaseDigestMismatch, ErrorType.ReleaseUnverified, ErrorType.ApprovalUnverified];
+export const NON_RETRYABLE: string[] = [ErrorType.ReleaseNotFound, ErrorType.IncompatibleVersion, ErrorType.PreflightFailed, ErrorType.CellNotFound, ErrorType.ReleaseDigestMismatch, ErrorType.ReleaseUnverified, ErrorType.ApprovalUnverified, ErrorType.ConfigNotFound, ErrorType.ConfigChanged];
 
 /** What a port throws for a failure it understands; activities turn it into an ApplicationFailure. */
 export class PortError extends Error {

@@ -23,18 +23,32 @@ export interface StepContext {
   suspendHeartbeats?(): void;
 }
 
+/** The configuration a cell's objects were rendered with: a revision of its values, and the digest of the rendered manifests. */
+export interface AppliedConfig {
+  revision: number;
+  digest: string;
+}
+
+/** A release rendered with one cell's configuration: which, and the Secrets of the cell its manifests now refer to (checked, never read). */
+export interface Rendering extends AppliedConfig {
+  secrets: { item: string; name: string; key: string }[];
+}
+
+/** A release as a step hands it to a cluster: its manifests rendered for the cell, when the step named the cell's configuration. */
+export type RenderedRelease = Release & { rendered?: Rendering };
+
 export interface ClusterPort {
   /** Connects a cell for the first time; returns the version it runs, if any. Idempotent. */
   register(target: ClusterTarget, ctx: StepContext, initial?: Release): Promise<{ version?: string }>;
-  /** Throws PreflightFailed when the cluster cannot take this release now. */
-  preflight(target: ClusterTarget, release: Release, ctx: StepContext): Promise<void>;
+  /** Throws PreflightFailed when the cluster cannot take this release now (a Secret its configuration refers to missing included). */
+  preflight(target: ClusterTarget, release: RenderedRelease, ctx: StepContext): Promise<void>;
   setMaintenance(target: ClusterTarget, enabled: boolean, ctx: StepContext): Promise<void>;
   pullImages(target: ClusterTarget, images: string[], ctx: StepContext): Promise<void>;
   /**
    * Applies the release (or only `components` of it), recording what it replaced under `key`.
    * Applying again under the same key is a no-op.
    */
-  apply(target: ClusterTarget, release: Release, key: string, ctx: StepContext, components?: string[]): Promise<void>;
+  apply(target: ClusterTarget, release: RenderedRelease, key: string, ctx: StepContext, components?: string[]): Promise<void>;
   /** Restores what `apply` recorded under `key`; a no-op when nothing was applied under it. */
   rollback(target: ClusterTarget, key: string, ctx: StepContext): Promise<void>;
   /** One health check: error rate, ready replicas, what is unhealthy. */
@@ -45,6 +59,8 @@ export interface ClusterPort {
   verify(target: ClusterTarget, release: Release, ctx: StepContext): Promise<void>;
   /** The version the cluster actually runs, read from the cluster itself. */
   actualVersion(target: ClusterTarget, ctx: StepContext): Promise<string | undefined>;
+  /** The configuration the cell's objects were last rendered with, read from the cluster itself (none: never rendered by cellshift). */
+  actualConfig(target: ClusterTarget, ctx: StepContext): Promise<AppliedConfig | undefined>;
   /** Whether the cell is in maintenance mode, read from the cluster itself. */
   inMaintenance(target: ClusterTarget, ctx: StepContext): Promise<boolean>;
   /** Creates (or finds) a debug grant's account, role and binding in its namespace; returns a new token for it, valid until the grant ends. */

@@ -1,3 +1,4 @@
+import type { ConfigItem } from './config';
 import { compareVersions } from './version';
 
 export type Ring = 'staging' | 'saas' | 'dedicated';
@@ -28,6 +29,11 @@ export interface Release {
    * Deployment or StatefulSet carries).
    */
   workloadSelectors?: Record<string, Record<string, string>>;
+  /**
+   * What each cell configures for this release (src/domain/config.ts): items its manifests refer
+   * to as `${{ config.<item> }}`, each rendered with the cell's own value where the content is read.
+   */
+  config?: ConfigItem[];
   /** feature flags the release introduces (off until enabled) */
   flags?: string[];
   notes?: string;

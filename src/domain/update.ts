@@ -1,14 +1,15 @@
 // What an update is made of and how its progress reads, shared by workflows, API and tests.
 import type { CellConnection } from './agent';
 import type { ClusterRef } from './cell';
+import type { StackRef } from './ports';
 import type { LiveOptions, StagingFirstOptions } from './strategy-options';
 import type { MaintenanceWindow } from './window';
 
 export type Strategy = 'maintenance-window' | 'staging-first' | 'live';
 export const STRATEGIES: readonly Strategy[] = ['maintenance-window', 'staging-first', 'live'];
 
-/** An update's kind as history records it: one of the strategies, or a rollback on demand. */
-export type UpdateKind = Strategy | 'rollback';
+/** An update's kind as history records it: one of the strategies, a rollback on demand, or a change of the cell's configuration. */
+export type UpdateKind = Strategy | 'rollback' | 'config';
 
 export const UPDATE_STEPS = ['preflight', 'maintenanceOn', 'pull', 'apply', 'verify', 'maintenanceOff'] as const;
 export const STAGING_FIRST_STEPS = ['staging', 'soak', 'approval', 'primary'] as const;
@@ -116,6 +117,8 @@ export interface UpdateResult {
   abandoned: CompensationName[];
   /** staging-first: where the staging cell ended; it keeps the new version when only the primary failed */
   staging?: StagingOutcome;
+  /** the revision of the cell's configuration the update rendered its release with (what the cell runs, when it succeeded) */
+  configRevision?: number;
   endedAt: string;
 }
 
@@ -145,4 +148,18 @@ export interface UpdateInput {
   parentUpdateId?: string;
   stagingFirst?: StagingFirstOptions & { stagingCellId: string; primaryUpdateId: string };
   live?: LiveOptions;
+  /** the cell's configuration its release is rendered with (a revision, never values); absent in updates started before 0.2.0 */
+  config?: ConfigRef;
+}
+
+/**
+ * Which of the cell's configuration values an update renders its release with: a revision of them
+ * (read where the release's content is read, in the cell on an agent cell) and the cell's stack for
+ * items read from its outputs. An update's history carries this, never a value.
+ */
+export interface ConfigRef {
+  revision: number;
+  /** the revision the cell runs now: a configuration change compares the two (maintenance mode for the items that ask for it) */
+  previous?: number;
+  stack?: StackRef;
 }

@@ -55,6 +55,12 @@ export const updateFinishedSignal = defineSignal<[UpdateResult]>('updateFinished
 /** To an update whose controller awaited its result and now continues as new: report the end by signal instead. */
 export const reportEndSignal = defineSignal('reportEnd');
 
+export interface DesiredConfigRequest {
+  revision: number;
+  window?: 'now';
+  requestedBy: string;
+}
+
 export interface DesiredVersionRequest {
   version: string;
   requestedBy: string;
@@ -89,6 +95,8 @@ export interface DriftDecision {
 
 export const setDesiredVersion = defineUpdate<DesiredVersionAccepted, [DesiredVersionRequest]>('setDesiredVersion');
 export const configureCell = defineUpdate<CellView, [CellSettings]>('configureCell');
+/** From the API, once new configuration values are stored: the revision the cell should run (a change starts in the window unless `now`). */
+export const setDesiredConfig = defineUpdate<CellView, [DesiredConfigRequest]>('setDesiredConfig');
 export const resolveDrift = defineUpdate<CellView, [DriftDecision]>('resolveDrift');
 /** the flag rules changed: push the cell's flags again */
 export const flagsChangedSignal = defineSignal('flagsChanged');

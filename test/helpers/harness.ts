@@ -131,6 +131,7 @@ export class Harness {
       upstream: { address, credentials: grpc.credentials.createInsecure(), namespace: 'default' },
       credentials: agentCredentials,
       grants: new ReleaseGrants(db),
+      configs: stores.configs,
       server: await (await agentCredentials.ca).issueServer(['127.0.0.1', 'localhost'], 86_400_000),
       host: '127.0.0.1',
       port: 0,

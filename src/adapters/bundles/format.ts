@@ -6,6 +6,7 @@ import { Value } from 'typebox/value';
 import { Release as ReleaseSchema } from '../../api/schemas/releases';
 import { PATTERN_REASONS } from '../../domain/references';
 import type { Release } from '../../domain/release';
+import { releaseProblems } from '../../domain/release-checks';
 
 export const MANIFEST = 'manifest.json';
 export const CHECKSUMS = 'checksums.sha256';
@@ -45,6 +46,7 @@ export function parseManifest(text: string): Release {
   }
   const withDefaults = Value.Default(ReleaseSchema, Value.Clone(value));
   const errors = [...Value.Errors(ReleaseSchema, withDefaults)].flatMap(fieldErrors);
+  if (errors.length === 0) errors.push(...releaseProblems(withDefaults as Release, 'manifest'));
   if (errors.length) throw new BundleError(`${MANIFEST} is invalid: ${errors.map((e) => `${e.field}: ${e.reason}`).join('; ')}`, 400, errors);
   return withDefaults as Release;
 }

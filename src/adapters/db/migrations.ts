@@ -219,6 +219,34 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('releases').addColumn('signature', 'jsonb').execute();
     },
   },
+  '0011-cell-config': {
+    async up(db: Kysely<unknown>) {
+      // Each cell's configuration values, one row per revision (an update renders the revision it names);
+      // a secret item's value is a reference to a Secret in the cell, never its content.
+      await db.schema
+        .createTable('cell_config_revisions')
+        .addColumn('cell_id', 'text', (c) => c.notNull())
+        .addColumn('revision', 'integer', (c) => c.notNull())
+        .addColumn('values', 'jsonb', (c) => c.notNull())
+        .addColumn('set_by', 'text', (c) => c.notNull())
+        .addColumn('set_at', 'timestamptz', (c) => c.notNull())
+        .addPrimaryKeyConstraint('cell_config_revisions_pk', ['cell_id', 'revision'])
+        .execute();
+      // Every change of one item: who, when, old and new. Kept when the cell is removed.
+      await db.schema
+        .createTable('cell_config_changes')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('cell_id', 'text', (c) => c.notNull())
+        .addColumn('revision', 'integer', (c) => c.notNull())
+        .addColumn('item', 'text', (c) => c.notNull())
+        .addColumn('old_value', 'jsonb')
+        .addColumn('new_value', 'jsonb')
+        .addColumn('changed_by', 'text', (c) => c.notNull())
+        .addColumn('changed_at', 'timestamptz', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('cell_config_changes_cell').on('cell_config_changes').columns(['cell_id', 'revision']).execute();
+    },
+  },
 };
 
 /** Brings the schema up to date; an error names the migration that failed. */

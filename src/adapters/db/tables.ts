@@ -2,6 +2,7 @@
 // documents the domain defines; timestamps are ISO strings in `timestamptz` columns.
 import type { ColumnType, Generated } from 'kysely';
 import type { CellView } from '../../domain/cell';
+import type { ConfigValue, ConfigValues } from '../../domain/config';
 import type { FlagRule } from '../../domain/flags';
 import type { ReleaseVeto, ReleaseDocument, ReleaseObject, ReleaseSource, Ring } from '../../domain/release';
 import type { UpdateProgress } from '../../domain/update';
@@ -161,6 +162,27 @@ export interface AgentReleaseGrantsTable {
   granted_at: Timestamp;
 }
 
+/** A cell's configuration values, one row per revision. */
+export interface CellConfigRevisionsTable {
+  cell_id: string;
+  revision: number;
+  values: ColumnType<ConfigValues, string, string>;
+  set_by: string;
+  set_at: Timestamp;
+}
+
+/** Every change of one configuration item of a cell (a secret item's is a Secret's name and key). */
+export interface CellConfigChangesTable {
+  id: Generated<string>;
+  cell_id: string;
+  revision: number;
+  item: string;
+  old_value: ColumnType<ConfigValue | null, string | null, string | null>;
+  new_value: ColumnType<ConfigValue | null, string | null, string | null>;
+  changed_by: string;
+  changed_at: Timestamp;
+}
+
 export interface Tables {
   releases: ReleasesTable;
   release_contents: ReleaseContentsTable;
@@ -176,4 +198,6 @@ export interface Tables {
   agent_credentials: AgentCredentialsTable;
   agent_release_grants: AgentReleaseGrantsTable;
   debug_access_audit: DebugAccessAuditTable;
+  cell_config_revisions: CellConfigRevisionsTable;
+  cell_config_changes: CellConfigChangesTable;
 }

@@ -10,6 +10,8 @@ import { isNotFound, kubeCall, statusOf } from './kube-call';
 import { configMap, readObject } from './objects';
 import { imagePatch } from './release-objects';
 import type { ObjectRef } from './apply-plan';
+import type { Inventory } from './inventory';
+import type { AppliedConfig } from '../../domain/ports';
 import { containerImages, IMAGES_ANNOTATION, isWorkload, VERSION_LABEL, type Workload } from './workloads';
 
 const APPLY_RECORD_PREFIX = 'cellshift-apply-';
@@ -23,6 +25,8 @@ export interface ApplyRecord {
   objects: { apiVersion: string; kind: string; name: string; namespace?: string; manager: string; previous: KubernetesObject | null }[];
   /** the inventory before the apply (a whole release's): put back by a rollback */
   inventory?: ObjectRef[];
+  /** the configuration the inventory said the cell ran before the apply: put back with it */
+  config?: AppliedConfig;
   rolledBack?: string;
 }
 
@@ -48,8 +52,8 @@ export async function readRecord(kube: KubeClients, namespace: string, key: stri
  * deleted); a record made first by another attempt stands. The first part is written last: a
  * record is there only whole.
  */
-export async function recordApply(kube: KubeClients, namespace: string, key: string, version: string, objects: KubernetesObject[], manager: string, extra: { pruned?: ObjectRef[]; inventory?: ObjectRef[] } = {}): Promise<void> {
-  const record: ApplyRecord = { key, version, at: new Date().toISOString(), objects: [], ...(extra.inventory ? { inventory: extra.inventory } : {}) };
+export async function recordApply(kube: KubeClients, namespace: string, key: string, version: string, objects: KubernetesObject[], manager: string, extra: { pruned?: ObjectRef[]; inventory?: Inventory } = {}): Promise<void> {
+  const record: ApplyRecord = { key, version, at: new Date().toISOString(), objects: [], ...(extra.inventory ? { inventory: extra.inventory.objects, ...(extra.inventory.config ? { config: extra.inventory.config } : {}) } : {}) };
   for (const object of objects) {
     const live = await readObject(kube, object);
     record.objects.push({ apiVersion: object.apiVersion!, kind: object.kind!, name: object.metadata!.name!, ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}), manager, previous: live && previousOf(object, live) });

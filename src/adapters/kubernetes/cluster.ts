@@ -3,7 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { KubernetesClusterRef } from '../../domain/cell';
 import { ErrorType, PortError } from '../../domain/errors';
 import type { HealthReport } from '../../domain/health';
-import type { ClusterPort, ClusterTarget, StepContext } from '../../domain/ports';
+import type { AppliedConfig, ClusterPort, ClusterTarget, RenderedRelease, StepContext } from '../../domain/ports';
 import type { Release } from '../../domain/release';
 import { markRolledBack, readRecord, recordApply } from './apply-record';
 import { connect, type KubeClients } from './connection';
@@ -11,7 +11,8 @@ import type { DebugGrant } from '../../domain/debug-access';
 import * as debugAccess from './debug-access';
 import { ignoreNotFound, kubeCall } from './kube-call';
 import { applyWhole, refuseClusterObjects, releasePlan, remove } from './release-apply';
-import { writeInventory } from './inventory';
+import { readInventory, writeInventory } from './inventory';
+import { missingSecrets } from './secrets';
 import { configMap, listWorkloads, serverSideApply } from './objects';
 import { waitForRollouts, type Poll } from './polling';
 import { prePull } from './prepull';
@@ -86,7 +87,7 @@ export class KubernetesCluster implements ClusterPort {
     return { version: await this.actualVersion(target) };
   }
 
-  async preflight(target: ClusterTarget, release: Release): Promise<void> {
+  async preflight(target: ClusterTarget, release: RenderedRelease): Promise<void> {
     const { ref, kube } = this.open(target);
     const fail = (reason: string): never => {
       throw new PortError(ErrorType.PreflightFailed, `${target.cellId}: ${reason}`, true);
@@ -104,6 +105,10 @@ export class KubernetesCluster implements ClusterPort {
     const current = await listWorkloads(kube, ref.namespace);
     const moving = current.map(rolloutState).filter((s) => !s.done);
     if (moving.length > 0) fail(`another rollout is in progress: ${moving.map((s) => s.reason).join('; ')}`);
+
+    // The Secrets the cell's configuration refers to are the customer's: there, and never read.
+    const absent = await missingSecrets(kube, ref.namespace, release.rendered?.secrets ?? []);
+    if (absent.length > 0) fail(`the configuration refers to Secrets the namespace ${ref.namespace} does not hold: ${absent.map((s) => `${s.name} (item ${s.item})`).join(', ')}; create them in the cell first`);
 
     // The cluster's own objects only where the cell's owner allows them.
     if (release.manifests) refuseClusterObjects(await releasePlan(kube, release, ref.namespace), ref.namespace, ref.clusterObjects, release.version);
@@ -154,7 +159,7 @@ export class KubernetesCluster implements ClusterPort {
     await prePull(kube, ref.namespace, images, this.prePull, ctx, this.pulls);
   }
 
-  async apply(target: ClusterTarget, release: Release, key: string, ctx: StepContext, components?: string[]): Promise<void> {
+  async apply(target: ClusterTarget, release: RenderedRelease, key: string, ctx: StepContext, components?: string[]): Promise<void> {
     const { ref, kube } = this.open(target);
     // A whole release: definitions first, cluster objects where allowed, then the rest; what it dropped, pruned.
     if (release.manifests && !components) return applyWhole(kube, ref.namespace, release, key, ref.clusterObjects, ctx, this.rollouts);
@@ -177,7 +182,7 @@ export class KubernetesCluster implements ClusterPort {
         // A record of 0.1.0 names no namespace: all its objects were the installation's.
         else await remove(kube, { ...entry, namespace: entry.namespace ?? (record.inventory ? undefined : ref.namespace) });
       }
-      if (record.inventory) await writeInventory(kube, ref.namespace, record.inventory);
+      if (record.inventory) await writeInventory(kube, ref.namespace, { objects: record.inventory, ...(record.config ? { config: record.config } : {}) });
       await markRolledBack(kube, ref.namespace, record);
     }
     // Verify again: the restored workloads must come back up.
@@ -215,6 +220,11 @@ export class KubernetesCluster implements ClusterPort {
   async actualVersion(target: ClusterTarget): Promise<string | undefined> {
     const { ref, kube } = this.open(target);
     return versionOfWorkloads(await listWorkloads(kube, ref.namespace));
+  }
+
+  async actualConfig(target: ClusterTarget): Promise<AppliedConfig | undefined> {
+    const { ref, kube } = this.open(target);
+    return (await readInventory(kube, ref.namespace)).config;
   }
 
   async grantDebugAccess(target: ClusterTarget, grant: DebugGrant): Promise<{ token: string }> {

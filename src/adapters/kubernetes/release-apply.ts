@@ -7,6 +7,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { ErrorType, PortError } from '../../domain/errors';
 import type { StepContext } from '../../domain/ports';
 import type { Release } from '../../domain/release';
+import type { RenderedRelease } from '../../domain/ports';
 import { clusterObjectsToAllow, planApply, refOf, stale, type ApplyPlan, type ObjectRef } from './apply-plan';
 import { readRecord, recordApply } from './apply-record';
 import type { KubeClients } from './connection';
@@ -39,19 +40,19 @@ export function refuseClusterObjects(plan: ApplyPlan, namespace: string, policy:
   throw new PortError(ErrorType.PreflightFailed, `release ${version} creates objects of the cluster's own (${named.join(', ')}${foreign.length > 10 ? `, and ${foreign.length - 10} more` : ''}); this cell takes the installation's namespace only (clusterObjects: allow lets it)`, true);
 }
 
-export async function applyWhole(kube: KubeClients, namespace: string, release: Release, key: string, policy: 'allow' | 'refuse' | undefined, ctx: StepContext, poll: Poll): Promise<void> {
+export async function applyWhole(kube: KubeClients, namespace: string, release: RenderedRelease, key: string, policy: 'allow' | 'refuse' | undefined, ctx: StepContext, poll: Poll): Promise<void> {
   const plan = await releasePlan(kube, release, namespace);
   refuseClusterObjects(plan, namespace, policy, release.version);
   const ordered = [...plan.definitions, ...plan.cluster, ...plan.namespaced];
   const inventory = await readInventory(kube, namespace);
-  const pruned = stale(inventory, ordered.map(refOf)).filter((r) => !(r.kind === 'ConfigMap' && r.name === INVENTORY_CONFIGMAP));
+  const pruned = stale(inventory.objects, ordered.map(refOf)).filter((r) => !(r.kind === 'ConfigMap' && r.name === INVENTORY_CONFIGMAP));
   // What is there before the first change under this key; a repeated apply keeps the first record.
   if (!(await readRecord(kube, namespace, key))) await recordApply(kube, namespace, key, release.version, ordered, FIELD_MANAGER, { pruned, inventory });
   for (const definition of plan.definitions) await serverSideApply(kube, definition);
   await established(kube, plan.definitions, ctx, poll);
   for (const object of [...plan.cluster, ...plan.namespaced]) await serverSideApply(kube, object);
   for (const ref of pruned) await remove(kube, ref);
-  await writeInventory(kube, namespace, ordered.map(refOf));
+  await writeInventory(kube, namespace, { objects: ordered.map(refOf), ...(release.rendered ? { config: { revision: release.rendered.revision, digest: release.rendered.digest } } : {}) });
 }
 
 /** Deletes an object the release no longer contains (one already gone is done). */

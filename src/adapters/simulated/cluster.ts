@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Faults, FaultStep } from '../../domain/faults';
 import { ErrorType, PortError } from '../../domain/errors';
-import type { ClusterPort, ClusterTarget, StepContext } from '../../domain/ports';
+import type { AppliedConfig, ClusterPort, ClusterTarget, RenderedRelease, StepContext } from '../../domain/ports';
 import type { HealthReport } from '../../domain/health';
 import type { Release } from '../../domain/release';
 import type { DebugGrant } from '../../domain/debug-access';
@@ -43,8 +43,11 @@ export class SimulatedCluster implements ClusterPort {
     });
   }
 
-  async preflight(target: ClusterTarget, _release: Release, ctx: StepContext): Promise<void> {
+  async preflight(target: ClusterTarget, release: RenderedRelease, ctx: StepContext): Promise<void> {
     await wait(await this.enter(target, 'preflight', ctx), ctx);
+    const held = new Set((await this.read(target.cellId)).secrets ?? []);
+    const absent = (release.rendered?.secrets ?? []).filter((s) => !held.has(s.name));
+    if (absent.length > 0) throw new PortError(ErrorType.PreflightFailed, `${target.cellId}: the configuration refers to Secrets the cell does not hold: ${absent.map((s) => `${s.name} (item ${s.item})`).join(', ')}; create them in the cell first`, true);
   }
 
   async setMaintenance(target: ClusterTarget, enabled: boolean, ctx: StepContext): Promise<void> {
@@ -88,11 +91,12 @@ export class SimulatedCluster implements ClusterPort {
     await wait(latency, ctx);
   }
 
-  async apply(target: ClusterTarget, release: Release, key: string, ctx: StepContext, components?: string[]): Promise<void> {
+  async apply(target: ClusterTarget, release: RenderedRelease, key: string, ctx: StepContext, components?: string[]): Promise<void> {
     const latency = await this.enter(target, 'apply', ctx);
     await this.change(target, (cell) => {
       if (cell.applied[key]) return; // this apply already happened: once only
-      cell.applied[key] = { previousVersion: cell.version, previousComponents: cell.components, rolledBack: false };
+      cell.applied[key] = { previousVersion: cell.version, previousComponents: cell.components, ...(cell.config ? { previousConfig: cell.config } : {}), rolledBack: false };
+      if (release.rendered && !components) cell.config = { revision: release.rendered.revision, digest: release.rendered.digest };
       const names = components ?? Object.keys(release.components);
       const next = components ? { ...cell.components } : {};
       for (const name of names) next[name] = release.components[name];
@@ -139,6 +143,8 @@ export class SimulatedCluster implements ClusterPort {
       applied.rolledBack = true;
       cell.components = applied.previousComponents;
       cell.version = applied.previousVersion;
+      if (applied.previousConfig) cell.config = applied.previousConfig;
+      else delete cell.config;
       cell.rollout = 'complete';
       cell.stableComponents = { ...cell.components };
       log(cell, event('rollback', { version: applied.previousVersion, updateId }));
@@ -165,6 +171,18 @@ export class SimulatedCluster implements ClusterPort {
 
   async actualVersion(target: ClusterTarget): Promise<string | undefined> {
     return (await this.read(target.cellId)).version;
+  }
+
+  async actualConfig(target: ClusterTarget): Promise<AppliedConfig | undefined> {
+    return (await this.read(target.cellId)).config;
+  }
+
+  /** Creates a Secret in the cell (its customer's: only its name is kept). */
+  async createSecret(cellId: string, name: string): Promise<boolean> {
+    return this.store.update(cellId, (cell) => {
+      if (!cell) return { result: false };
+      return { value: { ...cell, secrets: [...new Set([...(cell.secrets ?? []), name])].sort() }, result: true };
+    });
   }
 
   async inMaintenance(target: ClusterTarget): Promise<boolean> {

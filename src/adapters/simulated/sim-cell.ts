@@ -1,4 +1,5 @@
 import type { Faults, FaultStep } from '../../domain/faults';
+import type { AppliedConfig } from '../../domain/ports';
 
 /** Everything a simulated cell's cluster holds, kept on disk so it outlives the worker. */
 export interface SimCell {
@@ -14,7 +15,11 @@ export interface SimCell {
   nodes: Record<string, string[]>;
   rollout: 'idle' | 'progressing' | 'complete';
   /** what each apply replaced (by update id, or update id and batch), for its rollback */
-  applied: Record<string, { previousVersion?: string; previousComponents: Record<string, string>; rolledBack: boolean }>;
+  applied: Record<string, { previousVersion?: string; previousComponents: Record<string, string>; previousConfig?: AppliedConfig; rolledBack: boolean }>;
+  /** the configuration the cell's objects were rendered with (src/domain/config.ts) */
+  config?: AppliedConfig;
+  /** the names of the Secrets the cell holds (its customer's; a configuration may refer to them) */
+  secrets?: string[];
   faults: Faults;
   /** calls per step since its fault was set, for fail-times */
   faultCalls: Partial<Record<FaultStep, number>>;

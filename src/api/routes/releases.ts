@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorType, PortError } from '../../domain/errors';
+import { releaseProblems } from '../../domain/release-checks';
 import { compareVersions } from '../../domain/version';
 import { vetoRelease } from '../../temporal/veto';
 import { badRequest, HttpProblem, notFound } from '../problem';
@@ -44,11 +45,8 @@ const releases: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const strays = Object.keys(request.body.workloadSelectors ?? {}).filter((component) => !Object.hasOwn(request.body.components, component));
-      if (strays.length > 0) throw badRequest(strays.map((component) => ({ field: `body.workloadSelectors.${component}`, reason: `${component} is not a component of the release` })));
-      // Secrets carry no data through cellshift: a release names the Secrets it needs, the cell holds them.
-      const secrets = (request.body.manifests ?? []).flatMap((m: Record<string, unknown> & { kind: string; metadata: { name: string } }, i) => (m.kind === 'Secret' && (m.data !== undefined || m.stringData !== undefined) ? [{ i, name: m.metadata.name }] : []));
-      if (secrets.length > 0) throw badRequest(secrets.map(({ i, name }) => ({ field: `body.manifests.${i}`, reason: `Secret ${name} carries data: a release carries no secret values; create the Secret in the cell and reference it` })));
+      const refused = releaseProblems(request.body as Parameters<typeof releaseProblems>[0], 'body');
+      if (refused.length > 0) throw badRequest(refused);
       const { signature, ...release } = request.body;
       // A signature is checked here against the vendor's keys; cells check it again against the keys they pin.
       const { vendorKeys, unsignedRings } = app.releasePolicy;

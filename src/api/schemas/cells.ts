@@ -175,6 +175,17 @@ export const Cell = Type.Object({
     ),
   }),
   currentUpdate: Type.Optional(Type.Object({ id: Type.String(), toVersion: Type.String(), strategy: Type.String() })),
+  config: Type.Optional(
+    Type.Object(
+      {
+        desired: Type.Integer({ description: 'the newest revision of its values (GET /v1/cells/:id/config)' }),
+        applied: Type.Optional(Type.Integer({ description: 'the revision its objects were last rendered with' })),
+        window: Type.Optional(Type.Literal('now')),
+        failed: Type.Optional(Type.Object({ revision: Type.Integer(), reason: Type.String() }, { description: 'a change that did not succeed: not tried again until another revision is set' })),
+      },
+      { description: "the revisions of the cell's configuration values; a newer desired one is applied as a configuration change" },
+    ),
+  ),
   history: Type.Array(HistoryEntry),
   error: Type.Optional(Type.String()),
 });
@@ -264,7 +275,12 @@ export const UpdateAccepted = Type.Object({
 export const DesiredVersionBody = Type.Object({ version: Version }, { additionalProperties: false });
 export const DesiredVersionAccepted = Type.Object({ desiredVersion: Type.String(), plan: Type.Array(Type.String()) });
 export const PlanQuery = Type.Object({ to: Version }, { additionalProperties: false });
-export const Plan = Type.Object({ from: NullableString(), to: Type.String(), plan: Type.Array(Type.String()) });
+export const Plan = Type.Object({
+  from: NullableString(),
+  to: Type.String(),
+  plan: Type.Array(Type.String()),
+  held: Type.Optional(Type.Object({ reason: Type.String() }, { description: 'the cell would be held before the first hop that needs configuration it lacks: which, and why' })),
+});
 export const CellSettingsBody = Type.Object(
   {
     autoUpdate: Type.Optional(Type.Boolean()),

@@ -1,6 +1,6 @@
 // The activities a cell's controller calls, each proxied with its own profile.
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import type { CatalogActivities, CellActivities, CellRemovalActivities, ClusterActivities, FlagActivities, InfraActivities } from '../../activities';
+import type { CatalogActivities, CellActivities, CellRemovalActivities, ClusterActivities, ConfigActivities, FlagActivities, InfraActivities } from '../../activities';
 import { DEFAULT_AGENT_WAIT_SECONDS } from '../../domain/agent';
 import { NON_RETRYABLE } from '../../domain/errors';
 import type { ClusterTarget } from '../../domain/ports';
@@ -50,6 +50,12 @@ export const { syncFlags, cellFlags } = proxyActivities<Pick<FlagActivities, 'sy
 
 // The catalog is cellshift's own store, read without a round trip through the server (a local activity).
 export const { listReleases } = proxyLocalActivities<Pick<CatalogActivities, 'listReleases'>>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 10 },
+});
+
+// Whether the cell has the configuration a release requires: one read of cellshift's own store.
+export const { missingConfig } = proxyLocalActivities<Pick<ConfigActivities, 'missingConfig'>>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 10 },
 });

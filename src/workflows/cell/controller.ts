@@ -12,6 +12,8 @@ import {
   infraStatusSignal,
   publishInfraUpdate,
   removeCell,
+  setDesiredConfig as setDesiredConfigUpdate,
+  type DesiredConfigRequest,
   requestRollback,
   requestUpdate,
   resolveDrift,
@@ -27,6 +29,7 @@ import { handOver } from '../update/end';
 import { listReleases } from './activities';
 import { Cell, type CellControllerInput } from './cell';
 import { check } from './checks';
+import { requireNewerConfig, setDesiredConfig as setConfig } from './config';
 import { readBack } from './read-back';
 import { requireDrifted, resolveDrift as resolve } from './drift';
 import { pushFlags } from './flags';
@@ -115,6 +118,12 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     cell.wake = true;
     return cell.view();
   });
+
+  setHandler(
+    setDesiredConfigUpdate,
+    (request: DesiredConfigRequest) => setConfig(cell, request),
+    { validator: (request: DesiredConfigRequest) => requireNewerConfig(cell, request) },
+  );
 
   setHandler(
     resolveDrift,

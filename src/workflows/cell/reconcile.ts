@@ -7,6 +7,7 @@ import type { DesiredVersionRequest } from '../messages';
 import { listReleases } from './activities';
 import { agentHoldReason, requireAgentFit } from './agent';
 import type { Cell } from './cell';
+import { configHoldReason, reconcileConfig } from './config';
 import { startHop, startRollback } from './updates';
 
 /**
@@ -66,8 +67,10 @@ export async function reconcile(cell: Cell): Promise<void> {
   const fresh = cell.releases;
   cell.releases = undefined;
   const desired = status.desiredVersion;
-  // A held cell (its agent away or too old) tries again at each wake-up; a failed one waits for an operator.
-  if (!desired || desired === status.version || status.currentUpdate || (status.reconcileError && !status.reconcileHeld) || status.sla === 'out-of-sla') return;
+  // On its desired version, the cell may still have a configuration change to run.
+  if (!desired || desired === status.version) return reconcileConfig(cell);
+  // A held cell (its agent away or too old, or lacking configuration) tries again at each wake-up; a failed one waits for an operator.
+  if (status.currentUpdate || (status.reconcileError && !status.reconcileHeld) || status.sla === 'out-of-sla') return;
   if (status.state !== 'ready' && status.state !== 'install-failed') return;
   if (status.desiredRollback) {
     await startRollback(cell, desired, 'controller');
@@ -89,7 +92,8 @@ export async function reconcile(cell: Cell): Promise<void> {
   }
   status.plan = plan.plan;
   // Tried again after a hold, the cell's agent must be polling: no update is started only to wait for it.
-  const held = await agentHoldReason(cell, status.reconcileHeld === true);
+  // A release whose required items the cell lacks holds it, naming them, until they are set.
+  const held = (await agentHoldReason(cell, status.reconcileHeld === true)) ?? (await configHoldReason(cell, plan.plan[0], releases));
   if (held) {
     status.reconcileError = held;
     status.reconcileHeld = true;

@@ -18,6 +18,8 @@ const WORKFLOW_BY_KIND = {
   'staging-first': stagingFirstUpdate,
   live: liveUpdate,
   rollback: rollbackUpdate,
+  // A change of the cell's configuration: the maintenance steps, in maintenance mode only where its items ask for it.
+  config: maintenanceWindowUpdate,
 } as const;
 
 /**
@@ -57,6 +59,8 @@ function baseInput(cell: Cell, id: string, kind: UpdateKind, release: CatalogRel
     window: spec.maintenanceWindow,
     expectedUpdateMinutes: spec.expectedUpdateMinutes,
     requestedBy,
+    // The revision of the cell's values the release is rendered with: values stay in the database and the cell.
+    config: { revision: status.config?.desired ?? 0, ...(kind === 'config' && status.config?.applied !== undefined ? { previous: status.config.applied } : {}), ...(spec.stack ? { stack: spec.stack } : {}) },
   };
 }
 
@@ -79,6 +83,19 @@ export function startHop(cell: Cell, kind: UpdateKind, version: string, request:
   });
 }
 
+/** The cell's release again, rendered with its newest configuration: in its window unless asked now. */
+export async function startConfigChange(cell: Cell): Promise<UpdateAccepted> {
+  const { status } = cell;
+  const release = (await listReleases()).find((r) => r.version === status.version);
+  const requestedBy = status.config?.requestedBy ?? 'controller';
+  const window = status.config?.window;
+  return start(cell, 'config', status.version!, (id) => {
+    const update = baseInput(cell, id, 'config', release, status.version!, requestedBy);
+    if (window === 'now') update.window = 'now';
+    return update;
+  });
+}
+
 /** Back to `version`, at once. */
 export async function startRollback(cell: Cell, version: string, requestedBy: string): Promise<UpdateAccepted> {
   // The update names the release by its digest (an agent cell's did already, 0.1.0 carried it whole).
@@ -96,6 +113,15 @@ export function updateEnded(cell: Cell, result: UpdateResult): void {
   status.version = result.installedVersion;
   status.maintenance = result.abandoned.includes('maintenanceOff') ? { enabled: true, leftOn: { since: result.endedAt, reason: `update ${result.id} abandoned leaving maintenance` } } : { enabled: false };
   status.state = firstInstall && result.status !== 'succeeded' ? 'install-failed' : 'ready';
+  if (result.configRevision !== undefined && status.config) {
+    if (result.status === 'succeeded') {
+      status.config.applied = Math.max(status.config.applied ?? 0, result.configRevision);
+      if (status.config.applied >= status.config.desired) delete status.config.window;
+    } else if (result.strategy === 'config') {
+      // A configuration change that did not succeed is not tried again until another revision is set.
+      status.config.failed = { revision: result.configRevision, reason: `update ${result.id} ended ${result.status}${result.error ? `: ${result.error}` : ''}` };
+    }
+  }
   if (result.status !== 'succeeded' && status.desiredVersion !== undefined && status.desiredVersion !== status.version) {
     // No retry loop: reconciliation waits for a new desired version or an operator.
     status.reconcileError = `update ${result.id} to ${result.toVersion} ended ${result.status}${result.error ? `: ${result.error}` : ''}`;

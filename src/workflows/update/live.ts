@@ -17,7 +17,7 @@ export async function liveUpdate(input: UpdateInput): Promise<UpdateResult> {
   const { preflight, pullImages, applyRelease, verifyRollout, rollbackRelease } = run.cluster;
   return run.execute(async () => {
     run.tracker.setStatus('running');
-    const { release } = await run.step('preflight', () => preflight(target, { version: input.toVersion, digest: input.digest }, input.fromVersion, true));
+    const { release } = await run.step('preflight', () => preflight(target, { version: input.toVersion, digest: input.digest }, input.fromVersion, true, input.config));
     // A reference names its components (0.2.0); 0.1.0's preflight answered with the release whole.
     const components = Array.isArray(release.components) ? release.components : Object.keys(release.components);
     const groups = batches(components, options.batchSize);
@@ -33,7 +33,7 @@ export async function liveUpdate(input: UpdateInput): Promise<UpdateResult> {
       });
       await run.step(`analysis-batch-${batch}`, () => analyse(run, options.analysis));
     }
-    await run.step('verify', () => verifyRollout(target, release));
+    await run.step('verify', () => verifyRollout(target, release, input.config));
   });
 }
 

@@ -25,13 +25,23 @@ export async function maintenanceWindowUpdate(input: UpdateInput): Promise<Updat
 export async function runMaintenanceSteps(run: UpdateRun): Promise<void> {
   const { target, input, saga } = run;
   const { preflight, enterMaintenance, leaveMaintenance, pullImages, applyRelease, verifyRollout, rollbackRelease } = run.cluster;
-  const { release } = await run.step('preflight', () => preflight(target, { version: input.toVersion, digest: input.digest }, input.fromVersion, false));
-  saga.add('maintenanceOff', () => run.maintenance(false, () => leaveMaintenance(target)));
-  await run.step('maintenanceOn', () => run.maintenance(true, () => enterMaintenance(target)));
-  await run.step('pull', () => pullImages(target, release));
+  const { config } = input;
+  const checked = await run.step('preflight', () => preflight(target, { version: input.toVersion, digest: input.digest }, input.fromVersion, false, config));
+  const { release } = checked;
+  // A change of the cell's configuration alone pulls nothing, and goes into maintenance mode only for the items that ask for it.
+  const change = input.strategy === 'config';
+  const maintenance = !change || checked.config?.maintenance === true;
+  if (maintenance) {
+    saga.add('maintenanceOff', () => run.maintenance(false, () => leaveMaintenance(target)));
+    await run.step('maintenanceOn', () => run.maintenance(true, () => enterMaintenance(target)));
+  } else run.tracker.skip('maintenanceOn', 'no item this change touches asks for maintenance mode');
+  if (change) run.tracker.skip('pull', 'a configuration change brings no new image');
+  else await run.step('pull', () => pullImages(target, release));
   saga.add('rollback', () => rollbackRelease(target, input.id));
-  await run.step('apply', () => applyRelease(target, release, input.id));
-  await run.step('verify', () => verifyRollout(target, release));
+  // What preflight rendered and checked is what is applied: a release that renders otherwise now is refused.
+  await run.step('apply', () => applyRelease(target, release, input.id, undefined, config && checked.config ? { ...config, digest: checked.config.digest } : config));
+  await run.step('verify', () => verifyRollout(target, release, config));
+  if (!maintenance) return run.verifiedLive();
   // A release that passed verify stays: leaving maintenance is retried for as long as it takes, never undone.
   if (patched('leave-maintenance-until-done')) return run.leaveMaintenanceAfterVerify(() => leaveMaintenance(target));
   await run.step('maintenanceOff', () => run.maintenance(false, () => leaveMaintenance(target)));

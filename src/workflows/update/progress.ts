@@ -62,6 +62,11 @@ export class ProgressTracker {
     }
   }
 
+  /** A step this update has no need of, and why. */
+  skip(name: string, detail: string): void {
+    Object.assign(this.stepNamed(name), { status: 'skipped', detail });
+  }
+
   skipRemaining(): void {
     for (const step of this.progress.steps) if (step.status === 'pending') step.status = 'skipped';
   }

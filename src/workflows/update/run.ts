@@ -147,6 +147,13 @@ export class UpdateRun {
     );
   }
 
+  /** The release passed verify on a cell that stayed out of maintenance mode: nothing is undone any more. */
+  verifiedLive(): void {
+    this.verified = true;
+    this.saga.drop('rollback');
+    this.tracker.skip('maintenanceOff', 'the cell stayed out of maintenance mode');
+  }
+
   /** Runs the strategy's body; on failure or cancel, the compensations; then hands the result to whoever waits for it. */
   async execute(body: () => Promise<void>): Promise<UpdateResult> {
     let failure: unknown;
@@ -240,6 +247,7 @@ export class UpdateRun {
       undone,
       abandoned,
       ...(this.progress.staging ? { staging: this.progress.staging } : {}),
+      ...(this.input.config ? { configRevision: this.input.config.revision } : {}),
       endedAt: this.progress.endedAt,
     };
   }

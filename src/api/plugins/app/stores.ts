@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import type { BundleStore } from '../../../adapters/bundles/bundle-store';
+import type { CellConfigStore } from '../../../adapters/db/cell-config';
 import type { CellReadModel } from '../../../adapters/db/cell-read-model';
 import type { DebugAccessAudit } from '../../../adapters/db/debug-access-audit';
 import type { UpdateReadModel } from '../../../adapters/db/update-read-model';
@@ -26,6 +27,8 @@ declare module 'fastify' {
     webhooks: WebhookStore;
     /** the debug access audit trail, kept after the workflows' histories */
     debugAudit: DebugAccessAudit;
+    /** each cell's configuration values, by revision, and their change log */
+    configs: CellConfigStore;
   }
 }
 
@@ -38,19 +41,13 @@ export interface StoresOptions {
   updates: UpdateReadModel;
   webhooks: WebhookStore;
   debugAudit: DebugAccessAudit;
+  configs: CellConfigStore;
 }
 
 /** What the API reads and writes outside Temporal: the release catalog, bundles, flag rules; and how its pages are signed. */
 export default fp<StoresOptions>(
-  async (app, { catalog, bundles, flags, pageTokens, cells, updates, webhooks, debugAudit }) => {
-    app.decorate('webhooks', webhooks);
-    app.decorate('debugAudit', debugAudit);
-    app.decorate('cells', cells);
-    app.decorate('updates', updates);
-    app.decorate('catalog', catalog);
-    app.decorate('pageTokens', pageTokens);
-    app.decorate('bundles', bundles);
-    app.decorate('flags', flags);
+  async (app, stores) => {
+    for (const [name, store] of Object.entries(stores)) app.decorate(name, store as unknown);
   },
   { name: 'stores' },
 );

@@ -3,6 +3,7 @@ import { agentPresence } from '../../../temporal/agent-presence';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DEFAULT_CHECK_INTERVAL_SECONDS, initialVersionOf, type CellSpec, type CellView } from '../../../domain/cell';
 import { visibleReleases } from '../../../domain/channels';
+import { configHold } from '../../../domain/config-hold';
 import { planUpgrade } from '../../../domain/upgrade-path';
 import { windowProblems } from '../../../domain/window';
 import { cellWorkflowId } from '../../../workflows/ids';
@@ -124,7 +125,9 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
       const usable = view.spec.airGapped ? visibleReleases(releases, { ring: view.spec.ring, airGapped: true }) : releases;
       const plan = planUpgrade(view.version, request.query.to, usable);
       if (!plan.ok) throw new HttpProblem(422, 'No upgrade path', plan.reason, { missing: plan.missing });
-      return { from: view.version ?? null, to: request.query.to, plan: plan.plan };
+      // A hop whose release requires configuration the cell lacks holds the cell there.
+      const held = configHold(releases, plan.plan, view.spec.id, (await app.configs.current(view.spec.id)).values);
+      return { from: view.version ?? null, to: request.query.to, plan: plan.plan, ...(held ? { held: { reason: held } } : {}) };
     },
   );
 };
