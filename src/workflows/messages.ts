@@ -59,6 +59,8 @@ export interface DesiredConfigRequest {
   revision: number;
   window?: 'now';
   requestedBy: string;
+  /** the release this change renders nothing new for (none of its items changed value): a cell that runs it, with nothing pending, needs no update */
+  unchangedOn?: string;
 }
 
 export interface DesiredVersionRequest {

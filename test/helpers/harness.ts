@@ -50,6 +50,9 @@ export const TOKENS = {
   operatorAsCustomer: 'test-operator-as-customer-token',
   /** the customer of `consent-agent`, who signs approvals with a key its cell pins */
   consentCustomer: 'test-consent-customer-token',
+  /** the customers of `cfg-a` and `cfg-b` (configuration per cell) */
+  configCustomer: 'test-config-customer-token',
+  configCustomerB: 'test-config-customer-b-token',
 };
 
 const API_TOKENS: ApiToken[] = [
@@ -60,6 +63,8 @@ const API_TOKENS: ApiToken[] = [
   { token: TOKENS.otherCustomer, subject: 'otto-customer', role: 'customer', cells: ['dbg-other'] },
   { token: TOKENS.operatorAsCustomer, subject: 'oscar-operator', role: 'customer', cells: ['dbg-sim-a'] },
   { token: TOKENS.consentCustomer, subject: 'cora-customer', role: 'customer', cells: ['consent-agent'] },
+  { token: TOKENS.configCustomer, subject: 'cleo-customer', role: 'customer', cells: ['cfg-a'] },
+  { token: TOKENS.configCustomerB, subject: 'gil-customer', role: 'customer', cells: ['cfg-b'] },
 ];
 
 const UNTHROTTLED = { perMinute: 1e9, anonymousPerMinute: 1e9, registrationPerMinute: 1e9 };

@@ -259,7 +259,12 @@ function record(stack: SimStack, logicalId: string, resourceType: string, status
 
 function toState(stack: SimStack): StackState {
   const version: Record<string, string> = stack.templateVersion ? { TemplateVersion: stack.templateVersion } : {};
-  return { stackName: stack.stackName, status: stack.status, templateVersion: stack.templateVersion, outputs: { ...version }, parameters: {}, tags: { ...version } };
+  return { stackName: stack.stackName, status: stack.status, templateVersion: stack.templateVersion, outputs: { ...simulatedOutputs(stack.cellId), ...version }, parameters: {}, tags: { ...version } };
+}
+
+/** What a customer's bootstrap stack gives its cell, simulated: a bucket and a database of the cell's own. */
+export function simulatedOutputs(cellId: string): Record<string, string> {
+  return { BucketName: `${cellId}-workspaces`, DatabaseHost: `${cellId}.db.internal`, DatabasePort: '5432' };
 }
 
 function notFound(cellId: string): PortError {

@@ -17,9 +17,13 @@ export function requireNewerConfig(cell: Cell, request: DesiredConfigRequest): v
 /** Takes a new revision as the one the cell should run; a cell held for want of configuration tries again. */
 export function setDesiredConfig(cell: Cell, request: DesiredConfigRequest) {
   const { status } = cell;
-  if (request.revision > (status.config?.desired ?? 0)) {
+  const desired = status.config?.desired ?? 0;
+  if (request.revision > desired) {
+    // Nothing pending, nothing running, and the release the cell runs renders the same: the cell already runs this revision.
+    const unchanged = request.unchangedOn !== undefined && request.unchangedOn === status.version && !status.currentUpdate && (status.config?.applied ?? 0) === desired;
     status.config = {
       ...status.config,
+      ...(unchanged ? { applied: request.revision } : {}),
       desired: request.revision,
       requestedBy: request.requestedBy,
       ...(request.window ? { window: request.window } : {}),

@@ -12,8 +12,6 @@ export interface Observed {
   version?: string;
   /** absent in what activities of 0.1.0 returned */
   maintenance?: boolean;
-  /** the revision of the cell's configuration its objects were rendered with (absent: none recorded in the cell) */
-  configRevision?: number;
 }
 
 /** Reads the cluster once an update has ended; an unreachable one is noted, and the next check reads again. */
@@ -39,12 +37,6 @@ export function observe(cell: Cell, actual: Observed, how: string): void {
     cell.publish();
   } else if (actual.maintenance === false && status.maintenance.enabled) {
     status.maintenance = { enabled: false };
-    cell.publish();
-  }
-  // Objects rendered with another revision than recorded: the cluster is the truth, and the desired revision is applied again.
-  if (actual.configRevision !== undefined && actual.version === status.version && status.config && actual.configRevision !== (status.config.applied ?? 0)) {
-    status.config.applied = actual.configRevision;
-    cell.wake = true;
     cell.publish();
   }
   if (actual.version !== status.version && status.state !== 'drifted') {

@@ -17,7 +17,7 @@ import { CellConfig, ConfigBody, ConfigChanges, ConfigSetAccepted } from '../../
  * nobody). A change is stored as a new revision, recorded item by item, and applied as an update.
  */
 const cellConfig: FastifyPluginAsyncTypebox = async (app) => {
-  /** The releases the cell may run, and the one it runs. */
+  /** The catalog, and the items of the releases the cell may run or runs. */
   const releasesOf = async (view: CellView) => {
     const releases = await app.catalog.list();
     const mayRun = visibleReleases(releases, view.spec);
@@ -69,7 +69,7 @@ const cellConfig: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const view = await readCell(app, request.params.cellId);
-      const { declared } = await releasesOf(view);
+      const { releases, declared } = await releasesOf(view);
       const asCustomer = request.role === 'customer';
       const errors: { field: string; reason: string }[] = [];
       const refusals: string[] = [];
@@ -95,17 +95,23 @@ const cellConfig: FastifyPluginAsyncTypebox = async (app) => {
       if (refusals.length > 0) throw new HttpProblem(403, 'Forbidden', `the token of ${request.subject} (${request.role}) may not set these: ${refusals.join('; ')}`);
 
       const outcome = await app.configs.set(view.spec.id, request.body.values as Record<string, ConfigValue | null>, request.subject);
+      // Whether the release the cell runs renders anything new with these values: if not, its controller needs no update for them.
+      const runs = view.version === undefined ? undefined : releases.find((r) => r.version === view.version);
+      const ownItems = (runs?.config ?? []).filter((i) => i.setBy !== 'stack');
+      const unchanged = runs !== undefined && JSON.stringify(effectiveConfig(ownItems, outcome.before).values) === JSON.stringify(effectiveConfig(ownItems, outcome.after).values);
       request.log.info({ cellId: view.spec.id, revision: outcome.revision, changed: outcome.changed.map((c) => `${c.item}: ${describeValue(c.old)} → ${describeValue(c.new)}`) }, 'cell configuration set');
       // Told again even when nothing changed: a revision stored by an earlier request that could not reach the controller arrives now.
-      await app.temporal.workflow
+      const told = await app.temporal.workflow
         .getHandle(cellWorkflowId(view.spec.id))
-        .executeUpdate(setDesiredConfig, { args: [{ revision: outcome.revision, requestedBy: request.subject, ...(request.body.window ? { window: request.body.window } : {}) }] });
+        .executeUpdate(setDesiredConfig, { args: [{ revision: outcome.revision, requestedBy: request.subject, ...(request.body.window ? { window: request.body.window } : {}), ...(unchanged ? { unchangedOn: runs.version } : {}) }] });
       const change =
         outcome.revision === 0
           ? 'nothing set: no change'
           : outcome.changed.length === 0
             ? `nothing changed: the cell runs towards revision ${outcome.revision}`
-            : request.body.window === 'now'
+            : told.config?.applied === outcome.revision
+              ? `revision ${outcome.revision}: release ${view.version} the cell runs renders the same with it; the next release it takes is rendered with it`
+              : request.body.window === 'now'
               ? `revision ${outcome.revision}: a configuration change starts once nothing else runs on the cell`
               : `revision ${outcome.revision}: a configuration change in the cell's next maintenance window`;
       return reply.status(outcome.changed.length > 0 ? 202 : 200).send({ cellId: view.spec.id, revision: outcome.revision, changed: outcome.changed, change });
