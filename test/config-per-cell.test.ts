@@ -169,6 +169,21 @@ describe('configuration per cell', () => {
     ]);
   });
 
+  it('registers a cell with its first values, checked as any change is', async () => {
+    const body = (config: Record<string, unknown>) => ({ id: 'cfg-c', ring: 'saas', maintenanceWindow: { days: ['sat'], start: '02:00', durationMinutes: 120, timezone: 'UTC' }, cluster: { kind: 'simulated', initialVersion: '7.0.0' }, config });
+    const customerItem = await h.http('POST', '/v1/cells', body({ domain: 'x.example.com' }));
+    expect(customerItem.status).toBe(403);
+    const unknown = await h.http('POST', '/v1/cells', body({ colour: 'blue' }));
+    expect(unknown.body.errors).toEqual([{ field: 'body.config.colour', reason: 'no release cell cfg-c may run declares an item colour' }]);
+    expect((await h.http('GET', '/v1/cells/cfg-c')).status).toBe(404);
+    expect((await h.http('GET', '/v1/cells/cfg-c/config/changes')).status).toBe(404);
+    const cell = await h.registerCell('cfg-c', { cluster: { kind: 'simulated', initialVersion: '7.0.0' }, config: { replicas: 5, tier: 'large' } });
+    // The installation it adopts runs them: no change to apply.
+    expect(cell.config).toMatchObject({ desired: 1, applied: 1 });
+    expect(cell.currentUpdate).toBeUndefined();
+    expect((await configOf('cfg-c')).items.find((i: { name: string }) => i.name === 'replicas')).toMatchObject({ value: 5, source: 'cell' });
+  });
+
   it('refuses in preflight a reference to a Secret the cell does not hold, naming it', async () => {
     const withSecret = release('7.1.0');
     withSecret.config.push({ name: 'dbPassword', type: 'secret', setBy: 'operator' } as never);

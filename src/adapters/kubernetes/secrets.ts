@@ -1,5 +1,6 @@
 // Whether the Secrets a cell's configuration refers to are there, without reading them: each is
 // asked for as metadata only (PartialObjectMetadata), so no Secret's data ever reaches cellshift.
+import { type ConfigurationOptions, Observable, type RequestContext, type ResponseContext } from '@kubernetes/client-node';
 import type { KubeClients } from './connection';
 import { isNotFound, kubeCall } from './kube-call';
 
@@ -19,17 +20,17 @@ export async function missingSecrets<T extends { name: string }>(kube: KubeClien
 }
 
 /** Options that ask the API server for an object's metadata alone. */
-function metadataOnly() {
+function metadataOnly(): ConfigurationOptions {
   return {
     middleware: [
       {
-        pre: async (context: { setHeaderParam(name: string, value: string): void }) => {
+        pre: (context: RequestContext) => {
           context.setHeaderParam('Accept', METADATA_ONLY);
-          return context;
+          return new Observable(Promise.resolve(context));
         },
-        post: async <R>(response: R) => response,
+        post: (response: ResponseContext) => new Observable(Promise.resolve(response)),
       },
     ],
-    middlewareMergeStrategy: 'append' as const,
-  } as unknown as Parameters<KubeClients['core']['readNamespacedSecret']>[1];
+    middlewareMergeStrategy: 'append',
+  };
 }

@@ -1,5 +1,7 @@
 import { Type, type Static } from 'typebox';
+import { CONFIG_ITEM_NAME } from '../../domain/config';
 import { RINGS } from '../../domain/release';
+import { ConfigValue } from './config';
 import { STRATEGIES } from '../../domain/update';
 import { WEEKDAYS, timeZones } from '../../domain/window';
 import { CellId, NullableString, StringEnum, TemplateVersion, Version } from './common';
@@ -104,6 +106,13 @@ export const RegisterCellBody = Type.Object(
     checkIntervalSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600 })),
     stack: Type.Optional(StackRef),
     infraApply: Type.Optional(Type.Boolean()),
+    config: Type.Optional(
+      Type.Record(Type.String({ pattern: CONFIG_ITEM_NAME }), ConfigValue, {
+        minProperties: 1,
+        maxProperties: 500,
+        description: "the cell's values of operator items, its first configuration revision: what the installation it adopts runs, or what its first install renders",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,7 +1,7 @@
 import type { ClusterTarget } from '../../domain/ports';
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { Mutex } from 'async-mutex';
-import { DEFAULT_CHECK_INTERVAL_SECONDS, type CellSpec, type CellStatus, type CellView, type VersionHistoryEntry } from '../../domain/cell';
+import { DEFAULT_CHECK_INTERVAL_SECONDS, type CellConfigStatus, type CellSpec, type CellStatus, type CellView, type VersionHistoryEntry } from '../../domain/cell';
 import { visibleReleases } from '../../domain/channels';
 import { ErrorType } from '../../domain/errors';
 import type { CatalogRelease } from '../../domain/release';
@@ -14,6 +14,8 @@ export interface CellControllerInput {
   spec: CellSpec;
   /** carried over continue-as-new; absent on registration */
   status?: CellStatus;
+  /** on registration: the revision of the values it was registered with (and whether the installation it adopts runs them) */
+  config?: CellConfigStatus;
   nextUpdate?: number;
   /** the last revision written to the read model (revisions only grow, across runs too) */
   revision?: number;
@@ -56,7 +58,7 @@ export class Cell {
   constructor(readonly input: CellControllerInput) {
     this.spec = input.spec;
     // An agent cell registers once its agent has exchanged its bootstrap token (the API tells the controller).
-    this.status = input.status ?? { state: input.spec.connection === 'agent' ? 'awaiting-agent' : 'registering', maintenance: { enabled: false }, history: [] };
+    this.status = input.status ?? { state: input.spec.connection === 'agent' ? 'awaiting-agent' : 'registering', maintenance: { enabled: false }, history: [], ...(input.config ? { config: input.config } : {}) };
     this.nextUpdate = input.nextUpdate ?? 1;
     this.revision = input.revision ?? 0;
     this.maxHistoryEvents = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;

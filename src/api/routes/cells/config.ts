@@ -1,11 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { CellView } from '../../../domain/cell';
-import { visibleReleases } from '../../../domain/channels';
-import { declaredItems, describeValue, effectiveConfig, valueProblem, type ConfigValue } from '../../../domain/config';
-import { compareVersions } from '../../../domain/version';
+import { describeValue, effectiveConfig, valueProblem, type ConfigValue } from '../../../domain/config';
+import { requireSettable } from '../../config-values';
 import { cellWorkflowId } from '../../../workflows/ids';
 import { setDesiredConfig } from '../../../workflows/messages';
-import { badRequest, HttpProblem } from '../../problem';
 import { readCell } from '../../read-views';
 import { CellParams } from '../../schemas/cells';
 import { problems } from '../../schemas/common';
@@ -17,14 +14,6 @@ import { CellConfig, ConfigBody, ConfigChanges, ConfigSetAccepted } from '../../
  * nobody). A change is stored as a new revision, recorded item by item, and applied as an update.
  */
 const cellConfig: FastifyPluginAsyncTypebox = async (app) => {
-  /** The catalog, and the items of the releases the cell may run or runs. */
-  const releasesOf = async (view: CellView) => {
-    const releases = await app.catalog.list();
-    const mayRun = visibleReleases(releases, view.spec);
-    const runs = releases.find((r) => r.version === view.version);
-    return { releases, declared: declaredItems(runs && !mayRun.includes(runs) ? [...mayRun, runs] : mayRun, compareVersions) };
-  };
-
   app.get(
     '/v1/cells/:cellId/config',
     {
@@ -34,7 +23,7 @@ const cellConfig: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const view = await readCell(app, request.params.cellId);
       const current = await app.configs.current(view.spec.id);
-      const { releases } = await releasesOf(view);
+      const releases = await app.catalog.list();
       const target = releases.find((r) => r.version === (view.desiredVersion ?? view.version));
       const items = target?.config ?? [];
       const { values, missing } = effectiveConfig(items.filter((i) => i.setBy !== 'stack'), current.values);
@@ -69,31 +58,8 @@ const cellConfig: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const view = await readCell(app, request.params.cellId);
-      const { releases, declared } = await releasesOf(view);
-      const asCustomer = request.role === 'customer';
-      const errors: { field: string; reason: string }[] = [];
-      const refusals: string[] = [];
-      for (const [name, value] of Object.entries(request.body.values)) {
-        const field = `body.values.${name}`;
-        const found = declared.get(name);
-        if (!found) {
-          errors.push({ field, reason: `no release cell ${view.spec.id} may run declares an item ${name}` });
-          continue;
-        }
-        const { item, version } = found;
-        if (item.setBy === 'stack') {
-          errors.push({ field, reason: `${name} is read from the cell's stack output ${item.output} (release ${version}): nobody sets it` });
-          continue;
-        }
-        if (item.setBy !== (asCustomer ? 'customer' : 'operator')) refusals.push(`${name} is set by the ${item.setBy === 'customer' ? "cell's customer" : 'operator'} (release ${version})`);
-        if (value !== null) {
-          const wrong = valueProblem(item, value);
-          if (wrong) errors.push({ field, reason: wrong });
-        }
-      }
-      if (errors.length > 0) throw badRequest(errors);
-      if (refusals.length > 0) throw new HttpProblem(403, 'Forbidden', `the token of ${request.subject} (${request.role}) may not set these: ${refusals.join('; ')}`);
-
+      const releases = await app.catalog.list();
+      requireSettable(releases, view, request.body.values, request.role, request.subject);
       const outcome = await app.configs.set(view.spec.id, request.body.values as Record<string, ConfigValue | null>, request.subject);
       // Whether the release the cell runs renders anything new with these values: if not, its controller needs no update for them.
       const runs = view.version === undefined ? undefined : releases.find((r) => r.version === view.version);

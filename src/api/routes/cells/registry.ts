@@ -1,7 +1,8 @@
 import { DEFAULT_AGENT_WAIT_SECONDS } from '../../../domain/agent';
 import { agentPresence } from '../../../temporal/agent-presence';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { DEFAULT_CHECK_INTERVAL_SECONDS, initialVersionOf, type CellSpec, type CellView } from '../../../domain/cell';
+import { DEFAULT_CHECK_INTERVAL_SECONDS, initialVersionOf, type CellConfigStatus, type CellSpec, type CellView } from '../../../domain/cell';
+import { requireSettable } from '../../config-values';
 import { visibleReleases } from '../../../domain/channels';
 import { configHold } from '../../../domain/config-hold';
 import { planUpgrade } from '../../../domain/upgrade-path';
@@ -69,6 +70,15 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
           throw badRequest([{ field: 'body.cluster.initialVersion', reason: `an air-gapped cell runs only bundled releases; ${initial.version} was not uploaded as a bundle` }]);
         }
       }
+      // Its first configuration values: checked as any change is, stored before its controller starts.
+      let config: CellConfigStatus | undefined;
+      if (body.config) {
+        requireSettable(await app.catalog.list(), { spec, version: initialVersion }, body.config, request.role, request.subject, 'body.config');
+        if (await cellExists(app, spec.id)) throw new HttpProblem(409, 'Conflict', `cell ${spec.id} already exists`);
+        const { revision } = await app.configs.set(spec.id, body.config, request.subject);
+        // An installation it adopts (a simulated cell's initial version) runs them as they are; a first install renders them.
+        config = { desired: revision, ...(initialVersion ? { applied: revision } : {}), requestedBy: request.subject };
+      }
       const state = spec.connection === 'agent' ? 'awaiting-agent' : 'registering';
       try {
         // A cell removed before under this id took update numbers: this one goes on after them (an update id is never used twice).
@@ -76,7 +86,7 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
         await app.temporal.workflow.start('cellController', {
           workflowId: cellWorkflowId(spec.id),
           taskQueue: app.taskQueue,
-          args: [{ spec, ...(nextUpdate > 1 ? { nextUpdate } : {}) }],
+          args: [{ spec, ...(nextUpdate > 1 ? { nextUpdate } : {}), ...(config ? { config } : {}) }],
           typedSearchAttributes: [
             { key: CellIdKey, value: spec.id },
             { key: RingKey, value: spec.ring },
@@ -87,7 +97,7 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
         // Here, not in the error handler: the URL does not name the cell, the problem should.
         throw fromTemporal(err, `cell ${spec.id}`) ?? err;
       }
-      const view: CellView = { spec, state, maintenance: { enabled: false }, history: [] };
+      const view: CellView = { spec, state, maintenance: { enabled: false }, history: [], ...(config ? { config } : {}) };
       // Listed at once; the controller's own writes (revision 1 on) replace this one.
       await app.cells.write(view, 0);
       return reply.status(201).header('location', `/v1/cells/${spec.id}`).send(toCell(view));
