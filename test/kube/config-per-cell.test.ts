@@ -1,15 +1,18 @@
 // One release, two customers' clusters on the Kubernetes test bed, each with its own values: a
-// domain and replicas set by the operator, a bucket read from each cell's own stack output, a
+// domain and replicas set by the operator, a bucket read from each cell's own stack output (a
+// CloudFormation stack in moto for the direct cell, the simulated stack for the agent cell), a
 // database password that stays in a Secret of the cell. One cell is reached directly, the other
 // through its agent (which reads its own cell's values over the agent endpoint, and its stack with
 // its own credentials). Neither value reaches any history; a reference to a Secret the cell does
 // not hold is refused in preflight.
 import type { ChildProcess } from 'node:child_process';
+import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connect, type KubeClients } from '../../src/adapters/kubernetes/connection';
 import type { Release } from '../../src/domain/release';
 import { cellWorkflowId, updateWorkflowId } from '../../src/workflows/ids';
+import { startMoto, type Moto } from '../../scripts/lib/moto';
 import { everyDay, Harness, utcClock } from '../helpers/harness';
 
 const CELLS = {
@@ -58,9 +61,25 @@ describe('configuration per cell on Kubernetes, a direct cell and an agent cell'
   let h: Harness;
   let kube: KubeClients;
   let agent: ChildProcess | undefined;
+  let moto: Moto;
   const kubeconfigPath = inject('kubeconfigPath');
 
   beforeAll(async () => {
+    // The direct cell's stack: a bucket of its own, named by the stack's output BucketName.
+    moto = await startMoto(); // no skip: a run without moto is a failed run
+    process.env.CELLSHIFT_AWS_CFG_DIRECT_ACCESS_KEY_ID = 'testing';
+    process.env.CELLSHIFT_AWS_CFG_DIRECT_SECRET_ACCESS_KEY = 'testing';
+    const cfn = new CloudFormationClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: 'cfg-direct',
+        TemplateBody: JSON.stringify({
+          Resources: { Workspaces: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'k8s-cfg-direct-workspaces' } } },
+          Outputs: { BucketName: { Value: { Ref: 'Workspaces' } }, TemplateVersion: { Value: '1.0.0' } },
+        }),
+      }),
+    );
+    cfn.destroy();
     h = await Harness.start({ releases: [] });
     kube = connect({ kind: 'kubernetes', kubeconfig: { path: kubeconfigPath }, namespace: 'default' });
     expect((await h.http('POST', '/v1/releases', release)).status).toBe(201);
@@ -69,6 +88,7 @@ describe('configuration per cell on Kubernetes, a direct cell and an agent cell'
   afterAll(async () => {
     agent?.kill('SIGKILL');
     await h?.stop();
+    await moto?.stop();
   });
 
   const cellBody = (id: CellId) => ({
@@ -76,7 +96,10 @@ describe('configuration per cell on Kubernetes, a direct cell and an agent cell'
     ring: 'saas',
     cluster: { kind: 'kubernetes', namespace: CELLS[id].namespace, ...(id === 'k8s-cfg-direct' ? { kubeconfig: { path: kubeconfigPath } } : {}) },
     ...(id === 'k8s-cfg-agent' ? { connection: 'agent' } : {}),
-    stack: { kind: 'simulated', templateVersion: '1.0.0' },
+    stack:
+      id === 'k8s-cfg-direct'
+        ? { kind: 'aws', region: 'us-east-1', stackName: 'cfg-direct', endpoint: moto.endpoint, credentialsRef: 'cfg-direct' }
+        : { kind: 'simulated', templateVersion: '1.0.0' },
     maintenanceWindow: everyDay(utcClock(-60_000), 600),
     expectedUpdateMinutes: 5,
   });
