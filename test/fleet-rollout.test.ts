@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { maxOverlap } from '../src/domain/rollout';
 import { DEMO_RELEASES } from '../scripts/seed/demo-fleet';
+import { cellWorkflowId, rolloutWorkflowId } from '../src/workflows/ids';
 import { Harness, everyDay, utcClock } from './helpers/harness';
 
 const openNow = () => ({ maintenanceWindow: everyDay(utcClock(-60_000), 600), expectedUpdateMinutes: 5 });
@@ -196,5 +197,34 @@ describe('fleet rollouts', () => {
     const order = await h.http('POST', '/v1/rollouts', { version: '9.9.9', rings: ['dedicated', 'staging'], waves: { maxConcurrent: 1 } }, 'operator');
     expect(order.body.errors.map((e: any) => e.field)).toEqual(['body.rings', 'body.version']);
     expect((await h.http('GET', '/v1/rollouts/4.4.4')).status).toBe(404);
+  });
+
+  it('asks each cell by a signal and hears its end by a signal: nothing holds a request open while a cell waits for its window', async () => {
+    h = await Harness.start();
+    // One cell updates; the other applies slowly, and is removed while the rollout waits for it.
+    await fleet('fr-signal', '1.2.8', { saas: 2 });
+    await h.http('PUT', '/v1/sim/cells/fr-signal-saas-2/faults', { apply: { mode: 'none', latencyMs: 8_000 } });
+    await h.http('POST', '/v1/rollouts', { version: '1.2.8', rings: ['saas'], waves: { maxConcurrent: 2, maxFailures: 1 } }, 'operator');
+    const waiting = await h.waitFor('fr-signal-saas-2 updating', async () => (await h.http('GET', '/v1/cells/fr-signal-saas-2')).body.currentUpdate);
+    await h.waitForStep(waiting.id, 'apply');
+    const removed = await h.http('DELETE', '/v1/cells/fr-signal-saas-2?cancelUpdate=true');
+    expect(removed.status, JSON.stringify(removed.body)).toBe(202);
+
+    const done = await waitForRollout('1.2.8', ['succeeded']);
+    expect(done.rings[0].cells).toEqual([
+      expect.objectContaining({ id: 'fr-signal-saas-1', state: 'succeeded' }),
+      expect.objectContaining({ id: 'fr-signal-saas-2', state: 'failed', error: 'cell fr-signal-saas-2 was removed' }),
+    ]);
+    expect(waiting.toVersion).toBe('1.2.8');
+
+    const events = (await h.client.workflow.getHandle(rolloutWorkflowId('1.2.8')).fetchHistory()).events ?? [];
+    expect(events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityType?.name)).not.toContain('updateCells');
+    const asked = events.flatMap((e) => (e.signalExternalWorkflowExecutionInitiatedEventAttributes ? [e.signalExternalWorkflowExecutionInitiatedEventAttributes] : []));
+    expect(asked.map((a) => [a.signalName, a.workflowExecution?.workflowId])).toEqual([
+      ['rolloutCell', cellWorkflowId('fr-signal-saas-1')],
+      ['rolloutCell', cellWorkflowId('fr-signal-saas-2')],
+    ]);
+    const answers = events.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'cellOutcomes');
+    expect(answers).toHaveLength(2);
   });
 });

@@ -140,7 +140,7 @@ export interface CellStatus {
   /** an agent cell: what its agent said of itself when it registered */
   agent?: AgentRegistration;
   /** the fleet rollout that set the desired version, answered when the cell gets there or cannot */
-  rollout?: { id: string; version: string };
+  rollout?: { id: string; version: string; /** asked by signal (the rollout's first run): told by signal */ run?: string };
   /** how the cell ended for the last rollout that awaited it: asked again, the controller answers the same */
   rolloutOutcome?: CellOutcome & { rolloutId: string };
   /** the cell's configuration: the revision of its values it should run, the one it runs (absent: none set yet) */

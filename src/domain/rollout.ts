@@ -145,4 +145,6 @@ export interface CellOutcome {
   cluster?: ClusterRef;
   /** an updated agent cell: its health is checked through its agent */
   connection?: CellConnection;
+  /** the first run of the rollout that asked (told by a controller): a rollout takes only answers to its own requests */
+  run?: string;
 }

@@ -96,6 +96,22 @@ export interface DriftDecision {
 }
 
 export const setDesiredVersion = defineUpdate<DesiredVersionAccepted, [DesiredVersionRequest]>('setDesiredVersion');
+
+/**
+ * From a fleet rollout to a cell's controller: take the release. The controller answers by
+ * signalling the rollout (`cellOutcomesSignal`) once the cell gets there or cannot, or at once
+ * when it refuses; asked again, it answers the same.
+ */
+export interface RolloutCellRequest {
+  rolloutId: string;
+  /** the rollout's first run: an answer names it, so a later rollout of the same release never takes an earlier one's */
+  run: string;
+  version: string;
+  requestedBy: string;
+  window?: 'now';
+  rollback?: boolean;
+}
+export const rolloutCellSignal = defineSignal<[RolloutCellRequest]>('rolloutCell');
 export const configureCell = defineUpdate<CellView, [CellSettings]>('configureCell');
 /** From the API, once new configuration values are stored: the revision the cell should run (a change starts in the window unless `now`). */
 export const setDesiredConfig = defineUpdate<CellView, [DesiredConfigRequest]>('setDesiredConfig');
@@ -117,7 +133,7 @@ export const rejectUpdate = defineUpdate<void, [OperatorCommand]>('reject');
 
 // fleet rollouts
 export const rolloutProgressQuery = defineQuery<RolloutProgress>('rolloutProgress');
-/** from a wave's activity: the outcomes of the cells that ended since its last batch */
+/** from the cells' controllers (and, for rollouts that asked through an activity, that activity): how cells ended */
 export const cellOutcomesSignal = defineSignal<[CellOutcome[]]>('cellOutcomes');
 export const pauseRollout = defineUpdate<void, [OperatorCommand]>('pauseRollout');
 export const resumeRollout = defineUpdate<void, [OperatorCommand]>('resumeRollout');

@@ -17,6 +17,8 @@ import {
   requestRollback,
   requestUpdate,
   resolveDrift,
+  rolloutCellSignal,
+  type RolloutCellRequest,
   setDesiredVersion,
   updateFinishedSignal,
   type DesiredVersionRequest,
@@ -39,7 +41,7 @@ import { Projection } from '../projection';
 import { projectCell } from '../read-model';
 import { register } from './registration';
 import { acceptRemoval, requireRemovable, retire, type RemovalRequest } from './removal';
-import { answerFor, settleRollout } from './rollout-link';
+import { answerFor, requireRolloutFit, settleRollout, takeRolloutRequest } from './rollout-link';
 import { infraStatusChanged, publishInfra, requirePublishable } from './sla';
 import { startHop, startRollback, updateEnded } from './updates';
 
@@ -97,19 +99,11 @@ export async function cellController(input: CellControllerInput): Promise<void> 
       return { desiredVersion: request.version, plan, outcome: answerFor(cell, rolloutId) };
     },
     {
-      validator: (request: DesiredVersionRequest) => {
-        cell.requireNotHeld();
-        // A rollback rollout leaves `version`: a cell not on it has nothing to do.
-        if (request.rollback ? request.version !== status.version : request.version === status.version) {
-          if (!status.currentUpdate) refuse(ErrorType.AlreadyInstalled, request.rollback ? `cell ${spec.id} does not run ${request.version}` : `cell ${spec.id} already runs ${request.version}`);
-        }
-        // A rollout cannot wait on a drifted cell: reconciliation waits for an operator there.
-        if (request.rolloutId && status.state === 'drifted') {
-          refuse(ErrorType.UpdatesHeld, `drifted: cluster runs ${status.drift?.actual ?? 'nothing'}, recorded ${status.drift?.recorded ?? 'nothing'}`);
-        }
-      },
+      validator: (request: DesiredVersionRequest) => requireRolloutFit(cell, request),
     },
   );
+
+  setHandler(rolloutCellSignal, (request: RolloutCellRequest) => cell.changes.runExclusive(() => takeRolloutRequest(cell, request)));
 
   setHandler(configureCell, (settings) => {
     if (settings.autoUpdate !== undefined) spec.autoUpdate = settings.autoUpdate;
@@ -218,7 +212,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
       }
       if (cell.flagsStale) await pushFlags(cell);
       await reconcile(cell);
-      settleRollout(cell);
+      await settleRollout(cell);
     });
   }
   await condition(allHandlersFinished);

@@ -10,6 +10,7 @@ import { now } from '../update/progress';
 import { CellStatusKey } from '../search-attributes';
 import { cancelCellUpdate, endCellWorkflows, retireCellRecords } from './activities';
 import type { Cell } from './cell';
+import { leaveRollout } from './rollout-link';
 
 export type RemovalRequest = OperatorCommand & { cancelUpdate?: boolean };
 
@@ -39,6 +40,7 @@ export async function retire(cell: Cell, flushed: () => Promise<void>): Promise<
   await condition(() => status.currentUpdate === undefined);
   status.state = 'removing';
   await endCellWorkflows(spec.id, status.removal!);
+  await leaveRollout(cell);
   status.state = 'removed';
   upsertSearchAttributes([{ key: CellStatusKey, value: 'removed' }]);
   // The read model has the last view before it is moved to the audit table: nothing writes it back.

@@ -1,11 +1,12 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, continueAsNew, getExternalWorkflowHandle, isCancellation, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { ClusterRef } from '../../domain/cell';
 import { ErrorType } from '../../domain/errors';
 import type { ReleaseVeto } from '../../domain/release';
 import { countCells, failureBudget, ringPolicy, waves, type CellOutcome, type CellRollout, type RingRollout, type RolloutInput, type RolloutProgress } from '../../domain/rollout';
 import { canaryCells, startNow, type SchedulableCell } from '../../domain/schedule';
 import { describeFailure } from '../failures';
-import { cellOutcomesSignal, rolloutProgressQuery } from '../messages';
+import { cellWorkflowId } from '../ids';
+import { cellOutcomesSignal, rolloutCellSignal, rolloutProgressQuery, type RolloutCellRequest } from '../messages';
 import { now } from '../update/progress';
 import { agentCellHealth, listFleetCells, listRolloutCells, publishEvents, ringHealth, rollbackCells, updateCells, vetoRelease } from './activities';
 import type { EventType } from '../../domain/events';
@@ -57,8 +58,12 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
   };
   const progress = state.progress;
   const controls = new RolloutControls(input, progress, state.approved);
-  /** the activities asking started cells (one per cell; a wave, for a rollout started by 0.1.0), until each returns */
+  /** the activities asking started cells (rollouts from before signals: one per cell, or a wave for one started by 0.1.0), until each returns */
   const inFlight = new Set<CancellationScope>();
+  /** requests signalled to cells' controllers and not yet delivered */
+  const asking = new Set<Promise<void>>();
+  /** this rollout's first run: its requests name it, and it takes only the answers that do */
+  const run = workflowInfo().firstExecutionRunId;
   /**
    * Outcomes told and not yet taken in, in the order they came (rollouts by windows). The scheduler
    * takes them one at a time, so what it starts depends on the outcomes so far and never on how many
@@ -90,9 +95,14 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
   /** A rollout in waves (started by 0.1.0) takes each outcome in as it comes; one by windows queues it for its scheduler. */
   const ended = (outcome: CellOutcome) => (state.schedule ? told.push(outcome) : takeIn(outcome));
   setHandler(cellOutcomesSignal, (outcomes) => {
-    outcomes.forEach(ended);
+    outcomes.filter((o) => o.run === undefined || o.run === run).forEach(({ run: _, ...outcome }) => ended(outcome));
     refresh();
   });
+  /** Cells asked and not yet answered (an answer told and not yet taken in counts as one). */
+  const unanswered = () => {
+    const answered = new Set(told.map((o) => o.cellId));
+    return progress.rings.flatMap((r) => r.cells ?? []).filter((c) => c.state === 'running' && !answered.has(c.id)).length;
+  };
 
   if (!carried) {
     // The cells registered in each ring now: the failure budget is a share of all of them.
@@ -134,7 +144,7 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
       refresh();
       runBatch(wave);
       // Every cell of the wave ends, there or stopped; an abort stops the wait (running cells finish on their own).
-      await condition(() => (inFlight.size === 0 && wave.every((c) => c.state !== 'running')) || controls.aborted !== undefined);
+      await condition(() => (inFlight.size === 0 && asking.size === 0 && wave.every((c) => c.state !== 'running')) || controls.aborted !== undefined);
       if (controls.aborted) {
         cancelInFlight();
         return end(ring);
@@ -203,7 +213,7 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
           const waiting = cells.filter((c) => c.state === 'pending');
           const running = cells.filter((c) => c.state === 'running').length;
           if (waiting.length === 0 && running === 0) return false;
-          if (running === 0 && inFlight.size === 0 && workflowInfo().continueAsNewSuggested) {
+          if (running === 0 && inFlight.size === 0 && asking.size === 0 && workflowInfo().continueAsNewSuggested) {
             await continueAsNew<typeof fleetRollout>(input, { ...state, approved: controls.approved });
           }
           const decision = startNow(schedulable(waiting), running, Date.now(), { ...policy, maxConcurrent: limit });
@@ -249,8 +259,27 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
     });
   }
 
-  /** Asks the started cells and awaits their answers, beside other batches in flight; one it cannot finish leaves its unanswered cells failed. */
+  /** Asks the started cells; each one's controller answers by signal when the cell ends (or refuses). */
   function runBatch(cells: CellRollout[]): void {
+    if (!patched('rollout-signals')) return runBatchByActivity(cells);
+    for (const cell of cells) {
+      const request: RolloutCellRequest = { rolloutId: input.id, run, version: input.version, requestedBy: input.requestedBy, ...(input.window ? { window: input.window } : {}), ...(input.rollback ? { rollback: true } : {}) };
+      const asked = getExternalWorkflowHandle(cellWorkflowId(cell.id))
+        .signal(rolloutCellSignal, request)
+        .catch((err: unknown) => {
+          // No controller of that id runs: the cell was removed since the rollout listed it.
+          if (!isCancellation(err)) ended({ cellId: cell.id, outcome: 'failed', error: `cell ${cell.id} is no longer registered`, at: now() });
+        })
+        .finally(() => {
+          asking.delete(asked);
+          refresh();
+        });
+      asking.add(asked);
+    }
+  }
+
+  /** (rollouts from before signals) Asks the started cells through an activity that awaits their answers; one it cannot finish leaves its unanswered cells failed. */
+  function runBatchByActivity(cells: CellRollout[]): void {
     const scope = new CancellationScope();
     inFlight.add(scope);
     void scope
@@ -312,7 +341,7 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
       for (const cell of progress.rings.flatMap((r) => r.cells ?? []).filter((c) => c.state === 'pending')) Object.assign(cell, { state: 'held', error: reason, endedAt: at });
       refresh();
       // The cells in flight finish, and their outcomes are recorded (an abort meanwhile stops the wait).
-      await condition(() => inFlight.size === 0 || controls.aborted !== undefined);
+      await condition(() => (inFlight.size === 0 && asking.size === 0 && unanswered() === 0) || controls.aborted !== undefined);
       if (controls.aborted) cancelInFlight();
       takeInAll();
     }
