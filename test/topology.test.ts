@@ -18,7 +18,7 @@ import { SimulatedCluster } from '../src/adapters/simulated/cluster';
 import { DEMO_RELEASES } from '../scripts/seed/demo-fleet';
 import { Topology } from '../scripts/lib/topology';
 import { everyDay, utcClock, waitFor } from './helpers/harness';
-import { replayFromServer } from './helpers/replay-check';
+import { replayAllFromServer, replayFromServer } from './helpers/replay-check';
 
 const CELLS = 200;
 const AGENT_CELLS = ['topo-agent-0', 'topo-agent-1', 'topo-agent-2'];
@@ -149,6 +149,10 @@ describe('two workers and two APIs on Temporal and PostgreSQL, through crashes a
 
     const replay = await replays();
     expect(replay.ok ? '' : replay.report).toBe('');
+    // So do every controller's, each of its runs: they took signals, updates and their updates' ends through the same crashes.
+    const controllerReplay = await replayAllFromServer(topology.temporal.address, "WorkflowType = 'cellController'", inject('workflowBundlePath'));
+    expect(controllerReplay.ok ? '' : controllerReplay.report).toBe('');
+    expect(controllerReplay.ok && controllerReplay.replayed).toBeGreaterThanOrEqual(total);
     expect(done.status).toBe('succeeded');
     expect(done.counts).toMatchObject({ succeeded: total, failed: 0, held: 0 });
     const simulated = new SimulatedCluster(topology.dataDir);

@@ -14,21 +14,42 @@ const EventType = temporal.api.enums.v1.EventType;
  * in a file and the events around the one the replay stopped at, instead of a stalled run.
  */
 export async function replayFromServer(address: string, workflowId: string, bundlePath: string): Promise<{ ok: true } | { ok: false; report: string }> {
+  return replayAllFromServer(address, `WorkflowId = '${workflowId}'`, bundlePath, { latestRunOnly: true });
+}
+
+/**
+ * Replays every run of every workflow a visibility query finds (a controller's runs before each
+ * continue-as-new included), as the server holds them, with today's workflow bundle; the report
+ * names each that does not replay, with the events around where it stopped.
+ */
+export async function replayAllFromServer(
+  address: string,
+  query: string,
+  bundlePath: string,
+  { latestRunOnly = false }: { latestRunOnly?: boolean } = {},
+): Promise<{ ok: true; replayed: number } | { ok: false; report: string }> {
   const connection = await Connection.connect({ address });
   try {
-    const history = await new Client({ connection }).workflow.getHandle(workflowId).fetchHistory();
-    try {
-      await Worker.runReplayHistory({ workflowBundle: { codePath: bundlePath } }, history, workflowId);
-      return { ok: true };
-    } catch (err) {
-      const file = join(tmpdir(), `cellshift-history-${workflowId.replaceAll('/', '_')}-${Date.now()}.json`);
+    const client = new Client({ connection });
+    const runs: { workflowId: string; runId?: string }[] = [];
+    if (latestRunOnly) runs.push({ workflowId: /WorkflowId = '(.*)'/.exec(query)![1] });
+    else for await (const execution of client.workflow.list({ query })) runs.push({ workflowId: execution.workflowId, runId: execution.runId });
+    const histories = new Map<string, temporal.api.history.v1.IHistory>();
+    for (const { workflowId, runId } of runs) histories.set(`${workflowId}@${runId ?? 'latest'}`, await client.workflow.getHandle(workflowId, runId).fetchHistory());
+    const reports: string[] = [];
+    const replays = Worker.runReplayHistories({ workflowBundle: { codePath: bundlePath } }, [...histories].map(([workflowId, history]) => ({ workflowId, history })));
+    for await (const result of replays) {
+      if (!result.error) continue;
+      const history = histories.get(result.workflowId)!;
+      const file = join(tmpdir(), `cellshift-history-${result.workflowId.replace(/[^A-Za-z0-9.-]/g, '_')}-${Date.now()}.json`);
       writeFileSync(file, historyToJSON(history));
-      const at = Number(/HistoryEvent\(id: (\d+)/.exec(String(err))?.[1] ?? history.events?.length ?? 0);
+      const at = Number(/HistoryEvent\(id: (\d+)/.exec(String(result.error))?.[1] ?? history.events?.length ?? 0);
       const around = (history.events ?? [])
         .filter((e) => Math.abs(Number(e.eventId) - at) <= 12)
         .map((e) => `${String(e.eventId)} ${EventType[e.eventType ?? 0]}${describe(e)}`);
-      return { ok: false, report: `${workflowId} does not replay: ${String(err)}\nhistory in ${file}; events around ${at}:\n${around.join('\n')}` };
+      reports.push(`${result.workflowId} does not replay: ${String(result.error)}\nhistory in ${file}; events around ${at}:\n${around.join('\n')}`);
     }
+    return reports.length === 0 ? { ok: true, replayed: histories.size } : { ok: false, report: reports.join('\n\n') };
   } finally {
     await connection.close();
   }
