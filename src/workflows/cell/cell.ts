@@ -1,5 +1,5 @@
 import type { ClusterTarget } from '../../domain/ports';
-import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { Mutex } from 'async-mutex';
 import { DEFAULT_CHECK_INTERVAL_SECONDS, type CellConfigStatus, type CellSpec, type CellStatus, type CellView, type VersionHistoryEntry } from '../../domain/cell';
 import { visibleReleases } from '../../domain/channels';
@@ -52,8 +52,15 @@ export class Cell {
   readBackDue = false;
   /** the running update whose result this run awaits */
   awaited?: AwaitedUpdate;
-  /** Whatever awaits while it changes the cell (handlers, the main loop's checks) runs alone: no interleaving. */
-  readonly changes = new Mutex();
+  /**
+   * Whatever changes the cell (a request, a signal, an ended update, a tick of the check timer) is
+   * work the main loop takes one at a time, in the order it was asked: what the controller commands
+   * then depends on the order of events, never on how many of them one activation carried. Runs
+   * from before patch 'controller-work-in-order' took handlers under a lock instead, and signals at once.
+   */
+  inOrder = false;
+  private readonly queue: { work: () => Promise<unknown>; done: (value: unknown) => void; failed: (err: unknown) => void }[] = [];
+  private readonly lock = new Mutex();
 
   constructor(readonly input: CellControllerInput) {
     this.spec = input.spec;
@@ -62,6 +69,48 @@ export class Cell {
     this.nextUpdate = input.nextUpdate ?? 1;
     this.revision = input.revision ?? 0;
     this.maxHistoryEvents = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
+  }
+
+  /** Runs `work` with the cell to itself: queued for the main loop (runs from before: under the lock). */
+  exclusive<T>(work: () => T | Promise<T>): Promise<T> {
+    if (!this.inOrder) return this.lock.runExclusive(work);
+    return new Promise<T>((done, failed) => this.queue.push({ work: async () => work(), done: done as (value: unknown) => void, failed }));
+  }
+
+  /** A change told by a signal, an update's end or a timer: queued as work (runs from before: made at once). */
+  tell(change: () => void): void {
+    if (this.inOrder) void this.exclusive(change);
+    else change();
+  }
+
+  /** An update's change that awaits nothing: queued as work (runs from before: made at once). */
+  change<T>(work: () => T): T | Promise<T> {
+    return this.inOrder ? this.exclusive(work) : work();
+  }
+
+  /** Work is queued for the main loop. */
+  get pending(): boolean {
+    return this.queue.length > 0;
+  }
+
+  /** Runs the oldest queued work: its caller gets the result, or the failure. */
+  async runNext(): Promise<void> {
+    const job = this.queue.shift();
+    if (!job) return;
+    try {
+      job.done(await job.work());
+    } catch (err) {
+      job.failed(err);
+    }
+  }
+
+  /** Waits until `ready`, taking queued work meanwhile (runs from before: waits). */
+  async until(ready: () => boolean): Promise<void> {
+    if (!this.inOrder) return condition(ready);
+    while (!ready()) {
+      await condition(() => ready() || this.pending);
+      if (!ready()) await this.runNext();
+    }
   }
 
   /** What the next run starts from. */

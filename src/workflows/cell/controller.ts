@@ -52,12 +52,13 @@ export type { CellControllerInput } from './cell';
  * the cell, checks for updates and for drift every interval, and reconciles the desired version
  * with the installed one through updates run one at a time as child workflows (stepping stones
  * first). Requests arrive as Temporal updates whose validators refuse at once what cannot be
- * done; whatever awaits while it changes the cell holds `cell.changes`, so nothing interleaves.
+ * done; whatever changes the cell is work its main loop takes one at a time, in the order asked.
  * Continues as new when Temporal suggests it, carrying spec and status.
  */
 export async function cellController(input: CellControllerInput): Promise<void> {
   const cell = new Cell(input);
   const { spec, status } = cell;
+  cell.inOrder = patched('controller-work-in-order');
   cell.publish();
 
   setHandler(cellStatusQuery, () => cell.view());
@@ -65,7 +66,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
   setHandler(
     requestUpdate,
     (request: UpdateRequest) =>
-      cell.changes.runExclusive(async () => {
+      cell.exclusive(async () => {
         cell.requireIdle();
         const releases = await listReleases();
         requireReachable(cell, request.version, releases, true);
@@ -91,7 +92,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
       // Asked again by a rollout this cell already answered: the same answer, nothing restarted.
       const answered = request.rolloutId ? answerFor(cell, request.rolloutId) : undefined;
       if (answered) return { desiredVersion: request.version, plan: status.plan ?? [], outcome: answered };
-      const plan = await cell.changes.runExclusive(() => setDesired(cell, request));
+      const plan = await cell.exclusive(() => setDesired(cell, request));
       if (!request.rolloutId) return { desiredVersion: request.version, plan };
       // A rollout waits for the cell to get there or stop; a run about to continue as new answers without an outcome (ask again).
       const rolloutId = request.rolloutId;
@@ -103,26 +104,28 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     },
   );
 
-  setHandler(rolloutCellSignal, (request: RolloutCellRequest) => cell.changes.runExclusive(() => takeRolloutRequest(cell, request)));
+  setHandler(rolloutCellSignal, (request: RolloutCellRequest) => cell.exclusive(() => takeRolloutRequest(cell, request)));
 
-  setHandler(configureCell, (settings) => {
-    if (settings.autoUpdate !== undefined) spec.autoUpdate = settings.autoUpdate;
-    if (settings.checkIntervalSeconds !== undefined) spec.checkIntervalSeconds = settings.checkIntervalSeconds;
-    cell.checkRequested = true;
-    cell.wake = true;
-    return cell.view();
-  });
+  setHandler(configureCell, (settings) =>
+    cell.change(() => {
+      if (settings.autoUpdate !== undefined) spec.autoUpdate = settings.autoUpdate;
+      if (settings.checkIntervalSeconds !== undefined) spec.checkIntervalSeconds = settings.checkIntervalSeconds;
+      cell.checkRequested = true;
+      cell.wake = true;
+      return cell.view();
+    }),
+  );
 
   setHandler(
     setDesiredConfigUpdate,
-    (request: DesiredConfigRequest) => setConfig(cell, request),
+    (request: DesiredConfigRequest) => cell.change(() => setConfig(cell, request)),
     { validator: (request: DesiredConfigRequest) => requireNewerConfig(cell, request) },
   );
 
   setHandler(
     resolveDrift,
     (decision: DriftDecision) =>
-      cell.changes.runExclusive(async () => {
+      cell.exclusive(async () => {
         requireDrifted(cell, decision);
         await resolve(cell, decision);
         return cell.view();
@@ -133,7 +136,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
   setHandler(
     requestRollback,
     (request: RollbackRequest) =>
-      cell.changes.runExclusive(() => {
+      cell.exclusive(() => {
         cell.requireIdle();
         const target = rollbackTarget(status.version, status.history, request.toVersion);
         if (!target.ok) refuse(ErrorType.IncompatibleVersion, target.reason);
@@ -145,7 +148,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
   setHandler(
     publishInfraUpdate,
     (request: InfraUpdateRequest) =>
-      cell.changes.runExclusive(() => {
+      cell.exclusive(() => {
         requirePublishable(cell, request);
         return publishInfra(cell, request);
       }),
@@ -155,7 +158,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
   setHandler(
     removeCell,
     (request: RemovalRequest) =>
-      cell.changes.runExclusive(async () => {
+      cell.exclusive(async () => {
         requireRemovable(cell, request);
         await acceptRemoval(cell, request);
         return cell.view();
@@ -163,29 +166,46 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     { validator: (request: RemovalRequest) => requireRemovable(cell, request) },
   );
 
-  setHandler(agentRegistered, (registration) => agentArrived(cell, registration), { validator: (_: AgentRegistration) => requireAgentCell(cell) });
+  setHandler(agentRegistered, (registration) => cell.change(() => agentArrived(cell, registration)), { validator: (_: AgentRegistration) => requireAgentCell(cell) });
 
-  setHandler(infraStatusSignal, (report) => infraStatusChanged(cell, report));
-  setHandler(updateFinishedSignal, (result) => updateEnded(cell, result));
-  setHandler(flagsChangedSignal, () => {
-    cell.flagsStale = true;
-    cell.wake = true;
-  });
-  setHandler(checkNowSignal, () => {
-    cell.checkRequested = true;
-    cell.wake = true;
-  });
+  setHandler(infraStatusSignal, (report) => cell.tell(() => infraStatusChanged(cell, report)));
+  setHandler(updateFinishedSignal, (result) => cell.tell(() => updateEnded(cell, result)));
+  setHandler(flagsChangedSignal, () =>
+    cell.tell(() => {
+      cell.flagsStale = true;
+      cell.wake = true;
+    }),
+  );
+  setHandler(checkNowSignal, () =>
+    cell.tell(() => {
+      cell.checkRequested = true;
+      cell.wake = true;
+    }),
+  );
 
   // The read model's copy of the cell (0.1.0's controllers kept none).
   const projection = patched('read-model') ? new Projection(() => cell.view(), projectCell, () => cell.nextRevision()) : undefined;
 
-  await condition(() => status.state !== 'awaiting-agent' || cell.continueAsNewDue());
-  if (status.state === 'registering') await cell.changes.runExclusive(() => register(cell));
+  await cell.until(() => status.state !== 'awaiting-agent' || cell.continueAsNewDue());
+  if (status.state === 'registering') await (cell.inOrder ? register(cell) : cell.exclusive(() => register(cell)));
 
   // A cell with nothing installed checks (and so installs) at once; others at the next interval.
   let nextCheckAt = status.version === undefined && status.state === 'ready' ? Date.now() : Date.now() + cell.checkIntervalMs();
   cell.wake = cell.flagsStale;
+  if (cell.inOrder && cell.flagsStale) cell.tell(() => void (cell.wake = true));
   let timerAt = 0;
+  /** What the loop does once woken: read back, check, push flags, reconcile, answer a rollout, as due. */
+  const iterate = async () => {
+    if (cell.readBackDue) await readBack(cell);
+    if (cell.checkRequested || Date.now() >= nextCheckAt) {
+      cell.checkRequested = false;
+      nextCheckAt = Date.now() + cell.checkIntervalMs();
+      await check(cell);
+    }
+    if (cell.flagsStale) await pushFlags(cell);
+    await reconcile(cell);
+    await settleRollout(cell);
+  };
   while (!cell.continueAsNewDue() && !status.removal) {
     // One timer until the next check; a wake-up by a handler leaves it running. A check on demand
     // moves the next one: the earlier timer then fires to no effect.
@@ -193,7 +213,8 @@ export async function cellController(input: CellControllerInput): Promise<void> 
       const at = (timerAt = nextCheckAt);
       sleep(Math.max(1, at - Date.now())).then(
         () => {
-          if (timerAt === at) cell.wake = true;
+          // The tick is work like any other: queued in the order it fired.
+          if (timerAt === at) cell.tell(() => void (cell.wake = true));
         },
         (err: unknown) => {
           // The controller itself was cancelled (the cell removed): the main loop ends with it.
@@ -201,25 +222,24 @@ export async function cellController(input: CellControllerInput): Promise<void> 
         },
       );
     }
+    if (cell.inOrder) {
+      // One piece of work at a time, then what it made due.
+      await condition(() => cell.pending || cell.continueAsNewDue() || status.removal !== undefined);
+      if (!cell.pending) break;
+      await cell.runNext();
+      await iterate();
+      continue;
+    }
     await condition(() => cell.wake || cell.continueAsNewDue() || status.removal !== undefined);
     cell.wake = false;
-    await cell.changes.runExclusive(async () => {
-      if (cell.readBackDue) await readBack(cell);
-      if (cell.checkRequested || Date.now() >= nextCheckAt) {
-        cell.checkRequested = false;
-        nextCheckAt = Date.now() + cell.checkIntervalMs();
-        await check(cell);
-      }
-      if (cell.flagsStale) await pushFlags(cell);
-      await reconcile(cell);
-      await settleRollout(cell);
-    });
+    await cell.exclusive(iterate);
   }
-  await condition(allHandlersFinished);
+  const settled = () => !cell.pending && allHandlersFinished();
+  await cell.until(settled);
   if (status.removal) return retire(cell, async () => projection?.flushed());
   // The next run cannot await the running update's result: the update signals its end to it instead.
   if (cell.awaited) await handOver(cell.awaited);
-  await condition(allHandlersFinished);
+  await cell.until(settled);
   await projection?.flushed();
   await continueAsNew<typeof cellController>(cell.carry());
 }

@@ -2,7 +2,7 @@
 // cancel it first (the update compensates, the cell is left as it was). Once no update runs, the
 // cell's other workflows end (debug grants revoked in the cell, infrastructure updates cancelled),
 // its rows leave the read model for the audit table, and the controller ends: the id is free.
-import { condition, upsertSearchAttributes } from '@temporalio/workflow';
+import { upsertSearchAttributes } from '@temporalio/workflow';
 import { ErrorType } from '../../domain/errors';
 import { refuse } from '../failures';
 import type { OperatorCommand } from '../messages';
@@ -37,7 +37,7 @@ export async function acceptRemoval(cell: Cell, request: RemovalRequest): Promis
 export async function retire(cell: Cell, flushed: () => Promise<void>): Promise<void> {
   const { spec, status } = cell;
   // The cancelled update compensates first; its end reaches this run as a result or a signal.
-  await condition(() => status.currentUpdate === undefined);
+  await cell.until(() => status.currentUpdate === undefined);
   status.state = 'removing';
   await endCellWorkflows(spec.id, status.removal!);
   await leaveRollout(cell);

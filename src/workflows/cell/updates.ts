@@ -35,7 +35,7 @@ async function start(cell: Cell, kind: UpdateKind, toVersion: string, build: (id
     const input = build(id);
     const child = await startChild(WORKFLOW_BY_KIND[kind], { workflowId: updateWorkflowId(id), args: [input], parentClosePolicy: ParentClosePolicy.ABANDON });
     cell.awaited = awaitEnd(input, child);
-    void cell.awaited.result.then((result) => updateEnded(cell, result));
+    void cell.awaited.result.then((result) => cell.tell(() => updateEnded(cell, result)));
   } catch (err) {
     delete status.currentUpdate;
     throw err;
