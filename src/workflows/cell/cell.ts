@@ -144,7 +144,13 @@ export class Cell {
     return ++this.revision;
   }
 
+  /**
+   * Time to continue as new: Temporal suggests it (or the test limit is reached), and no update
+   * runs, so the run that started an update is the one that hears its end, as the child's result
+   * (runs from before 'controller-work-in-order' continued as new anyway, and handed the end over).
+   */
   continueAsNewDue(): boolean {
+    if (this.inOrder && this.status.currentUpdate) return false;
     return workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= this.maxHistoryEvents;
   }
 

@@ -208,8 +208,11 @@ export async function cellController(input: CellControllerInput): Promise<void> 
   };
   while (!cell.continueAsNewDue() && !status.removal) {
     // One timer until the next check; a wake-up by a handler leaves it running. A check on demand
-    // moves the next one: the earlier timer then fires to no effect.
-    if (timerAt !== nextCheckAt) {
+    // moves the next one: the earlier timer then fires to no effect. While an update runs, no check
+    // is due (the update's end reads the cluster back): no timer, so a run waiting days for its
+    // update's window or approval grows its history only by what it is told.
+    const checking = !(cell.inOrder && status.currentUpdate);
+    if (checking && timerAt !== nextCheckAt) {
       const at = (timerAt = nextCheckAt);
       sleep(Math.max(1, at - Date.now())).then(
         () => {

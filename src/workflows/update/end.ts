@@ -1,7 +1,7 @@
-// How an update's end reaches its cell's controller. The controller awaits the update's result
-// (it started the update as a child). A controller that continues as new while an update runs
-// cannot await it from its next run: before it goes, it asks the update (`reportEnd`) to signal
-// the end to the controller instead. This module is both sides of that one exception.
+// How an update's end reaches its cell's controller: the controller awaits the update's result (it
+// started the update as a child), and does not continue as new while it runs. Controllers from
+// before 'controller-work-in-order' did, and asked the update (`reportEnd`) to signal its end to
+// their next run instead: both sides of that hand-over stay until those runs are gone (0.2.0).
 import { ChildWorkflowFailure, getExternalWorkflowHandle, setHandler, type ChildWorkflowHandle } from '@temporalio/workflow';
 import type { UpdateInput, UpdateResult } from '../../domain/update';
 import { describeFailure, isTargetGone } from '../failures';
