@@ -52,6 +52,8 @@ export const agentRegistered = defineUpdate<CellView, [AgentRegistration]>('agen
 export const removeCell = defineUpdate<CellView, [OperatorCommand & { cancelUpdate?: boolean }]>('removeCell');
 /** From an update whose controller continued as new while it ran (update/end.ts): how it ended. */
 export const updateFinishedSignal = defineSignal<[UpdateResult]>('updateFinished');
+/** From an update to its cell's controller, the owner of the fact: it switched maintenance mode on or off. */
+export const maintenanceSwitchedSignal = defineSignal<[{ updateId: string; enabled: boolean }]>('maintenanceSwitched');
 /** To an update whose controller awaited its result and now continues as new: report the end by signal instead. */
 export const reportEndSignal = defineSignal('reportEnd');
 

@@ -10,6 +10,7 @@ import {
   configureCell,
   flagsChangedSignal,
   infraStatusSignal,
+  maintenanceSwitchedSignal,
   publishInfraUpdate,
   removeCell,
   setDesiredConfig as setDesiredConfigUpdate,
@@ -43,7 +44,7 @@ import { register } from './registration';
 import { acceptRemoval, requireRemovable, retire, type RemovalRequest } from './removal';
 import { answerFor, requireRolloutFit, settleRollout, takeRolloutRequest } from './rollout-link';
 import { infraStatusChanged, publishInfra, requirePublishable } from './sla';
-import { startHop, startRollback, updateEnded } from './updates';
+import { maintenanceSwitched, startHop, startRollback, updateEnded } from './updates';
 
 export type { CellControllerInput } from './cell';
 
@@ -170,6 +171,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
 
   setHandler(infraStatusSignal, (report) => cell.tell(() => infraStatusChanged(cell, report)));
   setHandler(updateFinishedSignal, (result) => cell.tell(() => updateEnded(cell, result)));
+  setHandler(maintenanceSwitchedSignal, ({ enabled }) => cell.tell(() => maintenanceSwitched(cell, enabled)));
   setHandler(flagsChangedSignal, () =>
     cell.tell(() => {
       cell.flagsStale = true;

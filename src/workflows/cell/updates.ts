@@ -103,6 +103,13 @@ export async function startRollback(cell: Cell, version: string, requestedBy: st
   return start(cell, 'rollback', version, (id) => ({ ...baseInput(cell, id, 'rollback', release, version, requestedBy), window: 'now' }));
 }
 
+/** The running update switched maintenance mode (on a staging-first update's primary, its own update does). */
+export function maintenanceSwitched(cell: Cell, enabled: boolean): void {
+  const { status } = cell;
+  if (!status.currentUpdate) return;
+  status.maintenance = { enabled };
+}
+
 /** An update ended (its result, or its signal after a continue-as-new): the cell is on what it installed, and the controller wakes. */
 export function updateEnded(cell: Cell, result: UpdateResult): void {
   const { status } = cell;

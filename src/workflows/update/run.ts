@@ -1,10 +1,11 @@
-import { ActivityFailure, CancellationScope, condition, isCancellation, patched, setHandler, sleep } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, condition, getExternalWorkflowHandle, isCancellation, patched, setHandler, sleep } from '@temporalio/workflow';
 import { ErrorType } from '../../domain/errors';
 import type { ClusterTarget } from '../../domain/ports';
 import { FINAL_STATUSES, type FinalStatus, type OperatorActionName, type StagingOutcome, type UpdateInput, type UpdateProgress, type UpdateResult, type UpdateStatus } from '../../domain/update';
-import { describeFailure, failedAttempt, isAgentUnreachable, refuse } from '../failures';
+import { describeFailure, failedAttempt, isAgentUnreachable, isTargetGone, refuse } from '../failures';
 import type { StepOutcome } from '../../activities/step-context';
-import { abandonCompensation, cancelUpdate, pauseUpdate, progressQuery, resumeUpdate, retryCompensation, type OperatorCommand } from '../messages';
+import { cellWorkflowId } from '../ids';
+import { abandonCompensation, cancelUpdate, maintenanceSwitchedSignal, pauseUpdate, progressQuery, resumeUpdate, retryCompensation, type OperatorCommand } from '../messages';
 import { Projection } from '../projection';
 import { projectUpdate } from '../read-model';
 import { clusterActivities, type ClusterSteps } from './activities';
@@ -110,10 +111,21 @@ export class UpdateRun {
     return this.tracker.step(name, run);
   }
 
-  /** Turns maintenance mode on or off as a step or an undo; the update's progress says which (the API shows it on the cell). */
+  /**
+   * Turns maintenance mode on or off as a step or an undo, and tells the cell's controller, which
+   * owns the fact (the API shows it from there); the update's progress says so too.
+   */
   async maintenance<T>(enabled: boolean, call: () => Promise<T>): Promise<T> {
     const outcome = await call();
     this.progress.maintenance = enabled;
+    if (patched('maintenance-told-to-controller')) {
+      try {
+        await getExternalWorkflowHandle(cellWorkflowId(this.input.cellId)).signal(maintenanceSwitchedSignal, { updateId: this.input.id, enabled });
+      } catch (err) {
+        // The controller is gone (the cell removed): nobody shows the cell any more.
+        if (!isTargetGone(err)) throw err;
+      }
+    }
     return outcome;
   }
 

@@ -10,7 +10,6 @@ import { windowProblems } from '../../../domain/window';
 import { cellWorkflowId } from '../../../workflows/ids';
 import { CellIdKey, CellStatusKey, RingKey } from '../../../workflows/search-attributes';
 import { cellExists, listCells } from '../../cell-list';
-import { withMaintenance } from '../../cell-maintenance';
 import { toCell } from '../../cell-view';
 import { HttpProblem, badRequest, fromTemporal } from '../../problem';
 import { readCell } from '../../read-views';
@@ -115,7 +114,7 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
     { config: { role: 'viewer' }, schema: { summary: 'A cell: spec, version, maintenance, current update, history', params: CellParams, response: { 200: Cell, ...problems(401, 404) } } },
     async (request) => {
       const view = await readCell(app, request.params.cellId);
-      const cell = toCell(await withMaintenance(app, view));
+      const cell = toCell(view);
       if (view.spec.connection !== 'agent') return cell;
       const presence = await agentPresence(app.temporal, view.spec.id, app.agents.offlineAfterSeconds, { registered: view.agent !== undefined });
       const { registeredAt, kubernetesVersion, capabilities } = view.agent ?? {};
