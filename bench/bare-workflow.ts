@@ -7,4 +7,4 @@ export async function bareSteps(count: number): Promise<void> {
   for (let i = 0; i < count; i++) await noop();
 }
 
-export { bareCell, bareChild, bareFleet, bareFleetThroughCells } from './bare-fleet';
+export { bareCell, bareChild, bareFleet, bareFleetBySignals, bareFleetThroughCells, bareSignalCell } from './bare-fleet';

@@ -1,7 +1,8 @@
 // The fleet case of `npm run bench`: a rollout over N zero-latency simulated cells (three rings,
-// maxConcurrent 50) against bare Temporal in the same shape (a long-running workflow per cell
-// running a child on request, one activity per wave asking them), and for context against a bare
-// parent starting the children directly; and the cellshift worker's memory with N controllers open.
+// maxConcurrent 50) against bare Temporal in the same shape (a sliding limit per ring; a
+// long-running workflow per cell asked by a signal, running a child, answering by a signal), beside
+// the shape it had before (one activity per wave asking the cells) and, for context, a bare parent
+// starting the children directly; and the cellshift worker's memory with N controllers open.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { CellSpec } from '../src/domain/cell';
@@ -33,7 +34,12 @@ export interface FleetFigures {
   bareCpuMsPerCell: number;
   /** bare's CPU per cell over cellshift's: the ratio with the machine's noise taken out */
   cpuRatio: number;
-  /** the same children started by a long-running workflow per cell, asked by one activity per wave (the rollout's shape, bare) */
+  /** the rollout's shape, bare: a sliding limit per ring, a long-running workflow per cell asked by a signal and answering by one */
+  bareSignalsSeconds: number;
+  bareSignalsCpuMsPerCell: number;
+  ratioToSignals: number;
+  cpuRatioToSignals: number;
+  /** (the shape before, beside it for one run) the same children started by a workflow per cell, asked by one activity per wave */
   bareCellsSeconds: number;
   bareCellsCpuMsPerCell: number;
   ratioToCells: number;
@@ -137,6 +143,19 @@ export async function fleetCase(client: Client, taskQueue: string, bareTaskQueue
   const bareCellsCpuSeconds = machine.cpuSeconds() - cellsCpu;
   await Promise.all(cellWorkflows.flat().map((id) => client.workflow.getHandle(id).terminate('bench done')));
 
+  // The rollout's shape now, bare: cell workflows asked by signal, answering by signal, a sliding limit per ring.
+  const signalCells = rolled.map((count, r) => Array.from({ length: count }, (_, i) => `bare-signal-cell-${run}-${r}-${i}`));
+  for (const id of signalCells.flat()) await client.workflow.start('bareSignalCell', { workflowId: id, taskQueue: bareTaskQueue });
+  for (const id of signalCells.flat()) {
+    while ((await client.workflow.getHandle(id).describe()).historyLength < 4) await pause(50);
+  }
+  const signalsBegun = performance.now();
+  const signalsCpu = machine.cpuSeconds();
+  await client.workflow.execute('bareFleetBySignals', { workflowId: `bare-fleet-signals-${run}`, taskQueue: bareTaskQueue, args: [signalCells, FLEET_CONCURRENCY, ACTIVITIES_PER_CELL] });
+  const bareSignalsSeconds = (performance.now() - signalsBegun) / 1000;
+  const bareSignalsCpuSeconds = machine.cpuSeconds() - signalsCpu;
+  await Promise.all(signalCells.flat().map((id) => client.workflow.getHandle(id).terminate('bench done')));
+
   return {
     cells: total,
     cellshiftSeconds,
@@ -147,6 +166,10 @@ export async function fleetCase(client: Client, taskQueue: string, bareTaskQueue
     cellshiftCpuMsPerCell: (cellshiftCpuSeconds * 1000) / total,
     bareCpuMsPerCell: (bareCpuSeconds * 1000) / total,
     cpuRatio: bareCpuSeconds / cellshiftCpuSeconds,
+    bareSignalsSeconds,
+    bareSignalsCpuMsPerCell: (bareSignalsCpuSeconds * 1000) / total,
+    ratioToSignals: bareSignalsSeconds / cellshiftSeconds,
+    cpuRatioToSignals: bareSignalsCpuSeconds / cellshiftCpuSeconds,
     bareCellsSeconds,
     bareCellsCpuMsPerCell: (bareCellsCpuSeconds * 1000) / total,
     ratioToCells: bareCellsSeconds / cellshiftSeconds,

@@ -34,6 +34,7 @@ import { runChild, type BareFleetActivities } from './bare-fleet';
 import { readsCase } from './reads';
 import { scheduleCase } from './schedule';
 import { workersCase } from './workers';
+import { billedActions, idleCase } from './idle';
 
 const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 30);
 const WARMUP = 3;
@@ -175,13 +176,27 @@ try {
           bareMs.push(bare);
         }
       }
+      // What one update costs: the update's own history, and its controller's events for it (read once it has settled).
+      const perUpdate = await (async () => {
+        const extra = '1.1.1';
+        await catalog.publish(benchRelease(extra));
+        const before = (await controller.describe()).historyLength;
+        const accepted = await controller.executeUpdate(requestUpdate, { args: [{ version: extra, window: 'now', requestedBy: 'bench' }] });
+        await client.workflow.getHandle(updateWorkflowId(accepted.id)).result();
+        while ((await controller.query(cellStatusQuery)).currentUpdate) await new Promise((r) => setTimeout(r, 5));
+        await new Promise((r) => setTimeout(r, 2_000));
+        const controllerEvents = ((await controller.fetchHistory()).events ?? []).filter((e) => Number(e.eventId) > before);
+        const updateEvents = (await client.workflow.getHandle(updateWorkflowId(accepted.id)).fetchHistory()).events ?? [];
+        return { updateEvents: updateEvents.length, controllerEvents: controllerEvents.length, actions: billedActions(updateEvents) + billedActions(controllerEvents) };
+      })();
       // A release as vendors ship them, 5 MB of manifests: what its update's history holds, in bytes.
       const big = '1.1.0';
       await catalog.publish({ ...benchRelease(big), manifests: Array.from({ length: 50 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `bench-${i}` }, data: { blob: 'x'.repeat(100_000) } })) });
       const bigUpdate = await agentController.executeUpdate(requestUpdate, { args: [{ version: big, window: 'now', requestedBy: 'bench' }] });
       await client.workflow.getHandle(updateWorkflowId(bigUpdate.id)).result();
       const historyBytes = JSON.stringify(await client.workflow.getHandle(updateWorkflowId(bigUpdate.id)).fetchHistory()).length;
-      return { cellshiftMs, agentMs, directAgentMs, bareMs, endpointCpuMsPerUpdate: (endpointCpu * 1000) / REPETITIONS, historyBytes };
+      const idle = await idleCase(client, 'bench-cellshift', versions[0]);
+      return { cellshiftMs, agentMs, directAgentMs, bareMs, endpointCpuMsPerUpdate: (endpointCpu * 1000) / REPETITIONS, historyBytes, perUpdate, idle };
     })(),
   ]);
 
@@ -225,6 +240,8 @@ try {
     endpointCpuMsPerCall,
     historyBytesFor5MbRelease: results.historyBytes,
     historyBytesTarget: 64 * 1024,
+    perUpdate: results.perUpdate,
+    idle: results.idle,
   };
   console.log(`\norchestration overhead, ${REPETITIONS} repetitions (after ${WARMUP} warm-up), ${report.machine.cpus} cores, ${report.machine.cpuModel}`);
   console.log('| case | median ms | p90 ms | min ms |');
@@ -235,12 +252,15 @@ try {
   console.log(`through the agent endpoint, against the agent straight to Temporal (median): ${endpointRatio.toFixed(2)}× (target ≤ ${report.endpointTarget}×)`);
   console.log(`the endpoint's own CPU: ${results.endpointCpuMsPerUpdate.toFixed(1)} ms per update, about ${endpointCpuMsPerCall.toFixed(2)} ms per forwarded poll or answer`);
   console.log(`an update of a release with 5 MB of manifests, through the agent: ${(results.historyBytes / 1024).toFixed(1)} KB of history (target ≤ 64 KB)`);
+  const { perUpdate, idle } = results;
+  console.log(`one update: ${perUpdate.updateEvents} history events in the update, ${perUpdate.controllerEvents} in its controller, ${perUpdate.actions} billed actions`);
+  console.log(`an idle cell at the default check interval (${idle.checkIntervalSeconds} s): ${idle.actionsPerCheck.toFixed(1)} actions and ${idle.eventsPerCheck.toFixed(1)} events per check (${idle.checks} checks measured), ${idle.actionsPerDay.toFixed(0)} actions and ${idle.eventsPerDay.toFixed(0)} events per day`);
   console.log(`\nfleet rollout, three rings, maxConcurrent ${FLEET_CONCURRENCY}, zero-latency simulated cells, ${ACTIVITIES_PER_UPDATE} activities per cell on every side`);
-  console.log('| cells | cellshift s | bare, same shape s | ratio (target ≥ 0.9×) | CPU ratio | bare children s | ratio (context) | CPU ms per cell: cellshift / same shape / children | waves s | worker RSS, controllers open |');
-  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| cells | cellshift s | bare, same shape (signals, sliding) s | ratio (target ≥ 0.9×) | CPU ratio | bare, shape before (waves, activity) s | ratio | bare children s | ratio (context) | CPU ms per cell: cellshift / same shape / before / children | worker RSS, controllers open |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const f of fleet) {
     console.log(
-      `| ${f.cells} | ${f.cellshiftSeconds.toFixed(1)} | ${f.bareCellsSeconds.toFixed(1)} | ${f.ratioToCells.toFixed(2)}× | ${f.cpuRatioToCells.toFixed(2)}× | ${f.bareSeconds.toFixed(1)} | ${f.ratio.toFixed(2)}× | ${f.cellshiftCpuMsPerCell.toFixed(0)} / ${f.bareCellsCpuMsPerCell.toFixed(0)} / ${f.bareCpuMsPerCell.toFixed(0)} | ${f.waveSeconds.toFixed(2)} | ${f.rssMiBWithControllers} MiB |`,
+      `| ${f.cells} | ${f.cellshiftSeconds.toFixed(1)} | ${f.bareSignalsSeconds.toFixed(1)} | ${f.ratioToSignals.toFixed(2)}× | ${f.cpuRatioToSignals.toFixed(2)}× | ${f.bareCellsSeconds.toFixed(1)} | ${f.ratioToCells.toFixed(2)}× | ${f.bareSeconds.toFixed(1)} | ${f.ratio.toFixed(2)}× | ${f.cellshiftCpuMsPerCell.toFixed(0)} / ${f.bareSignalsCpuMsPerCell.toFixed(0)} / ${f.bareCellsCpuMsPerCell.toFixed(0)} / ${f.bareCpuMsPerCell.toFixed(0)} | ${f.rssMiBWithControllers} MiB |`,
     );
   }
   console.log('targets: update ≤ 1.2× bare; rollout ≥ 0.9× bare in the same shape; ≤ 600 MB with 1,000 controllers');
