@@ -1,13 +1,13 @@
 // What a cell costs in Temporal while nothing happens to it, and what one update costs: actions as
 // hosted Temporal bills them, counted from the histories the server holds, and history events.
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { DEFAULT_CHECK_INTERVAL_SECONDS, type CellSpec } from '../src/domain/cell';
 import { cellWorkflowId } from '../src/workflows/ids';
 import { cellStatusQuery } from '../src/workflows/messages';
 
-const EventType = temporal.api.enums.v1.EventType;
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+const EventType = proto.temporal.api.enums.v1.EventType;
+type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 
 /**
  * The events hosted Temporal bills as actions: a workflow started or continued as new, a timer, an
