@@ -171,7 +171,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
 
   setHandler(infraStatusSignal, (report) => cell.tell(() => infraStatusChanged(cell, report)));
   setHandler(updateFinishedSignal, (result) => cell.tell(() => updateEnded(cell, result)));
-  setHandler(maintenanceSwitchedSignal, ({ enabled }) => cell.tell(() => maintenanceSwitched(cell, enabled)));
+  setHandler(maintenanceSwitchedSignal, ({ updateId, enabled }) => cell.tell(() => maintenanceSwitched(cell, updateId, enabled)));
   setHandler(flagsChangedSignal, () =>
     cell.tell(() => {
       cell.flagsStale = true;

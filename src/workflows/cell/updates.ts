@@ -3,7 +3,7 @@ import { ErrorType } from '../../domain/errors';
 import type { CatalogRelease } from '../../domain/release';
 import { liveOptions, stagingFirstOptions } from '../../domain/strategy-options';
 import type { UpdateInput, UpdateKind, UpdateResult } from '../../domain/update';
-import { updateWorkflowId } from '../ids';
+import { parseUpdateId, updateWorkflowId } from '../ids';
 import type { UpdateAccepted, UpdateRequest } from '../messages';
 import { awaitEnd } from '../update/end';
 import { liveUpdate } from '../update/live';
@@ -103,10 +103,15 @@ export async function startRollback(cell: Cell, version: string, requestedBy: st
   return start(cell, 'rollback', version, (id) => ({ ...baseInput(cell, id, 'rollback', release, version, requestedBy), window: 'now' }));
 }
 
-/** The running update switched maintenance mode (on a staging-first update's primary, its own update does). */
-export function maintenanceSwitched(cell: Cell, enabled: boolean): void {
+/**
+ * The running update switched maintenance mode (on a staging-first update, the primary's own update
+ * does, numbered after it). A switch told late, by an update that has ended, is not the cell's any more.
+ */
+export function maintenanceSwitched(cell: Cell, updateId: string, enabled: boolean): void {
   const { status } = cell;
-  if (!status.currentUpdate) return;
+  const running = status.currentUpdate && parseUpdateId(status.currentUpdate.id)?.n;
+  const told = parseUpdateId(updateId)?.n;
+  if (running === undefined || told === undefined || told < running) return;
   status.maintenance = { enabled };
 }
 

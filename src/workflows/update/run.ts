@@ -27,6 +27,8 @@ export class UpdateRun {
   readonly cluster: ClusterSteps;
   private readonly main = new CancellationScope();
   private readonly end = new EndReport();
+  /** signals to the cell's controller not yet delivered (maintenance switched) */
+  private readonly telling: Promise<void>[] = [];
   /** the update's copy in the read model (0.1.0's updates kept none) */
   private readonly projection?: Projection<UpdateProgress>;
   private revision = 0;
@@ -119,12 +121,14 @@ export class UpdateRun {
     const outcome = await call();
     this.progress.maintenance = enabled;
     if (patched('maintenance-told-to-controller')) {
-      try {
-        await getExternalWorkflowHandle(cellWorkflowId(this.input.cellId)).signal(maintenanceSwitchedSignal, { updateId: this.input.id, enabled });
-      } catch (err) {
-        // The controller is gone (the cell removed): nobody shows the cell any more.
-        if (!isTargetGone(err)) throw err;
-      }
+      // Not awaited: the signal goes with the next step's command, and the update does not wait a
+      // round trip for it; the update awaits every one before it ends.
+      // Told even when the update is being cancelled: the switch happened.
+      const told = CancellationScope.nonCancellable(() => getExternalWorkflowHandle(cellWorkflowId(this.input.cellId)).signal(maintenanceSwitchedSignal, { updateId: this.input.id, enabled })).catch((err: unknown) => {
+          // The controller is gone (the cell removed): nobody shows the cell any more.
+          if (!isTargetGone(err)) throw err;
+        });
+      this.telling.push(told);
     }
     return outcome;
   }
@@ -178,6 +182,7 @@ export class UpdateRun {
     const result = failure === undefined && !this.rejected ? this.succeed() : await this.compensate(failure);
     // The read model has the end before anyone hears of it.
     await CancellationScope.nonCancellable(async () => {
+      await Promise.all(this.telling);
       await this.projection?.flushed();
       await this.end.deliver(result);
     });
