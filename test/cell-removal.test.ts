@@ -37,6 +37,8 @@ describe('removing a cell', () => {
     await h.registerCell('rm-me');
     const first = await h.requestUpdate('rm-me', { version: '1.2.0', window: 'now' });
     await h.waitForUpdate(first.body.id);
+    // The controller takes the update's end after the update has ended: until then a request is refused.
+    await h.waitForCellIdle('rm-me');
     // A debug request waiting for its customer, and an update in the middle of its apply.
     const { publicKey } = generateKeyPairSync('x25519');
     const asked = await h.http('POST', '/v1/cells/rm-me/debug-access', { publicKey: publicKey.export({ type: 'spki', format: 'pem' }), reason: 'a look', durationMinutes: 60, scope: { namespace: 'default', role: 'view' } }, 'operator');
@@ -44,6 +46,7 @@ describe('removing a cell', () => {
     await h.waitFor('the debug request waiting', async () => ((await h.http('GET', `/v1/cells/rm-me/debug-access/${asked.body.n}`, undefined, 'operator')).body.status === 'waiting-decision' ? true : undefined));
     await h.http('PUT', '/v1/sim/cells/rm-me/faults', { apply: { mode: 'none', latencyMs: 30_000 } });
     const second = await h.requestUpdate('rm-me', { version: '2.0.0', window: 'now' });
+    expect(second.status, JSON.stringify(second.body)).toBe(202);
     await h.waitFor('the second update applying', async () => {
       const progress = (await h.http('GET', `/v1/updates/${second.body.id}`)).body;
       return progress.steps?.find((s: any) => s.name === 'apply')?.status === 'running' ? true : undefined;
