@@ -130,31 +130,27 @@ export async function fleetCase(client: Client, taskQueue: string, bareTaskQueue
   };
   const { seconds: bareSeconds, cpuSeconds: bareCpuSeconds } = await bare(ACTIVITIES_PER_CELL);
 
-  // A long-running workflow per cell, started (and through its first task) before the clock runs.
-  const cellWorkflows = rolled.map((count, r) => Array.from({ length: count }, (_, i) => `bare-cell-${run}-${r}-${i}`));
-  for (const id of cellWorkflows.flat()) await client.workflow.start('bareCell', { workflowId: id, taskQueue: bareTaskQueue });
-  for (const id of cellWorkflows.flat()) {
-    while ((await client.workflow.getHandle(id).describe()).historyLength < 4) await pause(50);
-  }
-  const cellsBegun = performance.now();
-  const cellsCpu = machine.cpuSeconds();
-  await client.workflow.execute('bareFleetThroughCells', { workflowId: `bare-fleet-cells-${run}`, taskQueue: bareTaskQueue, args: [cellWorkflows, FLEET_CONCURRENCY, ACTIVITIES_PER_CELL] });
-  const bareCellsSeconds = (performance.now() - cellsBegun) / 1000;
-  const bareCellsCpuSeconds = machine.cpuSeconds() - cellsCpu;
-  await Promise.all(cellWorkflows.flat().map((id) => client.workflow.getHandle(id).terminate('bench done')));
-
-  // The rollout's shape now, bare: cell workflows asked by signal, answering by signal, a sliding limit per ring.
-  const signalCells = rolled.map((count, r) => Array.from({ length: count }, (_, i) => `bare-signal-cell-${run}-${r}-${i}`));
-  for (const id of signalCells.flat()) await client.workflow.start('bareSignalCell', { workflowId: id, taskQueue: bareTaskQueue });
-  for (const id of signalCells.flat()) {
-    while ((await client.workflow.getHandle(id).describe()).historyLength < 4) await pause(50);
-  }
-  const signalsBegun = performance.now();
-  const signalsCpu = machine.cpuSeconds();
-  await client.workflow.execute('bareFleetBySignals', { workflowId: `bare-fleet-signals-${run}`, taskQueue: bareTaskQueue, args: [signalCells, FLEET_CONCURRENCY, ACTIVITIES_PER_CELL] });
-  const bareSignalsSeconds = (performance.now() - signalsBegun) / 1000;
-  const bareSignalsCpuSeconds = machine.cpuSeconds() - signalsCpu;
-  await Promise.all(signalCells.flat().map((id) => client.workflow.getHandle(id).terminate('bench done')));
+  /**
+   * A bare rollout through a long-running workflow per cell (`cellWorkflow`), each started and
+   * through its first task before the clock runs, then `rollout` over them; the cells end with it.
+   */
+  const throughCells = async (name: string, cellWorkflow: string, rollout: string) => {
+    const cells = rolled.map((count, r) => Array.from({ length: count }, (_, i) => `bare-${name}-${run}-${r}-${i}`));
+    for (const id of cells.flat()) await client.workflow.start(cellWorkflow, { workflowId: id, taskQueue: bareTaskQueue });
+    for (const id of cells.flat()) {
+      while ((await client.workflow.getHandle(id).describe()).historyLength < 4) await pause(50);
+    }
+    const begun = performance.now();
+    const cpu = machine.cpuSeconds();
+    await client.workflow.execute(rollout, { workflowId: `bare-fleet-${name}-${run}`, taskQueue: bareTaskQueue, args: [cells, FLEET_CONCURRENCY, ACTIVITIES_PER_CELL] });
+    const figures = { seconds: (performance.now() - begun) / 1000, cpuSeconds: machine.cpuSeconds() - cpu };
+    await Promise.all(cells.flat().map((id) => client.workflow.getHandle(id).terminate('bench done')));
+    return figures;
+  };
+  // The shape before: cells asked by a Temporal update, one activity per wave.
+  const { seconds: bareCellsSeconds, cpuSeconds: bareCellsCpuSeconds } = await throughCells('cell', 'bareCell', 'bareFleetThroughCells');
+  // The rollout's shape now: cells asked by a signal, answering by one, a sliding limit per ring.
+  const { seconds: bareSignalsSeconds, cpuSeconds: bareSignalsCpuSeconds } = await throughCells('signal-cell', 'bareSignalCell', 'bareFleetBySignals');
 
   return {
     cells: total,

@@ -11,7 +11,7 @@ import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeyAndCsr } from '../src/crypto/agent-ca';
 import { cellWorkflowId, updateWorkflowId } from '../src/workflows/ids';
-import { cellStatusQuery, checkNowSignal, requestUpdate } from '../src/workflows/messages';
+import { cellStatusQuery, checkNowSignal, maintenanceSwitchedSignal, requestUpdate, rolloutCellSignal } from '../src/workflows/messages';
 import { Harness } from './helpers/harness';
 
 const PERMISSION_DENIED = 7;
@@ -66,6 +66,9 @@ describe("a cell's agent credential reaches its own cell only", () => {
       ['start', () => asA.workflow.start('maintenanceWindowUpdate', { taskQueue: h.taskQueue, workflowId: 'update/iso-b/u99', args: [forged] })],
       ['start on the cell queue', () => asA.workflow.start('maintenanceWindowUpdate', { taskQueue: 'cell/iso-b', workflowId: 'update/iso-b/u98', args: [forged] })],
       ['signal', () => asA.workflow.getHandle(cellWorkflowId('iso-b')).signal(checkNowSignal)],
+      // The signals a rollout and an update send a controller: a forged rollout request, a forged maintenance switch.
+      ['signal as a rollout', () => asA.workflow.getHandle(cellWorkflowId('iso-b')).signal(rolloutCellSignal, { rolloutId: '6.6.6', run: 'forged', version: '6.6.6', requestedBy: 'attacker', window: 'now' })],
+      ['signal as an update', () => asA.workflow.getHandle(cellWorkflowId('iso-b')).signal(maintenanceSwitchedSignal, { updateId: 'iso-b-u99', enabled: true })],
       ['update', () => asA.workflow.getHandle(cellWorkflowId('iso-b')).executeUpdate(requestUpdate, { args: [{ version: '1.2.0', window: 'now', requestedBy: 'attacker' }] })],
       ['query', () => asA.workflow.getHandle(cellWorkflowId('iso-b')).query(cellStatusQuery)],
       ['terminate', () => asA.workflow.getHandle(cellWorkflowId('iso-b')).terminate('mine now')],
@@ -93,7 +96,9 @@ describe("a cell's agent credential reaches its own cell only", () => {
     await expect(h.client.workflow.getHandle('update/iso-b/u99').describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
     await expect(h.client.workflow.getHandle('update/iso-b/u98').describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
     const after = await h.client.workflow.getHandle(cellWorkflowId('iso-b')).query(cellStatusQuery);
-    expect(after).toMatchObject({ state: before.state, version: before.version, history: before.history });
+    expect(after).toMatchObject({ state: before.state, version: before.version, history: before.history, maintenance: before.maintenance });
+    expect(after.desiredVersion).toBe(before.desiredVersion);
+    expect(after.rollout).toBeUndefined();
     expect((await h.client.workflow.getHandle(cellWorkflowId('iso-b')).describe()).status.name).toBe('RUNNING');
 
     // A poll of A's own queue goes through, as the cell the credential names, whatever the agent calls itself.
