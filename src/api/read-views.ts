@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import type { CellView } from '../domain/cell';
 import { FINAL_STATUSES, type UpdateProgress } from '../domain/update';
@@ -7,20 +8,29 @@ import { fromTemporal, notFound } from './problem';
 
 type Reach = Pick<FastifyInstance, 'cells' | 'updates' | 'temporal'>;
 
+/** How long a read waits for a controller to take in the end of its update (after a restart, its task times out first). */
+const CATCH_UP_MS = 30_000;
+
 /**
  * A cell's view from the read model. A row its controller has not written yet (the API's own,
  * for a moment after registration; a rebuild's, for a controller started by 0.1.0, which writes
  * none) is read from the controller instead, and so is a row behind its own update: the update
  * has written its end, its controller has not taken it in yet (for seconds after a restart, while
- * the task a stopped worker held times out). The read model never answers older than Temporal.
+ * the task a stopped worker held times out). Then the read waits for the controller to take it
+ * in: the API never shows a cell older than the update it has shown ended.
  */
 export async function readCell(ctx: Reach, cellId: string): Promise<CellView> {
   const row = await ctx.cells.get(cellId);
-  if (row?.fromWorkflow && !(await behindItsUpdate(ctx, row.view))) return row.view;
-  const view = await ask(() => ctx.temporal.workflow.getHandle(cellWorkflowId(cellId)).query(cellStatusQuery), row?.view, `cell ${cellId}`);
-  // A removed cell's controller answers until the server forgets it: the cell is gone all the same.
-  if (view.state === 'removed') throw notFound(`cell ${cellId}`);
-  return view;
+  const ended = row ? await endedUpdate(ctx, row.view) : undefined;
+  if (row?.fromWorkflow && !ended) return row.view;
+  const deadline = Date.now() + CATCH_UP_MS;
+  for (;;) {
+    const view = await ask(() => ctx.temporal.workflow.getHandle(cellWorkflowId(cellId)).query(cellStatusQuery), row?.view, `cell ${cellId}`);
+    // A removed cell's controller answers until the server forgets it: the cell is gone all the same.
+    if (view.state === 'removed') throw notFound(`cell ${cellId}`);
+    if (!ended || view.currentUpdate?.id !== ended || Date.now() >= deadline) return view;
+    await setTimeout(250);
+  }
 }
 
 /**
@@ -34,11 +44,11 @@ export async function readUpdate(ctx: Reach, updateId: string): Promise<UpdatePr
   return ask(() => ctx.temporal.workflow.getHandle(updateWorkflowId(updateId)).query(progressQuery), row?.view, `update ${updateId}`);
 }
 
-/** The row names an update as running that its own row says has ended. */
-async function behindItsUpdate(ctx: Reach, view: CellView): Promise<boolean> {
-  if (!view.currentUpdate) return false;
+/** The update the row names as running when its own row says it has ended. */
+async function endedUpdate(ctx: Reach, view: CellView): Promise<string | undefined> {
+  if (!view.currentUpdate) return undefined;
   const update = await ctx.updates.get(view.currentUpdate.id);
-  return update !== undefined && (FINAL_STATUSES as readonly string[]).includes(update.view.status);
+  return update !== undefined && (FINAL_STATUSES as readonly string[]).includes(update.view.status) ? view.currentUpdate.id : undefined;
 }
 
 async function ask<T>(query: () => Promise<T>, fallback: T | undefined, what: string): Promise<T> {
