@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createClusterActivities } from './src/activities/cluster';
-import { createStackActivities } from './src/activities/infra';
+import { createClusterActivities } from './src/activities/update/activities';
+import { createStackActivities } from './src/activities/infra/activities';
 import { KubernetesCluster } from './src/adapters/kubernetes/cluster';
 import { connect } from './src/adapters/kubernetes/connection';
 import { SimulatedCluster } from './src/adapters/simulated/cluster';
@@ -25,8 +25,8 @@ import type { StackPort, StackRef } from './src/domain/ports';
 import { keepRenewed, lifetime, readState, register } from './src/agent/credential';
 import { AgentTunnel } from './src/agent/tunnel';
 import { parsePublicKeys, VendorKeys } from './src/crypto/release-signature';
-import type { ReleaseSource } from './src/activities/release-content';
-import type { ConfigSource } from './src/activities/release-rendering';
+import type { ReleaseSource } from './src/activities/releases/content';
+import type { ConfigSource } from './src/activities/releases/rendering';
 import { endWithParent } from './src/lifecycle';
 
 /** The agent's version (cellshift's), reported as part of its identity. */

@@ -32,7 +32,10 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
+    // Workflow code. A concern's client side (starts, handles, visibility) sits beside its workflows in
+    // `client.ts`, runs in the API, worker and scripts, and is never imported by workflow code.
     files: ['src/workflows/**/*.ts', 'test/fixtures/reordered-update.ts'],
+    ignores: ['src/workflows/**/client.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -48,6 +51,7 @@ export default tseslint.config(
             { group: ['@aws-sdk/*'], message: 'workflows decide; activities call AWS' },
             { group: ['**/adapters/**', '**/adapters'], message: 'workflows reach adapters only through activities' },
             { group: ['../activities', '../activities/*', '../../activities', '../../activities/*'], allowTypeImports: true, message: 'workflows import activity types only (proxyActivities<...>)' },
+            { group: ['./client', '../client', '../*/client', './*/client'], message: 'the client side runs outside workflows: workflow code never imports it' },
           ],
         },
       ],

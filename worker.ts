@@ -23,10 +23,10 @@ import { loadKeyring } from './src/crypto/keyring';
 import { VendorKeys } from './src/crypto/release-signature';
 import { DEFAULT_AGENT_POLICY, type AgentPolicy } from './src/domain/agent';
 import type { ClusterRef } from './src/domain/cell';
-import { startAgentPresenceSweep } from './src/temporal/agent-presence';
-import { startWebhookDelivery } from './src/temporal/webhook-delivery';
-import { connectClient, connectWorker } from './src/temporal/connect';
-import { ensureSearchAttributes } from './src/temporal/search-attributes';
+import { startAgentPresenceSweep } from './src/workflows/agents/client';
+import { startWebhookDelivery } from './src/workflows/webhooks/client';
+import { connectClient, connectWorker } from './src/workflows/client';
+import { ensureSearchAttributes } from './src/workflows/client';
 import { endWithParent } from './src/lifecycle';
 
 export const WORKFLOWS_PATH = join(dirname(fileURLToPath(import.meta.url)), 'src', 'workflows', 'index.ts');

@@ -6,8 +6,8 @@ import { CellReadModel } from '../src/adapters/db/cell-read-model';
 import { openDatabase } from '../src/adapters/db/database';
 import { UpdateReadModel } from '../src/adapters/db/update-read-model';
 import { databaseUrl, loadConfig } from '../src/config';
-import { connectClient } from '../src/temporal/connect';
-import { rebuildReadModel } from '../src/temporal/read-model-rebuild';
+import { connectClient } from '../src/workflows/client';
+import { rebuildReadModel } from '../src/workflows/read-model/client';
 
 const config = loadConfig();
 const db = await openDatabase(databaseUrl(config));

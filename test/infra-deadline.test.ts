@@ -13,7 +13,7 @@ import { SimulatedCluster } from '../src/adapters/simulated/cluster';
 import { SimulatedStack } from '../src/adapters/simulated/stack';
 import { buildApp } from '../src/api/app';
 import { apiStores } from '../src/api/stores';
-import { ensureSearchAttributes } from '../src/temporal/search-attributes';
+import { ensureSearchAttributes } from '../src/workflows/client';
 import { DAY_MS } from '../src/domain/infra';
 import { cellWorkflowId, infraWorkflowId } from '../src/workflows/ids';
 import { cellStatusQuery, infraProgressQuery } from '../src/workflows/messages';

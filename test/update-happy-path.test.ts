@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CellReadModel } from '../src/adapters/db/cell-read-model';
 import { UpdateReadModel } from '../src/adapters/db/update-read-model';
-import { rebuildReadModel } from '../src/temporal/read-model-rebuild';
+import { rebuildReadModel } from '../src/workflows/read-model/client';
 import { Harness } from './helpers/harness';
 
 describe('maintenance-window update, happy path', () => {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
-import { searchAttributeFlags } from '../../src/temporal/search-attributes';
+import { searchAttributeFlags } from '../../src/workflows/client';
 import { stopGracefully } from './processes';
 import { findTemporalCli } from './temporal-cli';
 

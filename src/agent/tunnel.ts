@@ -6,9 +6,9 @@
 import { createRequire } from 'node:module';
 import * as grpc from '@grpc/grpc-js';
 import { CONFIG_PATH, RELEASE_CONTENT_PATH, RELEASE_PATH, RENEW_PATH } from '../domain/agent-endpoint';
-import type { ConfigSource } from '../activities/release-rendering';
+import type { ConfigSource } from '../activities/releases/rendering';
 import type { ConfigValues } from '../domain/config';
-import type { ReleaseSource } from '../activities/release-content';
+import type { ReleaseSource } from '../activities/releases/content';
 import type { CatalogRelease } from '../domain/release';
 
 const SERVICE = 'temporal.api.workflowservice.v1.WorkflowService';

@@ -1,8 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { cellWorkflowId } from '../workflows/ids';
-
-/** What these reads need of the app: its Temporal client and task queue. */
-type TemporalReach = Pick<FastifyInstance, 'temporal' | 'taskQueue'>;
 
 interface ListQuery {
   ring?: string;
@@ -24,21 +20,4 @@ export async function listCells(ctx: Pick<FastifyInstance, 'cells' | 'pageTokens
   const after = query.pageToken ? ctx.pageTokens.open<{ after: string }>(query.pageToken, 'query.pageToken').after : undefined;
   const page = await ctx.cells.list({ ring: query.ring, state: query.status ?? query.state, version: query.version, sla: query.sla, connection: query.connection, agent: query.agent }, query.pageSize ?? 100, after);
   return { cells: page.cells, ...(page.more ? { nextPageToken: ctx.pageTokens.seal({ after: page.cells.at(-1)!.id }) } : {}) };
-}
-
-/** Ids of the running cell controllers of a ring, served by this cellshift's task queue. */
-export async function ringCellIds(ctx: TemporalReach, ring: string): Promise<string[]> {
-  const ids: string[] = [];
-  const query = `WorkflowType = 'cellController' AND ExecutionStatus = 'Running' AND Ring = '${ring}' AND TaskQueue = '${ctx.taskQueue}'`;
-  for await (const execution of ctx.temporal.workflow.list({ query })) ids.push(execution.workflowId.replace(/^cell\//, ''));
-  return ids;
-}
-
-/** Whether a cell is registered: its controller runs. */
-export async function cellExists(ctx: TemporalReach, cellId: string): Promise<boolean> {
-  try {
-    return (await ctx.temporal.workflow.getHandle(cellWorkflowId(cellId)).describe()).status.name === 'RUNNING';
-  } catch {
-    return false;
-  }
 }

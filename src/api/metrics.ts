@@ -6,6 +6,8 @@ import type { Client } from '@temporalio/client';
 import type { CellReadModel } from '../adapters/db/cell-read-model';
 import type { UpdateReadModel } from '../adapters/db/update-read-model';
 import { FINAL_STATUSES, type UpdateStatus } from '../domain/update';
+import { activeGrants } from '../workflows/debug/client';
+import { runningRollouts } from '../workflows/rollout/client';
 
 /** Update durations (from start to end, a maintenance window's wait included), in seconds. */
 export const DURATION_BUCKETS = [10, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600, 7 * 24 * 3600];
@@ -37,8 +39,8 @@ export async function renderMetrics(cells: CellReadModel, updates: UpdateReadMod
     cells.counts(),
     cells.leftInMaintenance(),
     updates.stats(DURATION_BUCKETS),
-    temporal.workflow.count(`WorkflowType = 'fleetRollout' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'`),
-    temporal.workflow.count(`WorkflowType = 'debugAccess' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}' AND DebugAccessStatus = 'active'`),
+    temporal.workflow.count(runningRollouts(taskQueue)),
+    temporal.workflow.count(activeGrants(taskQueue)),
   ]);
 
   out.family('cellshift_cells', 'gauge', 'Cells by ring, installed version, state, SLA and agent status (direct: no agent).');

@@ -2,7 +2,8 @@ import { setTimeout } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import type { CellView } from '../domain/cell';
 import { FINAL_STATUSES, type UpdateProgress } from '../domain/update';
-import { cellWorkflowId, updateWorkflowId } from '../workflows/ids';
+import { controllerOf } from '../workflows/cell/client';
+import { updateOf } from '../workflows/update/client';
 import { cellStatusQuery, progressQuery } from '../workflows/messages';
 import { fromTemporal, notFound } from './problem';
 
@@ -25,7 +26,7 @@ export async function readCell(ctx: Reach, cellId: string): Promise<CellView> {
   if (row?.fromWorkflow && !ended) return row.view;
   const deadline = Date.now() + CATCH_UP_MS;
   for (;;) {
-    const view = await ask(() => ctx.temporal.workflow.getHandle(cellWorkflowId(cellId)).query(cellStatusQuery), row?.view, `cell ${cellId}`);
+    const view = await ask(() => controllerOf(ctx.temporal, cellId).query(cellStatusQuery), row?.view, `cell ${cellId}`);
     // A removed cell's controller answers until the server forgets it: the cell is gone all the same.
     if (view.state === 'removed') throw notFound(`cell ${cellId}`);
     if (!ended || view.currentUpdate?.id !== ended || Date.now() >= deadline) return view;
@@ -41,7 +42,7 @@ export async function readCell(ctx: Reach, cellId: string): Promise<CellView> {
 export async function readUpdate(ctx: Reach, updateId: string): Promise<UpdateProgress> {
   const row = await ctx.updates.get(updateId);
   if (row?.fromWorkflow && (FINAL_STATUSES as readonly string[]).includes(row.view.status)) return row.view;
-  return ask(() => ctx.temporal.workflow.getHandle(updateWorkflowId(updateId)).query(progressQuery), row?.view, `update ${updateId}`);
+  return ask(() => updateOf(ctx.temporal, updateId).query(progressQuery), row?.view, `update ${updateId}`);
 }
 
 /** The update the row names as running when its own row says it has ended. */

@@ -6,7 +6,7 @@ import { openDatabase } from '../adapters/db/database';
 import { SimulatedCluster } from '../adapters/simulated/cluster';
 import { SimulatedStack } from '../adapters/simulated/stack';
 import { databaseUrl, loadConfig } from '../config';
-import { connectClient } from '../temporal/connect';
+import { connectClient } from '../workflows/client';
 import { buildApp } from './app';
 import { apiStores } from './stores';
 import { loadTokens } from './tokens';

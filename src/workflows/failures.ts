@@ -1,6 +1,6 @@
 // How workflows read the failures they catch (docs/errors.md): by type, never by message.
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TemporalFailure, TimeoutFailure } from '@temporalio/workflow';
-import type { StepFailureDetails } from '../activities/step-context';
+import type { StepFailureDetails } from '../activities/update/step-context';
 import { ErrorType, type ErrorTypeName } from '../domain/errors';
 
 /** The innermost message of a failure, the one an operator can act on. */

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { searchAttributeFlags, searchAttributesDoc } from '../../src/temporal/search-attributes';
+import { searchAttributeFlags, searchAttributesDoc } from '../../src/workflows/client';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 
 const DOCS = join(import.meta.dirname, '..', '..', 'docs');

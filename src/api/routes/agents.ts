@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { agentTaskQueue, type AgentRegistration } from '../../domain/agent';
-import { cellWorkflowId } from '../../workflows/ids';
+import { controllerOf } from '../../workflows/cell/client';
 import { agentRegistered } from '../../workflows/messages';
 import { bearerToken } from '../plugins/app/auth';
 import { CsrError } from '../../crypto/agent-ca';
@@ -26,7 +26,7 @@ const REFUSED = {
  * exchanges it (an outgoing call) for where to poll, and the cell's controller registers the cell.
  */
 const agents: FastifyPluginAsyncTypebox = async (app) => {
-  const controller = (cellId: string) => app.temporal.workflow.getHandle(cellWorkflowId(cellId));
+  const controller = (cellId: string) => controllerOf(app.temporal, cellId);
   // Each hands out a credential: a few a minute, per address (registration) or per admin (tokens).
   const rateLimit = { max: app.requestLimits.registrationPerMinute, timeWindow: 60_000 };
 

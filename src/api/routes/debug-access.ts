@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { parsePublicKey } from '../../crypto/seal';
-import { cellWorkflowId, debugAccessWorkflowId } from '../../workflows/ids';
-import type { debugAccess } from '../../workflows/debug/debug-access';
+import { controllerOf } from '../../workflows/cell/client';
+import { countDebugAccess, debugAccessOf, startDebugAccess } from '../../workflows/debug/client';
 import { cellStatusQuery, debugAccessQuery, decideDebugAccess, revokeDebugAccess } from '../../workflows/messages';
-import { CellIdKey, DebugAccessStatusKey } from '../../workflows/search-attributes';
 import { sendCommand } from '../commands';
 import { badRequest, HttpProblem } from '../problem';
 import { CellParams } from '../schemas/cells';
@@ -20,7 +19,7 @@ const NUMBER_TRIES = 5;
  * the cell), a durable workflow grants and ends it. The API holds the token sealed, never in clear.
  */
 const debugAccessRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const grant = (cellId: string, n: number) => app.temporal.workflow.getHandle(debugAccessWorkflowId(cellId, n));
+  const grant = (cellId: string, n: number) => debugAccessOf(app.temporal, cellId, n);
 
   app.post(
     '/v1/cells/:cellId/debug-access',
@@ -37,37 +36,30 @@ const debugAccessRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { cellId } = request.params;
       const key = parsePublicKey(request.body.publicKey);
       if ('reason' in key) throw badRequest([{ field: 'body.publicKey', reason: key.reason }]);
-      const { spec } = await app.temporal.workflow.getHandle(cellWorkflowId(cellId)).query(cellStatusQuery);
+      const { spec } = await controllerOf(app.temporal, cellId).query(cellStatusQuery);
       // The cell's next number: one more than its requests so far, or than the audit trail's highest
       // (histories go with the namespace's retention, the trail stays); taken meanwhile, the next.
-      const counted = await app.temporal.workflow.count(`WorkflowType = 'debugAccess' AND CellId = '${cellId}'`);
-      for (let n = Math.max(counted.count, await app.debugAudit.lastNumber(cellId)) + 1, tries = 0; tries < NUMBER_TRIES; n++, tries++) {
+      const counted = await countDebugAccess(app.temporal, cellId);
+      for (let n = Math.max(counted, await app.debugAudit.lastNumber(cellId)) + 1, tries = 0; tries < NUMBER_TRIES; n++, tries++) {
         try {
-          const handle = await app.temporal.workflow.start<typeof debugAccess>('debugAccess', {
-            workflowId: debugAccessWorkflowId(cellId, n),
-            taskQueue: app.taskQueue,
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            typedSearchAttributes: [
-              { key: CellIdKey, value: cellId },
-              { key: DebugAccessStatusKey, value: 'waiting-decision' },
-            ],
-            staticSummary: `debug access to ${cellId} (${request.body.scope.role} on ${request.body.scope.namespace}) asked by ${request.subject}`,
-            args: [
-              {
-                cellId,
-                n,
-                scope: request.body.scope,
-                durationMinutes: request.body.durationMinutes,
-                decisionMinutes: request.body.decisionMinutes ?? 60,
-                reason: request.body.reason,
-                publicKey: request.body.publicKey,
-                publicKeySha256: publicKeySha256(request.body.publicKey),
-                requestedBy: request.subject,
-                target: { cellId, cluster: spec.cluster, ...(spec.connection === 'agent' ? { connection: 'agent' as const } : {}) },
-                ...(spec.agentWaitSeconds ? { agentWaitSeconds: spec.agentWaitSeconds } : {}),
-              },
-            ],
-          });
+          const handle = await startDebugAccess(
+            app.temporal,
+            app.taskQueue,
+            {
+              cellId,
+              n,
+              scope: request.body.scope,
+              durationMinutes: request.body.durationMinutes,
+              decisionMinutes: request.body.decisionMinutes ?? 60,
+              reason: request.body.reason,
+              publicKey: request.body.publicKey,
+              publicKeySha256: publicKeySha256(request.body.publicKey),
+              requestedBy: request.subject,
+              target: { cellId, cluster: spec.cluster, ...(spec.connection === 'agent' ? { connection: 'agent' as const } : {}) },
+              ...(spec.agentWaitSeconds ? { agentWaitSeconds: spec.agentWaitSeconds } : {}),
+            },
+            `debug access to ${cellId} (${request.body.scope.role} on ${request.body.scope.namespace}) asked by ${request.subject}`,
+          );
           const view = await handle.query(debugAccessQuery);
           return reply.status(202).header('location', `/v1/cells/${cellId}/debug-access/${n}`).send(view);
         } catch (err) {

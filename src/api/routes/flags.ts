@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FlagRule } from '../../domain/flags';
-import { cellWorkflowId } from '../../workflows/ids';
+import { controllerOf, controllerRuns, ringCellIds } from '../../workflows/cell/client';
 import { flagsChangedSignal } from '../../workflows/messages';
-import { cellExists, ringCellIds } from '../cell-list';
 import { badRequest } from '../problem';
 import { problems } from '../schemas/common';
 import { FlagParams, FlagRules, FlagSet, SetFlagBody } from '../schemas/flags';
@@ -34,7 +33,7 @@ const flags: FastifyPluginAsyncTypebox = async (app) => {
       const { rings = [], cells = [], enabled } = request.body;
       if (rings.length + cells.length === 0) throw badRequest([{ field: 'body', reason: 'name at least one of rings or cells' }]);
       const unknown = [];
-      for (const cell of cells) if (!(await cellExists(app, cell))) unknown.push(cell);
+      for (const cell of cells) if (!(await controllerRuns(app.temporal, cell))) unknown.push(cell);
       if (unknown.length > 0) throw badRequest(unknown.map((cell) => ({ field: 'body.cells', reason: `cell ${cell} is not registered` })));
 
       const at = new Date().toISOString();
@@ -44,8 +43,8 @@ const flags: FastifyPluginAsyncTypebox = async (app) => {
       ];
       const stored = await app.flags.set(request.params.flag, rules);
       const affected = new Set(cells);
-      for (const ring of rings) for (const cell of await ringCellIds(app, ring)) affected.add(cell);
-      await Promise.all([...affected].map((cell) => app.temporal.workflow.getHandle(cellWorkflowId(cell)).signal(flagsChangedSignal)));
+      for (const ring of rings) for (const cell of await ringCellIds(app.temporal, app.taskQueue, ring)) affected.add(cell);
+      await Promise.all([...affected].map((cell) => controllerOf(app.temporal, cell).signal(flagsChangedSignal)));
       return { flag: request.params.flag, rules: stored, notified: affected.size };
     },
   );

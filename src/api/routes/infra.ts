@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { cellWorkflowId, infraWorkflowId } from '../../workflows/ids';
+import { controllerOf } from '../../workflows/cell/client';
+import { infraUpdateOf } from '../../workflows/infra/client';
 import { applyInfraUpdate, infraProgressQuery, publishInfraUpdate, stackChangedSignal } from '../../workflows/messages';
 import { sendCommand } from '../commands';
 import { problems } from '../schemas/common';
@@ -7,7 +8,7 @@ import { InfraApplyAccepted, InfraCellParams, InfraCheckAccepted, InfraPublished
 
 /** Infrastructure (CloudFormation) updates: mandatory, due within the install's deadline (14 days). */
 const infra: FastifyPluginAsyncTypebox = async (app) => {
-  const infraUpdate = (cellId: string, templateVersion: string) => app.temporal.workflow.getHandle(infraWorkflowId(cellId, templateVersion));
+  const infraUpdate = (cellId: string, templateVersion: string) => infraUpdateOf(app.temporal, cellId, templateVersion);
 
   app.post(
     '/v1/cells/:cellId/infra-updates',
@@ -22,7 +23,7 @@ const infra: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { cellId } = request.params;
-      const accepted = await app.temporal.workflow.getHandle(cellWorkflowId(cellId)).executeUpdate(publishInfraUpdate, {
+      const accepted = await controllerOf(app.temporal, cellId).executeUpdate(publishInfraUpdate, {
         args: [{ ...request.body, deadlineDays: app.infraDeadlineDays, requestedBy: request.subject }],
       });
       const id = `${cellId}/${request.body.templateVersion}`;

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorType, PortError } from '../../domain/errors';
 import { releaseProblems } from '../../domain/release-checks';
 import { compareVersions } from '../../domain/version';
-import { vetoRelease } from '../../temporal/veto';
+import { vetoRelease } from '../../workflows/veto/client';
 import { badRequest, HttpProblem, notFound } from '../problem';
 import { splitRelease } from '../../crypto/release-digest';
 import { problems } from '../schemas/common';

@@ -3,7 +3,8 @@ import type { Static } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import { RINGS, type Ring } from '../../domain/release';
 import { ringPolicy, type RolloutInput } from '../../domain/rollout';
-import { rollbackRolloutId, rolloutWorkflowId } from '../../workflows/ids';
+import { rollbackRolloutId } from '../../workflows/ids';
+import { rolloutOf, startRollout as start } from '../../workflows/rollout/client';
 import { abortRollout, approveRing, pauseRollout, resumeRollout, rolloutProgressQuery } from '../../workflows/messages';
 import { sendCommand } from '../commands';
 import { rolloutPlan } from '../rollout-plan';
@@ -16,10 +17,10 @@ const COMMANDS = { pause: pauseRollout, resume: resumeRollout, abort: abortRollo
 
 /** Fleet rollouts: one release through the rings in waves, its progress, and the operator's commands. */
 const rollouts: FastifyPluginAsyncTypebox = async (app) => {
-  const rollout = (rolloutId: string) => app.temporal.workflow.getHandle(rolloutWorkflowId(rolloutId));
+  const rollout = (rolloutId: string) => rolloutOf(app.temporal, rolloutId);
   const startRollout = async (input: RolloutInput, what: string) => {
     try {
-      await app.temporal.workflow.start('fleetRollout', { workflowId: rolloutWorkflowId(input.id), taskQueue: app.taskQueue, args: [input] });
+      await start(app.temporal, app.taskQueue, input);
     } catch (err) {
       // Here, not in the error handler: the URL does not name the rollout, the problem should.
       throw fromTemporal(err, what) ?? err;

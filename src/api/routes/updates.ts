@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { updateWorkflowId } from '../../workflows/ids';
+import { updateOf } from '../../workflows/update/client';
 import {
   abandonCompensation,
   approveUpdate,
@@ -26,7 +26,7 @@ const COMMANDS = {
 
 /** An update: its progress, and the operator's commands to it. */
 const updates: FastifyPluginAsyncTypebox = async (app) => {
-  const update = (updateId: string) => app.temporal.workflow.getHandle(updateWorkflowId(updateId));
+  const update = (updateId: string) => updateOf(app.temporal, updateId);
 
   app.get(
     '/v1/updates/:updateId',

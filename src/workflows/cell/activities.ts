@@ -2,9 +2,9 @@
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { CatalogActivities, CellActivities, CellRemovalActivities, ClusterActivities, ConfigActivities, FlagActivities, InfraActivities } from '../../activities';
 import { DEFAULT_AGENT_WAIT_SECONDS } from '../../domain/agent';
-import { NON_RETRYABLE } from '../../domain/errors';
 import type { ClusterTarget } from '../../domain/ports';
-import { routedTo } from '../agent-routing';
+import { routedTo } from '../agents/routing';
+import { BRIEF, OWN, PATIENT, UNTIL_DONE } from '../retry';
 
 /** The controller's calls on its cell's cluster: on the control plane's workers, or on the cell's agent. */
 export function cellClusterActivities(target: ClusterTarget, agentWaitSeconds = DEFAULT_AGENT_WAIT_SECONDS) {
@@ -15,28 +15,28 @@ export function cellClusterActivities(target: ClusterTarget, agentWaitSeconds = 
   const { registerCluster } = proxyActivities<Pick<ClusterActivities, 'registerCluster'>>({
     ...routedTo(target),
     startToCloseTimeout: '1m',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: PATIENT,
   });
 
   // The drift check reads what the cluster runs: it changes nothing; a check that fails waits for the next interval.
   const { readActualVersion } = proxyActivities<Pick<ClusterActivities, 'readActualVersion'>>({
     ...queue,
     startToCloseTimeout: '1m',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: BRIEF,
   });
 
   // Flags are computed on the control plane (cellFlags) and written by whoever reaches the cluster.
   const { setFlags } = proxyActivities<Pick<ClusterActivities, 'setFlags'>>({
     ...queue,
     startToCloseTimeout: '1m',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: BRIEF,
   });
 
   // Registering the stack reads it once (with the stack's credentials: the agent's, for an agent cell); it may still be coming up.
   const { registerStack } = proxyActivities<Pick<InfraActivities, 'registerStack'>>({
     ...routedTo(target),
     startToCloseTimeout: '1m',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: PATIENT,
   });
 
   return { registerCluster, registerStack, readActualVersion, setFlags };
@@ -45,25 +45,25 @@ export function cellClusterActivities(target: ClusterTarget, agentWaitSeconds = 
 // Pushing flags replaces the whole set (idempotent); one that keeps failing is pushed again at the next wake-up.
 export const { syncFlags, cellFlags } = proxyActivities<Pick<FlagActivities, 'syncFlags' | 'cellFlags'>>({
   startToCloseTimeout: '1m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: BRIEF,
 });
 
 // The catalog is cellshift's own store, read without a round trip through the server (a local activity).
 export const { listReleases } = proxyLocalActivities<Pick<CatalogActivities, 'listReleases'>>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 10 },
+  retry: OWN,
 });
 
 // Whether the cell has the configuration a release requires: one read of cellshift's own store.
 export const { missingConfig } = proxyLocalActivities<Pick<ConfigActivities, 'missingConfig'>>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 10 },
+  retry: OWN,
 });
 
 // Whether the cell's agent is there and new enough: one read of the server's pollers, on the control plane.
 export const { checkAgent } = proxyActivities<Pick<CellActivities, 'checkAgent'>>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5 },
+  retry: BRIEF,
 });
 
 // A removal's last steps: revoking debug grants waits for each to be revoked in the cell; all are
@@ -71,11 +71,11 @@ export const { checkAgent } = proxyActivities<Pick<CellActivities, 'checkAgent'>
 export const { endCellWorkflows, retireCellRecords } = proxyActivities<CellRemovalActivities>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '1m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+  retry: UNTIL_DONE,
 });
 
 // Cancelling the update a removal found running: the update compensates, the controller awaits its end.
 export const { cancelCellUpdate } = proxyActivities<Pick<CellActivities, 'cancelCellUpdate'>>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
+  retry: UNTIL_DONE,
 });

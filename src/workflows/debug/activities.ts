@@ -1,9 +1,9 @@
 // The activities a grant of debug access calls, each proxied with its own profile.
 import { proxyActivities } from '@temporalio/workflow';
 import type { ClusterActivities } from '../../activities';
-import { NON_RETRYABLE } from '../../domain/errors';
 import type { ClusterTarget } from '../../domain/ports';
-import { routedTo } from '../agent-routing';
+import { routedTo } from '../agents/routing';
+import { STEP, UNTIL_DONE } from '../retry';
 
 /**
  * Granting, on the cell (its agent's queue for an agent cell): a few retries, and an agent that
@@ -14,12 +14,12 @@ export function debugActivities(target: ClusterTarget, agentWaitSeconds?: number
   const { grantDebugAccess } = proxyActivities<Pick<ClusterActivities, 'grantDebugAccess'>>({
     ...routedTo(target, agentWaitSeconds),
     startToCloseTimeout: '2m',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: STEP,
   });
   const { revokeDebugAccess } = proxyActivities<Pick<ClusterActivities, 'revokeDebugAccess'>>({
     ...routedTo(target),
     startToCloseTimeout: '2m',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+    retry: UNTIL_DONE,
   });
   return { grantDebugAccess, revokeDebugAccess };
 }

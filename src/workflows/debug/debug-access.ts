@@ -9,12 +9,13 @@ import { debugAccessQuery, decideDebugAccess, revokeDebugAccess, type OperatorCo
 import { CellIdKey, DebugAccessStatusKey } from '../search-attributes';
 import { now } from '../update/progress';
 import { debugActivities } from './activities';
+import { NOTIFY } from '../retry';
 
 // Telling people must not be lost: retried for a day.
 const { notifyContacts, publishEvents } = proxyActivities<Pick<InfraActivities, 'notifyContacts'> & Pick<WebhookActivities, 'publishEvents'>>({
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '1d',
-  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '10m' },
+  retry: NOTIFY,
 });
 
 /** A revocation the cell refused outright (a kubeconfig gone, a permission lost) is tried again this often. */

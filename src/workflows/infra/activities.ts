@@ -1,9 +1,9 @@
 // The activities an infrastructure update calls, each proxied with its own profile.
 import { proxyActivities } from '@temporalio/workflow';
 import type { InfraActivities } from '../../activities';
-import { NON_RETRYABLE } from '../../domain/errors';
 import type { ClusterTarget } from '../../domain/ports';
-import { routedTo } from '../agent-routing';
+import { routedTo } from '../agents/routing';
+import { BRIEF, NOTIFY, PATIENT } from '../retry';
 
 /**
  * The steps on a cell's stack: on the control plane's workers, or on the cell's agent (which holds
@@ -18,7 +18,7 @@ export function stackActivities(target: Pick<ClusterTarget, 'cellId' | 'connecti
     ...queue,
     startToCloseTimeout: '2m',
     heartbeatTimeout: '30s',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: BRIEF,
   });
 
   // A stack update takes minutes to an hour: the wait heartbeats; a failed update is permanent for that attempt.
@@ -26,7 +26,7 @@ export function stackActivities(target: Pick<ClusterTarget, 'cellId' | 'connecti
     ...queue,
     startToCloseTimeout: '2h',
     heartbeatTimeout: '1m',
-    retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: PATIENT,
   });
   return { prepareInfraChangeSet, executeInfraChangeSet, describeStack, waitForStackUpdate };
 }
@@ -35,5 +35,5 @@ export function stackActivities(target: Pick<ClusterTarget, 'cellId' | 'connecti
 export const { notifyContacts } = proxyActivities<Pick<InfraActivities, 'notifyContacts'>>({
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '1d',
-  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '10m' },
+  retry: NOTIFY,
 });

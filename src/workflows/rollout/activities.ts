@@ -6,13 +6,14 @@ import { judgeHealth } from '../../domain/health';
 import { DEFAULT_LIVE } from '../../domain/strategy-options';
 import { describeFailure } from '../failures';
 import { clusterActivities } from '../update/activities';
+import { PATIENT, UNTIL_DONE } from '../retry';
 
 // Listing the fleet, checking a ring's health, rolling cells back: requests to many cells at once,
 // heartbeating per cell; retried, since each is a read or an idempotent request.
 export const { listFleetCells, listRolloutCells, ringHealth, rollbackCells } = proxyActivities<Pick<FleetActivities, 'listFleetCells' | 'listRolloutCells' | 'ringHealth' | 'rollbackCells'>>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '1m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
+  retry: PATIENT,
 });
 
 // A wave: every cell's controller asked, answering when its cell ends (maintenance windows
@@ -21,19 +22,19 @@ export const { listFleetCells, listRolloutCells, ringHealth, rollbackCells } = p
 export const { updateCells } = proxyActivities<Pick<FleetActivities, 'updateCells'>>({
   startToCloseTimeout: '30d',
   heartbeatTimeout: '1m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
+  retry: PATIENT,
 });
 
 // A rollout with autoVeto over its budget: records the veto and starts its sweep.
 export const { vetoRelease } = proxyActivities<Pick<VetoActivities, 'vetoRelease'>>({
   startToCloseTimeout: '1m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+  retry: UNTIL_DONE,
 });
 
 // Telling subscribers of a halt or an end: queued in the database, sent by the delivery loop.
 export const { publishEvents } = proxyActivities<Pick<WebhookActivities, 'publishEvents'>>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+  retry: UNTIL_DONE,
 });
 
 /**

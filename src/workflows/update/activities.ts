@@ -1,15 +1,13 @@
 // The activities an update calls, each proxied with its own profile. One activity per side
 // effect: each is a step of its own in the update's history and progress.
-import { proxyActivities, type RetryPolicy } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { CellActivities, ClusterActivities } from '../../activities';
 import { DEFAULT_AGENT_WAIT_SECONDS } from '../../domain/agent';
-import { NON_RETRYABLE } from '../../domain/errors';
 import type { ClusterTarget } from '../../domain/ports';
-import { routedTo } from '../agent-routing';
+import { routedTo } from '../agents/routing';
+import { OWN, PATIENT, STEP, UNTIL_DONE } from '../retry';
 
-// Cluster steps change a live system: a few quick retries absorb a blip, then the saga takes over.
 // Every step heartbeats while it runs (runStep), so a dead worker is noticed in 10 s, not at its timeout.
-const STEP_RETRY: RetryPolicy = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE };
 const HEARTBEAT = '10s';
 
 /**
@@ -18,7 +16,7 @@ const HEARTBEAT = '10s';
  */
 export function clusterActivities(target: ClusterTarget, agentWaitSeconds = DEFAULT_AGENT_WAIT_SECONDS) {
   const queue = routedTo(target, agentWaitSeconds);
-  const step = { ...queue, heartbeatTimeout: HEARTBEAT, retry: STEP_RETRY };
+  const step = { ...queue, heartbeatTimeout: HEARTBEAT, retry: STEP };
 
   // Preflight reads the cluster; its refusals (PreflightFailed, ReleaseNotFound) are not retried.
   const { preflight } = proxyActivities<Pick<ClusterActivities, 'preflight'>>({ ...step, startToCloseTimeout: '2m' });
@@ -37,7 +35,7 @@ export function clusterActivities(target: ClusterTarget, agentWaitSeconds = DEFA
   const { readActualVersion } = proxyActivities<Pick<ClusterActivities, 'readActualVersion'>>({
     ...queue,
     startToCloseTimeout: '1m',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: PATIENT,
   });
 
   return { preflight, enterMaintenance, leaveMaintenance, pullImages, applyRelease, verifyRollout, rollbackRelease, checkHealth, readActualVersion };
@@ -48,11 +46,11 @@ export type ClusterSteps = ReturnType<typeof clusterActivities>;
 // Asking another cell's controller (staging-first asks its staging cell's): a refusal is permanent.
 export const { requestCellUpdate, requestCellRollback, cellTarget, cancelCellUpdate } = proxyActivities<
   Pick<CellActivities, 'requestCellUpdate' | 'requestCellRollback' | 'cellTarget' | 'cancelCellUpdate'>
->({ startToCloseTimeout: '30s', retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 10 } });
+>({ startToCloseTimeout: '30s', retry: OWN });
 
 // Waiting for another update may take as long as that update: it heartbeats, and a retry waits again.
 export const { awaitUpdateResult } = proxyActivities<Pick<CellActivities, 'awaitUpdateResult'>>({
   startToCloseTimeout: '30d',
   heartbeatTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+  retry: UNTIL_DONE,
 });

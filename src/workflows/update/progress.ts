@@ -1,5 +1,5 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
-import type { StepOutcome } from '../../activities/step-context';
+import type { StepOutcome } from '../../activities/update/step-context';
 import type { CompensationName, CompensationProgress, StepProgress, UpdateProgress, UpdateStatus } from '../../domain/update';
 import { describeFailure, failedAttempt } from '../failures';
 import { UpdateStatusKey } from '../search-attributes';

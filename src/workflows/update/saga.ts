@@ -1,5 +1,5 @@
 import { CancellationScope, condition } from '@temporalio/workflow';
-import type { StepOutcome } from '../../activities/step-context';
+import type { StepOutcome } from '../../activities/update/step-context';
 import type { CompensationName, OperatorAction } from '../../domain/update';
 import { describeFailure, failedAttempt, isAgentUnreachable } from '../failures';
 import { now, type ProgressTracker } from './progress';

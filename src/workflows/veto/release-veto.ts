@@ -2,11 +2,12 @@ import { getExternalWorkflowHandle, isCancellation, proxyActivities, sleep } fro
 import type { VetoActivities } from '../../activities';
 import { rolloutWorkflowId } from '../ids';
 import { releaseVetoedSignal, type VetoSweep } from '../messages';
+import { UNTIL_DONE } from '../retry';
 
 const { cancelUpdatesTo } = proxyActivities<Pick<VetoActivities, 'cancelUpdatesTo'>>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '1m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+  retry: UNTIL_DONE,
 });
 
 /** An update the controller started just before the veto may reach the read model a moment after the first sweep. */

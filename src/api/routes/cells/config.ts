@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { describeValue, effectiveConfig, valueProblem, type ConfigValue } from '../../../domain/config';
 import { requireSettable } from '../../config-values';
-import { cellWorkflowId } from '../../../workflows/ids';
+import { controllerOf } from '../../../workflows/cell/client';
 import { setDesiredConfig } from '../../../workflows/messages';
 import { readCell } from '../../read-views';
 import { CellParams } from '../../schemas/cells';
@@ -67,9 +67,7 @@ const cellConfig: FastifyPluginAsyncTypebox = async (app) => {
       const unchanged = runs !== undefined && JSON.stringify(effectiveConfig(ownItems, outcome.before).values) === JSON.stringify(effectiveConfig(ownItems, outcome.after).values);
       request.log.info({ cellId: view.spec.id, revision: outcome.revision, changed: outcome.changed.map((c) => `${c.item}: ${describeValue(c.old)} → ${describeValue(c.new)}`) }, 'cell configuration set');
       // Told again even when nothing changed: a revision stored by an earlier request that could not reach the controller arrives now.
-      const told = await app.temporal.workflow
-        .getHandle(cellWorkflowId(view.spec.id))
-        .executeUpdate(setDesiredConfig, { args: [{ revision: outcome.revision, requestedBy: request.subject, ...(request.body.window ? { window: request.body.window } : {}), ...(unchanged ? { unchangedOn: runs.version } : {}) }] });
+      const told = await controllerOf(app.temporal, view.spec.id).executeUpdate(setDesiredConfig, { args: [{ revision: outcome.revision, requestedBy: request.subject, ...(request.body.window ? { window: request.body.window } : {}), ...(unchanged ? { unchangedOn: runs.version } : {}) }] });
       const change =
         outcome.revision === 0
           ? 'nothing set: no change'

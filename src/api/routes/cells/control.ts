@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import { cellWorkflowId } from '../../../workflows/ids';
+import { controllerOf } from '../../../workflows/cell/client';
 import {
   checkNowSignal,
   configureCell,
@@ -28,7 +28,7 @@ import { problems } from '../../schemas/common';
 
 /** Steering a cell through its controller: updates, rollback, desired version, settings, checks, drift. */
 const cellControl: FastifyPluginAsyncTypebox = async (app) => {
-  const controller = (cellId: string) => app.temporal.workflow.getHandle(cellWorkflowId(cellId));
+  const controller = (cellId: string) => controllerOf(app.temporal, cellId);
 
   app.post(
     '/v1/cells/:cellId/updates',

@@ -1,5 +1,5 @@
 import { DEFAULT_AGENT_WAIT_SECONDS } from '../../../domain/agent';
-import { agentPresence } from '../../../temporal/agent-presence';
+import { agentPresence } from '../../../workflows/agents/client';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DEFAULT_CHECK_INTERVAL_SECONDS, initialVersionOf, type CellConfigStatus, type CellSpec, type CellView } from '../../../domain/cell';
 import { requireSettable } from '../../config-values';
@@ -7,9 +7,8 @@ import { visibleReleases } from '../../../domain/channels';
 import { configHold } from '../../../domain/config-hold';
 import { planUpgrade } from '../../../domain/upgrade-path';
 import { windowProblems } from '../../../domain/window';
-import { cellWorkflowId } from '../../../workflows/ids';
-import { CellIdKey, CellStatusKey, RingKey } from '../../../workflows/search-attributes';
-import { cellExists, listCells } from '../../cell-list';
+import { controllerRuns, startController } from '../../../workflows/cell/client';
+import { listCells } from '../../cell-list';
 import { toCell } from '../../cell-view';
 import { HttpProblem, badRequest, fromTemporal } from '../../problem';
 import { readCell } from '../../read-views';
@@ -47,7 +46,7 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
         errors.push({ field: 'body.expectedUpdateMinutes', reason: `an update of ${spec.expectedUpdateMinutes} min never fits a ${spec.maintenanceWindow.durationMinutes} min window` });
       }
       if (spec.stagingCellId === spec.id) errors.push({ field: 'body.stagingCellId', reason: 'a cell cannot be its own staging cell' });
-      else if (spec.stagingCellId && !(await cellExists(app, spec.stagingCellId))) {
+      else if (spec.stagingCellId && !(await controllerRuns(app.temporal, spec.stagingCellId))) {
         errors.push({ field: 'body.stagingCellId', reason: `cell ${spec.stagingCellId} is not registered` });
       }
       if (spec.cluster.kind === 'kubernetes' && spec.connection !== 'agent' && !spec.cluster.kubeconfig) {
@@ -73,7 +72,7 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
       let config: CellConfigStatus | undefined;
       if (body.config) {
         requireSettable(await app.catalog.list(), { spec, version: initialVersion }, body.config, request.role, request.subject, 'body.config');
-        if (await cellExists(app, spec.id)) throw new HttpProblem(409, 'Conflict', `cell ${spec.id} already exists`);
+        if (await controllerRuns(app.temporal, spec.id)) throw new HttpProblem(409, 'Conflict', `cell ${spec.id} already exists`);
         const { revision } = await app.configs.set(spec.id, body.config, request.subject);
         // An installation it adopts (a simulated cell's initial version) runs them as they are; a first install renders them.
         config = { desired: revision, ...(initialVersion ? { applied: revision } : {}), requestedBy: request.subject };
@@ -82,16 +81,7 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
       try {
         // A cell removed before under this id took update numbers: this one goes on after them (an update id is never used twice).
         const nextUpdate = await app.cells.firstUpdateNumber(spec.id);
-        await app.temporal.workflow.start('cellController', {
-          workflowId: cellWorkflowId(spec.id),
-          taskQueue: app.taskQueue,
-          args: [{ spec, ...(nextUpdate > 1 ? { nextUpdate } : {}), ...(config ? { config } : {}) }],
-          typedSearchAttributes: [
-            { key: CellIdKey, value: spec.id },
-            { key: RingKey, value: spec.ring },
-            { key: CellStatusKey, value: state },
-          ],
-        });
+        await startController(app.temporal, app.taskQueue, { spec, ...(nextUpdate > 1 ? { nextUpdate } : {}), ...(config ? { config } : {}) }, state);
       } catch (err) {
         // Here, not in the error handler: the URL does not name the cell, the problem should.
         throw fromTemporal(err, `cell ${spec.id}`) ?? err;

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { cellWorkflowId } from '../../../workflows/ids';
+import { controllerOf } from '../../../workflows/cell/client';
 import { removeCell } from '../../../workflows/messages';
 import { toCell } from '../../cell-view';
 import { readCell } from '../../read-views';
@@ -22,9 +22,7 @@ const cellRemoval: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { cellId } = request.params;
       await readCell(app, cellId); // 404 for a cell that is not there (or is gone)
-      const view = await app.temporal.workflow
-        .getHandle(cellWorkflowId(cellId))
-        .executeUpdate(removeCell, { args: [{ by: request.subject, cancelUpdate: request.query.cancelUpdate ?? false, ...(request.query.reason ? { reason: request.query.reason } : {}) }] });
+      const view = await controllerOf(app.temporal, cellId).executeUpdate(removeCell, { args: [{ by: request.subject, cancelUpdate: request.query.cancelUpdate ?? false, ...(request.query.reason ? { reason: request.query.reason } : {}) }] });
       return reply.status(202).send(toCell(view));
     },
   );

@@ -1,9 +1,10 @@
 // The read model's writes, as local activities: no task of their own on the server, retried until
 // the database answers.
 import { proxyLocalActivities } from '@temporalio/workflow';
-import type { ReadModelActivities } from '../activities';
+import type { ReadModelActivities } from '../../activities';
+import { UNTIL_DONE } from '../retry';
 
 export const { projectCell, projectUpdate } = proxyLocalActivities<Pick<ReadModelActivities, 'projectCell' | 'projectUpdate'>>({
   startToCloseTimeout: '10s',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
+  retry: UNTIL_DONE,
 });

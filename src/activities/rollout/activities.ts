@@ -2,20 +2,21 @@ import { setMaxListeners } from 'node:events';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, ApplicationFailure, type Client } from '@temporalio/client';
 import pLimit from 'p-limit';
-import type { CellReadModel } from '../adapters/db/cell-read-model';
-import type { ClusterRef } from '../domain/cell';
-import type { SchedulableCell } from '../domain/schedule';
-import { ErrorType } from '../domain/errors';
-import { judgeHealth } from '../domain/health';
-import type { ReleaseCatalog } from '../domain/ports';
-import type { Ring } from '../domain/release';
-import type { CellOutcome } from '../domain/rollout';
-import { DEFAULT_LIVE } from '../domain/strategy-options';
-import { releasesOnPathTo } from '../domain/upgrade-path';
-import { cellWorkflowId, rolloutWorkflowId } from '../workflows/ids';
-import { cellOutcomesSignal, cellStatusQuery, requestRollback, setDesiredVersion, type DesiredVersionRequest } from '../workflows/messages';
-import { RingKey } from '../workflows/search-attributes';
-import type { ClusterResolver } from './cluster';
+import type { CellReadModel } from '../../adapters/db/cell-read-model';
+import type { ClusterRef } from '../../domain/cell';
+import type { SchedulableCell } from '../../domain/schedule';
+import { ErrorType } from '../../domain/errors';
+import { judgeHealth } from '../../domain/health';
+import type { ReleaseCatalog } from '../../domain/ports';
+import type { Ring } from '../../domain/release';
+import type { CellOutcome } from '../../domain/rollout';
+import { DEFAULT_LIVE } from '../../domain/strategy-options';
+import { releasesOnPathTo } from '../../domain/upgrade-path';
+import { cellOutcomesSignal, cellStatusQuery, requestRollback, setDesiredVersion, type DesiredVersionRequest } from '../../workflows/messages';
+import { RingKey } from '../../workflows/search-attributes';
+import type { ClusterResolver } from '../update/activities';
+import { controllerOf } from '../../workflows/cell/client';
+import { rolloutOf } from '../../workflows/rollout/client';
 
 /** A cell of a rollout as its scheduler sees it. */
 export type RolloutCell = SchedulableCell;
@@ -124,14 +125,14 @@ export function createFleetActivities(client: Client, resolveCluster: ClusterRes
         untold = [];
         // The rollout also gets every outcome in this activity's result: a batch lost on the way is
         // not. A single cell's outcome is told by that result alone (one workflow task, not two).
-        if (batch.length > 0 && cellIds.length > 1) telling = telling.then(() => client.workflow.getHandle(rolloutWorkflowId(rolloutId)).signal(cellOutcomesSignal, batch)).catch(() => undefined);
+        if (batch.length > 0 && cellIds.length > 1) telling = telling.then(() => rolloutOf(client, rolloutId).signal(cellOutcomesSignal, batch)).catch(() => undefined);
         activity.heartbeat();
       };
       const ticker = setInterval(tell, OUTCOMES_EVERY_MS);
       const starting = pLimit(WAVE_REQUESTS_AT_ONCE);
 
       async function settle(cellId: string): Promise<void> {
-        const handle = client.workflow.getHandle(cellWorkflowId(cellId));
+        const handle = controllerOf(client, cellId);
         let outcome: CellOutcome | undefined;
         // Unanswered only when the controller continued as new while its cell updated: ask its next run.
         for (let ask = 1; !outcome; ask++) {
@@ -171,7 +172,7 @@ export function createFleetActivities(client: Client, resolveCluster: ClusterRes
       return eachCell(cellIds, HEALTH_CHECKS_AT_ONCE, async (cellId): Promise<RingHealth> => {
         let cluster = clusters[cellId];
         if (!cluster) {
-          const { spec } = await client.workflow.getHandle(cellWorkflowId(cellId)).query(cellStatusQuery);
+          const { spec } = await controllerOf(client, cellId).query(cellStatusQuery);
           // Only the cell's agent reaches its cluster: the rollout checks it there.
           if (spec.connection === 'agent') return { cellId, throughAgent: spec.cluster };
           cluster = spec.cluster;
@@ -185,7 +186,7 @@ export function createFleetActivities(client: Client, resolveCluster: ClusterRes
     async rollbackCells(cellIds: string[], requestedBy: string): Promise<{ cellId: string; updateId?: string; error?: string }[]> {
       return eachCell(cellIds, ROLLBACKS_AT_ONCE, async (cellId) => {
         try {
-          const accepted = await client.workflow.getHandle(cellWorkflowId(cellId)).executeUpdate(requestRollback, { args: [{ requestedBy }] });
+          const accepted = await controllerOf(client, cellId).executeUpdate(requestRollback, { args: [{ requestedBy }] });
           return { cellId, updateId: accepted.id };
         } catch (err) {
           if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) return { cellId, error: err.cause.message };

@@ -1,5 +1,5 @@
-import type { ReleaseCatalog } from '../domain/ports';
-import type { CatalogRelease } from '../domain/release';
+import type { ReleaseCatalog } from '../../domain/ports';
+import type { CatalogRelease } from '../../domain/release';
 
 export function createCatalogActivities(catalog: ReleaseCatalog) {
   return {

@@ -1,6 +1,31 @@
-import type { Connection } from '@temporalio/client';
+// The client side every concern shares: connections to Temporal (the API's and scripts' client, the
+// worker's native one) and the registration of cellshift's search attributes. Each concern's own
+// starts, handles and visibility queries are in its folder's `client.ts` (src/workflows/<concern>/).
+import { readFileSync } from 'node:fs';
+import { Connection } from '@temporalio/client';
+import type { TLSConfig } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { NativeConnection } from '@temporalio/worker';
+import { temporalAddress, type Config } from '../config';
+import { SEARCH_ATTRIBUTES } from './search-attributes';
+
+function tlsOptions(config: Config): TLSConfig | undefined {
+  if (!config.tls) return undefined;
+  const { certPath, keyPath, caPath, serverName } = config.tls;
+  return {
+    serverNameOverride: serverName,
+    serverRootCACertificate: caPath ? readFileSync(caPath) : undefined,
+    clientCertPair: certPath && keyPath ? { crt: readFileSync(certPath), key: readFileSync(keyPath) } : undefined,
+  };
+}
+
+export function connectClient(config: Config): Promise<Connection> {
+  return Connection.connect({ address: temporalAddress(config), tls: tlsOptions(config), apiKey: config.apiKey });
+}
+
+export function connectWorker(config: Config): Promise<NativeConnection> {
+  return NativeConnection.connect({ address: temporalAddress(config), tls: tlsOptions(config), apiKey: config.apiKey });
+}
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
 const UNIMPLEMENTED = 12;

@@ -1,10 +1,10 @@
-import type { FlagStore } from '../adapters/flags/flag-store';
-import { effectiveFlags, type CellFlag } from '../domain/flags';
-import type { ReleaseCatalog } from '../domain/ports';
-import type { Ring } from '../domain/release';
-import type { ClusterResolver } from './cluster';
-import { runStep } from './step-context';
-import type { ClusterTarget } from '../domain/ports';
+import type { FlagStore } from '../../adapters/flags/flag-store';
+import { effectiveFlags, type CellFlag } from '../../domain/flags';
+import type { ReleaseCatalog } from '../../domain/ports';
+import type { Ring } from '../../domain/release';
+import type { ClusterResolver } from '../update/activities';
+import { runStep } from '../update/step-context';
+import type { ClusterTarget } from '../../domain/ports';
 
 export function createFlagActivities(flags: FlagStore, catalog: ReleaseCatalog, resolve: ClusterResolver) {
   /** The cell's flags: the rules, over the flags its release declares. */

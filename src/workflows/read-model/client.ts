@@ -1,10 +1,10 @@
 import type { Client } from '@temporalio/client';
 import pLimit from 'p-limit';
-import type { CellReadModel } from '../adapters/db/cell-read-model';
-import type { UpdateReadModel } from '../adapters/db/update-read-model';
-import { cellStatusQuery, progressQuery } from '../workflows/messages';
-
-const UPDATE_WORKFLOWS = ['maintenanceWindowUpdate', 'stagingFirstUpdate', 'liveUpdate', 'rollbackUpdate'];
+import type { CellReadModel } from '../../adapters/db/cell-read-model';
+import type { UpdateReadModel } from '../../adapters/db/update-read-model';
+import { runningControllers } from '../cell/client';
+import { cellStatusQuery, progressQuery } from '../messages';
+import { UPDATE_WORKFLOWS } from '../update/client';
 
 /**
  * Writes the read model again from the workflows, which stay the source of truth: every running
@@ -35,7 +35,7 @@ export async function rebuildReadModel(
       }
     })();
   await each(
-    `WorkflowType = 'cellController' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'`,
+    runningControllers(taskQueue),
     async (id) => models.cells.write(await client.workflow.getHandle(id).query(cellStatusQuery), 0),
     'cells',
   );

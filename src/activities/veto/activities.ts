@@ -1,11 +1,11 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import type { UpdateReadModel } from '../adapters/db/update-read-model';
-import type { ReleaseCatalog } from '../domain/ports';
-import type { ReleaseVeto } from '../domain/release';
-import { vetoRelease } from '../temporal/veto';
-import { updateWorkflowId } from '../workflows/ids';
-import { cancelUpdate } from '../workflows/messages';
+import type { UpdateReadModel } from '../../adapters/db/update-read-model';
+import type { ReleaseCatalog } from '../../domain/ports';
+import type { ReleaseVeto } from '../../domain/release';
+import { vetoRelease } from '../../workflows/veto/client';
+import { cancelUpdate } from '../../workflows/messages';
+import { updateOf } from '../../workflows/update/client';
 
 /** A veto's side effects outside its workflow: recording one (a rollout's autoVeto), cancelling updates to the release. */
 export function createVetoActivities(client: Client, catalog: ReleaseCatalog, updateReadModel: UpdateReadModel) {
@@ -26,7 +26,7 @@ export function createVetoActivities(client: Client, catalog: ReleaseCatalog, up
       const cancelled: string[] = [];
       for (const id of await updateReadModel.waitingFor(version)) {
         try {
-          await client.workflow.getHandle(updateWorkflowId(id)).executeUpdate(cancelUpdate, { args: [{ by: veto.by, reason: `release ${version} vetoed: ${veto.reason}` }] });
+          await updateOf(client, id).executeUpdate(cancelUpdate, { args: [{ by: veto.by, reason: `release ${version} vetoed: ${veto.reason}` }] });
           cancelled.push(id);
         } catch (err) {
           if (!(err instanceof WorkflowUpdateFailedError) && !(err instanceof WorkflowNotFoundError)) throw err;

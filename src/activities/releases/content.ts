@@ -2,10 +2,10 @@
 // release (by reference, or as 0.1.0 did, by version or whole), and only the version and digest
 // of that are taken. The release's document and manifests are fetched from the catalog (on an agent
 // cell, over the agent's own connection) and each is checked against the digest it is named by.
-import { canonicalJson, documentDigest, sha256Digest } from '../crypto/release-digest';
-import { ErrorType, PortError } from '../domain/errors';
-import type { VendorKeys } from '../crypto/release-signature';
-import type { CatalogRelease, KubernetesManifest, Release, ReleaseDocument, ReleaseRef } from '../domain/release';
+import { canonicalJson, documentDigest, sha256Digest } from '../../crypto/release-digest';
+import { ErrorType, PortError } from '../../domain/errors';
+import type { VendorKeys } from '../../crypto/release-signature';
+import type { CatalogRelease, KubernetesManifest, Release, ReleaseDocument, ReleaseRef } from '../../domain/release';
 
 /** Where releases are read: the catalog on the control plane, the agent endpoint in a cell. */
 export interface ReleaseSource {

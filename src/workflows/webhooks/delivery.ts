@@ -1,13 +1,14 @@
 // Sends what webhook subscribers wait for: a delivery loop (one activity at a time, looking every
 // second), restarted as long as the control plane runs. One per task queue, however many workers start it.
 import { ActivityFailure, continueAsNew, log, proxyActivities, sleep } from '@temporalio/workflow';
-import type { WebhookActivities } from '../activities';
+import type { WebhookActivities } from '../../activities';
+import { BRIEF } from '../retry';
 
 const LOOP_MS = 10 * 60_000;
 const { runWebhookDeliveries } = proxyActivities<Pick<WebhookActivities, 'runWebhookDeliveries'>>({
   startToCloseTimeout: LOOP_MS + 60_000,
   heartbeatTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+  retry: BRIEF,
 });
 
 /** Loops per run before the history starts afresh. */

@@ -3,9 +3,9 @@
 // a cell whose agent is offline.
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { agentTaskQueue, versionOfIdentity, type AgentPresence } from '../domain/agent';
-import type { agentPresenceSweep } from '../workflows/agent-presence';
-import { agentPresenceWorkflowId } from '../workflows/ids';
+import { agentTaskQueue, versionOfIdentity, type AgentPresence } from '../../domain/agent';
+import type { agentPresenceSweep } from './presence-sweep';
+import { agentPresenceWorkflowId } from '../ids';
 
 /**
  * `registered`: the cell's agent has registered. The server forgets pollers after a few minutes, so

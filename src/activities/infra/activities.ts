@@ -1,6 +1,6 @@
-import type { Notification, Notifier, StackPort, StackRef, StackTarget, StepContext } from '../domain/ports';
-import type { SimulatedStack } from '../adapters/simulated/stack';
-import { runStep } from './step-context';
+import type { Notification, Notifier, StackPort, StackRef, StackTarget, StepContext } from '../../domain/ports';
+import type { SimulatedStack } from '../../adapters/simulated/stack';
+import { runStep } from '../update/step-context';
 
 /** Picks the adapter for a cell's stack reference, loading it on its first use. */
 export type StackResolver = (ref: StackRef) => Promise<StackPort>;

@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { PortError } from '../domain/errors';
-import type { StepContext } from '../domain/ports';
+import { PortError } from '../../domain/errors';
+import type { StepContext } from '../../domain/ports';
 
 /** Every step activity reports the attempt that finished it, so progress can show attempts. */
 export interface StepOutcome {

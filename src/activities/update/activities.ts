@@ -1,19 +1,19 @@
-import type { BundleStore } from '../adapters/bundles/bundle-store';
-import { isDigestPinned } from '../adapters/bundles/format';
-import type { ClusterRef } from '../domain/cell';
-import { ErrorType, PortError } from '../domain/errors';
-import { breakingRefusal, plannedFromRefusal } from '../domain/preflight';
-import type { ClusterPort, ClusterTarget, StepContext } from '../domain/ports';
-import { releaseImages, releaseRef } from '../domain/release';
-import { releaseResolver, type NamedRelease, type ReleaseSource, type ResolvedRelease } from './release-content';
-import { releaseRenderer, type ConfigSource } from './release-rendering';
-import type { StackResolver } from './infra';
-import type { ConfigRef } from '../domain/update';
-import type { VendorKeys } from '../crypto/release-signature';
+import type { BundleStore } from '../../adapters/bundles/bundle-store';
+import { isDigestPinned } from '../../adapters/bundles/format';
+import type { ClusterRef } from '../../domain/cell';
+import { ErrorType, PortError } from '../../domain/errors';
+import { breakingRefusal, plannedFromRefusal } from '../../domain/preflight';
+import type { ClusterPort, ClusterTarget, StepContext } from '../../domain/ports';
+import { releaseImages, releaseRef } from '../../domain/release';
+import { releaseResolver, type NamedRelease, type ReleaseSource, type ResolvedRelease } from '../releases/content';
+import { releaseRenderer, type ConfigSource } from '../releases/rendering';
+import type { StackResolver } from '../infra/activities';
+import type { ConfigRef } from '../../domain/update';
+import type { VendorKeys } from '../../crypto/release-signature';
 import { runStep } from './step-context';
-import { seal } from '../crypto/seal';
-import type { ConsentSignature, DebugGrant, Sealed } from '../domain/debug-access';
-import { approvalDigest, publicKeySha256 } from '../crypto/debug-approval';
+import { seal } from '../../crypto/seal';
+import type { ConsentSignature, DebugGrant, Sealed } from '../../domain/debug-access';
+import { approvalDigest, publicKeySha256 } from '../../crypto/debug-approval';
 
 /** Picks the adapter for a cell's cluster reference, loading it on its first use. */
 export type ClusterResolver = (ref: ClusterRef) => Promise<ClusterPort>;

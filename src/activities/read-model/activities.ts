@@ -1,11 +1,11 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import type { CellReadModel } from '../adapters/db/cell-read-model';
-import type { UpdateReadModel } from '../adapters/db/update-read-model';
-import type { AgentPolicy } from '../domain/agent';
-import type { CellView } from '../domain/cell';
-import { agentPresence } from '../temporal/agent-presence';
-import type { UpdateProgress } from '../domain/update';
+import type { CellReadModel } from '../../adapters/db/cell-read-model';
+import type { UpdateReadModel } from '../../adapters/db/update-read-model';
+import type { AgentPolicy } from '../../domain/agent';
+import type { CellView } from '../../domain/cell';
+import { agentPresence } from '../../workflows/agents/client';
+import type { UpdateProgress } from '../../domain/update';
 
 const PRESENCE_PAGE = 200;
 const PRESENCE_CONCURRENCY = 8;

@@ -1,11 +1,12 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import type { AgentCheck, AgentPolicy } from '../domain/agent';
-import type { ClusterTarget } from '../domain/ports';
-import { agentPresence } from '../temporal/agent-presence';
-import type { UpdateResult } from '../domain/update';
-import { cellWorkflowId, updateWorkflowId } from '../workflows/ids';
-import { cancelUpdate, cellStatusQuery, requestRollback, requestUpdate, type RollbackRequest, type UpdateAccepted, type UpdateRequest } from '../workflows/messages';
+import type { AgentCheck, AgentPolicy } from '../../domain/agent';
+import type { ClusterTarget } from '../../domain/ports';
+import { agentPresence } from '../../workflows/agents/client';
+import type { UpdateResult } from '../../domain/update';
+import { cancelUpdate, cellStatusQuery, requestRollback, requestUpdate, type RollbackRequest, type UpdateAccepted, type UpdateRequest } from '../../workflows/messages';
+import { controllerOf } from '../../workflows/cell/client';
+import { updateOf } from '../../workflows/update/client';
 
 /**
  * Updates that act on other cells go through those cells' controllers, like any request: the
@@ -18,20 +19,20 @@ export function createCellActivities(client: Client, agents: AgentPolicy) {
       return { presence: await agentPresence(client, cellId, agents.offlineAfterSeconds), minVersion: agents.minVersion };
     },
     async requestCellUpdate(cellId: string, request: UpdateRequest): Promise<UpdateAccepted> {
-      return refusalsAsFailures(() => client.workflow.getHandle(cellWorkflowId(cellId)).executeUpdate(requestUpdate, { args: [request] }));
+      return refusalsAsFailures(() => controllerOf(client, cellId).executeUpdate(requestUpdate, { args: [request] }));
     },
     async requestCellRollback(cellId: string, request: RollbackRequest): Promise<UpdateAccepted> {
-      return refusalsAsFailures(() => client.workflow.getHandle(cellWorkflowId(cellId)).executeUpdate(requestRollback, { args: [request] }));
+      return refusalsAsFailures(() => controllerOf(client, cellId).executeUpdate(requestRollback, { args: [request] }));
     },
     /** Where another cell's cluster is, from its controller. */
     async cellTarget(cellId: string): Promise<ClusterTarget> {
-      const view = await client.workflow.getHandle(cellWorkflowId(cellId)).query(cellStatusQuery);
+      const view = await controllerOf(client, cellId).query(cellStatusQuery);
       return { cellId, cluster: view.spec.cluster, ...(view.spec.connection ? { connection: view.spec.connection } : {}) };
     },
     /** Cancels another update; one that has already ended is left as it is. */
     async cancelCellUpdate(updateId: string, by: string): Promise<void> {
       try {
-        await client.workflow.getHandle(updateWorkflowId(updateId)).executeUpdate(cancelUpdate, { args: [{ by }] });
+        await updateOf(client, updateId).executeUpdate(cancelUpdate, { args: [{ by }] });
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError) return;
         throw err;
@@ -42,7 +43,7 @@ export function createCellActivities(client: Client, agents: AgentPolicy) {
       const activity = Context.current();
       const beat = setInterval(() => activity.heartbeat(), 5_000);
       try {
-        return await client.workflow.getHandle(updateWorkflowId(updateId)).result();
+        return await updateOf(client, updateId).result();
       } finally {
         clearInterval(beat);
       }

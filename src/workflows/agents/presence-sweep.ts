@@ -1,12 +1,13 @@
 // Keeps the read model's view of agents fresh: a sweep of every agent cell's queue, then a durable
 // timer, for as long as the control plane runs. One per task queue, however many workers start it.
 import { ActivityFailure, continueAsNew, log, proxyActivities, sleep } from '@temporalio/workflow';
-import type { ReadModelActivities } from '../activities';
+import type { ReadModelActivities } from '../../activities';
+import { BRIEF } from '../retry';
 
 const { sweepAgentPresence } = proxyActivities<Pick<ReadModelActivities, 'sweepAgentPresence'>>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '1m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+  retry: BRIEF,
 });
 
 /** Sweeps per run before the history starts afresh (each adds about ten events). */

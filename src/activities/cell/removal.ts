@@ -1,10 +1,10 @@
-import { CellConfigStore } from '../adapters/db/cell-config';
+import { CellConfigStore } from '../../adapters/db/cell-config';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import type { Db } from '../adapters/db/database';
-import type { CellRemoval, CellView } from '../domain/cell';
-import { debugWorkflowPrefix, infraWorkflowPrefix } from '../workflows/ids';
-import { revokeDebugAccess } from '../workflows/messages';
+import type { Db } from '../../adapters/db/database';
+import type { CellRemoval, CellView } from '../../domain/cell';
+import { debugWorkflowPrefix, infraWorkflowPrefix } from '../../workflows/ids';
+import { revokeDebugAccess } from '../../workflows/messages';
 
 /**
  * The last steps of a cell's removal, run by its controller once no update runs: what else runs

@@ -1,6 +1,6 @@
 import type { ActivityOptions } from '@temporalio/workflow';
-import { agentTaskQueue } from '../domain/agent';
-import type { ClusterTarget } from '../domain/ports';
+import { agentTaskQueue } from '../../domain/agent';
+import type { ClusterTarget } from '../../domain/ports';
 
 /**
  * Where a cell's cluster steps are scheduled: nowhere special for a direct cell (the workflow's own

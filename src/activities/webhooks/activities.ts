@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
-import { sendEvent } from '../adapters/notify/webhook-sender';
-import type { WebhookTargetPolicy } from '../adapters/notify/webhook-target';
-import type { DebugAccessTrail } from '../domain/debug-access';
-import type { FleetEvent } from '../domain/events';
-import type { Db } from '../adapters/db/database';
-import { WebhookStore } from '../adapters/db/webhooks';
-import { DebugAccessAudit } from '../adapters/db/debug-access-audit';
-import { UpdateReadModel } from '../adapters/db/update-read-model';
+import { sendEvent } from '../../adapters/notify/webhook-sender';
+import type { WebhookTargetPolicy } from '../../adapters/notify/webhook-target';
+import type { DebugAccessTrail } from '../../domain/debug-access';
+import type { FleetEvent } from '../../domain/events';
+import type { Db } from '../../adapters/db/database';
+import { WebhookStore } from '../../adapters/db/webhooks';
+import { DebugAccessAudit } from '../../adapters/db/debug-access-audit';
+import { UpdateReadModel } from '../../adapters/db/update-read-model';
 
 /** How often the delivery loop looks for due deliveries, and how many it sends at once. */
 const LOOK_EVERY_MS = 1_000;

@@ -2,13 +2,13 @@
 // agent in the cell): the values of the revision the update names, read from the control plane
 // (through the agent endpoint, for the cell the agent's certificate names) and the cell's stack
 // outputs, read with the credentials of whoever runs the step. Values never travel in a workflow.
-import { canonicalJson, sha256Digest } from '../crypto/release-digest';
-import { changeNeedsMaintenance, effectiveConfig, renderManifests, secretReferences, type ConfigValues } from '../domain/config';
-import { ErrorType, PortError } from '../domain/errors';
-import type { ClusterTarget, RenderedRelease, StackRef, StepContext } from '../domain/ports';
-import type { ConfigRef } from '../domain/update';
-import type { StackResolver } from './infra';
-import type { ResolvedRelease } from './release-content';
+import { canonicalJson, sha256Digest } from '../../crypto/release-digest';
+import { changeNeedsMaintenance, effectiveConfig, renderManifests, secretReferences, type ConfigValues } from '../../domain/config';
+import { ErrorType, PortError } from '../../domain/errors';
+import type { ClusterTarget, RenderedRelease, StackRef, StepContext } from '../../domain/ports';
+import type { ConfigRef } from '../../domain/update';
+import type { StackResolver } from '../infra/activities';
+import type { ResolvedRelease } from './content';
 
 /** Where a cell's configuration values are read: the database on the control plane, the agent endpoint in a cell. */
 export interface ConfigSource {

@@ -2,11 +2,11 @@
 // the fleet by the `releaseVeto` workflow. The API and a rollout's autoVeto both come here; either
 // called again finds the recorded veto and the sweep already started.
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { ReleaseCatalog } from '../domain/ports';
-import type { ReleaseVeto } from '../domain/release';
-import { vetoWorkflowId } from '../workflows/ids';
-import { AppVersionKey } from '../workflows/search-attributes';
-import type { releaseVeto } from '../workflows/veto/release-veto';
+import type { ReleaseCatalog } from '../../domain/ports';
+import type { ReleaseVeto } from '../../domain/release';
+import { vetoWorkflowId } from '../ids';
+import { AppVersionKey } from '../search-attributes';
+import type { releaseVeto } from './release-veto';
 
 /** Records the veto and starts its sweep; the veto that stands, or undefined when there is no such release. */
 export async function vetoRelease(client: Client, taskQueue: string, catalog: ReleaseCatalog, version: string, veto: ReleaseVeto): Promise<ReleaseVeto | undefined> {
