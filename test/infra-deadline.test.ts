@@ -39,7 +39,7 @@ describe('infrastructure updates: the two-week deadline, enforced by timers', ()
     await ensureSearchAttributes(env.client.connection as Connection, 'default');
     database = await startEmbeddedDatabase();
     db = await openDatabase(database.url);
-    const { bootstrapTokens, agentCredentials, ...stores } = await apiStores(db, dataDir);
+    const { stores, bootstrapTokens, agentCredentials } = await apiStores(db, dataDir);
     const catalog = stores.catalog;
     for (const release of DEMO_RELEASES) await catalog.publish(release, { rings: ['staging', 'saas', 'dedicated'] });
     worker = await Worker.create({
@@ -52,7 +52,7 @@ describe('infrastructure updates: the two-week deadline, enforced by timers', ()
     app = await buildApp({
       temporal: env.client,
       taskQueue,
-      ...stores,
+      stores,
       simulated: new SimulatedCluster(dataDir),
       simulatedStack: new SimulatedStack(dataDir),
       tokens: [{ token: TOKENS.operator, subject: 'oscar-operator', role: 'operator' }],

@@ -1,18 +1,11 @@
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { BundleStore } from '../adapters/bundles/bundle-store';
 import type { BundleLimits } from '../adapters/bundles/limits';
 import type { WebhookTargetPolicy } from '../adapters/notify/webhook-target';
-import type { CellReadModel } from '../adapters/db/cell-read-model';
-import type { CellConfigStore } from '../adapters/db/cell-config';
-import type { DebugAccessAudit } from '../adapters/db/debug-access-audit';
-import type { UpdateReadModel } from '../adapters/db/update-read-model';
-import type { FlagStore } from '../adapters/flags/flag-store';
 import type { SimulatedCluster } from '../adapters/simulated/cluster';
 import type { SimulatedStack } from '../adapters/simulated/stack';
-import type { ReleaseCatalog } from '../domain/ports';
-import type { PageTokens } from './page-tokens';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './request-limits';
+import type { ApiStores } from './stores';
 import { schemaController } from './validators';
 import agentSettings, { type AgentSettings } from './plugins/app/agents';
 import auth, { type ApiToken } from './plugins/app/auth';
@@ -34,7 +27,6 @@ import cellRemoval from './routes/cells/removal';
 import debugAccess from './routes/debug-access';
 import metrics from './routes/metrics';
 import webhooks from './routes/webhooks';
-import type { WebhookStore } from '../adapters/db/webhooks';
 import flags from './routes/flags';
 import health from './routes/health';
 import infra from './routes/infra';
@@ -47,18 +39,8 @@ import updates from './routes/updates';
 export interface AppOptions {
   temporal: Client;
   taskQueue: string;
-  catalog: ReleaseCatalog;
-  bundles: BundleStore;
-  flags: FlagStore;
-  /** signs page tokens with the key the replicas share (sharedSecret) */
-  pageTokens: PageTokens;
-  /** the read models of cells and updates */
-  cells: CellReadModel;
-  updates: UpdateReadModel;
-  webhooks: WebhookStore;
-  /** the debug access audit trail */
-  debugAudit: DebugAccessAudit;
-  configs: CellConfigStore;
+  /** what the routes read and write outside Temporal (src/api/stores.ts) */
+  stores: ApiStores;
   simulated: SimulatedCluster;
   simulatedStack: SimulatedStack;
   tokens: ApiToken[];
@@ -102,7 +84,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(errors);
   await app.register(auth, { tokens: options.tokens });
   await app.register(temporal, { client: options.temporal, taskQueue: options.taskQueue });
-  await app.register(stores, { catalog: options.catalog, bundles: options.bundles, flags: options.flags, pageTokens: options.pageTokens, cells: options.cells, updates: options.updates, webhooks: options.webhooks, debugAudit: options.debugAudit, configs: options.configs });
+  await app.register(stores, options.stores);
   await app.register(simulation, { cluster: options.simulated, stack: options.simulatedStack });
   await app.register(agentSettings, options.agents);
   await app.register(limits, { bundleLimits: options.bundleLimits, infraDeadlineDays: options.infraDeadlineDays, webhookTargets: options.webhookTargets, requestLimits });

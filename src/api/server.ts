@@ -17,11 +17,11 @@ const config = loadConfig();
 const { tokens, generated } = loadTokens(config.dataDir);
 const connection = await connectClient(config);
 const db = await openDatabase(databaseUrl(config));
-const { bootstrapTokens, agentCredentials, ...stores } = await apiStores(db, config.dataDir, process.env, config.agentEndpoint.credentialMinutes);
+const { stores, bootstrapTokens, agentCredentials } = await apiStores(db, config.dataDir, process.env, config.agentEndpoint.credentialMinutes);
 const app = await buildApp({
   temporal: new Client({ connection, namespace: config.namespace }),
   taskQueue: config.taskQueue,
-  ...stores,
+  stores,
   simulated: new SimulatedCluster(config.dataDir),
   simulatedStack: new SimulatedStack(config.dataDir),
   tokens,

@@ -23,20 +23,38 @@ export async function apiStores(db: Db, dataDir: string, env: NodeJS.ProcessEnv 
   const keyring = loadKeyring(dataDir, env);
   const webhooks = new WebhookStore(db, keyring);
   tellOf(await webhooks.encryptSecrets());
-  return {
+  const stores = {
+    /** the releases cells may run, and the rings each is promoted to */
     catalog,
+    /** uploaded release bundles for air-gapped cells */
     bundles: new BundleStore(catalog, bundleFiles(dataDir)),
+    /** feature-flag rules per ring and per cell */
     flags: new FlagStore(db),
+    /** signs and checks the page tokens of every paged list */
     pageTokens: new PageTokens(await sharedSecret(db, 'page-token-key')),
+    /** the read model of cells the lists serve from */
     cells: new CellReadModel(db),
+    /** the read model of updates */
     updates: new UpdateReadModel(db),
+    /** webhook subscriptions and their deliveries */
     webhooks,
+    /** the debug access audit trail, kept after the workflows' histories */
     debugAudit: new DebugAccessAudit(db),
+    /** each cell's configuration values, by revision, and their change log */
     configs: new CellConfigStore(db),
+  };
+  return {
+    /** decorated on the app by these names: every route may read them */
+    stores,
+    /** agents' one-time bootstrap tokens (the agent routes' own) */
     bootstrapTokens: new BootstrapTokens(db),
+    /** the certificates issued to agents (the agent routes' and the agent endpoint's) */
     agentCredentials: await AgentCredentials.open(db, keyring, agentCredentialMinutes),
   };
 }
+
+/** The stores every route may read, decorated on the app. */
+export type ApiStores = Awaited<ReturnType<typeof apiStores>>['stores'];
 
 /** One line when the pass changed something, or found secrets under a key this process lacks (key ids and counts only). */
 function tellOf(pass: SecretsPass): void {

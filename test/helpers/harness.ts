@@ -130,7 +130,7 @@ export class Harness {
     const agents = { ...DEFAULT_AGENT_POLICY, ...options.agents };
     const database = await startEmbeddedDatabase();
     const db = await openDatabase(database.url);
-    const { bootstrapTokens, agentCredentials, ...stores } = await apiStores(db, dataDir, process.env, options.agentCredentialMinutes);
+    const { stores, bootstrapTokens, agentCredentials } = await apiStores(db, dataDir, process.env, options.agentCredentialMinutes);
     // The agent endpoint, in this process: agents reach Temporal through it only.
     const endpoint = await startAgentEndpoint({
       upstream: { address, credentials: grpc.credentials.createInsecure(), namespace: 'default' },
@@ -152,7 +152,7 @@ export class Harness {
     const app = await buildApp({
       temporal: client,
       taskQueue,
-      ...stores,
+      stores,
       simulated,
       simulatedStack: new SimulatedStack(dataDir),
       tokens: API_TOKENS,

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Faults, FaultStep } from '../../domain/faults';
+import { failsOn, meetFault, type Faults, type FaultStep } from '../../domain/faults';
 import { ErrorType, PortError } from '../../domain/errors';
 import type { AppliedConfig, ClusterPort, ClusterTarget, RenderedRelease, StepContext } from '../../domain/ports';
 import type { HealthReport } from '../../domain/health';
@@ -243,13 +243,11 @@ export class SimulatedCluster implements ClusterPort {
     if (current && !current.faults[step]) return 0;
     const { fault, call } = await this.store.update(target.cellId, (cell) => {
       if (!cell) throw new PortError(ErrorType.CellNotFound, `simulated cell ${target.cellId} does not exist`, true);
-      const call = (cell.faultCalls[step] ?? 0) + 1;
-      const fault = cell.faults[step];
-      if (!fault || fault.mode === 'none') return { result: { fault, call } };
-      return { value: { ...cell, faultCalls: { ...cell.faultCalls, [step]: call } }, result: { fault, call } };
+      const met = meetFault(cell.faults, cell.faultCalls, step);
+      return met.calls ? { value: { ...cell, faultCalls: met.calls }, result: met } : { result: met };
     });
     if (!fault) return 0;
-    if (fault.mode === 'fail' || (fault.mode === 'fail-times' && call <= (fault.times ?? 1))) {
+    if (failsOn(fault, call)) {
       throw new PortError(ErrorType.SimulatedFault, `injected fault in ${step} (call ${call})`);
     }
     if (fault.mode === 'hang') await hang(ctx);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorType, PortError } from '../../domain/errors';
+import { failsOn, meetFault } from '../../domain/faults';
 import type { ChangeSetSummary, StackChange, StackPort, StackState, StackTarget, StepContext } from '../../domain/ports';
 import { JsonStore } from './json-store';
 import { NO_CHANGES_REASON, changeSetName, failureReasons, updateOutcome } from '../stack-status';
@@ -132,13 +133,9 @@ export class SimulatedStack implements StackPort {
       if (changeSet.executed || changeSet.status === 'FAILED') return; // ran already, or nothing to run
       if (stack.update) throw new PortError(ErrorType.StackBusy, `stack ${stack.stackName} is updating to ${stack.update.templateVersion}`);
       // The update fault decides now how this update ends, so every wait sees the same outcome.
-      const fault = stack.faults.update;
-      let fails = false;
-      if (fault && fault.mode !== 'none') {
-        const call = (stack.faultCalls.update ?? 0) + 1;
-        stack.faultCalls.update = call;
-        fails = fault.mode === 'fail' || (fault.mode === 'fail-times' && call <= (fault.times ?? 1));
-      }
+      const { fault, call, calls } = meetFault(stack.faults, stack.faultCalls, 'update');
+      if (calls) stack.faultCalls = calls;
+      const fails = fault !== undefined && failsOn(fault, call);
       changeSet.executed = true;
       // CloudFormation drops a stack's other change sets once one runs.
       stack.changeSets = { [name]: changeSet };
@@ -203,13 +200,11 @@ export class SimulatedStack implements StackPort {
   private async enter(cellId: string, step: 'prepare' | 'execute'): Promise<number> {
     const { fault, call } = await this.store.update(cellId, (stack) => {
       if (!stack) throw notFound(cellId);
-      const fault = stack.faults[step];
-      const call = (stack.faultCalls[step] ?? 0) + 1;
-      if (!fault || fault.mode === 'none') return { result: { fault, call } };
-      return { value: { ...stack, faultCalls: { ...stack.faultCalls, [step]: call } }, result: { fault, call } };
+      const met = meetFault(stack.faults, stack.faultCalls, step);
+      return met.calls ? { value: { ...stack, faultCalls: met.calls }, result: met } : { result: met };
     });
     if (!fault) return 0;
-    if (fault.mode === 'fail' || (fault.mode === 'fail-times' && call <= (fault.times ?? 1))) {
+    if (failsOn(fault, call)) {
       throw new PortError(ErrorType.SimulatedFault, `injected fault in ${step} (call ${call})`);
     }
     return fault.latencyMs ?? 0;

@@ -39,6 +39,7 @@ import { pushFlags } from './flags';
 import { reconcile, requireReachable, setDesired } from './reconcile';
 import { agentArrived, requireAgentCell, requireAgentFit } from './agent';
 import { Projection } from '../read-model/projection';
+import { WakeTimer } from '../wake-timer';
 import { projectCell } from '../read-model/activities';
 import { register } from './registration';
 import { acceptRemoval, requireRemovable, retire, type RemovalRequest } from './removal';
@@ -208,17 +209,19 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     await reconcile(cell);
     await settleRollout(cell);
   };
+  // One timer until the next check; its tick is work like any other, queued in the order it fired.
+  const checkTimer = new WakeTimer(() => cell.tell(() => void (cell.wake = true)));
   while (!cell.continueAsNewDue() && !status.removal) {
-    // One timer until the next check; a wake-up by a handler leaves it running. A check on demand
-    // moves the next one: the earlier timer then fires to no effect. While an update runs, no check
-    // is due (the update's end reads the cluster back): no timer, so a run waiting days for its
-    // update's window or approval grows its history only by what it is told.
-    const checking = !(cell.inOrder && status.currentUpdate);
-    if (checking && timerAt !== nextCheckAt) {
+    if (cell.inOrder) {
+      // A check on demand moves the next one (the timer with it). While an update runs, no check is
+      // due (the update's end reads the cluster back): no timer, so a run waiting days for its
+      // update's window or approval grows its history only by what it is told.
+      checkTimer.set(status.currentUpdate ? undefined : nextCheckAt);
+    } else if (timerAt !== nextCheckAt) {
+      // Runs from before: a new timer whenever the next check moves; the earlier one fires to no effect.
       const at = (timerAt = nextCheckAt);
       sleep(Math.max(1, at - Date.now())).then(
         () => {
-          // The tick is work like any other: queued in the order it fired.
           if (timerAt === at) cell.tell(() => void (cell.wake = true));
         },
         (err: unknown) => {

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, condition, continueAsNew, getExternalWorkflowHandle, isCancellation, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, continueAsNew, getExternalWorkflowHandle, isCancellation, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ClusterRef } from '../../domain/cell';
 import { ErrorType } from '../../domain/errors';
 import type { ReleaseVeto } from '../../domain/release';
@@ -11,6 +11,7 @@ import { now } from '../update/progress';
 import { agentCellHealth, listFleetCells, listRolloutCells, publishEvents, ringHealth, rollbackCells, updateCells, vetoRelease } from './activities';
 import type { EventType } from '../../domain/events';
 import { RolloutControls } from './controls';
+import { WakeTimer } from '../wake-timer';
 
 export interface FleetRolloutState {
   progress: RolloutProgress;
@@ -362,33 +363,6 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
     progress.status = status;
     progress.endedAt = now();
     return progress;
-  }
-}
-
-/**
- * A durable timer to the next window's opening, kept while that opening stays the next one: set to
- * the same time again, it is left as it is; to another, it is replaced; to none, it is cancelled.
- */
-class WakeTimer {
-  private timer?: { at: number; scope: CancellationScope; rang: boolean };
-
-  get rang(): boolean {
-    return this.timer?.rang ?? false;
-  }
-
-  set(at: number | undefined): void {
-    if (this.timer && this.timer.at === at && !this.timer.rang) return;
-    if (this.timer && !this.timer.rang) this.timer.scope.cancel();
-    this.timer = undefined;
-    if (at === undefined) return;
-    const timer = { at, scope: new CancellationScope(), rang: false };
-    this.timer = timer;
-    timer.scope.run(() => sleep(Math.max(1, at - Date.now()))).then(
-      () => (timer.rang = true),
-      (err: unknown) => {
-        if (!isCancellation(err)) throw err;
-      },
-    );
   }
 }
 
