@@ -14,7 +14,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } f
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EMBEDDED_DATABASE_PORT, loadConfig, temporalAddress } from '../src/config';
-import { loadTokens } from '../src/api/tokens';
+import { loadTokens } from '../src/api/http/tokens';
 import { waitUntilServing } from './lib/dev-server';
 import { forgetParts, recordParts, requireFreePorts, stopLeftovers } from './lib/leftovers';
 import { findTemporalCli } from './lib/temporal-cli';

@@ -4,7 +4,7 @@ import { parsePublicKeys } from './crypto/release-signature';
 import { RINGS, type Ring } from './domain/release';
 import { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from './adapters/bundles/limits';
 import type { WebhookTargetPolicy } from './adapters/notify/webhook-target';
-import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './api/request-limits';
+import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './api/http/request-limits';
 import { prePullOptions, type PrePullOptions } from './adapters/kubernetes/prepull-pod';
 import { DEFAULT_AGENT_OFFLINE_AFTER_SECONDS, MIN_AGENT_VERSION } from './domain/agent';
 

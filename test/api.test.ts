@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_REQUEST_LIMITS } from '../src/api/request-limits';
+import { DEFAULT_REQUEST_LIMITS } from '../src/api/http/request-limits';
 import { Harness, everyDay } from './helpers/harness';
 
 const validCell = (id: string) => ({

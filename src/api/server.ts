@@ -9,7 +9,7 @@ import { databaseUrl, loadConfig } from '../config';
 import { connectClient } from '../workflows/client';
 import { buildApp } from './app';
 import { apiStores } from './stores';
-import { loadTokens } from './tokens';
+import { loadTokens } from './http/tokens';
 import { endWithParent } from '../lifecycle';
 
 endWithParent();

@@ -12,7 +12,7 @@ import { UpdateReadModel } from '../adapters/db/update-read-model';
 import { WebhookStore, type SecretsPass } from '../adapters/db/webhooks';
 import { FlagStore } from '../adapters/flags/flag-store';
 import { loadKeyring } from '../crypto/keyring';
-import { PageTokens } from './page-tokens';
+import { PageTokens } from './http/page-tokens';
 
 /**
  * What the API reads and writes outside Temporal, over one database and data directory: built the

@@ -20,7 +20,7 @@ import { buildApp } from '../../src/api/app';
 import { splitRelease } from '../../src/crypto/release-digest';
 import { signRelease } from '../../src/crypto/release-signature';
 import type { ReleasePolicy } from '../../src/api/plugins/app/release-policy';
-import type { RequestLimits } from '../../src/api/request-limits';
+import type { RequestLimits } from '../../src/api/http/request-limits';
 import { apiStores } from '../../src/api/stores';
 import * as grpc from '@grpc/grpc-js';
 import type { AgentCredentials } from '../../src/adapters/agents/credentials';

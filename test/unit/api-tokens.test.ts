@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadTokens } from '../../src/api/tokens';
+import { loadTokens } from '../../src/api/http/tokens';
 import { matchesDigest, tokenDigest } from '../../src/crypto/token-digest';
 
 const SECRET = 'kf8Qw2nV0pLx7RzT4bYc1mHs9dJe6aGu';

@@ -4,7 +4,7 @@ import { BundleError } from '../../adapters/bundles/format';
 import { splitRelease } from '../../crypto/release-digest';
 import type { ReleaseSignature } from '../../crypto/release-signature';
 import type { Release } from '../../domain/release';
-import { HttpProblem } from '../problem';
+import { HttpProblem } from '../http/problem';
 import { BundleResult } from '../schemas/bundles';
 import { problems } from '../schemas/common';
 

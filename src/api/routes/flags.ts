@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FlagRule } from '../../domain/flags';
 import { controllerOf, controllerRuns, ringCellIds } from '../../workflows/cell/client';
 import { flagsChangedSignal } from '../../workflows/messages';
-import { badRequest } from '../problem';
+import { badRequest } from '../http/problem';
 import { problems } from '../schemas/common';
 import { FlagParams, FlagRules, FlagSet, SetFlagBody } from '../schemas/flags';
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { controllerOf } from '../../workflows/cell/client';
 import { infraUpdateOf } from '../../workflows/infra/client';
 import { applyInfraUpdate, infraProgressQuery, publishInfraUpdate, stackChangedSignal } from '../../workflows/messages';
-import { sendCommand } from '../commands';
+import { sendCommand } from '../http/commands';
 import { problems } from '../schemas/common';
 import { InfraApplyAccepted, InfraCellParams, InfraCheckAccepted, InfraPublished, InfraUpdateParams, PublishInfraBody } from '../schemas/infra';
 

@@ -3,7 +3,7 @@ import { ErrorType, PortError } from '../../domain/errors';
 import { releaseProblems } from '../../domain/release-checks';
 import { compareVersions } from '../../domain/version';
 import { vetoRelease } from '../../workflows/veto/client';
-import { badRequest, HttpProblem, notFound } from '../problem';
+import { badRequest, HttpProblem, notFound } from '../http/problem';
 import { splitRelease } from '../../crypto/release-digest';
 import { problems } from '../schemas/common';
 import { CatalogRelease, PromoteBody, Release, ReleaseListQuery, ReleasePage, ReleaseParams, ReleaseQuery, VetoBody } from '../schemas/releases';

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { StackFaults as StackFaultsType } from '../../adapters/simulated/stack';
 import type { Faults as FaultsType } from '../../domain/faults';
-import { notFound } from '../problem';
+import { notFound } from '../http/problem';
 import { problems } from '../schemas/common';
 import { CustomerApplyBody, Faults, SimCellParams, StackFaults } from '../schemas/sim';
 

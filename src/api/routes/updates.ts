@@ -9,8 +9,8 @@ import {
   resumeUpdate,
   retryCompensation,
 } from '../../workflows/messages';
-import { sendCommand } from '../commands';
-import { readUpdate } from '../read-views';
+import { sendCommand } from '../http/commands';
+import { readUpdate } from './read-views';
 import { problems } from '../schemas/common';
 import { CommandAccepted, CommandBody, Update, UpdateParams } from '../schemas/updates';
 

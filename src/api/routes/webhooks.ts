@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { WebhookTargetRefused, checkWebhookTarget } from '../../adapters/notify/webhook-target';
 import { EVENT_TYPES } from '../../domain/events';
-import { HttpProblem, badRequest, notFound } from '../problem';
+import { HttpProblem, badRequest, notFound } from '../http/problem';
 import { problems, StringEnum } from '../schemas/common';
 
 const Webhook = Type.Object({ id: Type.String(), url: Type.String(), events: Type.Array(Type.String()), createdBy: Type.String(), createdAt: Type.String() });

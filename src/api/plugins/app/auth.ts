@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { tokenDigest } from '../../../crypto/token-digest';
-import { HttpProblem } from '../../problem';
+import { HttpProblem } from '../../http/problem';
 
 export type Role = 'viewer' | 'operator' | 'admin' | 'customer';
 /** A customer's token ranks below a viewer's: it reaches only the routes that admit customers, for its own cells. */

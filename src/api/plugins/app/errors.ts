@@ -1,9 +1,9 @@
 import type { FastifyError } from 'fastify';
 import fp from 'fastify-plugin';
 import { isConnectionLoss } from '../../../adapters/db/patient-pool';
-import { HttpProblem, fromTemporal } from '../../problem';
+import { HttpProblem, fromTemporal } from '../../http/problem';
 import { Problem, ProblemRef } from '../../schemas/common';
-import { fieldErrors } from '../../validation';
+import { fieldErrors } from '../../http/validation';
 
 /**
  * problem+json: the shared `Problem` schema routes answer with, and the one error handler, so every

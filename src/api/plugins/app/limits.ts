@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from '../../../adapters/bundles/limits';
 import { STRICT_WEBHOOK_TARGETS, type WebhookTargetPolicy } from '../../../adapters/notify/webhook-target';
-import type { RequestLimits } from '../../request-limits';
+import type { RequestLimits } from '../../http/request-limits';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { HttpProblem } from '../../problem';
+import { HttpProblem } from '../../http/problem';
 
 /**
  * 405 with an `Allow` header for a method a path does not have (`DELETE /v1/releases`), where the

@@ -1,8 +1,8 @@
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { HttpProblem } from '../../problem';
-import type { RequestLimits } from '../../request-limits';
+import { HttpProblem } from '../../http/problem';
+import type { RequestLimits } from '../../http/request-limits';
 
 /**
  * Requests a minute, per token subject where the route takes a token (its hook runs after auth's,

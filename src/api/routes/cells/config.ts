@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { describeValue, effectiveConfig, valueProblem, type ConfigValue } from '../../../domain/config';
-import { requireSettable } from '../../config-values';
+import { requireSettable } from './config-values';
 import { controllerOf } from '../../../workflows/cell/client';
 import { setDesiredConfig } from '../../../workflows/messages';
-import { readCell } from '../../read-views';
+import { readCell } from '../read-views';
 import { CellParams } from '../../schemas/cells';
 import { problems } from '../../schemas/common';
 import { CellConfig, ConfigBody, ConfigChanges, ConfigSetAccepted } from '../../schemas/config';

@@ -10,8 +10,8 @@ import {
   setDesiredVersion,
   type UpdateAccepted as UpdateAcceptedMessage,
 } from '../../../workflows/messages';
-import { toCell } from '../../cell-view';
-import { refuseVetoed } from '../../problem';
+import { toCell } from './view';
+import { refuseVetoed } from '../../http/problem';
 import {
   Cell,
   CellParams,

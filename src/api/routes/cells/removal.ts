@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { controllerOf } from '../../../workflows/cell/client';
 import { removeCell } from '../../../workflows/messages';
-import { toCell } from '../../cell-view';
-import { readCell } from '../../read-views';
+import { toCell } from './view';
+import { readCell } from '../read-views';
 import { Cell, CellParams, CellRemovals, RemoveCellQuery } from '../../schemas/cells';
 import { problems } from '../../schemas/common';
 

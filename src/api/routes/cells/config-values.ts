@@ -1,12 +1,12 @@
 // Who may set which of a cell's configuration items, and to what: the one check both the cell's
 // registration and PUT /v1/cells/:id/config make, before anything is stored.
-import type { CellSpec } from '../domain/cell';
-import { visibleReleases } from '../domain/channels';
-import { declaredItems, valueProblem, type ConfigValue } from '../domain/config';
-import type { CatalogRelease } from '../domain/release';
-import { compareVersions } from '../domain/version';
-import type { Role } from './plugins/app/auth';
-import { badRequest, HttpProblem } from './problem';
+import type { CellSpec } from '../../../domain/cell';
+import { visibleReleases } from '../../../domain/channels';
+import { declaredItems, valueProblem, type ConfigValue } from '../../../domain/config';
+import type { CatalogRelease } from '../../../domain/release';
+import { compareVersions } from '../../../domain/version';
+import type { Role } from '../../plugins/app/auth';
+import { badRequest, HttpProblem } from '../../http/problem';
 
 /**
  * Refuses values for items no release the cell may run (or runs) declares (400), for stack items

@@ -3,11 +3,11 @@
 // here because these are aggregates read whole at each scrape (a histogram's buckets included),
 // which prom-client's metric types, accumulated in the process, cannot be set to.
 import type { Client } from '@temporalio/client';
-import type { CellReadModel } from '../adapters/db/cell-read-model';
-import type { UpdateReadModel } from '../adapters/db/update-read-model';
-import { FINAL_STATUSES, type UpdateStatus } from '../domain/update';
-import { activeGrants } from '../workflows/debug/client';
-import { runningRollouts } from '../workflows/rollout/client';
+import type { CellReadModel } from '../../../adapters/db/cell-read-model';
+import type { UpdateReadModel } from '../../../adapters/db/update-read-model';
+import { FINAL_STATUSES, type UpdateStatus } from '../../../domain/update';
+import { activeGrants } from '../../../workflows/debug/client';
+import { runningRollouts } from '../../../workflows/rollout/client';
 
 /** Update durations (from start to end, a maintenance window's wait included), in seconds. */
 export const DURATION_BUCKETS = [10, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600, 7 * 24 * 3600];

@@ -2,12 +2,12 @@
 // which would be held and why, which need stepping stones; from the read model and the catalog,
 // through the same scheduling function the rollout runs (domain/schedule.ts).
 import type { FastifyInstance } from 'fastify';
-import type { CellView } from '../domain/cell';
-import { visibleReleases } from '../domain/channels';
-import type { Ring } from '../domain/release';
-import { planRollout, type RingFleet, type RingPolicy } from '../domain/schedule';
-import { configHold } from '../domain/config-hold';
-import { planUpgrade } from '../domain/upgrade-path';
+import type { CellView } from '../../../domain/cell';
+import { visibleReleases } from '../../../domain/channels';
+import type { Ring } from '../../../domain/release';
+import { planRollout, type RingFleet, type RingPolicy } from '../../../domain/schedule';
+import { configHold } from '../../../domain/config-hold';
+import { planUpgrade } from '../../../domain/upgrade-path';
 
 export interface PlanRequest {
   version: string;

@@ -1,17 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
 import type { FastifyInstance } from 'fastify';
-import { RINGS, type Ring } from '../../domain/release';
-import { ringPolicy, type RolloutInput } from '../../domain/rollout';
-import { rollbackRolloutId } from '../../workflows/ids';
-import { rolloutOf, startRollout as start } from '../../workflows/rollout/client';
-import { abortRollout, approveRing, pauseRollout, resumeRollout, rolloutProgressQuery } from '../../workflows/messages';
-import { sendCommand } from '../commands';
-import { rolloutPlan } from '../rollout-plan';
-import { badRequest, fromTemporal, notFound, refuseVetoed } from '../problem';
-import { problems } from '../schemas/common';
-import { ReleaseParams } from '../schemas/releases';
-import { RollbackRolloutBody, Rollout, RolloutCommandAccepted, RolloutCommandBody, RolloutParams, RolloutPlan, RolloutStarted, StartRolloutBody } from '../schemas/rollouts';
+import { RINGS, type Ring } from '../../../domain/release';
+import { ringPolicy, type RolloutInput } from '../../../domain/rollout';
+import { rollbackRolloutId } from '../../../workflows/ids';
+import { rolloutOf, startRollout as start } from '../../../workflows/rollout/client';
+import { abortRollout, approveRing, pauseRollout, resumeRollout, rolloutProgressQuery } from '../../../workflows/messages';
+import { sendCommand } from '../../http/commands';
+import { rolloutPlan } from './plan';
+import { badRequest, fromTemporal, notFound, refuseVetoed } from '../../http/problem';
+import { problems } from '../../schemas/common';
+import { ReleaseParams } from '../../schemas/releases';
+import { RollbackRolloutBody, Rollout, RolloutCommandAccepted, RolloutCommandBody, RolloutParams, RolloutPlan, RolloutStarted, StartRolloutBody } from '../../schemas/rollouts';
 
 const COMMANDS = { pause: pauseRollout, resume: resumeRollout, abort: abortRollout, approve: approveRing } as const;
 

@@ -1,4 +1,4 @@
-import { PATTERN_REASONS } from '../domain/references';
+import { PATTERN_REASONS } from '../../domain/references';
 import type { FieldError } from './problem';
 
 /** Ajv's errors, as the fields a client sent wrong and why. */

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { renderMetrics } from '../metrics';
-import { problems } from '../schemas/common';
+import { renderMetrics } from './exposition';
+import { problems } from '../../schemas/common';
 
 /** Prometheus' scrape target: a viewer token (Prometheus' `authorization: {credentials_file: …}`). */
 const metrics: FastifyPluginAsyncTypebox = async (app) => {

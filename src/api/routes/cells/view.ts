@@ -1,4 +1,4 @@
-import { DEFAULT_CHECK_INTERVAL_SECONDS, type CellView } from '../domain/cell';
+import { DEFAULT_CHECK_INTERVAL_SECONDS, type CellView } from '../../../domain/cell';
 
 /** A controller's view of its cell, as the API's `Cell`: defaults filled in, nulls where unknown. */
 export function toCell(view: CellView) {

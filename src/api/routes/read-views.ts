@@ -1,11 +1,11 @@
 import { setTimeout } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
-import type { CellView } from '../domain/cell';
-import { FINAL_STATUSES, type UpdateProgress } from '../domain/update';
-import { controllerOf } from '../workflows/cell/client';
-import { updateOf } from '../workflows/update/client';
-import { cellStatusQuery, progressQuery } from '../workflows/messages';
-import { fromTemporal, notFound } from './problem';
+import type { CellView } from '../../domain/cell';
+import { FINAL_STATUSES, type UpdateProgress } from '../../domain/update';
+import { controllerOf } from '../../workflows/cell/client';
+import { updateOf } from '../../workflows/update/client';
+import { cellStatusQuery, progressQuery } from '../../workflows/messages';
+import { fromTemporal, notFound } from '../http/problem';
 
 type Reach = Pick<FastifyInstance, 'cells' | 'updates' | 'temporal'>;
 

@@ -1,4 +1,4 @@
-import type { CatalogRelease } from '../domain/release';
+import type { CatalogRelease } from '../../domain/release';
 import {
   ApplicationFailure,
   ServiceError,
@@ -7,7 +7,7 @@ import {
   WorkflowUpdateFailedError,
   QueryNotRegisteredError,
 } from '@temporalio/client';
-import { ErrorType } from '../domain/errors';
+import { ErrorType } from '../../domain/errors';
 
 export interface FieldError {
   field: string;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SHA256_HEX } from '../crypto/token-digest';
-import type { ApiToken, Role } from './plugins/app/auth';
+import { SHA256_HEX } from '../../crypto/token-digest';
+import type { ApiToken, Role } from '../plugins/app/auth';
 
 const ROLES: Role[] = ['viewer', 'operator', 'admin', 'customer'];
 
