@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { changeNeedsMaintenance, declarationProblems, effectiveConfig, findReferences, referenceProblems, renderManifests, secretReferences, type ConfigItem } from '../../src/domain/config';
 import { configHold } from '../../src/domain/config-hold';
 import { releaseProblems } from '../../src/domain/release-checks';
-import { parseAssignment } from '../../src/cli/cell-config';
+import { parseAssignment } from '../../src/cli/config-assignment';
 
 const items: ConfigItem[] = [
   { name: 'domain', type: 'string', setBy: 'customer', required: true },
