@@ -48,6 +48,11 @@ export interface WorkerSetup {
    * memory, and an evicted controller is replayed from its (short) history when it next wakes.
    */
   maxCachedWorkflows?: number;
+  /**
+   * Whether the worker takes up the patches a workflow meets in a run not started under them
+   * (default: yes, as Temporal does). Tests answer no to run workflows as the release before did.
+   */
+  patchActivationCallback?: WorkerOptions['patchActivationCallback'];
   /** when an agent counts as offline, and the oldest agent the workflows drive (defaults: the domain's) */
   agents?: AgentPolicy;
   /** where webhook deliveries may go (default: public https addresses only) */
@@ -102,6 +107,7 @@ export function createWorker(setup: WorkerSetup): Promise<Worker> {
     ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     shutdownGraceTime: '5s',
     ...(setup.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: setup.maxCachedWorkflows } : {}),
+    ...(setup.patchActivationCallback ? { patchActivationCallback: setup.patchActivationCallback } : {}),
   });
 }
 

@@ -132,6 +132,28 @@ describe('vetoing a release', () => {
     await h.waitFor('no cell on 5.1.0', async () => ((await h.http('GET', '/v1/releases/5.1.0')).body.cellsOnIt.length === 0 ? true : undefined));
   });
 
+  it('an update the sweep could not see yet refuses itself when its window opens, before its first step', { timeout: 120_000 }, async () => {
+    await h.catalog.publish({ ...DEMO_RELEASES.find((r) => r.version === '1.2.0')!, version: '5.3.0' }, { rings: ['staging', 'saas', 'dedicated'] });
+    await h.registerCell('vm-unseen', { maintenanceWindow: everyDay(utcClock(15_000), 60), expectedUpdateMinutes: 5 });
+    const asked = await h.requestUpdate('vm-unseen', { version: '5.3.0' });
+    expect(asked.status).toBe(202);
+    await h.waitFor('vm-unseen waiting for its window', async () => ((await h.http('GET', `/v1/updates/${asked.body.id}`)).body.status === 'scheduled' ? true : undefined));
+    // Asked a moment before the veto: the read model the sweep looks in does not have it yet.
+    await h.db.deleteFrom('updates').where('id', '=', asked.body.id).execute();
+    expect((await h.http('POST', '/v1/releases/5.3.0/veto', { reason: 'drops sessions' })).status).toBe(200);
+    const sweep = (await h.client.workflow.getHandle(vetoWorkflowId('5.3.0')).result()) as VetoSweep;
+    expect(sweep.cancelledUpdates).toEqual([]);
+
+    const ended = await h.waitForUpdate(asked.body.id);
+    expect(ended.status).toBe('failed');
+    expect(ended.error).toContain('release 5.3.0 was vetoed by alice-admin');
+    expect(ended.error).toContain('drops sessions');
+    expect(ended.steps.find((s: { name: string }) => s.name === 'preflight').status).not.toBe('succeeded');
+    const cell = await h.waitForCellIdle('vm-unseen');
+    expect(cell).toMatchObject({ version: '1.1.0', maintenance: { enabled: false } });
+    expect(await h.simulated.read('vm-unseen')).toMatchObject({ version: '1.1.0', maintenance: false });
+  });
+
   it('autoVeto: a rollout over its failure budget vetoes its release', { timeout: 180_000 }, async () => {
     await h.catalog.publish({ ...DEMO_RELEASES.find((r) => r.version === '1.2.0')!, version: '5.2.0' }, { rings: ['staging', 'saas', 'dedicated'] });
     for (const id of ['av-1', 'av-2', 'av-3']) await h.registerCell(id, { ...openNow(), ring: 'staging' });

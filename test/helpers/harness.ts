@@ -171,9 +171,11 @@ export class Harness {
     return harness;
   }
 
-  async startWorker(): Promise<void> {
+  /** `asRelease0_1_0`: the worker takes up no patch, so what it starts runs as under 0.1.0 (its workflows, before any patch). */
+  async startWorker(options: { asRelease0_1_0?: boolean } = {}): Promise<void> {
     this.workerConnection = await NativeConnection.connect({ address: this.address });
     this.worker = await createWorker({
+      ...(options.asRelease0_1_0 ? { patchActivationCallback: () => false } : {}),
       connection: this.workerConnection,
       namespace: 'default',
       taskQueue: this.taskQueue,

@@ -1,11 +1,15 @@
 import type { ReleaseCatalog } from '../../domain/ports';
-import type { CatalogRelease } from '../../domain/release';
+import type { CatalogRelease, ReleaseVeto } from '../../domain/release';
 
 export function createCatalogActivities(catalog: ReleaseCatalog) {
   return {
     /** The whole catalog, oldest first: a controller plans upgrade paths from it. */
     listReleases(): Promise<CatalogRelease[]> {
       return catalog.list();
+    },
+    /** The veto of a release, if it has one: an update asks once its wait ends, before its first step. */
+    async releaseVeto(version: string): Promise<ReleaseVeto | null> {
+      return (await catalog.get(version))?.veto ?? null;
     },
   };
 }

@@ -241,6 +241,10 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     await condition(() => cell.wake || cell.continueAsNewDue() || status.removal !== undefined);
     cell.wake = false;
     await cell.exclusive(iterate);
+    // A run started by 0.1.0 (none of the patches above), now on 0.2.0: at its first turn with no
+    // update running it continues as new, and the new run takes 0.2.0's branches; so no run needs
+    // 0.1.0's branches any more once every controller has checked once, and 0.3.0 can drop them.
+    if (!status.currentUpdate && !status.removal && patched('runs-from-0.1.0-continue-as-new')) break;
   }
   const settled = () => !cell.pending && allHandlersFinished();
   await cell.until(settled);
