@@ -52,6 +52,7 @@ export default tseslint.config(
             { group: ['**/adapters/**', '**/adapters'], message: 'workflows reach adapters only through activities' },
             { group: ['../activities', '../activities/*', '../../activities', '../../activities/*'], allowTypeImports: true, message: 'workflows import activity types only (proxyActivities<...>)' },
             { group: ['./client', '../client', '../*/client', './*/client'], message: 'the client side runs outside workflows: workflow code never imports it' },
+            { group: ['**/domain/schemas', '**/domain/schemas/*'], allowTypeImports: true, message: 'schemas are values the API validates with: workflow code imports their types only' },
           ],
         },
       ],

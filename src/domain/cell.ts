@@ -1,75 +1,16 @@
-import type { AgentRegistration, CellConnection } from './agent';
+import type { AgentRegistration } from './agent';
 import type { CellFlag } from './flags';
 import type { SlaStatus } from './infra';
-import type { StackRef } from './ports';
-import type { Ring } from './release';
 import type { CellOutcome } from './rollout';
-import type { LiveOverrides, StagingFirstOptions } from './strategy-options';
-import type { Strategy, UpdateKind } from './update';
-import type { MaintenanceWindow } from './window';
+import type { CellSpec, ClusterRef } from './schemas/cell';
+import type { UpdateKind } from './update';
 
-/** How activities reach a cell's cluster. A reference only: credentials are resolved inside activities. */
-export type ClusterRef = SimulatedClusterRef | KubernetesClusterRef;
-
-/** A cluster simulated on disk; `initialVersion` is what it runs when first registered. */
-export interface SimulatedClusterRef {
-  kind: 'simulated';
-  initialVersion?: string;
-}
-
-/** A real Kubernetes cluster, the product installed in one namespace of it. */
-export interface KubernetesClusterRef {
-  kind: 'kubernetes';
-  /**
-   * a kubeconfig file the worker reads, or the name of one the worker holds in env
-   * `CELLSHIFT_KUBECONFIG_<REF>`; absent for a cell reached through its agent, which uses its own
-   * (its ServiceAccount in the cluster, or the kubeconfig it was started with)
-   */
-  kubeconfig?: { path: string } | { secretRef: string };
-  /** the kubeconfig's context to use (its current context otherwise) */
-  context?: string;
-  /** the namespace of the installation */
-  namespace: string;
-  /**
-   * whether a release may create or change objects of the cluster's own (CustomResourceDefinitions,
-   * ClusterRoles and their bindings, webhooks, other Namespaces): the cell's owner decides, and its
-   * agent's RBAC must allow them (docs/kubernetes.md ships both). Default: the installation's namespace only.
-   */
-  clusterObjects?: 'allow' | 'refuse';
-}
+// A cell's spec and cluster reference are TypeBox schemas (./schemas/cell.ts); these are their types.
+export type { CellSpec, ClusterRef, KubernetesClusterRef, SimulatedClusterRef } from './schemas/cell';
 
 /** The version a simulated cluster starts with; a real cluster says for itself what it runs. */
 export function initialVersionOf(ref: ClusterRef): string | undefined {
   return ref.kind === 'simulated' ? ref.initialVersion : undefined;
-}
-
-export interface CellSpec {
-  id: string;
-  ring: Ring;
-  strategy: Strategy;
-  maintenanceWindow: MaintenanceWindow;
-  cluster: ClusterRef;
-  /** how the control plane reaches the cell: `agent` runs its steps on the cell's own agent (default `direct`) */
-  connection?: CellConnection;
-  /** an agent cell: how long a step waits for the agent to take it (default 600 s) before it counts as unreachable */
-  agentWaitSeconds?: number;
-  stagingCellId?: string;
-  /** how long an update is expected to take: a window with less left is skipped (the cut-off) */
-  expectedUpdateMinutes: number;
-  /** defaults of the staging-first strategy for this cell */
-  stagingFirst?: Partial<StagingFirstOptions>;
-  /** defaults of the live strategy for this cell */
-  live?: LiveOverrides;
-  /** sees only releases uploaded as bundles: it cannot pull from the registry */
-  airGapped?: boolean;
-  /** the update check sets the newest release allowed for the ring as desired */
-  autoUpdate?: boolean;
-  /** how often the controller checks for updates and for drift */
-  checkIntervalSeconds?: number;
-  /** the cell's AWS stack, for infrastructure updates */
-  stack?: StackRef;
-  /** cellshift may execute infrastructure change sets itself (otherwise the customer runs them) */
-  infraApply?: boolean;
 }
 
 export const DEFAULT_CHECK_INTERVAL_SECONDS = 3600;

@@ -7,6 +7,7 @@
 // Helm chart holds no `{{` of its own but literal text. A string that is one reference and nothing
 // else takes the item's value as it is typed (a number stays a number); within other text, its
 // text. `$${{` is a literal `${{`.
+import type { ConfigItem } from './schemas/config';
 
 /** Who sets an item: an operator, the cell's customer, or nobody (read from an output of the cell's stack). */
 export type ConfigSetter = 'operator' | 'customer' | 'stack';
@@ -18,25 +19,8 @@ export const CONFIG_TYPES: readonly ConfigType[] = ['string', 'number', 'boolean
 /** An item's name: a letter, then letters, digits and underscores. */
 export const CONFIG_ITEM_NAME = '^[A-Za-z][A-Za-z0-9_]{0,62}$';
 
-/** One item a release takes. */
-export interface ConfigItem {
-  name: string;
-  type: ConfigType;
-  /** what the item is when the cell has no value of its own (never a secret's) */
-  default?: string | number | boolean;
-  /** a cell without a value (and no default) is held before its update starts; a secret item always is */
-  required?: boolean;
-  description?: string;
-  setBy: ConfigSetter;
-  /** `stack` items: the name of the stack output they are read from */
-  output?: string;
-  /** `enum` items: the values it may take */
-  values?: string[];
-  /** the names this item had in earlier releases: a cell's value under one of them carries forward */
-  renamedFrom?: string[];
-  /** a change of this item's value is applied in maintenance mode (a configuration change is otherwise live) */
-  maintenance?: boolean;
-}
+// One item a release takes: a TypeBox schema (./schemas/config.ts), this its type.
+export type { ConfigItem } from './schemas/config';
 
 /** Where a secret item's value is: a key of a Secret in the cell, which cellshift never reads. */
 export interface SecretReference {

@@ -85,18 +85,8 @@ export interface ReleaseCatalog {
   veto(version: string, veto: ReleaseVeto): Promise<ReleaseVeto | undefined>;
 }
 
-/** How activities reach a cell's AWS stack. A reference only: credentials are resolved inside activities. */
-export type StackRef =
-  | { kind: 'simulated'; templateVersion?: string }
-  | {
-      kind: 'aws';
-      region: string;
-      stackName: string;
-      /** a non-default endpoint (a local test server, a VPC endpoint) */
-      endpoint?: string;
-      /** names the credentials, never carries them: env `CELLSHIFT_AWS_<REF>_ACCESS_KEY_ID`/`_SECRET_ACCESS_KEY`, or the default chain when absent */
-      credentialsRef?: string;
-    };
+import type { StackRef } from './schemas/cell';
+export type { StackRef } from './schemas/cell';
 
 export interface StackTarget {
   cellId: string;

@@ -1,36 +1,17 @@
 // Tunables of the staging-first and live strategies: defaults per cell, overridable per update.
+// What may be overridden is a TypeBox schema (./schemas/cell.ts); these types derive from it.
+import type { AnalysisOptions, LiveOverrides, StagingFirstOverrides } from './schemas/cell';
 
-export interface StagingFirstOptions {
-  /** how long the staging cell runs the new release under health checks before a decision */
-  soakSeconds: number;
-  healthCheckIntervalSeconds: number;
-  /** without a decision by then, the update is rejected */
-  decisionTimeoutSeconds: number;
-  /** promote to the primary after a healthy soak without waiting for an operator */
-  autoPromote: boolean;
-  /** health thresholds every soak check must meet */
-  maxErrorRate: number;
-  minReadyRatio: number;
-}
+/** Every tunable of the staging-first strategy, the defaults filled in. */
+export type StagingFirstOptions = Required<StagingFirstOverrides>;
 
-export interface AnalysisOptions {
-  /** health checks per batch */
-  checks: number;
-  intervalSeconds: number;
-  /** highest error rate (0..1) a check may report */
-  maxErrorRate: number;
-  /** lowest share of ready replicas (0..1) a check may report */
-  minReadyRatio: number;
-}
+export type { AnalysisOptions, LiveOverrides, StagingFirstOverrides } from './schemas/cell';
 
+/** Every tunable of the live strategy, the defaults filled in. */
 export interface LiveOptions {
-  /** components applied together before an analysis */
   batchSize: number;
   analysis: AnalysisOptions;
 }
-
-/** What a cell or a request may override of the live defaults. */
-export type LiveOverrides = Partial<Omit<LiveOptions, 'analysis'>> & { analysis?: Partial<AnalysisOptions> };
 
 export const DEFAULT_STAGING_FIRST: StagingFirstOptions = {
   soakSeconds: 30 * 60,

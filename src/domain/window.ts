@@ -1,17 +1,12 @@
 // Weekly maintenance windows in the cell's own timezone, correct across DST changes.
 // Pure arithmetic on epoch milliseconds, so workflows can use it with their deterministic clock.
+import type { MaintenanceWindow } from './schemas/cell';
 
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
-export interface MaintenanceWindow {
-  days: Weekday[];
-  /** local start time, HH:MM or HH:MM:SS */
-  start: string;
-  durationMinutes: number;
-  /** IANA timezone, e.g. Europe/Berlin */
-  timezone: string;
-}
+// The window's shape is a TypeBox schema (./schemas/cell.ts); this is its type.
+export type { MaintenanceWindow } from './schemas/cell';
 
 export interface WindowSlot {
   startsAt: number;

@@ -3,7 +3,8 @@ import { Type } from 'typebox';
 import { WebhookTargetRefused, checkWebhookTarget } from '../../adapters/notify/webhook-target';
 import { EVENT_TYPES } from '../../domain/events';
 import { HttpProblem, badRequest, notFound } from '../http/problem';
-import { problems, StringEnum } from '../schemas/common';
+import { StringEnum } from '../../domain/schemas/common';
+import { problems } from '../schemas/common';
 
 const Webhook = Type.Object({ id: Type.String(), url: Type.String(), events: Type.Array(Type.String()), createdBy: Type.String(), createdAt: Type.String() });
 const WebhookParams = Type.Object({ id: Type.String({ format: 'uuid' }) });

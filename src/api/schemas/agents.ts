@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { CellId, Version } from './common';
+import { CellId, Version } from '../../domain/schemas/common';
 
 export const BootstrapTokenBody = Type.Object(
   {

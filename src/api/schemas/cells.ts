@@ -3,109 +3,16 @@ import { CONFIG_ITEM_NAME } from '../../domain/config';
 import { RINGS } from '../../domain/release';
 import { ConfigValue } from './config';
 import { STRATEGIES } from '../../domain/update';
-import { WEEKDAYS, timeZones } from '../../domain/window';
-import { CellId, NullableString, StringEnum, TemplateVersion, Version } from './common';
+import { CellSpec, ClusterRef, LiveOverrides, MaintenanceWindow, StagingFirstOverrides } from '../../domain/schemas/cell';
+import { CellId, NullableString, StringEnum, Version } from '../../domain/schemas/common';
 
 const AgentStatus = StringEnum(['online', 'offline', 'never-seen'] as const, { description: "an agent cell's agent: polling its queue now, not for longer than the offline threshold, or never" });
 
-export const MaintenanceWindow = Type.Object(
-  {
-    days: Type.Array(StringEnum(WEEKDAYS), { minItems: 1, maxItems: 7, uniqueItems: true }),
-    start: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?$', description: 'local time HH:MM or HH:MM:SS' }),
-    durationMinutes: Type.Integer({ minimum: 1, maximum: 7 * 24 * 60 }),
-    timezone: StringEnum(timeZones(), { description: 'an IANA time zone name (Europe/Berlin, Asia/Kolkata, UTC): aliases, abbreviations and offsets are not taken' }),
-  },
-  { additionalProperties: false },
-);
-
-export const ClusterRef = Type.Union([
-  Type.Object({ kind: Type.Literal('simulated'), initialVersion: Type.Optional(Version) }, { additionalProperties: false }),
-  Type.Object(
-    {
-      kind: Type.Literal('kubernetes'),
-      kubeconfig: Type.Optional(Type.Union([
-        Type.Object({ path: Type.String({ minLength: 1, pattern: '^/', description: 'an absolute path the worker can read' }) }, { additionalProperties: false }),
-        Type.Object(
-          { secretRef: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'names env CELLSHIFT_KUBECONFIG_<REF> of the worker, which holds the kubeconfig; never the kubeconfig itself' }) },
-          { additionalProperties: false },
-        ),
-      ], { description: "how the control plane's workers reach the cluster; none for a cell reached through its agent, which uses its own credentials" })),
-      context: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
-      namespace: Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', description: 'the namespace of the installation' }),
-      clusterObjects: Type.Optional(
-        StringEnum(['allow', 'refuse'] as const, {
-          description: "whether releases may create objects of the cluster's own (CRDs, ClusterRoles and bindings, webhooks, other Namespaces); default refuse: the installation's namespace only",
-        }),
-      ),
-    },
-    { additionalProperties: false },
-  ),
-]);
-
-const Ratio = Type.Number({ minimum: 0, maximum: 1 });
-
-export const StagingFirstOptions = Type.Object(
-  {
-    soakSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 30 * 24 * 3600 })),
-    healthCheckIntervalSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 3600 })),
-    decisionTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 90 * 24 * 3600 })),
-    autoPromote: Type.Optional(Type.Boolean()),
-    maxErrorRate: Type.Optional(Ratio),
-    minReadyRatio: Type.Optional(Ratio),
-  },
-  { additionalProperties: false },
-);
-
-export const LiveOptions = Type.Object(
-  {
-    batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-    analysis: Type.Optional(
-      Type.Object(
-        {
-          checks: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-          intervalSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600 })),
-          maxErrorRate: Type.Optional(Ratio),
-          minReadyRatio: Type.Optional(Ratio),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-  },
-  { additionalProperties: false },
-);
-
-export const StackRef = Type.Union([
-  Type.Object({ kind: Type.Literal('simulated'), templateVersion: Type.Optional(TemplateVersion) }, { additionalProperties: false }),
-  Type.Object(
-    {
-      kind: Type.Literal('aws'),
-      region: Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d$' }),
-      stackName: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9-]{0,127}$' }),
-      endpoint: Type.Optional(Type.String({ pattern: '^https?://\\S+$' })),
-      credentialsRef: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'names env CELLSHIFT_AWS_<REF>_ACCESS_KEY_ID/_SECRET_ACCESS_KEY; never the keys' })),
-    },
-    { additionalProperties: false },
-  ),
-]);
-
 export const RegisterCellBody = Type.Object(
   {
-    id: CellId,
-    ring: StringEnum(RINGS),
-    maintenanceWindow: MaintenanceWindow,
-    strategy: Type.Optional(StringEnum(STRATEGIES)),
-    cluster: ClusterRef,
-    connection: Type.Optional(StringEnum(['direct', 'agent'] as const, { description: "direct (default): cellshift's workers reach the cluster with the kubeconfig named here; agent: the cell's agent runs every step inside the cell, polling task queue cell/<id>" })),
-    agentWaitSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600, description: 'an agent cell: how long a step waits for the agent to take it before the agent counts as unreachable (default 600)' })),
-    stagingCellId: Type.Optional(CellId),
-    expectedUpdateMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 60 })),
-    stagingFirst: Type.Optional(StagingFirstOptions),
-    live: Type.Optional(LiveOptions),
-    airGapped: Type.Optional(Type.Boolean()),
-    autoUpdate: Type.Optional(Type.Boolean()),
-    checkIntervalSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600 })),
-    stack: Type.Optional(StackRef),
-    infraApply: Type.Optional(Type.Boolean()),
+    ...CellSpec.properties,
+    strategy: Type.Optional(CellSpec.properties.strategy),
+    expectedUpdateMinutes: Type.Optional(CellSpec.properties.expectedUpdateMinutes),
     config: Type.Optional(
       Type.Record(Type.String({ pattern: CONFIG_ITEM_NAME }), ConfigValue, {
         minProperties: 1,
@@ -151,8 +58,8 @@ export const Cell = Type.Object({
   ),
   stagingCellId: Type.Optional(Type.String()),
   expectedUpdateMinutes: Type.Integer(),
-  stagingFirst: Type.Optional(StagingFirstOptions),
-  live: Type.Optional(LiveOptions),
+  stagingFirst: Type.Optional(StagingFirstOverrides),
+  live: Type.Optional(LiveOverrides),
   airGapped: Type.Boolean(),
   autoUpdate: Type.Boolean(),
   checkIntervalSeconds: Type.Integer(),
@@ -264,8 +171,8 @@ export const RequestUpdateBody = Type.Object(
     version: Version,
     strategy: Type.Optional(StringEnum(STRATEGIES)),
     window: Type.Optional(StringEnum(['next', 'now'] as const)),
-    stagingFirst: Type.Optional(StagingFirstOptions),
-    live: Type.Optional(LiveOptions),
+    stagingFirst: Type.Optional(StagingFirstOverrides),
+    live: Type.Optional(LiveOverrides),
   },
   { additionalProperties: false },
 );

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { CONFIG_ITEM_NAME } from '../../domain/config';
-import { ConfigItem } from './releases';
+import { ConfigItem } from '../../domain/schemas/config';
 
 const SecretReference = Type.Object(
   {

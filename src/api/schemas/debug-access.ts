@@ -1,6 +1,6 @@
 import { ReleaseSignature } from './releases';
 import { Type } from 'typebox';
-import { CellId, StringEnum } from './common';
+import { CellId, StringEnum } from '../../domain/schemas/common';
 
 export const DebugAccessBody = Type.Object(
   {

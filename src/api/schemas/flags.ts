@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { RINGS } from '../../domain/release';
-import { CellId, StringEnum } from './common';
+import { CellId, StringEnum } from '../../domain/schemas/common';
 
 export const FlagParams = Type.Object({ flag: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]*$', maxLength: 100 }) });
 export const FlagRule = Type.Object({ scope: Type.String(), target: Type.String(), enabled: Type.Boolean(), setBy: Type.String(), at: Type.String() });

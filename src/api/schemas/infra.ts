@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { CellId, TemplateVersion } from './common';
+import { CellId, TemplateVersion } from '../../domain/schemas/common';
 
 export const InfraCellParams = Type.Object({ cellId: CellId });
 export const InfraUpdateParams = Type.Object({ cellId: CellId, templateVersion: TemplateVersion });

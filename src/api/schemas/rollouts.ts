@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { RINGS } from '../../domain/release';
 import { VERSION } from '../../domain/references';
-import { StringEnum, Version } from './common';
+import { StringEnum, Version } from '../../domain/schemas/common';
 
 export const StartRolloutBody = Type.Object(
   {

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { FAULT_STEPS } from '../../domain/faults';
-import { CellId, ComponentName, StringEnum, TemplateVersion } from './common';
+import { CellId, ComponentName, StringEnum, TemplateVersion } from '../../domain/schemas/common';
 
 export const SimCellParams = Type.Object({ cellId: CellId });
 

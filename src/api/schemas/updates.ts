@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { NullableString } from './common';
+import { NullableString } from '../../domain/schemas/common';
 
 const Step = Type.Object({
   name: Type.String(),
