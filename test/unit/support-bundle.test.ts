@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyze, type Evidence } from '../../src/domain/support-bundle/analyze';
 import { redactor, ruleProblem } from '../../src/domain/support-bundle/redact';
+import { buildBundle } from '../../src/domain/support-bundle/collect';
 import { collectionSpec, fitToCap } from '../../src/domain/support-bundle/spec';
 
 describe('support bundle redaction', () => {
@@ -98,5 +99,44 @@ describe('support bundle spec', () => {
     );
     expect(kept.map((f) => f.path)).toEqual(['pods.json', 'events.json']);
     expect(leftOut).toEqual(['logs/big.log']);
+  });
+});
+
+describe('a bundle built from a cell’s evidence', () => {
+  const planted = 'planted-secret-Value-42';
+  const evidence = {
+    cluster: { version: 'v1.36.0', namespace: 'acme' },
+    nodes: [{ metadata: { name: 'node-1' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }],
+    workloads: [{ kind: 'Deployment', metadata: { name: 'server' }, spec: { template: { spec: { containers: [{ name: 'server', env: [{ name: 'DB_PASSWORD', value: 'hunter2hunter2' }, { name: 'MODE', value: 'prod' }] }] } } } }],
+    pods: [{ metadata: { name: 'server-1', namespace: 'acme' }, status: { containerStatuses: [{ name: 'server', restartCount: 5, state: { waiting: { reason: 'CrashLoopBackOff', message: `back-off; last said ${planted}` } } }] } }],
+    events: [],
+    logs: [
+      { pod: 'server-1', container: 'server', text: `starting\nconnecting with Authorization: Bearer abcdefghijklmnop\nsecret is ${planted}\n` },
+      { pod: 'noisy-1', container: 'noisy', text: 'x'.repeat(200_000) },
+    ],
+    certificates: [],
+    cellshift: { maintenance: { enabled: false } },
+    secretValues: [planted, 'hunter2hunter2'],
+    errors: [{ collector: 'nodes', error: 'nodes is forbidden: User "system:serviceaccount:acme:agent" cannot list resource "nodes"' }],
+  };
+
+  it('holds no secret in any file, names the crash loop and the failed step first, and says what the cap left out', () => {
+    const built = buildBundle(evidence, collectionSpec({ maxBytes: 100_000 }), {
+      cellId: 'acme',
+      collectedAt: '2026-12-05T12:00:00Z',
+      collectedBy: 'cell/acme/0.2.0/host',
+      lastUpdate: { id: 'acme-u2', toVersion: '1.2.0', status: 'rolled-back', steps: [{ name: 'verify', status: 'failed', error: 'VerifyFailed: server-1 crash-looping' }] },
+    });
+    for (const file of built.files) {
+      for (const secret of [planted, 'hunter2hunter2', 'abcdefghijklmnop']) expect(file.text, `${file.path} holds ${secret}`).not.toContain(secret);
+    }
+    expect(built.findings[0].title).toBe('Update acme-u2 to 1.2.0 rolled-back at step verify');
+    expect(built.findings.map((f) => f.title)).toContain('Pod/acme/server-1 is crash-looping');
+    expect(built.manifest.leftOut).toEqual(['logs/noisy-1/noisy.log']);
+    expect(built.findings.find((f) => f.title.includes('left out'))?.detail).toBe('logs/noisy-1/noisy.log');
+    expect(built.manifest.redactions).toMatchObject({ 'secret-value': 2, bearer: 1, 'secret-named-value': 1 });
+    expect(built.files.map((f) => f.path).slice(0, 2)).toEqual(['findings.json', 'manifest.json']);
+    expect(built.files.find((f) => f.path === 'installation/workloads.json')!.text).toContain('"prod"');
+    expect(built.manifest.errors[0].collector).toBe('nodes');
   });
 });

@@ -91,14 +91,16 @@ export class S3BundleFiles implements BundleFiles {
   }
 
   private load() {
-    return (this.sdk ??= (async () => {
-      const s3 = await import('@aws-sdk/client-s3');
-      const presigner = await import('@aws-sdk/s3-request-presigner');
-      // An endpoint of its own (MinIO, moto) serves buckets as paths, not as host names.
-      const client = new s3.S3Client({ region: this.options.region, ...(this.options.endpoint ? { endpoint: this.options.endpoint, forcePathStyle: true } : {}) });
-      return { client, s3, presign: presigner.getSignedUrl };
-    })());
+    return (this.sdk ??= (async () => ({ ...(await s3Client(this.options)), presign: (await import('@aws-sdk/s3-request-presigner')).getSignedUrl }))());
   }
+}
+
+/** The AWS SDK's S3 client, loaded when first needed: a control plane without S3 does not pay for it. */
+export async function s3Client(options: { endpoint?: string; region: string }): Promise<{ client: S3.S3Client; s3: typeof S3 }> {
+  const s3 = await import('@aws-sdk/client-s3');
+  // An endpoint of its own (MinIO, moto) serves buckets as paths, not as host names.
+  const client = new s3.S3Client({ region: options.region, ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}) });
+  return { client, s3 };
 }
 
 function isNotFound(err: unknown): boolean {

@@ -247,6 +247,45 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('cell_config_changes_cell').on('cell_config_changes').columns(['cell_id', 'revision']).execute();
     },
   },
+  '0012-support-bundles': {
+    async up(db: Kysely<unknown>) {
+      // Support bundles: each collection of a cell's evidence (asked, consented, collected or not),
+      // and its bytes when stored in the database (the embedded default; S3 keeps them otherwise).
+      await db.schema
+        .createTable('support_bundles')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('cell_id', 'text', (c) => c.notNull())
+        .addColumn('n', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('trigger', 'text', (c) => c.notNull())
+        .addColumn('requested_by', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('update_id', 'text')
+        .addColumn('requested_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('collected_at', 'timestamptz')
+        .addColumn('expires_at', 'timestamptz')
+        .addColumn('bytes', 'bigint')
+        .addColumn('digest', 'text')
+        .addColumn('findings', 'jsonb')
+        .addColumn('manifest', 'jsonb')
+        .addColumn('error', 'text')
+        .addUniqueConstraint('support_bundles_cell_n', ['cell_id', 'n'])
+        .execute();
+      await db.schema
+        .createTable('support_bundle_blobs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('data', 'bytea', (c) => c.notNull())
+        .execute();
+      // What each cell's customer allows: operators' requests, collection when an update fails, retention, redactions.
+      await db.schema
+        .createTable('support_bundle_policies')
+        .addColumn('cell_id', 'text', (c) => c.primaryKey())
+        .addColumn('policy', 'jsonb', (c) => c.notNull())
+        .addColumn('set_by', 'text', (c) => c.notNull())
+        .addColumn('set_at', 'timestamptz', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 /** Brings the schema up to date; an error names the migration that failed. */

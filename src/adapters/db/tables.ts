@@ -183,6 +183,40 @@ export interface CellConfigChangesTable {
   changed_at: Timestamp;
 }
 
+/** A support bundle: its request, consent and collection (the findings and manifest once collected). */
+export interface SupportBundlesTable {
+  id: string;
+  cell_id: string;
+  n: number;
+  status: string;
+  trigger: string;
+  requested_by: string;
+  reason: string | null;
+  update_id: string | null;
+  requested_at: Timestamp;
+  collected_at: ColumnType<Date | null, string | null | undefined, string | null>;
+  expires_at: ColumnType<Date | null, string | null | undefined, string | null>;
+  bytes: ColumnType<string | null, number | null | undefined, number | null>;
+  digest: string | null;
+  findings: ColumnType<unknown, string | null | undefined, string | null>;
+  manifest: ColumnType<unknown, string | null | undefined, string | null>;
+  error: string | null;
+}
+
+/** A support bundle's bytes, when the database keeps them. */
+export interface SupportBundleBlobsTable {
+  id: string;
+  data: Uint8Array;
+}
+
+/** What a cell's customer allows of support bundles. */
+export interface SupportBundlePoliciesTable {
+  cell_id: string;
+  policy: ColumnType<unknown, string, string>;
+  set_by: string;
+  set_at: Timestamp;
+}
+
 export interface Tables {
   releases: ReleasesTable;
   release_contents: ReleaseContentsTable;
@@ -200,4 +234,7 @@ export interface Tables {
   debug_access_audit: DebugAccessAuditTable;
   cell_config_revisions: CellConfigRevisionsTable;
   cell_config_changes: CellConfigChangesTable;
+  support_bundles: SupportBundlesTable;
+  support_bundle_blobs: SupportBundleBlobsTable;
+  support_bundle_policies: SupportBundlePoliciesTable;
 }
