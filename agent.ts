@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createClusterActivities } from './src/activities/update/activities';
 import { createStackActivities } from './src/activities/infra/activities';
+import { createSupportBundleCollection, type BundleUpload } from './src/activities/support-bundle/activities';
 import { KubernetesCluster } from './src/adapters/kubernetes/cluster';
 import { connect } from './src/adapters/kubernetes/connection';
 import { SimulatedCluster } from './src/adapters/simulated/cluster';
@@ -38,6 +39,8 @@ export interface AgentOptions {
   releases?: ReleaseSource;
   /** where the agent's steps read the cell's configuration values: through the agent endpoint */
   configs?: ConfigSource;
+  /** where support bundles collected in the cell go: up through the agent endpoint */
+  bundles?: BundleUpload;
   /** the vendor keys the cell pinned at bootstrap: with any, the agent applies only releases signed by one of them */
   vendorKeys?: string[];
   /** the customer's keys, pinned at bootstrap: with any, the agent grants debug access only on an approval signed by one */
@@ -51,10 +54,17 @@ export interface AgentOptions {
   host?: string;
 }
 
+/** An agent started without the endpoint (tests of its steps alone) keeps no bundle. */
+const refusingUpload: BundleUpload = {
+  upload: async () => {
+    throw new Error('this agent has no agent endpoint to upload a support bundle to');
+  },
+};
+
 /** The clusters an agent can reach: its own Kubernetes cluster (by its kubeconfig or its pod's account), or a simulated cell. */
 function agentClusters(options: Pick<AgentOptions, 'kubeconfig' | 'dataDir'>) {
   const own = options.kubeconfig ? { path: options.kubeconfig } : undefined;
-  return { kubernetes: new KubernetesCluster({ prePull: loadConfig().prePull, connect: (ref) => connect({ ...ref, kubeconfig: own }) }), simulated: new SimulatedCluster(options.dataDir) };
+  return { kubernetes: new KubernetesCluster({ prePull: loadConfig().prePull, inCell: true, connect: (ref) => connect({ ...ref, kubeconfig: own }) }), simulated: new SimulatedCluster(options.dataDir) };
 }
 
 /**
@@ -79,11 +89,12 @@ export function createAgent(options: AgentOptions): Promise<Worker> {
   let awsStack: Promise<StackPort> | undefined;
   const resolveStack = (ref: StackRef): Promise<StackPort> =>
     ref.kind === 'aws' ? (awsStack ??= import('./src/adapters/aws/stack').then((m) => new m.AwsStack())) : Promise.resolve(simulatedStack);
+  const identity = agentIdentity(options.cellId, AGENT_VERSION, options.host ?? hostname());
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: agentTaskQueue(options.cellId),
-    identity: agentIdentity(options.cellId, AGENT_VERSION, options.host ?? hostname()),
+    identity,
     // No catalog of its own: each step reads the release it names through the agent endpoint, and checks it.
     activities: {
       ...createClusterActivities(resolve, {
@@ -94,6 +105,8 @@ export function createAgent(options: AgentOptions): Promise<Worker> {
         stacks: resolveStack,
       }),
       ...createStackActivities(resolveStack),
+      // A support bundle is collected, redacted and packed here, and goes up through the agent endpoint.
+      ...createSupportBundleCollection(resolve, options.bundles ?? refusingUpload, identity),
     },
     // A cell's steps come one or two at a time: two pollers are plenty, and cost the server little.
     maxConcurrentActivityTaskPolls: 2,
@@ -103,7 +116,7 @@ export function createAgent(options: AgentOptions): Promise<Worker> {
 
 /** What the agent can do, as it reports it: every step it runs, and the adapters behind them. */
 export function agentCapabilities(): string[] {
-  const steps = Object.keys({ ...createClusterActivities(async () => undefined as never), ...createStackActivities(async () => undefined as never) });
+  const steps = Object.keys({ ...createClusterActivities(async () => undefined as never), ...createStackActivities(async () => undefined as never), ...createSupportBundleCollection(async () => undefined as never, refusingUpload, '') });
   return [...steps, 'cluster:kubernetes', 'cluster:simulated', 'stack:aws', 'stack:simulated'].sort();
 }
 
@@ -151,7 +164,7 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: await tunnel.start() });
   const stopRenewing = keepRenewed(tunnel, stateFile, state, (line) => console.error(`cellshift agent: ${line}`));
   if ((state.vendorKeys ?? []).length === 0) console.error(`cellshift agent: cell ${cellId} pins no vendor key (--vendor-keys at bootstrap): it applies releases unsigned, as the catalog holds them`);
-  const agent = await createAgent({ connection, releases: tunnel.releases(), configs: tunnel.configs(), vendorKeys: state.vendorKeys, customerKeys: state.customerKeys, namespace: state.namespace, cellId, kubeconfig: values.kubeconfig, dataDir: config.dataDir });
+  const agent = await createAgent({ connection, releases: tunnel.releases(), configs: tunnel.configs(), bundles: { upload: (bundle) => tunnel.uploadBundle(bundle) }, vendorKeys: state.vendorKeys, customerKeys: state.customerKeys, namespace: state.namespace, cellId, kubeconfig: values.kubeconfig, dataDir: config.dataDir });
   console.error(`cellshift agent ${AGENT_VERSION} for cell ${cellId} on task queue ${state.taskQueue}, through the agent endpoint ${state.endpoint}`);
   await sweepExpiredDebugAccess({ cellId, kubeconfig: values.kubeconfig, dataDir: config.dataDir }).then(
     (swept) => swept.length > 0 && console.error(`cellshift agent revoked expired debug grants ${swept.join(', ')} of cell ${cellId}`),

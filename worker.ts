@@ -25,9 +25,11 @@ import { DEFAULT_AGENT_POLICY, type AgentPolicy } from './src/domain/agent';
 import type { ClusterRef } from './src/domain/cell';
 import { startAgentPresenceSweep } from './src/workflows/agents/client';
 import { startWebhookDelivery } from './src/workflows/webhooks/client';
-import { connectClient, connectWorker } from './src/workflows/client';
-import { ensureSearchAttributes } from './src/workflows/client';
+import { connectClient, connectWorker, ensureSearchAttributes } from './src/workflows/client';
 import { endWithParent } from './src/lifecycle';
+import { hostname } from 'node:os';
+import { SupportBundles } from './src/adapters/db/support-bundles';
+import { supportBundleBlobs } from './src/adapters/bundles/support-bundle-blobs';
 
 export const WORKFLOWS_PATH = join(dirname(fileURLToPath(import.meta.url)), 'src', 'workflows', 'index.ts');
 
@@ -89,6 +91,9 @@ export function buildActivities(dataDir: string, client: Client, db: Db, agents:
     // The vendor's keys (CELLSHIFT_RELEASE_KEYS): with any, a step on a cell reached directly applies signed releases only.
     vendorKeys: new VendorKeys(loadConfig().releaseKeys),
     configs: new CellConfigStore(db),
+    supportBundles: new SupportBundles(db),
+    supportBundleBlobs: supportBundleBlobs(db),
+    collectedBy: `control-plane worker ${hostname()}`,
   });
 }
 

@@ -21,6 +21,9 @@ import { createFleetActivities } from './rollout/activities';
 import { createInfraActivities, type StackResolver } from './infra/activities';
 import { createReadModelActivities } from './read-model/activities';
 import { createVetoActivities } from './veto/activities';
+import { createSupportBundleCollection, createSupportBundleRecords, storeUpload } from './support-bundle/activities';
+import type { SupportBundles } from '../adapters/db/support-bundles';
+import type { SupportBundleBlobs } from '../adapters/bundles/support-bundle-blobs';
 import { createWebhookActivities } from './webhooks/activities';
 import { WebhookStore } from '../adapters/db/webhooks';
 import type { Db } from '../adapters/db/database';
@@ -45,6 +48,11 @@ export interface ActivityDependencies {
   vendorKeys?: VendorKeys;
   /** each cell's configuration values, by revision */
   configs: CellConfigStore;
+  /** support bundles' records and their customers' policies, and their bytes */
+  supportBundles: SupportBundles;
+  supportBundleBlobs: SupportBundleBlobs;
+  /** who collects a direct cell's bundles: this worker */
+  collectedBy: string;
 }
 
 export function createActivities(deps: ActivityDependencies) {
@@ -59,6 +67,8 @@ export function createActivities(deps: ActivityDependencies) {
     ...createInfraActivities(deps.resolveStack, deps.notifier),
     ...createReadModelActivities(deps.cellReadModel, deps.updateReadModel, deps.client, deps.agents),
     ...createVetoActivities(deps.client, deps.catalog, deps.updateReadModel),
+    ...createSupportBundleCollection(deps.resolveCluster, storeUpload(deps.supportBundleBlobs), deps.collectedBy),
+    ...createSupportBundleRecords(deps.supportBundles, deps.supportBundleBlobs, deps.updateReadModel),
     ...createWebhookActivities(new WebhookStore(deps.db, deps.keyring), deps.db, deps.webhookTargets),
   };
 }
@@ -74,3 +84,4 @@ export type { InfraActivities } from './infra/activities';
 export type { ReadModelActivities } from './read-model/activities';
 export type { VetoActivities } from './veto/activities';
 export type { WebhookActivities } from './webhooks/activities';
+export type { SupportBundleCollection, SupportBundleRecords } from './support-bundle/activities';

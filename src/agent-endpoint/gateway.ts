@@ -4,7 +4,7 @@
 // (src/domain/agent-endpoint.ts): poll its own cell's queue as the identity the endpoint sets, and
 // answer the tasks it handed to that cell (task tokens MACed to the cell). Nothing is kept here:
 // any replica takes any call, and a restart loses nothing Temporal's timeouts do not bring back.
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import proto from '@temporalio/proto';
 import { createRequire } from 'node:module';
@@ -13,8 +13,10 @@ import type { ReleaseGrants } from '../adapters/agents/release-grants';
 import { cellOfCertificate, CsrError } from '../crypto/agent-ca';
 import { unwrapTaskToken, wrapTaskToken } from '../crypto/task-tokens';
 import { agentTaskQueue } from '../domain/agent';
-import { callPolicy, CONFIG_PATH, endpointIdentity, namedReleaseDigests, RELEASE_CONTENT_PATH, RELEASE_PATH, RENEW_PATH, type ForwardedCall } from '../domain/agent-endpoint';
+import { callPolicy, CONFIG_PATH, endpointIdentity, MAX_UPLOADED_BUNDLE_BYTES, namedReleaseDigests, RELEASE_CONTENT_PATH, RELEASE_PATH, RENEW_PATH, SUPPORT_BUNDLE_UPLOAD_PATH, type ForwardedCall } from '../domain/agent-endpoint';
 import type { CellConfigStore } from '../adapters/db/cell-config';
+import type { SupportBundles } from '../adapters/db/support-bundles';
+import type { SupportBundleBlobs } from '../adapters/bundles/support-bundle-blobs';
 
 const ws = proto.temporal.api.workflowservice.v1;
 /** The services' reflection (their method names), which the generated classes do not carry. */
@@ -42,6 +44,8 @@ export interface AgentEndpointOptions {
   grants: ReleaseGrants;
   /** each cell's configuration values: the endpoint serves a cell its own */
   configs: CellConfigStore;
+  /** support bundles being collected in cells, and where their bytes go: a cell uploads its own */
+  supportBundles: { records: SupportBundles; blobs: SupportBundleBlobs };
   /** the endpoint's own certificate, issued by the agents' CA for the names agents dial */
   server: { certificatePem: string; privateKeyPem: string };
   host: string;
@@ -71,7 +75,7 @@ export async function startAgentEndpoint(options: AgentEndpointOptions): Promise
   /** calls in flight per credential: ended at once when it is revoked */
   const inFlight = new Map<string, Set<(refusal: Refusal) => void>>();
 
-  async function authenticate(call: grpc.ServerUnaryCall<Buffer, Buffer>): Promise<Peer | Refusal> {
+  async function authenticate(call: Pick<grpc.ServerUnaryCall<Buffer, Buffer>, 'getAuthContext'>): Promise<Peer | Refusal> {
     const raw = call.getAuthContext()?.sslPeerCertificate?.raw;
     if (!raw) return refused(grpc.status.UNAUTHENTICATED, 'a client certificate is required');
     const certificate = new X509Certificate(raw);
@@ -259,6 +263,49 @@ export async function startAgentEndpoint(options: AgentEndpointOptions): Promise
     return values ? { values } : refused(grpc.status.NOT_FOUND, `cell ${peer.cellId} has no configuration revision ${revision as number}`);
   });
   server.addService({ Get: config }, { Get: config.handler });
+
+  // A support bundle collected in the cell: its own cell's only, one being collected, whole and as its digest says.
+  const upload: grpc.MethodDefinition<Buffer, unknown> = {
+    path: SUPPORT_BUNDLE_UPLOAD_PATH,
+    requestStream: true,
+    responseStream: false,
+    requestSerialize: bytes,
+    requestDeserialize: bytes,
+    responseSerialize: json.serialize,
+    responseDeserialize: json.deserialize,
+  };
+  server.addService(
+    { Upload: upload },
+    {
+      Upload: (call: grpc.ServerReadableStream<Buffer, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        void (async (): Promise<unknown> => {
+          const peer = await authenticate(call);
+          if (!('serial' in peer)) return peer;
+          const [id, digest, declared] = ['bundle-id', 'digest', 'bytes'].map((key) => String(call.metadata.get(key)[0] ?? ''));
+          if (!id.startsWith(`${peer.cellId}/`)) return refused(grpc.status.PERMISSION_DENIED, `bundle ${id || '(none)'} is not one of cell ${peer.cellId}`);
+          const record = await options.supportBundles.records.get(id);
+          if (record?.status !== 'collecting') return refused(grpc.status.PERMISSION_DENIED, `bundle ${id} is not being collected (${record?.status ?? 'unknown'})`);
+          const size = Number(declared);
+          if (!Number.isInteger(size) || size <= 0 || size > MAX_UPLOADED_BUNDLE_BYTES) return refused(grpc.status.INVALID_ARGUMENT, `bytes: a bundle is 1 to ${MAX_UPLOADED_BUNDLE_BYTES} bytes`);
+          const chunks: Buffer[] = [];
+          let received = 0;
+          for await (const chunk of call as AsyncIterable<Buffer>) {
+            received += chunk.length;
+            if (received > size) return refused(grpc.status.INVALID_ARGUMENT, `bundle ${id} is longer than the ${size} bytes it declared`);
+            chunks.push(chunk);
+          }
+          const data = Buffer.concat(chunks);
+          if (received !== size) return refused(grpc.status.DATA_LOSS, `bundle ${id} ended after ${received} of ${size} bytes: nothing kept`);
+          if (`sha256:${createHash('sha256').update(data).digest('hex')}` !== digest) return refused(grpc.status.DATA_LOSS, `bundle ${id} does not hash to ${digest}: nothing kept`);
+          await options.supportBundles.blobs.put(id, data);
+          return {};
+        })().then(
+          (result) => (result && typeof result === 'object' && 'code' in result && 'details' in result ? callback(result as Refusal) : callback(null, result)),
+          (err: Error) => callback({ code: grpc.status.INTERNAL, details: `the agent endpoint failed: ${err.message}` }),
+        );
+      },
+    },
+  );
 
   const tls = grpc.ServerCredentials.createSsl(Buffer.from(credentials.caCertificatePem), [{ private_key: Buffer.from(options.server.privateKeyPem), cert_chain: Buffer.from(options.server.certificatePem) }], true);
   const port = await new Promise<number>((resolve, reject) => server.bindAsync(`${options.host}:${options.port}`, tls, (err, bound) => (err ? reject(err) : resolve(bound))));

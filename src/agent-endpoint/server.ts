@@ -5,6 +5,8 @@ import { AgentCredentials } from '../adapters/agents/credentials';
 import { ReleaseGrants } from '../adapters/agents/release-grants';
 import { CellConfigStore } from '../adapters/db/cell-config';
 import { openDatabase } from '../adapters/db/database';
+import { SupportBundles } from '../adapters/db/support-bundles';
+import { supportBundleBlobs } from '../adapters/bundles/support-bundle-blobs';
 import { databaseUrl, loadConfig } from '../config';
 import { loadKeyring } from '../crypto/keyring';
 import { endWithParent } from '../lifecycle';
@@ -24,6 +26,7 @@ const endpoint = await startAgentEndpoint({
   credentials,
   grants: new ReleaseGrants(db),
   configs: new CellConfigStore(db),
+  supportBundles: { records: new SupportBundles(db), blobs: supportBundleBlobs(db) },
   server,
   host: config.agentEndpoint.host,
   port: config.agentEndpoint.port,

@@ -5,7 +5,10 @@
 // the connection they started on: renewing drops nothing.
 import { createRequire } from 'node:module';
 import * as grpc from '@grpc/grpc-js';
-import { CONFIG_PATH, RELEASE_CONTENT_PATH, RELEASE_PATH, RENEW_PATH } from '../domain/agent-endpoint';
+import { CONFIG_PATH, RELEASE_CONTENT_PATH, RELEASE_PATH, RENEW_PATH, SUPPORT_BUNDLE_UPLOAD_PATH } from '../domain/agent-endpoint';
+
+/** A support bundle goes up in pieces this large. */
+const UPLOAD_CHUNK = 1024 * 1024;
 import type { ConfigSource } from '../activities/releases/rendering';
 import type { ConfigValues } from '../domain/config';
 import type { ReleaseSource } from '../activities/releases/content';
@@ -89,6 +92,26 @@ export class AgentTunnel {
           })
         ).values,
     };
+  }
+
+  /** Uploads a support bundle collected in the cell to the endpoint, in chunks. */
+  uploadBundle(bundle: { id: string; digest: string; data: Uint8Array }): Promise<void> {
+    const metadata = new grpc.Metadata();
+    metadata.set('bundle-id', bundle.id);
+    metadata.set('digest', bundle.digest);
+    metadata.set('bytes', String(bundle.data.byteLength));
+    return new Promise((resolve, reject) => {
+      const stream = this.current().makeClientStreamRequest(
+        SUPPORT_BUNDLE_UPLOAD_PATH,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        metadata,
+        { deadline: Date.now() + 10 * 60_000 },
+        (err) => (err ? reject(err) : resolve()),
+      );
+      for (let at = 0; at < bundle.data.byteLength; at += UPLOAD_CHUNK) stream.write(Buffer.from(bundle.data.subarray(at, at + UPLOAD_CHUNK)));
+      stream.end();
+    });
   }
 
   private call<T>(path: string, request: unknown): Promise<T> {

@@ -33,6 +33,7 @@ import infra from './routes/infra';
 import releases from './routes/releases';
 import rollouts from './routes/rollouts/rollouts';
 import sim from './routes/sim';
+import supportBundles from './routes/support-bundles';
 import updates from './routes/updates';
 
 /** What the API is built from. Its owner builds each one (server.ts from the config, tests from theirs) and closes the connection. */
@@ -98,6 +99,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(cellRemoval);
   await app.register(cellConfig);
   await app.register(debugAccess);
+  await app.register(supportBundles);
   await app.register(agents);
   await app.register(updates);
   await app.register(releases);

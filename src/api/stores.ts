@@ -8,6 +8,8 @@ import { CellReadModel } from '../adapters/db/cell-read-model';
 import { DebugAccessAudit } from '../adapters/db/debug-access-audit';
 import type { Db } from '../adapters/db/database';
 import { sharedSecret } from '../adapters/db/settings';
+import { SupportBundles } from '../adapters/db/support-bundles';
+import { supportBundleBlobs } from '../adapters/bundles/support-bundle-blobs';
 import { UpdateReadModel } from '../adapters/db/update-read-model';
 import { WebhookStore, type SecretsPass } from '../adapters/db/webhooks';
 import { FlagStore } from '../adapters/flags/flag-store';
@@ -42,6 +44,10 @@ export async function apiStores(db: Db, dataDir: string, env: NodeJS.ProcessEnv 
     debugAudit: new DebugAccessAudit(db),
     /** each cell's configuration values, by revision, and their change log */
     configs: new CellConfigStore(db),
+    /** support bundles' records and their customers' policies */
+    supportBundles: new SupportBundles(db),
+    /** support bundles' bytes: the database, or the S3 bundle store */
+    supportBundleBlobs: supportBundleBlobs(db, env),
   };
   return {
     /** decorated on the app by these names: every route may read them */

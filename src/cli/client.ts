@@ -52,6 +52,15 @@ export class ApiClient {
     this.token = options.token ?? env.CELLSHIFT_TOKEN ?? file.token ?? (existsSync(generated) ? readFileSync(generated, 'utf8').trim() : undefined);
   }
 
+  /** A GET as it comes, for a body that is not JSON. */
+  async fetch(path: string): Promise<Response> {
+    try {
+      return await fetch(`${this.api}${path}`, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {} });
+    } catch (err) {
+      throw new CliError(`cannot reach cellshift at ${this.api}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`, EXIT.unreachable);
+    }
+  }
+
   async request<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
     const init: RequestInit & { duplex?: 'half' } = { method, headers: { ...headers } };
     if (this.token) (init.headers as Record<string, string>).authorization = `Bearer ${this.token}`;
@@ -73,6 +82,14 @@ export class ApiClient {
     if (res.ok) return parsed as T;
     throw new CliError(describeProblem(res.status, parsed), res.status === 401 || res.status === 403 || res.status < 500 ? EXIT.refused : EXIT.unreachable);
   }
+}
+
+/** A download: the body's bytes, or the API's problem as a CliError. */
+export async function download(client: ApiClient, path: string): Promise<Uint8Array> {
+  const res = await client.fetch(path);
+  if (res.ok) return new Uint8Array(await res.arrayBuffer());
+  const text = await res.text();
+  throw new CliError(describeProblem(res.status, text ? (safeJson(text) ?? text) : undefined), res.status < 500 ? EXIT.refused : EXIT.unreachable);
 }
 
 function safeJson(text: string): unknown {

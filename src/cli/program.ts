@@ -8,6 +8,7 @@ import { addDebugAccessCommands } from './commands/debug-access';
 import { addInfraCommands } from './commands/infra';
 import { addReleasesCommands } from './commands/releases';
 import { addRolloutsCommands } from './commands/rollouts';
+import { addSupportBundleCommands } from './commands/support-bundle';
 import { addTokensCommands } from './commands/tokens';
 import { addUpdatesCommands } from './commands/updates';
 import { cliContext } from './context';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   addBundlesCommands(program, ctx);
   addInfraCommands(program, ctx);
   addDebugAccessCommands(program, ctx);
+  addSupportBundleCommands(program, ctx);
   addTokensCommands(program, ctx);
   return program;
 }

@@ -41,6 +41,16 @@ export const RENEW_PATH = '/cellshift.agent.v1.Credentials/Renew';
 export const RELEASE_PATH = '/cellshift.agent.v1.Releases/Get';
 export const RELEASE_CONTENT_PATH = '/cellshift.agent.v1.Releases/Content';
 
+/**
+ * A support bundle collected in the calling cell, uploaded in chunks (client streaming; metadata
+ * `bundle-id`, `digest`, `bytes`): only a bundle of its own cell that is being collected, checked
+ * against its digest and size before it is kept (`{}` once stored).
+ */
+export const SUPPORT_BUNDLE_UPLOAD_PATH = '/cellshift.agent.v1.SupportBundles/Upload';
+
+/** The most a support bundle may be: past it, an upload is refused. */
+export const MAX_UPLOADED_BUNDLE_BYTES = 200 * 1024 * 1024;
+
 /** The calling cell's configuration values at a revision (`{revision}` → `{values}`): its own only, the cell named by its certificate. */
 export const CONFIG_PATH = '/cellshift.agent.v1.Config/Get';
 

@@ -19,6 +19,7 @@ export const EVENT_TYPES = [
   'debug-access.requested',
   'debug-access.decided',
   'debug-access.ended',
+  'support-bundle.collected',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -3,6 +3,7 @@ import type { CellConnection } from './agent';
 import type { ClusterRef } from './cell';
 import type { DebugGrant } from './debug-access';
 import type { HealthReport } from './health';
+import type { CellEvidence } from './support-bundle/collect';
 import type { CatalogRelease, Release, ReleaseSource, Ring, ReleaseVeto } from './release';
 
 /** Which cell, and the reference its adapter resolves to a connection. */
@@ -69,6 +70,13 @@ export interface ClusterPort {
   revokeDebugAccess(target: ClusterTarget, n: number, ctx: StepContext): Promise<void>;
   /** Revokes every debug grant whose expiry has passed; their numbers. */
   sweepExpiredDebugAccess(target: ClusterTarget, ctx: StepContext): Promise<number[]>;
+  /**
+   * What a support bundle holds, read in the cell: the cluster, its nodes, the installation's
+   * workloads, pods, events, the last lines of each container's log, certificates' dates, and
+   * cellshift's own records; with the installation's Secret values, to redact them (never written).
+   * A collector that cannot read (a permission not granted) says so in `errors` and the rest goes on.
+   */
+  collectEvidence(target: ClusterTarget, options: { logLines: number }, ctx: StepContext): Promise<CellEvidence>;
 }
 
 export interface ReleaseCatalog {

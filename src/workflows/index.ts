@@ -10,3 +10,4 @@ export { agentPresenceSweep } from './agents/presence-sweep';
 export { releaseVeto } from './veto/release-veto';
 export { debugAccess } from './debug/debug-access';
 export { webhookDelivery } from './webhooks/delivery';
+export { supportBundle } from './support-bundle/collection';

@@ -53,6 +53,9 @@ export const TOKENS = {
   /** the customers of `cfg-a` and `cfg-b` (configuration per cell) */
   configCustomer: 'test-config-customer-token',
   configCustomerB: 'test-config-customer-b-token',
+  /** the customers of `sb-a` and `sb-b` (support bundles) */
+  bundleCustomer: 'test-bundle-customer-token',
+  bundleCustomerB: 'test-bundle-customer-b-token',
 };
 
 const API_TOKENS: ApiToken[] = [
@@ -65,6 +68,8 @@ const API_TOKENS: ApiToken[] = [
   { token: TOKENS.consentCustomer, subject: 'cora-customer', role: 'customer', cells: ['consent-agent'] },
   { token: TOKENS.configCustomer, subject: 'cleo-customer', role: 'customer', cells: ['cfg-a'] },
   { token: TOKENS.configCustomerB, subject: 'gil-customer', role: 'customer', cells: ['cfg-b'] },
+  { token: TOKENS.bundleCustomer, subject: 'bea-customer', role: 'customer', cells: ['sb-a', 'sb-fail'] },
+  { token: TOKENS.bundleCustomerB, subject: 'ben-customer', role: 'customer', cells: ['sb-b'] },
 ];
 
 const UNTHROTTLED = { perMinute: 1e9, anonymousPerMinute: 1e9, registrationPerMinute: 1e9 };
@@ -137,6 +142,7 @@ export class Harness {
       credentials: agentCredentials,
       grants: new ReleaseGrants(db),
       configs: stores.configs,
+      supportBundles: { records: stores.supportBundles, blobs: stores.supportBundleBlobs },
       server: await (await agentCredentials.ca).issueServer(['127.0.0.1', 'localhost'], 86_400_000),
       host: '127.0.0.1',
       port: 0,

@@ -256,6 +256,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('cell_id', 'text', (c) => c.notNull())
         .addColumn('n', 'integer', (c) => c.notNull())
+        .addColumn('workflow_id', 'text', (c) => c.notNull())
         .addColumn('status', 'text', (c) => c.notNull())
         .addColumn('trigger', 'text', (c) => c.notNull())
         .addColumn('requested_by', 'text', (c) => c.notNull())
@@ -270,6 +271,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('manifest', 'jsonb')
         .addColumn('error', 'text')
         .addUniqueConstraint('support_bundles_cell_n', ['cell_id', 'n'])
+        .addUniqueConstraint('support_bundles_workflow', ['workflow_id'])
         .execute();
       await db.schema
         .createTable('support_bundle_blobs')

@@ -13,7 +13,7 @@ export class SupportBundles {
   constructor(private readonly db: Db) {}
 
   /** A new request, numbered after the cell's others (a number taken meanwhile: the next). */
-  async request(cellId: string, request: { trigger: BundleTrigger; requestedBy: string; reason?: string; updateId?: string }): Promise<SupportBundleRecord> {
+  async request(cellId: string, request: { workflowId: string; trigger: BundleTrigger; requestedBy: string; reason?: string; updateId?: string }): Promise<SupportBundleRecord> {
     for (let tries = 0; ; tries++) {
       const last = await this.db.selectFrom('support_bundles').select((e) => e.fn.max('n').as('n')).where('cell_id', '=', cellId).executeTakeFirst();
       const n = Number(last?.n ?? 0) + 1;
@@ -21,6 +21,7 @@ export class SupportBundles {
         id: bundleId(cellId, n),
         cell_id: cellId,
         n,
+        workflow_id: request.workflowId,
         status: 'waiting-consent',
         trigger: request.trigger,
         requested_by: request.requestedBy,
@@ -36,9 +37,15 @@ export class SupportBundles {
     }
   }
 
-  /** The bundle an update's failure asked for, if one was (a retried activity finds it). */
-  async forUpdate(updateId: string): Promise<SupportBundleRecord | undefined> {
-    const row = await this.db.selectFrom('support_bundles').selectAll().where('update_id', '=', updateId).where('trigger', '=', 'update-failed').executeTakeFirst();
+  /** The bundle a workflow opened, if it did (a retried activity finds it). */
+  async forWorkflow(workflowId: string): Promise<SupportBundleRecord | undefined> {
+    const row = await this.db.selectFrom('support_bundles').selectAll().where('workflow_id', '=', workflowId).executeTakeFirst();
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** The bundle asked for when an update failed, if one was. */
+  async ofUpdate(updateId: string): Promise<SupportBundleRecord | undefined> {
+    const row = await this.db.selectFrom('support_bundles').selectAll().where('update_id', '=', updateId).executeTakeFirst();
     return row ? toRecord(row) : undefined;
   }
 
@@ -102,6 +109,7 @@ function toRecord(r: Selectable<SupportBundlesTable>): SupportBundleRecord {
     id: r.id,
     cellId: r.cell_id,
     n: Number(r.n),
+    workflowId: r.workflow_id,
     status: r.status as BundleStatus,
     trigger: r.trigger as BundleTrigger,
     requestedBy: r.requested_by,

@@ -188,6 +188,7 @@ export interface SupportBundlesTable {
   id: string;
   cell_id: string;
   n: number;
+  workflow_id: string;
   status: string;
   trigger: string;
   requested_by: string;

@@ -13,6 +13,8 @@ import { ignoreNotFound, kubeCall } from './kube-call';
 import { applyWhole, refuseClusterObjects, releasePlan, remove } from './release-apply';
 import { readInventory, writeInventory } from './inventory';
 import { missingSecrets } from './secrets';
+import { collectEvidence } from './evidence';
+import type { CellEvidence } from '../../domain/support-bundle/collect';
 import { configMap, listWorkloads, serverSideApply } from './objects';
 import { waitForRollouts, type Poll } from './polling';
 import { prePull } from './prepull';
@@ -55,6 +57,8 @@ export interface KubernetesClusterOptions {
   supportedMinors?: { min: number; max: number };
   /** how a cluster reference becomes API clients (default: its kubeconfig) */
   connect?: (ref: KubernetesClusterRef) => KubeClients;
+  /** runs inside the cell (its agent): support bundles read its Secrets there, to redact their values (never to send them) */
+  inCell?: boolean;
 }
 
 /** ConfigMaps the product reads. */
@@ -77,6 +81,11 @@ export class KubernetesCluster implements ClusterPort {
     this.rollouts = { intervalMs, timeoutMs: options.rolloutTimeoutMs ?? 10 * 60_000 };
     this.pulls = { intervalMs, timeoutMs: options.pullTimeoutMs ?? 20 * 60_000 };
     this.prePull = options.prePull ?? prePullOptions();
+  }
+
+  async collectEvidence(target: ClusterTarget, options: { logLines: number }): Promise<CellEvidence> {
+    const { ref, kube } = this.open(target);
+    return collectEvidence(kube, ref.namespace, { logLines: options.logLines, inCell: this.options.inCell ?? false });
   }
 
   async register(target: ClusterTarget): Promise<{ version?: string }> {

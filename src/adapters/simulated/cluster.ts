@@ -9,6 +9,8 @@ import type { AppliedConfig, ClusterPort, ClusterTarget, RenderedRelease, StepCo
 import type { HealthReport } from '../../domain/health';
 import type { Release } from '../../domain/release';
 import type { DebugGrant } from '../../domain/debug-access';
+import type { PodEvidence } from '../../domain/support-bundle/analyze';
+import type { CellEvidence } from '../../domain/support-bundle/collect';
 import { JsonStore } from './json-store';
 import { SIM_LOG_LIMIT, SIM_NODES, type SimCell, type SimEvent } from './sim-cell';
 
@@ -210,6 +212,41 @@ export class SimulatedCluster implements ClusterPort {
     const expired = Object.entries((await this.read(target.cellId)).debugGrants ?? {}).filter(([, g]) => Date.parse(g.expiresAt) <= Date.now());
     for (const [n] of expired) await this.revokeDebugAccess(target, Number(n));
     return expired.map(([n]) => Number(n));
+  }
+
+  /**
+   * A simulated cell's evidence: a pod per component (crash-looping where a health fault makes it
+   * unhealthy), its nodes, and log lines from what happened to the cell.
+   */
+  async collectEvidence(target: ClusterTarget, options: { logLines: number }): Promise<CellEvidence> {
+    const cell = await this.read(target.cellId);
+    const fault = cell.faults.health;
+    const unhealthy = new Set(
+      fault && fault.mode !== 'none'
+        ? (fault.components ?? Object.keys(cell.components)).filter((name) => cell.components[name] !== undefined && (!fault.components || cell.components[name] !== cell.stableComponents[name]))
+        : [],
+    );
+    const namespace = target.cellId;
+    const pods: PodEvidence[] = Object.entries(cell.components).map(([name, image]) => ({
+      metadata: { name: `${name}-0`, namespace },
+      spec: { nodeName: SIM_NODES[0] },
+      status: unhealthy.has(name)
+        ? { phase: 'Running', containerStatuses: [{ name, image, ready: false, restartCount: 6, state: { waiting: { reason: 'CrashLoopBackOff', message: `back-off restarting failed container ${name}` } }, lastState: { terminated: { reason: 'Error', exitCode: 1 } } }] }
+        : { phase: 'Running', containerStatuses: [{ name, image, ready: true, restartCount: 0, state: {} }] },
+    }));
+    const history = cell.log.map((e) => `${e.at} ${e.op}${e.version ? ` ${e.version}` : ''}${e.updateId ? ` (${e.updateId})` : ''}`);
+    return {
+      cluster: { version: 'simulated', platform: 'cellshift simulated cluster', namespace },
+      nodes: SIM_NODES.map((name) => ({ metadata: { name }, status: { conditions: [{ type: 'Ready', status: 'True' }] } })),
+      workloads: Object.entries(cell.components).map(([name, image]) => ({ kind: 'Deployment', metadata: { name, namespace }, spec: { template: { spec: { containers: [{ name, image }] } } } })),
+      pods,
+      events: [...unhealthy].map((name) => ({ type: 'Warning', reason: 'BackOff', message: `Back-off restarting failed container ${name} in pod ${name}-0`, count: 6, involvedObject: { kind: 'Pod', name: `${name}-0`, namespace } })),
+      logs: Object.keys(cell.components).map((name) => ({ pod: `${name}-0`, container: name, text: `${[...history, ...(unhealthy.has(name) ? [`${name}: fatal: cannot start with ${cell.components[name]}`] : [`${name}: serving`])].slice(-options.logLines).join('\n')}\n` })),
+      certificates: [],
+      cellshift: { version: cell.version ?? null, maintenance: cell.maintenance, flags: cell.flags ?? {}, config: cell.config ?? null, applied: Object.keys(cell.applied) },
+      secretValues: [],
+      errors: [],
+    };
   }
 
   /** What a debug token may do in the cell now, as `kubectl auth can-i` would answer: nothing once its grant is revoked. */

@@ -33,7 +33,12 @@ const updates: FastifyPluginAsyncTypebox = async (app) => {
     { config: { role: 'viewer' }, schema: { summary: 'An update: status and every step', params: UpdateParams, response: { 200: Update, ...problems(400, 401, 404) } } },
     async (request) => {
       const progress = await readUpdate(app, request.params.updateId);
-      return { ...progress, fromVersion: progress.fromVersion ?? null };
+      const bundle = await app.supportBundles.ofUpdate(progress.id);
+      return {
+        ...progress,
+        fromVersion: progress.fromVersion ?? null,
+        ...(bundle ? { supportBundle: { id: bundle.id, status: bundle.status, url: `/v1/cells/${bundle.cellId}/support-bundles/${bundle.n}`, ...(bundle.error ? { error: bundle.error } : {}) } } : {}),
+      };
     },
   );
 

@@ -31,6 +31,12 @@ export const Update = Type.Object({
   ),
   startedAt: Type.String(),
   endedAt: Type.Optional(Type.String()),
+  supportBundle: Type.Optional(
+    Type.Object(
+      { id: Type.String(), status: Type.String(), url: Type.String(), error: Type.Optional(Type.String()) },
+      { description: 'a failed or rolled-back update: the support bundle asked for it (collected, or why not)' },
+    ),
+  ),
 });
 
 export const UpdateParams = Type.Object({ updateId: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*-u\\d+$', description: '<cellId>-u<n>' }) });

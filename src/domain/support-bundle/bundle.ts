@@ -52,6 +52,8 @@ export interface SupportBundleRecord {
   id: string;
   cellId: string;
   n: number;
+  /** the workflow that asks, collects and keeps it */
+  workflowId: string;
   status: BundleStatus;
   trigger: BundleTrigger;
   requestedBy: string;

@@ -10,6 +10,7 @@ import { liveUpdate } from '../update/live';
 import { maintenanceWindowUpdate } from '../update/maintenance-window';
 import { rollbackUpdate } from '../update/rollback';
 import { stagingFirstUpdate } from '../update/staging-first';
+import type { supportBundle } from '../support-bundle/collection';
 import { listReleases } from './activities';
 import type { Cell } from './cell';
 
@@ -159,4 +160,31 @@ export function updateEnded(cell: Cell, result: UpdateResult): void {
   cell.readBackDue = true;
   cell.wake = true;
   cell.publish();
+  if ((result.status === 'failed' || result.status === 'rolled-back') && patched('support-bundle-on-update-failure')) collectEvidenceOf(cell, result);
+}
+
+/**
+ * An update failed or was rolled back: a support bundle of the cell, collected in it if its
+ * customer allows (the bundle's workflow asks the policy; one not allowed says so on its record).
+ * Started, not awaited: it outlives this run, and one per update (its id names the update).
+ */
+function collectEvidenceOf(cell: Cell, result: UpdateResult): void {
+  const { spec } = cell;
+  void startChild<typeof supportBundle>('supportBundle', {
+    workflowId: `support-bundle/${spec.id}/${result.id}`,
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+    args: [
+      {
+        cellId: spec.id,
+        target: cell.target,
+        ...(spec.agentWaitSeconds ? { agentWaitSeconds: spec.agentWaitSeconds } : {}),
+        trigger: 'update-failed',
+        requestedBy: 'cellshift',
+        reason: `update ${result.id} to ${result.toVersion} ${result.status}${result.error ? `: ${result.error}` : ''}`,
+        updateId: result.id,
+      },
+    ],
+  }).catch(() => {
+    // Already started for this update (a replay after a crash told the server twice): that one collects.
+  });
 }

@@ -1,0 +1,122 @@
+// Support bundles on simulated cells, over HTTP with a real Temporal: the customer's policy decides
+// what is collected; an operator's request waits for the customer's approval; a failed update's
+// bundle is collected by itself when allowed; findings first; downloads for operators and the cell's
+// own customer only; nothing collected when not allowed, and the record says why.
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTar } from '../src/adapters/bundles/tar';
+import { Harness, TOKENS } from './helpers/harness';
+
+describe('support bundles', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await Harness.start();
+    for (const id of ['sb-a', 'sb-b', 'sb-fail']) await h.registerCell(id);
+  });
+  afterAll(() => h?.stop());
+
+  const bundleOf = (cell: string, n: number, statuses: string[]) =>
+    h.waitFor(`bundle ${cell}/${n} ${statuses.join('|')}`, async () => {
+      const res = await h.http('GET', `/v1/cells/${cell}/support-bundles/${n}`, undefined, 'operator');
+      return statuses.includes(res.body.status) ? res.body : undefined;
+    });
+  const download = (cell: string, n: number, token: string) => fetch(`${h.baseUrl}/v1/cells/${cell}/support-bundles/${n}/download`, { headers: { authorization: `Bearer ${token}` } });
+
+  it("an operator's request waits for the customer's approval, is collected in the cell, and only the cell's customer and operators download it", { timeout: 120_000 }, async () => {
+    expect((await h.http('GET', '/v1/cells/sb-a/support-bundle-policy', undefined, 'bundleCustomer')).body).toMatchObject({ requests: 'ask', onUpdateFailure: 'never', retentionDays: 30 });
+    const asked = await h.http('POST', '/v1/cells/sb-a/support-bundles', { reason: 'workspaces hang on start' }, 'operator');
+    expect(asked.status).toBe(202);
+    expect(asked.body).toMatchObject({ id: 'sb-a/1', n: 1, status: 'waiting-consent', trigger: 'operator', requestedBy: 'oscar-operator' });
+
+    // Only the cell's own customer decides: not an operator, not another cell's customer.
+    expect((await h.http('POST', '/v1/cells/sb-a/support-bundles/1/decide', { decision: 'approve' }, 'admin')).status).toBe(403);
+    expect((await h.http('POST', '/v1/cells/sb-a/support-bundles/1/decide', { decision: 'approve' }, 'bundleCustomerB')).status).toBe(403);
+    expect((await h.http('GET', '/v1/cells/sb-a/support-bundles/1', undefined, 'operator')).body.status).toBe('waiting-consent');
+    const approved = await h.http('POST', '/v1/cells/sb-a/support-bundles/1/decide', { decision: 'approve', reason: 'go ahead' }, 'bundleCustomer');
+    expect(approved.status).toBe(200);
+
+    const collected = await bundleOf('sb-a', 1, ['collected', 'failed']);
+    expect(collected.status, collected.error).toBe('collected');
+    expect(collected.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(collected.manifest.files.map((f: { path: string }) => f.path)).toEqual(expect.arrayContaining(['cluster/nodes.json', 'installation/pods.json', 'logs/server-0/server.log']));
+    expect(Array.isArray(collected.findings)).toBe(true);
+
+    for (const token of [TOKENS.operator, TOKENS.bundleCustomer]) {
+      const res = await download('sb-a', 1, token);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/gzip');
+      const files = new Map<string, string>();
+      await readTar(
+        (async function* () {
+          yield gunzipSync(Buffer.from(await res.arrayBuffer()));
+        })(),
+        async (name, _size, chunks) => {
+          const parts: Buffer[] = [];
+          for await (const c of chunks) parts.push(c);
+          files.set(name, Buffer.concat(parts).toString());
+        },
+      );
+      expect([...files.keys()].slice(0, 2)).toEqual(['findings.json', 'manifest.json']);
+      expect(JSON.parse(files.get('manifest.json')!).cellId).toBe('sb-a');
+    }
+    expect((await download('sb-a', 1, TOKENS.bundleCustomerB)).status).toBe(403);
+    expect((await download('sb-a', 1, TOKENS.viewer)).status).toBe(403);
+
+    // Deleted: its bytes go, its record stays.
+    const deleted = await h.http('DELETE', '/v1/cells/sb-a/support-bundles/1', undefined, 'bundleCustomer');
+    expect(deleted.status).toBe(200);
+    expect((await bundleOf('sb-a', 1, ['deleted'])).status).toBe('deleted');
+    expect((await download('sb-a', 1, TOKENS.operator)).status).toBe(409);
+  });
+
+  it('a denied request, or a policy that allows none, collects nothing and says why', { timeout: 120_000 }, async () => {
+    const asked = await h.http('POST', '/v1/cells/sb-a/support-bundles', null, 'operator');
+    expect(asked.body.status).toBe('waiting-consent');
+    await h.http('POST', `/v1/cells/sb-a/support-bundles/${asked.body.n}/decide`, { decision: 'deny', reason: 'not during the audit' }, 'bundleCustomer');
+    const denied = await bundleOf('sb-a', asked.body.n, ['refused']);
+    expect(denied.error).toBe('denied by bea-customer: not during the audit');
+    expect(denied.bytes).toBeUndefined();
+    expect((await download('sb-a', asked.body.n, TOKENS.operator)).status).toBe(409);
+
+    // Only the customer sets the policy; a rule that is no regular expression is refused, naming it.
+    expect((await h.http('PUT', '/v1/cells/sb-b/support-bundle-policy', { requests: 'allow', onUpdateFailure: 'never' }, 'admin')).status).toBe(403);
+    const bad = await h.http('PUT', '/v1/cells/sb-b/support-bundle-policy', { requests: 'never', onUpdateFailure: 'never', redactions: [{ name: 'ticket', pattern: '([' }] }, 'bundleCustomerB');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].field).toBe('body.redactions.0.pattern');
+    expect((await h.http('GET', '/v1/cells/sb-b/support-bundle-policy', undefined, 'operator')).body.requests).toBe('ask');
+    expect((await h.http('PUT', '/v1/cells/sb-b/support-bundle-policy', { requests: 'never', onUpdateFailure: 'never' }, 'bundleCustomerB')).status).toBe(200);
+    const refused = await h.http('POST', '/v1/cells/sb-b/support-bundles', null, 'operator');
+    const notAllowed = await bundleOf('sb-b', refused.body.n, ['not-allowed']);
+    expect(notAllowed.error).toContain('allows no support bundles on request');
+  });
+
+  it("a failed update's bundle is collected by itself when the customer allows it, names the crash loop and the failed step, and the update links to it", { timeout: 180_000 }, async () => {
+    expect((await h.http('PUT', '/v1/cells/sb-fail/support-bundle-policy', { requests: 'ask', onUpdateFailure: 'collect', retentionDays: 7 }, 'bundleCustomer')).status).toBe(200);
+    await h.http('PUT', '/v1/sim/cells/sb-fail/faults', { health: { mode: 'fail' } });
+    const accepted = await h.requestUpdate('sb-fail', { version: '1.2.0', window: 'now', strategy: 'live' });
+    expect(accepted.status).toBe(202);
+    const ended = await h.waitForUpdate(accepted.body.id);
+    expect(['failed', 'rolled-back']).toContain(ended.status);
+
+    const linked = await h.waitFor('the update links to its bundle', async () => {
+      const update = (await h.http('GET', `/v1/updates/${accepted.body.id}`, undefined, 'viewer')).body;
+      return update.supportBundle?.status === 'collected' ? update.supportBundle : undefined;
+    });
+    const bundle = (await h.http('GET', linked.url, undefined, 'bundleCustomer')).body;
+    expect(bundle).toMatchObject({ trigger: 'update-failed', requestedBy: 'cellshift', updateId: accepted.body.id, status: 'collected' });
+    expect(bundle.findings[0].analyzer).toBe('last-update');
+    expect(bundle.findings[0].title).toContain(`Update ${accepted.body.id} to 1.2.0`);
+    expect(bundle.findings.some((f: { analyzer: string }) => f.analyzer === 'crash-loop')).toBe(true);
+    expect(Date.parse(bundle.expiresAt) - Date.parse(bundle.collectedAt)).toBe(7 * 86_400_000);
+
+    // Not allowed on another cell: the failed update's record says so, and nothing is kept.
+    await h.http('PUT', '/v1/sim/cells/sb-b/faults', { health: { mode: 'fail' } });
+    const other = await h.requestUpdate('sb-b', { version: '1.2.0', window: 'now', strategy: 'live' });
+    await h.waitForUpdate(other.body.id);
+    const said = await h.waitFor('the update says no bundle was collected', async () => {
+      const update = (await h.http('GET', `/v1/updates/${other.body.id}`, undefined, 'viewer')).body;
+      return update.supportBundle?.status === 'not-allowed' ? update.supportBundle : undefined;
+    });
+    expect(said.error).toContain('has not allowed support bundles when an update fails');
+  });
+});
