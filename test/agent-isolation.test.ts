@@ -3,7 +3,11 @@
 // everything against cell B and the control plane through the agent endpoint: every attempt is
 // refused and nothing in B changes, while A's own update succeeds. An expired credential is
 // refused, and a removed cell's agent within seconds.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { SUPPORT_BUNDLE_UPLOAD_PATH } from '../src/domain/agent-endpoint';
+import { DbSupportBundleBlobs } from '../src/adapters/bundles/support-bundle-blobs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
@@ -141,6 +145,32 @@ describe("a cell's agent credential reaches its own cell only", () => {
     expect(done.status).toBe('succeeded');
     expect(done.steps.find((s: any) => s.name === 'preflight').attempts).toBe(2);
     expect((await h.simulated.read('iso-b')).version).toBe('1.2.0');
+  });
+
+  it("cannot upload a support bundle into B, nor one of its own that is not being collected", async () => {
+    const credential = stolen('iso-a');
+    const channel = new grpc.Client(`127.0.0.1:${h.endpoint.port}`, grpc.credentials.createSsl(credential.ca, credential.key, credential.crt));
+    const upload = (bundleId: string) =>
+      new Promise<void>((resolve, reject) => {
+        const data = Buffer.from('not a bundle anyone asked for');
+        const metadata = new grpc.Metadata();
+        metadata.set('bundle-id', bundleId);
+        metadata.set('digest', `sha256:${createHash('sha256').update(data).digest('hex')}`);
+        metadata.set('bytes', String(data.length));
+        const stream = channel.makeClientStreamRequest(SUPPORT_BUNDLE_UPLOAD_PATH, (b: Buffer) => b, (b: Buffer) => b, metadata, {}, (err) => (err ? reject(err) : resolve()));
+        stream.write(data);
+        stream.end();
+      });
+    try {
+      expect(await refusal(upload('iso-b/1'))).toBe(PERMISSION_DENIED);
+      expect(await refusal(upload('iso-a/1'))).toBe(PERMISSION_DENIED);
+    } finally {
+      channel.close();
+    }
+    // Nothing was kept, for either cell.
+    const blobs = new DbSupportBundleBlobs(h.db);
+    for (const id of ['iso-b/1', 'iso-a/1']) expect(await blobs.get(id)).toBeUndefined();
+    expect((await h.http('GET', '/v1/cells/iso-b/support-bundles', undefined, 'operator')).body.supportBundles).toEqual([]);
   });
 
   it('refuses an expired credential and a revoked one; a removed cell is cut off within seconds', async () => {

@@ -2,6 +2,7 @@
 // what is collected; an operator's request waits for the customer's approval; a failed update's
 // bundle is collected by itself when allowed; findings first; downloads for operators and the cell's
 // own customer only; nothing collected when not allowed, and the record says why.
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTar } from '../src/adapters/bundles/tar';
@@ -118,5 +119,23 @@ describe('support bundles', () => {
       return update.supportBundle?.status === 'not-allowed' ? update.supportBundle : undefined;
     });
     expect(said.error).toContain('has not allowed support bundles when an update fails');
+  });
+
+  it('an agent cell collects its bundle inside the cell and uploads it through the agent endpoint', { timeout: 180_000 }, async () => {
+    const { agent } = await h.registerAgentCell('sb-agent');
+    try {
+      expect((await h.http('PUT', '/v1/cells/sb-agent/support-bundle-policy', { requests: 'allow', onUpdateFailure: 'never' }, 'bundleCustomer')).status).toBe(200);
+      const asked = await h.http('POST', '/v1/cells/sb-agent/support-bundles', { reason: 'slow builds' }, 'operator');
+      const collected = await bundleOf('sb-agent', asked.body.n, ['collected', 'failed']);
+      expect(collected.status, collected.error).toBe('collected');
+      // Collected by the cell's agent (its identity), not by the control plane.
+      expect(collected.manifest.collectedBy).toMatch(/^cell\/sb-agent\//);
+      const res = await download('sb-agent', asked.body.n, TOKENS.bundleCustomer);
+      expect(res.status).toBe(200);
+      const bytes = Buffer.from(await res.arrayBuffer());
+      expect(`sha256:${createHash('sha256').update(bytes).digest('hex')}`).toBe(collected.digest);
+    } finally {
+      await h.kill(agent);
+    }
   });
 });
