@@ -24,8 +24,10 @@ const SCENARIOS = [
 ];
 
 describe('replay of recorded histories', () => {
-  it('has every scenario of the first release', () => {
-    expect(histories).toEqual(expect.arrayContaining(SCENARIOS.map((s) => join('v0.1.0', `${s}.json`))));
+  it('has every scenario of every release', () => {
+    const releases = readdirSync(root);
+    expect(releases).toEqual(expect.arrayContaining(['v0.1.0', 'v0.2.0']));
+    for (const release of releases) expect(histories).toEqual(expect.arrayContaining(SCENARIOS.map((s) => join(release, `${s}.json`))));
   });
 
   for (const file of histories) {

@@ -24,7 +24,7 @@ export function agentIdentity(cellId: string, agentVersion: string, host: string
  * Raised with a release whose workflows need a new agent step; an install may raise it further
  * (`CELLSHIFT_MIN_AGENT_VERSION`).
  */
-export const MIN_AGENT_VERSION = '0.2.0-dev';
+export const MIN_AGENT_VERSION = '0.2.0';
 
 /** An idle agent polls again about once a minute (a long poll): not seen for longer, it counts as offline. */
 export const DEFAULT_AGENT_OFFLINE_AFTER_SECONDS = 120;
