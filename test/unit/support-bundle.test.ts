@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { analyze, type Evidence } from '../../src/domain/support-bundle/analyze';
 import { redactor, ruleProblem } from '../../src/domain/support-bundle/redact';
+import { packBundle } from '../../src/activities/support-bundle/activities';
+import { analyzeFile } from '../../src/cli/commands/support-bundle';
 import { buildBundle } from '../../src/domain/support-bundle/collect';
 import { collectionSpec, fitToCap } from '../../src/domain/support-bundle/spec';
 
@@ -138,5 +140,26 @@ describe('a bundle built from a cell’s evidence', () => {
     expect(built.files.map((f) => f.path).slice(0, 2)).toEqual(['findings.json', 'manifest.json']);
     expect(built.files.find((f) => f.path === 'installation/workloads.json')!.text).toContain('"prod"');
     expect(built.manifest.errors[0].collector).toBe('nodes');
+  });
+});
+
+describe('a bundle sent by hand', () => {
+  it('`cellshift support-bundle analyze` works out the same findings from the packed bundle', async () => {
+    const evidence = {
+      cluster: {},
+      nodes: [{ metadata: { name: 'node-9' }, status: { conditions: [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady' }] } }],
+      workloads: [],
+      pods: [{ metadata: { name: 'db-0', namespace: 'acme' }, status: { containerStatuses: [{ name: 'db', lastState: { terminated: { reason: 'OOMKilled', exitCode: 137 } } }] } }],
+      events: [],
+      logs: [],
+      certificates: [],
+      cellshift: {},
+      secretValues: [],
+      errors: [],
+    };
+    const built = buildBundle(evidence, collectionSpec(), { cellId: 'acme', collectedAt: '2026-12-05T12:00:00Z', collectedBy: 'customer by hand' });
+    const findings = await analyzeFile(await packBundle(built.files));
+    expect(findings.map((f) => f.title)).toEqual(built.findings.map((f) => f.title));
+    expect(findings.map((f) => f.title)).toEqual(expect.arrayContaining(['Node/node-9 is not ready', 'Pod/acme/db-0 was killed for memory']));
   });
 });
