@@ -1,51 +1,11 @@
-import type { ConfigItem } from './config';
+import type { Release, ReleaseSignature } from './schemas/release';
 import { compareVersions } from './version';
 
 export type Ring = 'staging' | 'saas' | 'dedicated';
 export const RINGS: readonly Ring[] = ['staging', 'saas', 'dedicated'];
 
-/** One application version: what to run, and from where it may be reached. */
-export interface Release {
-  version: string;
-  /** component name → image reference, pinned by digest where the publisher gave one */
-  components: Record<string, string>;
-  /** a breaking release needs the operator's attention and is refused by live updates */
-  breaking: boolean;
-  /** the oldest installed version this release may be applied over */
-  minFromVersion?: string;
-  /** releases that must be installed on the way to this one, never skipped */
-  requiredStepStones?: string[];
-  /** the infrastructure template version this release needs on the cell's stack */
-  infraTemplate?: string;
-  /**
-   * The release's rendered Kubernetes manifests, applied whole by server-side apply (a first
-   * install, or a release that changes more than images). Without them, an update patches the
-   * image of each component's workloads.
-   */
-  manifests?: KubernetesManifest[];
-  /**
-   * For a release that names only images: how to find a component's workloads when neither its
-   * name nor the labels `app.kubernetes.io/name` or `app` say it (component → labels the
-   * Deployment or StatefulSet carries).
-   */
-  workloadSelectors?: Record<string, Record<string, string>>;
-  /**
-   * What each cell configures for this release (src/domain/config.ts): items its manifests refer
-   * to as `${{ config.<item> }}`, each rendered with the cell's own value where the content is read.
-   */
-  config?: ConfigItem[];
-  /** feature flags the release introduces (off until enabled) */
-  flags?: string[];
-  notes?: string;
-}
-
-/** One Kubernetes object of a release, as `kubectl apply` would take it. */
-export interface KubernetesManifest {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  [field: string]: unknown;
-}
+// A release's shape is a TypeBox schema (./schemas/release.ts); these are its types.
+export type { KubernetesManifest, Release } from './schemas/release';
 
 /** Where a release came from: the registry, or a bundle uploaded for air-gapped cells. */
 export type ReleaseSource = 'registry' | 'bundle';
@@ -78,7 +38,7 @@ export interface CatalogRelease extends ReleaseDocument {
   /** its manifests, stored once by their digest: how many bytes, which objects */
   content?: { digest: string; bytes: number; objects: ReleaseObject[] };
   /** the vendor's Ed25519 signature over `digest`: what a cell that pins the vendor's key requires */
-  signature?: { keyId: string; algorithm: 'ed25519'; value: string };
+  signature?: ReleaseSignature;
   source: ReleaseSource;
   /** rings the release is visible to, in promotion order */
   rings: Ring[];

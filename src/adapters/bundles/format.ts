@@ -3,7 +3,7 @@
 //   checksums.sha256        `<sha256-hex>  <path>` per line (sha256sum's format), every other file
 //   images/<component>.tar  one image archive per component, unless its ref is pinned by digest
 import { Value } from 'typebox/value';
-import { Release as ReleaseSchema } from '../../api/schemas/releases';
+import { SignedRelease as ReleaseSchema } from '../../domain/schemas/release';
 import { PATTERN_REASONS } from '../../domain/references';
 import type { Release } from '../../domain/release';
 import { releaseProblems } from '../../domain/release-checks';

@@ -6,7 +6,8 @@ import { vetoRelease } from '../../workflows/veto/client';
 import { badRequest, HttpProblem, notFound } from '../http/problem';
 import { splitRelease } from '../../crypto/release-digest';
 import { problems } from '../schemas/common';
-import { CatalogRelease, PromoteBody, Release, ReleaseListQuery, ReleasePage, ReleaseParams, ReleaseQuery, VetoBody } from '../schemas/releases';
+import { SignedRelease } from '../../domain/schemas/release';
+import { CatalogRelease, PromoteBody, ReleaseListQuery, ReleasePage, ReleaseParams, ReleaseQuery, VetoBody } from '../schemas/releases';
 
 /** The largest release POST /v1/releases takes (documented in docs/releases.md). */
 export const RELEASE_BODY_LIMIT = 64 * 1024 * 1024;
@@ -40,7 +41,7 @@ const releases: FastifyPluginAsyncTypebox = async (app) => {
       bodyLimit: RELEASE_BODY_LIMIT,
       schema: {
         summary: 'Publish a release (immutable once published; visible to no ring until promoted); up to 64 MiB, its manifests stored once by their digest',
-        body: Release,
+        body: SignedRelease,
         response: { 201: CatalogRelease, 200: CatalogRelease, ...problems(400, 401, 403, 409) },
       },
     },

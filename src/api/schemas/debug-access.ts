@@ -1,4 +1,4 @@
-import { ReleaseSignature } from './releases';
+import { ReleaseSignature } from '../../domain/schemas/release';
 import { Type } from 'typebox';
 import { CellId, StringEnum } from '../../domain/schemas/common';
 

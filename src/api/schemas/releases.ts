@@ -1,63 +1,8 @@
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import { RINGS } from '../../domain/release';
-import { LABEL_VALUE } from '../../domain/references';
-import { ComponentName, ImageReference, StringEnum, Version } from '../../domain/schemas/common';
+import { StringEnum, Version } from '../../domain/schemas/common';
 import { ConfigItem } from '../../domain/schemas/config';
-
-export const ReleaseSignature = Type.Object(
-  {
-    keyId: Type.String({ pattern: '^[0-9a-f]{16}$', description: "the first 16 hex digits of the SHA-256 of the vendor's public key (SPKI)" }),
-    algorithm: Type.Literal('ed25519'),
-    value: Type.String({ pattern: '^[A-Za-z0-9+/]{86}==$', description: "base64 Ed25519 signature over 'cellshift release v1\\n' + the release's digest (cellshift releases sign)" }),
-  },
-  { additionalProperties: false, description: "the vendor's signature over the release's digest; not part of the digest" },
-);
-
-export const Release = Type.Object(
-  {
-    version: Version,
-    components: Type.Record(Type.String(), ImageReference, {
-      minProperties: 1,
-      maxProperties: 200,
-      // Each name a Kubernetes label value: refused by name, not as an unknown field.
-      propertyNames: ComponentName,
-      description: 'component name (a Kubernetes label value) → its image (an OCI reference)',
-    }),
-    breaking: Type.Boolean({ default: false }),
-    minFromVersion: Type.Optional(Version),
-    requiredStepStones: Type.Optional(Type.Array(Version, { uniqueItems: true, maxItems: 100 })),
-    infraTemplate: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    manifests: Type.Optional(
-      Type.Array(
-        Type.Object(
-          {
-            apiVersion: Type.String({ minLength: 1 }),
-            kind: Type.String({ pattern: '^[A-Z][A-Za-z0-9]*$' }),
-            metadata: Type.Object({ name: Type.String({ pattern: '^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$' }) }, { additionalProperties: true }),
-          },
-          { additionalProperties: true },
-        ),
-        { minItems: 1, maxItems: 10_000, description: 'rendered Kubernetes objects, applied whole by server-side apply into the installation namespace; stored once by their digest, never carried by a workflow; no Secret with data' },
-      ),
-    ),
-    workloadSelectors: Type.Optional(
-      Type.Record(
-        Type.String({ pattern: LABEL_VALUE }),
-        Type.Record(Type.String({ pattern: '^([a-z0-9]([a-z0-9.-]*[a-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$' }), Type.String({ pattern: '^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$' }), { minProperties: 1, additionalProperties: false }),
-        {
-          additionalProperties: false,
-          description: "for a release that names only images: component → labels its Deployments or StatefulSets carry, when neither the workload's name nor app.kubernetes.io/name or app names the component",
-        },
-      ),
-    ),
-    config: Type.Optional(Type.Array(ConfigItem, { maxItems: 500, description: "what each cell configures: items its manifests refer to as ${{ config.<name> }}, rendered with each cell's own values" })),
-    flags: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]*$', maxLength: 100 }), { uniqueItems: true, maxItems: 200 })),
-    notes: Type.Optional(Type.String({ maxLength: 10_000 })),
-    signature: Type.Optional(ReleaseSignature),
-  },
-  { additionalProperties: false },
-);
-export type ReleaseBody = Static<typeof Release>;
+import { ReleaseSignature } from '../../domain/schemas/release';
 
 const catalogFields = {
   version: Type.String(),
