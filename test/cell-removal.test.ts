@@ -62,7 +62,8 @@ describe('removing a cell', () => {
     await h.waitFor('the cell gone', async () => ((await h.http('GET', '/v1/cells/rm-me')).status === 404 ? true : undefined), 60_000);
     // The update compensated before the cell went: the cluster is as it was, maintenance off.
     expect(await h.simulated.read('rm-me')).toMatchObject({ version: '1.2.0', maintenance: false });
-    expect((await h.client.workflow.getHandle(cellWorkflowId('rm-me')).describe()).status.name).toBe('COMPLETED');
+    // Its controller ends a moment after the cell left the read model (its last write).
+    await h.waitFor('the controller completed', async () => ((await h.client.workflow.getHandle(cellWorkflowId('rm-me')).describe()).status.name === 'COMPLETED' ? true : undefined), 30_000);
     expect((await h.http('GET', '/v1/cells?pageSize=1000')).body.cells.map((c: any) => c.id)).not.toContain('rm-me');
     expect(await metrics()).not.toMatch(/rm-me/);
     expect(await h.db.selectFrom('updates').select('id').where('cell_id', '=', 'rm-me').execute()).toEqual([]);

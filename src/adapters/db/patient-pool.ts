@@ -17,6 +17,16 @@ export function isConnectionLoss(err: unknown): boolean {
 }
 
 /**
+ * The embedded database serves every connection through one session: another connection's
+ * statement can take the place of this one's unnamed prepared statement between its Parse and its
+ * Bind (26000, seen at a start with the API, the worker and the agent endpoint opening it at once).
+ * The statement did not run, so it is sent again.
+ */
+export function isStatementLost(err: unknown): boolean {
+  return (err as { code?: string })?.code === '26000';
+}
+
+/**
  * pg-pool listens for a connection's errors only while it is idle: the server ending one the
  * process holds between statements (a restart, a failover: 57P01) would be an unhandled 'error'
  * event and end the process. With this listener its next statement fails as a connection loss
@@ -84,7 +94,9 @@ class PatientClient implements PostgresPoolClient {
         try {
           return (await this.client.query(sql, [...parameters])) as unknown as PostgresQueryResult<R>;
         } catch (err) {
-          if (this.inTransaction || !statement.startsWith('select') || !isConnectionLoss(err) || attempt > 3) throw err;
+          const lost = isStatementLost(err);
+          if (this.inTransaction || attempt > 3 || !(lost || (statement.startsWith('select') && isConnectionLoss(err)))) throw err;
+          if (lost) continue;
           this.client.release(true);
           this.client = await this.pool.connectRaw();
         }
