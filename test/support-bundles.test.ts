@@ -3,9 +3,8 @@
 // bundle is collected by itself when allowed; findings first; downloads for operators and the cell's
 // own customer only; nothing collected when not allowed, and the record says why.
 import { createHash } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTar } from '../src/adapters/bundles/tar';
+import { unpackBundle } from '../src/activities/support-bundle/activities';
 import { Harness, TOKENS } from './helpers/harness';
 
 describe('support bundles', () => {
@@ -46,17 +45,7 @@ describe('support bundles', () => {
       const res = await download('sb-a', 1, token);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('application/gzip');
-      const files = new Map<string, string>();
-      await readTar(
-        (async function* () {
-          yield gunzipSync(Buffer.from(await res.arrayBuffer()));
-        })(),
-        async (name, _size, chunks) => {
-          const parts: Buffer[] = [];
-          for await (const c of chunks) parts.push(c);
-          files.set(name, Buffer.concat(parts).toString());
-        },
-      );
+      const files = await unpackBundle(Buffer.from(await res.arrayBuffer()));
       expect([...files.keys()].slice(0, 2)).toEqual(['findings.json', 'manifest.json']);
       expect(JSON.parse(files.get('manifest.json')!).cellId).toBe('sb-a');
     }

@@ -4,9 +4,8 @@
 // and a bearer token planted where a collector reads (an event, an environment variable) are in
 // none of its files.
 import type { ChildProcess } from 'node:child_process';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { readTar } from '../../src/adapters/bundles/tar';
+import { unpackBundle } from '../../src/activities/support-bundle/activities';
 import { connect, type KubeClients } from '../../src/adapters/kubernetes/connection';
 import type { Release } from '../../src/domain/release';
 import { everyDay, Harness, TOKENS, utcClock } from '../helpers/harness';
@@ -94,17 +93,7 @@ describe('a support bundle collected in a Kubernetes cell by its agent', () => {
 
     const res = await fetch(`${h.baseUrl}${link.url}/download`, { headers: { authorization: `Bearer ${TOKENS.bundleCustomer}` } });
     expect(res.status).toBe(200);
-    const files = new Map<string, string>();
-    await readTar(
-      (async function* () {
-        yield gunzipSync(Buffer.from(await res.arrayBuffer()));
-      })(),
-      async (name, _size, chunks) => {
-        const parts: Buffer[] = [];
-        for await (const c of chunks) parts.push(c);
-        files.set(name, Buffer.concat(parts).toString());
-      },
-    );
+    const files = await unpackBundle(Buffer.from(await res.arrayBuffer()));
     expect([...files.keys()]).toEqual(expect.arrayContaining(['findings.json', 'manifest.json', 'installation/pods.json', 'installation/events.json', 'installation/workloads.json']));
     expect(files.get('installation/events.json')).toContain('ConnectFailed');
     expect(files.get('installation/workloads.json')).toContain('production');

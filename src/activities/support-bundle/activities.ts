@@ -2,8 +2,8 @@
 // inside the cell, or the control plane's worker for a direct cell): the evidence is read, redacted,
 // analysed, packed and uploaded there, so nothing unredacted leaves the process that read it. The
 // records are the control plane's: the customer's policy, the request, its status, its end.
-import { gzipSync } from 'node:zlib';
-import { writeTar } from '../../adapters/bundles/tar';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { readTar, writeTar } from '../../adapters/bundles/tar';
 import type { SupportBundleBlobs } from '../../adapters/bundles/support-bundle-blobs';
 import type { SupportBundles } from '../../adapters/db/support-bundles';
 import type { UpdateReadModel } from '../../adapters/db/update-read-model';
@@ -38,6 +38,22 @@ export interface CollectRequest {
 /** Packs a bundle's files: a gzipped tar, the same bytes for the same files. */
 export async function packBundle(files: { path: string; text: string }[]): Promise<Buffer> {
   return gzipSync(await writeTar(files.map((f) => ({ name: f.path, data: Buffer.from(f.text) }))));
+}
+
+/** A packed bundle's files, by path, as text. */
+export async function unpackBundle(archive: Uint8Array): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  await readTar(
+    (async function* () {
+      yield gunzipSync(archive);
+    })(),
+    async (name, _size, chunks) => {
+      const parts: Buffer[] = [];
+      for await (const chunk of chunks) parts.push(chunk);
+      files.set(name, Buffer.concat(parts).toString('utf8'));
+    },
+  );
+  return files;
 }
 
 export function createSupportBundleCollection(resolve: ClusterResolver, upload: BundleUpload, collectedBy: string) {

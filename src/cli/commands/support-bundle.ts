@@ -3,9 +3,8 @@
 // collected and sent by hand.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import type { Command } from 'commander';
-import { readTar } from '../../adapters/bundles/tar';
+import { unpackBundle } from '../../activities/support-bundle/activities';
 import { analyze, type Evidence, type Finding } from '../../domain/support-bundle/analyze';
 import { download } from '../client';
 import type { CliContext } from '../context';
@@ -99,17 +98,7 @@ export function addSupportBundleCommands(program: Command, { client, print, id }
 
 /** A bundle's findings, worked out again from the evidence it holds. */
 export async function analyzeFile(archive: Buffer): Promise<Finding[]> {
-  const files = new Map<string, string>();
-  await readTar(
-    (async function* () {
-      yield gunzipSync(archive);
-    })(),
-    async (name, _size, chunks) => {
-      const parts: Buffer[] = [];
-      for await (const chunk of chunks) parts.push(chunk);
-      files.set(name, Buffer.concat(parts).toString('utf8'));
-    },
-  );
+  const files = await unpackBundle(archive);
   const read = <T>(name: string): T | undefined => (files.has(name) ? (JSON.parse(files.get(name)!) as T) : undefined);
   const manifest = read<{ collectedAt?: string }>('manifest.json');
   const evidence: Evidence = {
