@@ -4,7 +4,7 @@
 // The runtime comes from the npm registry (the `node-<platform>-<arch>` packages carry Node's own
 // binaries): once into the tool cache, to run `npm ci` under it (engine-strict refuses a
 // dependency the runtime cannot run), and as an optional dependency into node_modules/.bin, which
-// npm puts first on PATH for every script, so `npm start`, `npm test` and `npx cellshift` run on it.
+// npm puts first on PATH for every script, so `npm start`, `npm test` and `npm run -s cellshift --` run on it.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
