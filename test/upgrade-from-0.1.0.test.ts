@@ -42,7 +42,8 @@ describe('upgrading from 0.1.0', () => {
     expect(oldHistory.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
     expect(await patchesOf(h, handle.workflowId, oldRun)).toEqual(['runs-from-0.1.0-continue-as-new']);
     const newRun = (await handle.describe()).runId;
-    expect(await patchesOf(h, handle.workflowId, newRun)).toContain('controller-work-in-order');
+    // Its first task records this release's markers (a moment after the run is there).
+    await h.waitFor("the new run on this release's branches", async () => ((await patchesOf(h, handle.workflowId, newRun)).includes('controller-work-in-order') ? true : undefined), 30_000);
 
     // The cell is as it was, and goes on: its next update is numbered after the first.
     const cell = await h.waitForCellIdle('from-010');
