@@ -73,7 +73,8 @@ export async function startKubeTestbed(options: KubeTestbedOptions): Promise<Kub
  * the components answer, or fails as soon as one of them has exited.
  */
 async function createCluster(bins: KubeBinaries, name: string, paths: Paths, timeoutMs: number): Promise<string> {
-  writeFileSync(paths.config, kwokConfig(await freePorts(PORTS.length)));
+  writeFileSync(paths.containerLog, '');
+  writeFileSync(paths.config, kwokConfig(await freePorts(PORTS.length), paths.containerLog));
   const args = [
     'create', 'cluster',
     '--name', name,
@@ -132,6 +133,14 @@ export async function deleteKubeTestbed({ name, workDir }: { name: string; workD
   }
 }
 
+/**
+ * The file kwok answers every container's log from, in the CRI log format
+ * (`2026-12-05T10:00:00.000000000Z stdout F <line>`); empty when the test bed starts.
+ */
+export function containerLogPath(workDir: string): string {
+  return join(workDir, 'container.log');
+}
+
 /** Where kwokctl keeps a cluster of this name when KWOK_WORKDIR is `<workDir>/kwok`. */
 export function testbedPaths(workDir: string, name: string) {
   const kwokWorkDir = join(workDir, 'kwok');
@@ -140,6 +149,7 @@ export function testbedPaths(workDir: string, name: string) {
     cluster: join(kwokWorkDir, 'clusters', name),
     kubeconfig: join(workDir, 'kubeconfig'),
     config: join(workDir, 'kwok-stages.yaml'),
+    containerLog: containerLogPath(workDir),
   };
 }
 type Paths = ReturnType<typeof testbedPaths>;
@@ -159,7 +169,7 @@ const PORTS = ['kubeApiserverPort', 'etcdPort', 'etcdPeerPort', 'kubeControllerM
 
 // A KwokctlConfiguration (loopback only: kwokctl binds 0.0.0.0 by default and has no flag for it)
 // followed by the Stages, which replace kwokctl's defaults.
-function kwokConfig(ports: number[]): string {
+function kwokConfig(ports: number[], containerLog: string): string {
   const stages = readFileSync(new URL('./kwok-stages.yaml', import.meta.url), 'utf8');
   return [
     'apiVersion: config.kwok.x-k8s.io/v1alpha1',
@@ -169,6 +179,16 @@ function kwokConfig(ports: number[]): string {
     ...PORTS.map((option, i) => `  ${option}: ${ports[i]}`),
     '---',
     stages,
+    '---',
+    // What `kubectl logs` answers for every container of every pod (kwok's kubelet serves it, in the
+    // CRI log format): a test writes the lines a container printed.
+    'apiVersion: kwok.x-k8s.io/v1alpha1',
+    'kind: ClusterLogs',
+    'metadata:',
+    '  name: every-container',
+    'spec:',
+    '  logs:',
+    `  - logsFile: ${JSON.stringify(containerLog)}`,
   ].join('\n');
 }
 

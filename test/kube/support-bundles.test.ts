@@ -1,9 +1,10 @@
 // A support bundle of a real cluster, collected inside the cell by its agent: an update whose pod
 // crash-loops fails verify and is rolled back; the customer allowed bundles when an update fails,
 // so one is collected by itself. Its findings name the failed step, the pod and why; a Secret's value
-// and a bearer token planted where a collector reads (an event, an environment variable) are in
-// none of its files.
+// and a bearer token planted where a collector reads (a container's log lines as kwok's kubelet
+// serves them, an event, an environment variable) are in none of its files.
 import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { unpackBundle } from '../../src/activities/support-bundle/activities';
 import { connect, type KubeClients } from '../../src/adapters/kubernetes/connection';
@@ -35,6 +36,7 @@ describe('a support bundle collected in a Kubernetes cell by its agent', () => {
   let kube: KubeClients;
   let agent: ChildProcess | undefined;
   const kubeconfigPath = inject('kubeconfigPath');
+  const containerLogPath = inject('containerLogPath');
 
   beforeAll(async () => {
     h = await Harness.start({ releases: [] });
@@ -57,7 +59,15 @@ describe('a support bundle collected in a Kubernetes cell by its agent', () => {
       // Not yet: what the cell says goes into the timeout's message.
       throw new Error(JSON.stringify({ state: res.body?.state, version: res.body?.version, agent: res.body?.agent?.status, reconcileError: res.body?.reconcileError, history: res.body?.history?.slice(-1) }));
     }, 120_000);
-    // The customer's Secret in the cell, and text that carries it and a token, where collectors read.
+    // The customer's Secret in the cell, and text that carries it and a token, where collectors read:
+    // what the server's container printed (every container on the test bed prints these lines).
+    const printed = [
+      'server listening on :8080',
+      `connecting to postgres://app:${PLANTED}@db:5432/product`,
+      `GET /api/v4/projects Authorization: Bearer ${TOKEN}`,
+      'panic: could not reach the database',
+    ];
+    writeFileSync(containerLogPath, printed.map((line, i) => `2026-12-05T10:00:0${i}.000000000Z stderr F ${line}\n`).join(''));
     await kube.core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: 'db-credentials' }, stringData: { password: PLANTED } } });
     await kube.core.createNamespacedEvent({
       namespace: NS,
@@ -97,6 +107,12 @@ describe('a support bundle collected in a Kubernetes cell by its agent', () => {
     expect([...files.keys()]).toEqual(expect.arrayContaining(['findings.json', 'manifest.json', 'installation/pods.json', 'installation/events.json', 'installation/workloads.json']));
     expect(files.get('installation/events.json')).toContain('ConnectFailed');
     expect(files.get('installation/workloads.json')).toContain('production');
+    const logs = [...files.keys()].filter((name) => /^logs\/server-[a-z0-9-]+\/server\.log$/.test(name));
+    expect(logs, [...files.keys()].join(', ')).toHaveLength(1);
+    const log = files.get(logs[0]!)!;
+    expect(log).toContain('server listening on :8080');
+    expect(log).toContain('panic: could not reach the database');
+    expect(log).toContain('postgres://');
     for (const [name, text] of files) {
       expect(text, `${name} holds the Secret's value`).not.toContain(PLANTED);
       expect(text, `${name} holds the bearer token`).not.toContain(TOKEN);
