@@ -3,8 +3,14 @@
 // bundle is collected by itself when allowed; findings first; downloads for operators and the cell's
 // own customer only; nothing collected when not allowed, and the record says why.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unpackBundle } from '../src/activities/support-bundle/activities';
+import { DbSupportBundleBlobs } from '../src/adapters/bundles/support-bundle-blobs';
+import { SUPPORT_BUNDLE_UPLOAD_PATH } from '../src/domain/agent-endpoint';
 import { Harness, TOKENS } from './helpers/harness';
 
 describe('support bundles', () => {
@@ -80,7 +86,20 @@ describe('support bundles', () => {
     expect(notAllowed.error).toContain('allows no support bundles on request');
   });
 
-  it("a failed update's bundle is collected by itself when the customer allows it, names the crash loop and the failed step, and the update links to it", { timeout: 180_000 }, async () => {
+  it("a failed update's bundle is collected by itself when the customer allows it, names the crash loop and the failed step, and the update and its webhook event link to it", { timeout: 180_000 }, async () => {
+    // A subscriber to the update's end and to the bundle's collection.
+    const events: { type: string; data: Record<string, unknown> }[] = [];
+    const receiver: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        events.push(JSON.parse(body));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const hook = await h.http('POST', '/v1/webhooks', { url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`, events: ['update.failed', 'update.rolled-back', 'support-bundle.collected'], secret: 'a-long-random-secret-for-bundles' });
+    expect(hook.status, JSON.stringify(hook.body)).toBe(201);
     expect((await h.http('PUT', '/v1/cells/sb-fail/support-bundle-policy', { requests: 'ask', onUpdateFailure: 'collect', retentionDays: 7 }, 'bundleCustomer')).status).toBe(200);
     await h.http('PUT', '/v1/sim/cells/sb-fail/faults', { health: { mode: 'fail' } });
     const accepted = await h.requestUpdate('sb-fail', { version: '1.2.0', window: 'now', strategy: 'live' });
@@ -98,6 +117,18 @@ describe('support bundles', () => {
     expect(bundle.findings[0].title).toContain(`Update ${accepted.body.id} to 1.2.0`);
     expect(bundle.findings.some((f: { analyzer: string }) => f.analyzer === 'crash-loop')).toBe(true);
     expect(Date.parse(bundle.expiresAt) - Date.parse(bundle.collectedAt)).toBe(7 * 86_400_000);
+
+    // The update's end event says where its bundle shows; that link leads to it. The bundle's own event names the update.
+    const ending = await h.waitFor('the update ending event', async () => events.find((e) => e.type === `update.${ended.status === 'failed' ? 'failed' : 'rolled-back'}` && e.data.updateId === accepted.body.id));
+    expect(ending.data.supportBundle).toBe(`/v1/updates/${accepted.body.id}/support-bundle`);
+    const followed = await fetch(`${h.baseUrl}${ending.data.supportBundle as string}`, { headers: { authorization: `Bearer ${TOKENS.operator}` } });
+    expect(followed.status).toBe(200);
+    expect(followed.url).toBe(`${h.baseUrl}${linked.url}`);
+    expect((await followed.json()).id).toBe(bundle.id);
+    const told = await h.waitFor('the bundle collected event', async () => events.find((e) => e.type === 'support-bundle.collected' && e.data.updateId === accepted.body.id));
+    expect(told.data.supportBundle).toBe(bundle.id);
+    await new Promise((resolve) => receiver.close(resolve));
+    await h.http('DELETE', `/v1/webhooks/${hook.body.id}`);
 
     // Not allowed on another cell: the failed update's record says so, and nothing is kept.
     await h.http('PUT', '/v1/sim/cells/sb-b/faults', { health: { mode: 'fail' } });
@@ -124,6 +155,57 @@ describe('support bundles', () => {
       const bytes = Buffer.from(await res.arrayBuffer());
       expect(`sha256:${createHash('sha256').update(bytes).digest('hex')}`).toBe(collected.digest);
     } finally {
+      await h.kill(agent);
+    }
+  });
+
+  it('an agent killed while collecting leaves nothing half-stored; back, it collects the bundle again from the start', { timeout: 180_000 }, async () => {
+    let { agent } = await h.registerAgentCell('sb-crash');
+    const blobs = new DbSupportBundleBlobs(h.db);
+    // The agent's own credential, as it keeps it: uploads cut short as a dying agent's would be.
+    const state = JSON.parse(readFileSync(join(h.dataDir, 'agent-sb-crash.json'), 'utf8')) as { privateKey: string; certificate: string; caCertificate: string };
+    const channel = new grpc.Client(`127.0.0.1:${h.endpoint.port}`, grpc.credentials.createSsl(Buffer.from(state.caCertificate), Buffer.from(state.privateKey), Buffer.from(state.certificate)));
+    const partUpload = (id: string, how: 'ended' | 'cancelled') =>
+      new Promise<grpc.ServiceError | null>((resolve) => {
+        const data = Buffer.alloc(64 * 1024, 7);
+        const metadata = new grpc.Metadata();
+        metadata.set('bundle-id', id);
+        metadata.set('digest', `sha256:${createHash('sha256').update(data).digest('hex')}`);
+        metadata.set('bytes', String(data.length));
+        const stream = channel.makeClientStreamRequest(SUPPORT_BUNDLE_UPLOAD_PATH, (b: Buffer) => b, (b: Buffer) => b, metadata, {}, (err) => resolve(err));
+        stream.write(data.subarray(0, data.length / 2));
+        if (how === 'ended') stream.end();
+        else setTimeout(() => stream.cancel(), 200);
+      });
+    try {
+      expect((await h.http('PUT', '/v1/cells/sb-crash/support-bundle-policy', { requests: 'allow', onUpdateFailure: 'never' }, 'bundleCustomer')).status).toBe(200);
+      // Reading the cell's evidence takes long (a latency fault): the agent is killed meanwhile.
+      await h.http('PUT', '/v1/sim/cells/sb-crash/faults', { collect: { mode: 'none', latencyMs: 600_000 } });
+      const asked = await h.http('POST', '/v1/cells/sb-crash/support-bundles', { reason: 'agent crash drill' }, 'operator');
+      const id = asked.body.id as string;
+      await bundleOf('sb-crash', asked.body.n, ['collecting']);
+
+      // An upload that ends half-way, or is cut off: nothing is kept, the bundle is still collecting.
+      expect((await partUpload(id, 'ended'))?.code).toBe(grpc.status.DATA_LOSS);
+      expect((await partUpload(id, 'cancelled'))?.code).toBe(grpc.status.CANCELLED);
+      await h.kill(agent);
+      expect(await blobs.get(id)).toBeUndefined();
+      expect((await h.http('GET', `/v1/cells/sb-crash/support-bundles/${asked.body.n}`, undefined, 'operator')).body).toMatchObject({ status: 'collecting' });
+      const early = await download('sb-crash', asked.body.n, TOKENS.operator);
+      expect(early.status).toBe(409);
+      expect(early.headers.get('content-type')).toContain('application/problem+json');
+
+      // The agent back (and its cluster quick again): the collection starts over and ends whole.
+      await h.http('PUT', '/v1/sim/cells/sb-crash/faults', {});
+      agent = await h.spawnAgent('sb-crash');
+      const collected = await bundleOf('sb-crash', asked.body.n, ['collected', 'failed']);
+      expect(collected.status, collected.error).toBe('collected');
+      const res = await download('sb-crash', asked.body.n, TOKENS.operator);
+      const bytes = Buffer.from(await res.arrayBuffer());
+      expect(`sha256:${createHash('sha256').update(bytes).digest('hex')}`).toBe(collected.digest);
+      expect([...(await unpackBundle(bytes)).keys()]).toContain('findings.json');
+    } finally {
+      channel.close();
       await h.kill(agent);
     }
   });

@@ -63,6 +63,8 @@ export function updateEvents(progress: UpdateProgress, revision: number): FleetE
       events.push(event('update.needs-attention', `⚠️ ${what} needs attention: ${progress.error ?? 'an undo keeps failing'} (retry or abandon it)`, new Date().toISOString()));
       break;
   }
+  // A failed or rolled-back update gets a support bundle asked for (its cell's customer decides): where it shows.
+  if (progress.status === 'failed' || progress.status === 'rolled-back') for (const e of events) if (e.type !== 'update.started') e.data = { ...e.data, supportBundle: `/v1/updates/${progress.id}/support-bundle` };
   return events;
 }
 

@@ -1,6 +1,6 @@
 // Fault injection for simulated cells: per step, a mode and an optional latency.
 
-export const FAULT_STEPS = ['preflight', 'maintenanceOn', 'pull', 'apply', 'verify', 'maintenanceOff', 'rollback', 'health'] as const;
+export const FAULT_STEPS = ['preflight', 'maintenanceOn', 'pull', 'apply', 'verify', 'maintenanceOff', 'rollback', 'health', 'collect'] as const;
 export type FaultStep = (typeof FAULT_STEPS)[number];
 export type FaultMode = 'none' | 'fail' | 'fail-times' | 'hang';
 

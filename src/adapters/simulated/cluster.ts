@@ -218,7 +218,10 @@ export class SimulatedCluster implements ClusterPort {
    * A simulated cell's evidence: a pod per component (crash-looping where a health fault makes it
    * unhealthy), its nodes, and log lines from what happened to the cell.
    */
-  async collectEvidence(target: ClusterTarget, options: { logLines: number }): Promise<CellEvidence> {
+  async collectEvidence(target: ClusterTarget, options: { logLines: number }, ctx: StepContext): Promise<CellEvidence> {
+    // A slow read (a latency fault) heartbeats all along, so only a dead collector is noticed.
+    const latency = await this.enter(target, 'collect', ctx);
+    if (latency > 0) await sleep(latency, undefined, { signal: ctx.signal });
     const cell = await this.read(target.cellId);
     const fault = cell.faults.health;
     const unhealthy = new Set(

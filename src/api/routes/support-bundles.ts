@@ -7,6 +7,7 @@ import { decideSupportBundle, deleteSupportBundle } from '../../workflows/suppor
 import { sendCommand } from '../http/commands';
 import { badRequest, HttpProblem, notFound } from '../http/problem';
 import { CellParams } from '../schemas/cells';
+import { UpdateParams } from '../schemas/updates';
 import { problems } from '../schemas/common';
 import { DecideBundleBody, RequestBundleBody, SupportBundle, SupportBundleList, SupportBundleParams, SupportBundlePolicy, SupportBundlePolicyBody } from '../schemas/support-bundles';
 import { readCell } from './read-views';
@@ -90,6 +91,24 @@ const supportBundles: FastifyPluginAsyncTypebox = async (app) => {
     '/v1/cells/:cellId/support-bundles/:n',
     { config: { role: 'viewer', customers: true }, schema: { summary: 'A support bundle: its findings first, then what it holds', params: SupportBundleParams, response: { 200: SupportBundle, ...problems(401, 403, 404) } } },
     async (request) => shown(await bundle(app, request.params.cellId, request.params.n)),
+  );
+
+  // Where a failed update's webhook event points: its bundle, once the controller has asked for one.
+  app.get(
+    '/v1/updates/:updateId/support-bundle',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'The support bundle asked for when this update failed or was rolled back: a redirect to it',
+        params: UpdateParams,
+        response: { 303: { description: "the bundle's record (Location)", type: 'null' }, ...problems(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const record = await app.supportBundles.ofUpdate(request.params.updateId);
+      if (!record) throw new HttpProblem(404, 'Not found', `update ${request.params.updateId} has no support bundle (one is asked for when an update fails or is rolled back; the cell's customer decides whether it is collected)`);
+      return reply.status(303).header('location', `/v1/cells/${record.cellId}/support-bundles/${record.n}`).send(null);
+    },
   );
 
   app.get(

@@ -5,9 +5,14 @@ import type { ClusterTarget } from '../../domain/ports';
 import { routedTo } from '../agents/routing';
 import { BRIEF, OWN, UNTIL_DONE } from '../retry';
 
-/** Collecting, where the cell's cluster is reached (its agent's queue for an agent cell): a few tries, then the bundle is failed, saying why. */
+/**
+ * Collecting, where the cell's cluster is reached (its agent's queue for an agent cell): a few
+ * tries, then the bundle is failed, saying why. A collector that dies (its agent killed while
+ * reading or uploading) stops heartbeating and is noticed in 10 s; the next try starts over,
+ * since the endpoint kept nothing of an upload that did not arrive whole.
+ */
 export function collectionActivities(target: ClusterTarget, agentWaitSeconds?: number) {
-  return proxyActivities<SupportBundleCollection>({ ...routedTo(target, agentWaitSeconds), startToCloseTimeout: '10m', heartbeatTimeout: '1m', retry: BRIEF });
+  return proxyActivities<SupportBundleCollection>({ ...routedTo(target, agentWaitSeconds), startToCloseTimeout: '10m', heartbeatTimeout: '10s', retry: BRIEF });
 }
 
 // The bundle's record, in cellshift's own database.
