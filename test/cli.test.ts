@@ -141,4 +141,35 @@ describe('the cellshift CLI', () => {
     expect(await h.simulated.debugTokenCan('dbg-cli-a', token, 'workspaces', 'get')).toBe(true);
     expect((await cellshift(['debug', 'revoke', 'dbg-cli-a', '1'], 'customer')).code).toBe(0);
   });
+
+  it('support bundles: the customer sets the policy, the operator asks, the customer approves; get, list, download, and analyze the file', { timeout: 120_000 }, async () => {
+    await h.registerCell('sb-cli');
+    await h.http('PUT', '/v1/sim/cells/sb-cli/faults', { health: { mode: 'fail' } }); // a crash loop for the findings
+    // Only the cell's customer sets what is allowed: an operator is refused with the API's problem.
+    const byOperator = await cellshift(['support-bundle', 'policy', 'sb-cli', '--requests', 'allow']);
+    expect(byOperator.code).toBe(2);
+    expect(byOperator.stderr).toContain('403 Forbidden');
+    const policy = await cellshift(['support-bundle', 'policy', 'sb-cli', '--requests', 'ask', '--retention-days', '3'], 'bundleCustomer');
+    expect(policy.stdout).toContain('requests: ask\non update failure: never\nretention: 3 days');
+
+    const asked = await cellshift(['-o', 'json', 'support-bundle', 'collect', 'sb-cli', '--reason', 'builds hang']);
+    expect(JSON.parse(asked.stdout)).toMatchObject({ id: 'sb-cli/1', status: 'waiting-consent', requestedBy: 'oscar-operator' });
+    const approved = await cellshift(['support-bundle', 'decide', 'sb-cli', '1', 'approve'], 'bundleCustomer');
+    expect(approved.code, approved.stderr).toBe(0);
+    await h.waitFor('collected', async () => (await cellshift(['-o', 'json', 'support-bundle', 'get', 'sb-cli', '1'])).stdout.includes('"status": "collected"') || undefined);
+    const got = await cellshift(['support-bundle', 'get', 'sb-cli', '1']);
+    expect(got.stdout).toMatch(/^support bundle sb-cli\/1: collected, operator by oscar-operator/);
+    expect(got.stdout).toMatch(/CRITICAL\s+\S+ is crash-looping/);
+    expect((await cellshift(['support-bundle', 'list', 'sb-cli'])).stdout).toMatch(/^N\s+STATUS.*\n1\s+collected\s+operator\s+oscar-operator/);
+
+    const saved = await cellshift(['support-bundle', 'download', 'sb-cli', '1'], 'bundleCustomer');
+    expect(saved.stdout.trim()).toBe(join(dir, 'support-bundle-sb-cli-1.tar.gz'));
+    // Offline, as an air-gapped customer's bundle arrives: the same findings from the file alone.
+    const offline = await cellshift(['support-bundle', 'analyze', 'support-bundle-sb-cli-1.tar.gz'], 'viewer', { CELLSHIFT_API: 'http://127.0.0.1:9' });
+    expect(offline.code, offline.stderr).toBe(0);
+    expect(offline.stdout).toMatch(/CRITICAL\s+\S+ is crash-looping/);
+    const notABundle = await cellshift(['support-bundle', 'analyze', 'gitea.yaml']);
+    expect(notABundle.code).not.toBe(0);
+    expect(notABundle.stderr).not.toMatch(/\n\s+at /); // a message, not a stack
+  });
 });

@@ -68,7 +68,7 @@ const API_TOKENS: ApiToken[] = [
   { token: TOKENS.consentCustomer, subject: 'cora-customer', role: 'customer', cells: ['consent-agent'] },
   { token: TOKENS.configCustomer, subject: 'cleo-customer', role: 'customer', cells: ['cfg-a'] },
   { token: TOKENS.configCustomerB, subject: 'gil-customer', role: 'customer', cells: ['cfg-b'] },
-  { token: TOKENS.bundleCustomer, subject: 'bea-customer', role: 'customer', cells: ['sb-a', 'sb-fail', 'sb-agent', 'sb-crash', 'k8s-sb'] },
+  { token: TOKENS.bundleCustomer, subject: 'bea-customer', role: 'customer', cells: ['sb-a', 'sb-fail', 'sb-agent', 'sb-crash', 'sb-cli', 'k8s-sb'] },
   { token: TOKENS.bundleCustomerB, subject: 'ben-customer', role: 'customer', cells: ['sb-b'] },
 ];
 
