@@ -90,23 +90,25 @@ export function createAgent(options: AgentOptions): Promise<Worker> {
   const resolveStack = (ref: StackRef): Promise<StackPort> =>
     ref.kind === 'aws' ? (awsStack ??= import('./src/adapters/aws/stack').then((m) => new m.AwsStack())) : Promise.resolve(simulatedStack);
   const identity = agentIdentity(options.cellId, AGENT_VERSION, options.host ?? hostname());
+  const customerKeys = new VendorKeys(options.customerKeys ?? []);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: agentTaskQueue(options.cellId),
     identity,
     // No catalog of its own: each step reads the release it names through the agent endpoint, and checks it.
+    // The customer's pinned keys: what debug access and support bundles need the customer's signature for.
     activities: {
       ...createClusterActivities(resolve, {
         releases: options.releases,
         vendorKeys: new VendorKeys(options.vendorKeys ?? []),
-        customerKeys: new VendorKeys(options.customerKeys ?? []),
+        customerKeys,
         configs: options.configs,
         stacks: resolveStack,
       }),
       ...createStackActivities(resolveStack),
       // A support bundle is collected, redacted and packed here, and goes up through the agent endpoint.
-      ...createSupportBundleCollection(resolve, options.bundles ?? refusingUpload, identity),
+      ...createSupportBundleCollection(resolve, options.bundles ?? refusingUpload, identity, customerKeys),
     },
     // A cell's steps come one or two at a time: two pollers are plenty, and cost the server little.
     maxConcurrentActivityTaskPolls: 2,

@@ -209,4 +209,29 @@ describe('support bundles', () => {
       await h.kill(agent);
     }
   });
+
+  it("the release a cell runs extends the collection: its own log lines and redactions, checked when it is published", { timeout: 120_000 }, async () => {
+    const base = (await h.http('GET', '/v1/releases/1.1.0')).body;
+    const release = { version: '1.1.5', components: base.components, breaking: false, notes: 'asks for short logs and hides build ids' };
+    const bad = await h.http('POST', '/v1/releases', { ...release, supportBundle: { redactions: [{ name: 'build-id', pattern: '(' }] } }, 'admin');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].field).toBe('body.supportBundle.redactions.0.pattern');
+    const published = await h.http('POST', '/v1/releases', { ...release, supportBundle: { logLines: 2, redactions: [{ name: 'build-id', pattern: 'serving' }] } }, 'admin');
+    expect(published.status, JSON.stringify(published.body)).toBe(201);
+    await h.registerCell('sb-rel', { cluster: { kind: 'simulated', initialVersion: '1.1.5' } });
+    expect((await h.http('PUT', '/v1/cells/sb-rel/support-bundle-policy', { requests: 'allow', onUpdateFailure: 'never' }, 'bundleCustomer')).status).toBe(200);
+
+    const asked = await h.http('POST', '/v1/cells/sb-rel/support-bundles', null, 'operator');
+    const collected = await bundleOf('sb-rel', asked.body.n, ['collected', 'failed']);
+    expect(collected.status, collected.error).toBe('collected');
+    expect(collected.manifest.limits).toEqual({ logLines: 2, maxBytes: 20 * 1024 * 1024 });
+    expect(collected.manifest.redactions['build-id']).toBeGreaterThan(0);
+    const files = await unpackBundle(Buffer.from(await (await download('sb-rel', asked.body.n, TOKENS.operator)).arrayBuffer()));
+    const logs = [...files.entries()].filter(([name]) => name.startsWith('logs/'));
+    expect(logs.length).toBeGreaterThan(0);
+    for (const [name, text] of logs) {
+      expect(text.trimEnd().split('\n').length, name).toBeLessThanOrEqual(2);
+      expect(text, name).not.toContain('serving');
+    }
+  });
 });

@@ -14,7 +14,7 @@ export interface ReleaseSignature {
 }
 
 /** What a signature is for: its context is signed with the digest. */
-export type SignaturePurpose = 'release' | 'debug-approval';
+export type SignaturePurpose = 'release' | 'debug-approval' | 'support-bundle-consent';
 const context = (digest: string, purpose: SignaturePurpose = 'release') => Buffer.from(`cellshift ${purpose} v1\n${digest}`, 'utf8');
 
 export function keyId(publicKey: KeyObject): string {

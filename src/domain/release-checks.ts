@@ -3,6 +3,7 @@
 // consistently, and manifests referring only to items it declares.
 import { declarationProblems, findReferences, referenceProblems, type ConfigProblem } from './config';
 import type { Release } from './release';
+import { ruleProblem } from './support-bundle/redact';
 
 /** Every problem of the release at once, each naming its field under `root` (`body`, `manifest`). */
 export function releaseProblems(release: Release, root: string): ConfigProblem[] {
@@ -15,6 +16,11 @@ export function releaseProblems(release: Release, root: string): ConfigProblem[]
     if (m.kind === 'Secret' && (m.data !== undefined || m.stringData !== undefined)) {
       problems.push({ field: `${root}.manifests.${i}`, reason: `Secret ${m.metadata.name} carries data: a release carries no secret values; declare a secret config item and refer to the Secret the cell holds` });
     }
+  });
+  // The release's own support-bundle redactions: regular expressions that compile and match something.
+  (release.supportBundle?.redactions ?? []).forEach((rule, i) => {
+    const problem = ruleProblem(rule);
+    if (problem) problems.push({ field: `${root}.supportBundle.redactions.${i}.${problem.split(':')[0]}`, reason: problem });
   });
   const items = release.config ?? [];
   problems.push(...declarationProblems(items, `${root}.config`));

@@ -65,10 +65,10 @@ const API_TOKENS: ApiToken[] = [
   { token: TOKENS.customer, subject: 'carla-customer', role: 'customer', cells: ['dbg-sim-a', 'dbg-kube-a', 'dbg-agent-a', 'dbg-cli-a'] },
   { token: TOKENS.otherCustomer, subject: 'otto-customer', role: 'customer', cells: ['dbg-other'] },
   { token: TOKENS.operatorAsCustomer, subject: 'oscar-operator', role: 'customer', cells: ['dbg-sim-a'] },
-  { token: TOKENS.consentCustomer, subject: 'cora-customer', role: 'customer', cells: ['consent-agent'] },
+  { token: TOKENS.consentCustomer, subject: 'cora-customer', role: 'customer', cells: ['consent-agent', 'sb-consent'] },
   { token: TOKENS.configCustomer, subject: 'cleo-customer', role: 'customer', cells: ['cfg-a'] },
   { token: TOKENS.configCustomerB, subject: 'gil-customer', role: 'customer', cells: ['cfg-b'] },
-  { token: TOKENS.bundleCustomer, subject: 'bea-customer', role: 'customer', cells: ['sb-a', 'sb-fail', 'sb-agent', 'sb-crash', 'sb-cli', 'k8s-sb'] },
+  { token: TOKENS.bundleCustomer, subject: 'bea-customer', role: 'customer', cells: ['sb-a', 'sb-fail', 'sb-agent', 'sb-crash', 'sb-cli', 'sb-rel', 'k8s-sb'] },
   { token: TOKENS.bundleCustomerB, subject: 'ben-customer', role: 'customer', cells: ['sb-b'] },
 ];
 

@@ -1,3 +1,4 @@
+import type { ReleaseBundleSpec } from '../../domain/support-bundle/spec';
 import type { ReleaseCatalog } from '../../domain/ports';
 import type { CatalogRelease, ReleaseVeto } from '../../domain/release';
 
@@ -10,6 +11,10 @@ export function createCatalogActivities(catalog: ReleaseCatalog) {
     /** The veto of a release, if it has one: an update asks once its wait ends, before its first step. */
     async releaseVeto(version: string): Promise<ReleaseVeto | null> {
       return (await catalog.get(version))?.veto ?? null;
+    },
+    /** What the release adds to cellshift's support-bundle collection, if it was published with anything. */
+    async releaseBundleSpec(version: string): Promise<ReleaseBundleSpec | null> {
+      return (await catalog.get(version))?.supportBundle ?? null;
     },
   };
 }

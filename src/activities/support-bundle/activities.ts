@@ -8,9 +8,12 @@ import type { SupportBundleBlobs } from '../../adapters/bundles/support-bundle-b
 import type { SupportBundles } from '../../adapters/db/support-bundles';
 import type { UpdateReadModel } from '../../adapters/db/update-read-model';
 import { createHash } from 'node:crypto';
+import { consentRefusal } from '../../crypto/support-bundle-consent';
+import type { VendorKeys } from '../../crypto/release-signature';
+import { ErrorType, PortError } from '../../domain/errors';
 import type { ClusterTarget } from '../../domain/ports';
 import type { Finding, UpdateEvidence } from '../../domain/support-bundle/analyze';
-import type { BundleManifest, BundleStatus, BundleTrigger, SupportBundlePolicy, SupportBundleRecord } from '../../domain/support-bundle/bundle';
+import type { BundleConsent, BundleManifest, BundleStatus, BundleTrigger, SupportBundlePolicy, SupportBundleRecord } from '../../domain/support-bundle/bundle';
 import { buildBundle } from '../../domain/support-bundle/collect';
 import type { CollectionSpec } from '../../domain/support-bundle/spec';
 import type { ClusterResolver } from '../update/activities';
@@ -33,6 +36,8 @@ export interface CollectRequest {
   bundleId: string;
   spec: CollectionSpec;
   lastUpdate?: UpdateEvidence;
+  /** what the customer agreed to, with the customer's signatures: checked where the cell pins its customer's keys */
+  consent?: BundleConsent;
 }
 
 /** Packs a bundle's files: a gzipped tar, the same bytes for the same files. */
@@ -56,11 +61,18 @@ export async function unpackBundle(archive: Uint8Array): Promise<Map<string, str
   return files;
 }
 
-export function createSupportBundleCollection(resolve: ClusterResolver, upload: BundleUpload, collectedBy: string) {
+export function createSupportBundleCollection(resolve: ClusterResolver, upload: BundleUpload, collectedBy: string, customerKeys?: VendorKeys) {
   return {
-    /** Reads the cell's evidence, builds the bundle (redacted, analysed, capped), and uploads it. */
+    /**
+     * Reads the cell's evidence, builds the bundle (redacted, analysed, capped), and uploads it. A
+     * cell that pins its customer's keys first checks the customer signed what allows it.
+     */
     async collectSupportBundle(target: ClusterTarget, request: CollectRequest): Promise<CollectedBundle> {
       return runStep(async (ctx) => {
+        if (customerKeys && customerKeys.size > 0) {
+          const refusal = consentRefusal(target.cellId, request.consent, request.spec, customerKeys);
+          if (refusal) throw new PortError(ErrorType.ApprovalUnverified, `the cell collects no support bundle its customer did not sign for: ${refusal}`, true);
+        }
         const port = await resolve(target.cluster);
         const evidence = await port.collectEvidence(target, { logLines: request.spec.logLines }, ctx);
         const built = buildBundle(evidence, request.spec, { cellId: target.cellId, collectedAt: new Date().toISOString(), collectedBy, lastUpdate: request.lastUpdate });

@@ -55,7 +55,8 @@ const supportBundles: FastifyPluginAsyncTypebox = async (app) => {
       });
       if (problemsFound.length > 0) throw badRequest(problemsFound);
       await readCell(app, cellId);
-      await app.supportBundles.setPolicy(cellId, { requests: request.body.requests, onUpdateFailure: request.body.onUpdateFailure, retentionDays: request.body.retentionDays ?? 30, redactions }, request.subject);
+      const { requests, onUpdateFailure, retentionDays, signature } = request.body;
+      await app.supportBundles.setPolicy(cellId, { requests, onUpdateFailure, retentionDays: retentionDays ?? 30, redactions, ...(signature ? { signature } : {}) }, request.subject);
       return app.supportBundles.policy(cellId);
     },
   );
@@ -75,6 +76,7 @@ const supportBundles: FastifyPluginAsyncTypebox = async (app) => {
         ...(spec.agentWaitSeconds ? { agentWaitSeconds: spec.agentWaitSeconds } : {}),
         trigger: 'operator',
         requestedBy: request.subject,
+        ...(view.version ? { version: view.version } : {}),
         ...(request.body?.reason ? { reason: request.body.reason } : {}),
       });
       return reply.status(202).header('location', `/v1/cells/${spec.id}/support-bundles/${record.n}`).send(shown(record));
@@ -145,7 +147,8 @@ const supportBundles: FastifyPluginAsyncTypebox = async (app) => {
       const record = await bundle(app, request.params.cellId, request.params.n);
       if (request.role !== 'customer') throw new HttpProblem(403, 'Forbidden', `only the customer of ${record.cellId} decides what is collected from it`);
       const handle = supportBundleOf(app.temporal, record.workflowId);
-      await sendCommand(handle, decideSupportBundle, [{ approve: request.body.decision === 'approve', by: request.subject, ...(request.body.reason ? { reason: request.body.reason } : {}) }], `support bundle ${record.id}`, 'decide');
+      const { decision, reason, signature } = request.body;
+      await sendCommand(handle, decideSupportBundle, [{ approve: decision === 'approve', by: request.subject, ...(reason ? { reason } : {}), ...(signature ? { signature } : {}) }], `support bundle ${record.id}`, 'decide');
       return shown(await waitForChange(app, record));
     },
   );

@@ -1,15 +1,7 @@
 import { Type } from 'typebox';
 import { CellId, StringEnum } from '../../domain/schemas/common';
-
-const Rule = Type.Object(
-  {
-    name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }),
-    pattern: Type.String({ minLength: 1, maxLength: 500, description: 'a JavaScript regular expression, without delimiters' }),
-    replacement: Type.Optional(Type.String({ maxLength: 200, description: '$1… name its groups; default ***' })),
-    ignoreCase: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
+import { ReleaseSignature } from '../../domain/schemas/release';
+import { RedactionRule as Rule } from '../../domain/schemas/support-bundle';
 
 export const SupportBundlePolicyBody = Type.Object(
   {
@@ -17,6 +9,7 @@ export const SupportBundlePolicyBody = Type.Object(
     onUpdateFailure: StringEnum(['collect', 'never'] as const, { description: 'when an update fails or is rolled back: collect a bundle at once, or not' }),
     retentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365, description: 'how long a bundle is kept (default 30)' })),
     redactions: Type.Optional(Type.Array(Rule, { maxItems: 50, description: "the customer's own redactions, beyond the built-in ones" })),
+    signature: Type.Optional({ ...ReleaseSignature, description: "the customer's Ed25519 signature over the policy's terms (cellshift support-bundle policy --key signs them): required by a cell that pins its customer's key" }),
   },
   { additionalProperties: false },
 );
@@ -26,6 +19,7 @@ export const SupportBundlePolicy = Type.Object({
   onUpdateFailure: Type.String(),
   retentionDays: Type.Integer(),
   redactions: Type.Array(Rule),
+  signature: Type.Optional(ReleaseSignature),
   setBy: Type.Optional(Type.String()),
   setAt: Type.Optional(Type.String({ format: 'date-time' })),
 });
@@ -53,6 +47,7 @@ export const SupportBundle = Type.Object({
     Type.Object(
       {
         specVersion: Type.Integer(),
+        limits: Type.Optional(Type.Object({ logLines: Type.Integer(), maxBytes: Type.Integer() }, { description: "what it was collected with: cellshift's spec, as the release running in the cell extends it" })),
         cellId: Type.String(),
         collectedAt: Type.String({ format: 'date-time' }),
         collectedBy: Type.String({ description: "the cell's agent (its identity), or the control plane's worker for a direct cell" }),
@@ -71,6 +66,10 @@ export const SupportBundle = Type.Object({
 export const SupportBundleList = Type.Object({ supportBundles: Type.Array(SupportBundle) });
 export const SupportBundleParams = Type.Object({ cellId: CellId, n: Type.Integer({ minimum: 1 }) });
 export const DecideBundleBody = Type.Object(
-  { decision: StringEnum(['approve', 'deny'] as const), reason: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })) },
+  {
+    decision: StringEnum(['approve', 'deny'] as const),
+    reason: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+    signature: Type.Optional({ ...ReleaseSignature, description: "the customer's Ed25519 signature over this request's approval (cellshift support-bundle decide --key): a cell that pins the customer's key collects nothing on an approval without it" }),
+  },
   { additionalProperties: false },
 );

@@ -5,7 +5,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { unpackBundle } from '../../activities/support-bundle/activities';
+import { signRelease } from '../../crypto/release-signature';
+import { bundleApprovalDigest, policyDigest } from '../../crypto/support-bundle-consent';
 import { analyze, type Evidence, type Finding } from '../../domain/support-bundle/analyze';
+import type { RedactionRule } from '../../domain/support-bundle/redact';
 import { download } from '../client';
 import type { CliContext } from '../context';
 import { table } from '../render';
@@ -66,26 +69,34 @@ export function addSupportBundleCommands(program: Command, { client, print, id }
     });
   group
     .command('decide <cell> <n> <decision>')
-    .description("the cell's customer: approve or deny an operator's request")
+    .description("the cell's customer: approve or deny an operator's request; --key signs the approval, which a cell that pins the customer's key requires")
     .option('--reason <reason>')
-    .action(async (cell: string, n: string, decision: string, options: { reason?: string }) => {
-      const b = await client().request<BundleView>('POST', `/v1/cells/${id(cell)}/support-bundles/${id(n)}/decide`, { decision, ...(options.reason ? { reason: options.reason } : {}) });
+    .option('--key <file>', "the customer's Ed25519 private key (cellshift releases keygen makes one)")
+    .action(async (cell: string, n: string, decision: string, options: { reason?: string; key?: string }) => {
+      const signature = options.key && decision === 'approve' ? signRelease(bundleApprovalDigest({ cellId: cell, n: Number(n) }), readFileSync(options.key, 'utf8'), 'support-bundle-consent') : undefined;
+      const b = await client().request<BundleView>('POST', `/v1/cells/${id(cell)}/support-bundles/${id(n)}/decide`, { decision, ...(options.reason ? { reason: options.reason } : {}), ...(signature ? { signature } : {}) });
       print(b, () => describe(b));
     });
   group
     .command('policy <cell>')
-    .description("what the cell's customer allows (set with the customer's token)")
+    .description("what the cell's customer allows (set with the customer's token); --key signs it, which a cell that pins the customer's key requires")
     .option('--requests <ask|allow|never>')
     .option('--on-update-failure <collect|never>')
     .option('--retention-days <days>', 'how long a bundle is kept', Number)
-    .action(async (cell: string, options: { requests?: string; onUpdateFailure?: string; retentionDays?: number }) => {
+    .option('--key <file>', "the customer's Ed25519 private key (cellshift releases keygen makes one)")
+    .action(async (cell: string, options: { requests?: string; onUpdateFailure?: string; retentionDays?: number; key?: string }) => {
       const path = `/v1/cells/${id(cell)}/support-bundle-policy`;
-      const current = await client().request<{ requests: string; onUpdateFailure: string; retentionDays: number; redactions: unknown[] }>('GET', path);
-      const changed = options.requests || options.onUpdateFailure || options.retentionDays;
-      const policy = changed
-        ? await client().request<typeof current>('PUT', path, { requests: options.requests ?? current.requests, onUpdateFailure: options.onUpdateFailure ?? current.onUpdateFailure, retentionDays: options.retentionDays ?? current.retentionDays, redactions: current.redactions })
-        : current;
-      print(policy, () => `requests: ${policy.requests}\non update failure: ${policy.onUpdateFailure}\nretention: ${policy.retentionDays} days\nredactions: ${policy.redactions.length}`);
+      type Policy = { requests: 'ask' | 'allow' | 'never'; onUpdateFailure: 'collect' | 'never'; retentionDays: number; redactions: RedactionRule[]; signature?: unknown };
+      const current = await client().request<Policy>('GET', path);
+      const changed = options.requests || options.onUpdateFailure || options.retentionDays || options.key;
+      let policy = current;
+      if (changed) {
+        const next = { requests: (options.requests ?? current.requests) as Policy['requests'], onUpdateFailure: (options.onUpdateFailure ?? current.onUpdateFailure) as Policy['onUpdateFailure'], retentionDays: options.retentionDays ?? current.retentionDays, redactions: current.redactions };
+        // The terms the cell holds to, signed as they are sent.
+        const signature = options.key ? signRelease(policyDigest({ cellId: cell, ...next }), readFileSync(options.key, 'utf8'), 'support-bundle-consent') : undefined;
+        policy = await client().request<Policy>('PUT', path, { ...next, ...(signature ? { signature } : {}) });
+      }
+      print(policy, () => `requests: ${policy.requests}\non update failure: ${policy.onUpdateFailure}\nretention: ${policy.retentionDays} days\nredactions: ${policy.redactions.length}\nsigned: ${policy.signature ? 'yes' : 'no'}`);
     });
   group
     .command('analyze <file>')

@@ -4,6 +4,7 @@ import { Type, type Static } from 'typebox';
 import { LABEL_VALUE } from '../references';
 import { ComponentName, ImageReference, Version } from './common';
 import { ConfigItem } from './config';
+import { ReleaseBundleSpec } from './support-bundle';
 
 export const ReleaseSignature = Type.Object(
   {
@@ -54,6 +55,7 @@ export const ReleaseShape = Type.Object(
     ),
     config: Type.Optional(Type.Array(ConfigItem, { maxItems: 500, description: "what each cell configures: items its manifests refer to as ${{ config.<name> }}, rendered with each cell's own values" })),
     flags: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]*$', maxLength: 100 }), { uniqueItems: true, maxItems: 200 })),
+    supportBundle: Type.Optional(ReleaseBundleSpec),
     notes: Type.Optional(Type.String({ maxLength: 10_000 })),
   },
   { additionalProperties: false },

@@ -1,6 +1,7 @@
 // A support bundle as cellshift records it: who asked and why, the cell's customer's consent, and
 // once collected, what it holds (its size, digest, findings, and what was redacted or left out).
 import type { Finding } from './analyze';
+import type { ReleaseSignature } from '../schemas/release';
 import type { RedactionCounts, RedactionRule } from './redact';
 
 /** asked by an operator, or collected because an update failed or was rolled back */
@@ -29,6 +30,20 @@ export interface SupportBundlePolicy {
   retentionDays: number;
   /** the customer's own redactions, beyond the built-in ones */
   redactions: RedactionRule[];
+  /** the customer's signature over the policy's terms (src/crypto/support-bundle-consent.ts): what a cell pinning its customer's key holds to */
+  signature?: ReleaseSignature;
+}
+
+/** What a collection carries into the cell to show its customer agreed (checked by src/crypto/support-bundle-consent.ts). */
+export interface BundleConsent {
+  trigger: BundleTrigger;
+  /** the request's number */
+  n: number;
+  policy: Pick<SupportBundlePolicy, 'requests' | 'onUpdateFailure' | 'redactions'>;
+  /** the customer's signature over the policy's terms */
+  policySignature?: ReleaseSignature;
+  /** the customer's signature over this request's approval (a policy that asks) */
+  approvalSignature?: ReleaseSignature;
 }
 
 export const DEFAULT_SUPPORT_BUNDLE_POLICY: SupportBundlePolicy = { requests: 'ask', onUpdateFailure: 'never', retentionDays: 30, redactions: [] };
@@ -36,6 +51,8 @@ export const DEFAULT_SUPPORT_BUNDLE_POLICY: SupportBundlePolicy = { requests: 'a
 /** What a collected bundle holds, written into it as manifest.json too. */
 export interface BundleManifest {
   specVersion: number;
+  /** what it was collected with: cellshift's spec, as the release running in the cell extends it */
+  limits: { logLines: number; maxBytes: number };
   cellId: string;
   collectedAt: string;
   /** who collected it: the cell's agent (its identity) or the control plane's worker */

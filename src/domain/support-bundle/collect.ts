@@ -64,6 +64,7 @@ export function buildBundle(evidence: CellEvidence, spec: CollectionSpec, about:
   }
   const manifest: BundleManifest = {
     specVersion: COLLECTION_SPEC_VERSION,
+    limits: { logLines: spec.logLines, maxBytes: spec.maxBytes },
     cellId: about.cellId,
     collectedAt: about.collectedAt,
     collectedBy: about.collectedBy,

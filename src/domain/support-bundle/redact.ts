@@ -4,16 +4,10 @@
 // the built-in rules below, the rules the cell's customer added, and every value of the cell's
 // own Secrets, which the collector reads inside the cell only to find them in text.
 
-/** One rule: what to find, and what to put in its place (`$1` and the like refer to its groups). */
-export interface RedactionRule {
-  name: string;
-  /** a JavaScript regular expression, without delimiters; applied to every line */
-  pattern: string;
-  /** default: `***` in place of the whole match */
-  replacement?: string;
-  /** upper and lower case alike */
-  ignoreCase?: boolean;
-}
+// One rule: what to find, and what to put in its place (`$1` and the like refer to its groups); a
+// TypeBox schema, since the customer's policy and a release carry rules.
+export type { RedactionRule } from '../schemas/support-bundle';
+import type { RedactionRule } from '../schemas/support-bundle';
 
 const MASK = '***';
 

@@ -4,6 +4,9 @@
 // control plane's worker for a direct cell; this is the part both read.
 import type { RedactionRule } from './redact';
 
+export type { ReleaseBundleSpec } from '../schemas/support-bundle';
+import type { ReleaseBundleSpec } from '../schemas/support-bundle';
+
 export const COLLECTION_SPEC_VERSION = 1;
 
 export const COLLECTORS = ['cluster', 'nodes', 'workloads', 'pods', 'events', 'logs', 'certificates', 'cellshift'] as const;
@@ -27,13 +30,6 @@ export const DEFAULT_COLLECTION_SPEC: CollectionSpec = {
   maxBytes: 20 * 1024 * 1024,
   redactions: [],
 };
-
-/** What a release may ask of the bundles of its cells. */
-export interface ReleaseBundleSpec {
-  logLines?: number;
-  maxBytes?: number;
-  redactions?: RedactionRule[];
-}
 
 export const MAX_LOG_LINES = 10_000;
 export const MAX_BUNDLE_BYTES = 200 * 1024 * 1024;

@@ -182,6 +182,8 @@ function collectEvidenceOf(cell: Cell, result: UpdateResult): void {
         requestedBy: 'cellshift',
         reason: `update ${result.id} to ${result.toVersion} ${result.status}${result.error ? `: ${result.error}` : ''}`,
         updateId: result.id,
+        // What the cell runs now (the version it was rolled back to): its release may extend the collection.
+        ...(result.installedVersion ? { version: result.installedVersion } : {}),
       },
     ],
   }).catch(() => {

@@ -1,6 +1,6 @@
 // The activities a support bundle's workflow calls, each proxied with its own profile.
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import type { SupportBundleCollection, SupportBundleRecords, WebhookActivities } from '../../activities';
+import type { CatalogActivities, SupportBundleCollection, SupportBundleRecords, WebhookActivities } from '../../activities';
 import type { ClusterTarget } from '../../domain/ports';
 import { routedTo } from '../agents/routing';
 import { BRIEF, OWN, UNTIL_DONE } from '../retry';
@@ -17,6 +17,9 @@ export function collectionActivities(target: ClusterTarget, agentWaitSeconds?: n
 
 // The bundle's record, in cellshift's own database.
 export const { supportBundlePolicy, openSupportBundle, setSupportBundleStatus, supportBundleCollected, updateEvidence } = proxyLocalActivities<SupportBundleRecords>({ startToCloseTimeout: '30s', retry: OWN });
+
+// What the release the cell runs adds to the collection, from the catalog.
+export const { releaseBundleSpec } = proxyLocalActivities<Pick<CatalogActivities, 'releaseBundleSpec'>>({ startToCloseTimeout: '30s', retry: OWN });
 
 // Deleting its bytes when its retention ends must happen: retried until it is done.
 export const { deleteSupportBundle } = proxyActivities<Pick<SupportBundleRecords, 'deleteSupportBundle'>>({ startToCloseTimeout: '1m', retry: UNTIL_DONE });

@@ -1,12 +1,12 @@
-import { ActivityFailure, condition, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { ErrorType } from '../../domain/errors';
 import type { ClusterTarget } from '../../domain/ports';
-import type { BundleStatus, BundleTrigger, SupportBundleRecord } from '../../domain/support-bundle/bundle';
+import type { BundleConsent, BundleStatus, BundleTrigger, SupportBundleRecord } from '../../domain/support-bundle/bundle';
 import { collectionSpec, type ReleaseBundleSpec } from '../../domain/support-bundle/spec';
 import { describeFailure, refuse } from '../failures';
 import { now } from '../update/progress';
-import { collectionActivities, deleteSupportBundle, openSupportBundle, publishEvents, setSupportBundleStatus, supportBundleCollected, supportBundlePolicy, updateEvidence } from './activities';
-import { decideSupportBundle, deleteSupportBundle as deleteRequest, supportBundleQuery } from './messages';
+import { collectionActivities, deleteSupportBundle, openSupportBundle, publishEvents, releaseBundleSpec, setSupportBundleStatus, supportBundleCollected, supportBundlePolicy, updateEvidence } from './activities';
+import { decideSupportBundle, deleteSupportBundle as deleteRequest, supportBundleQuery, type BundleDecision } from './messages';
 
 export interface SupportBundleInput {
   cellId: string;
@@ -19,8 +19,10 @@ export interface SupportBundleInput {
   updateId?: string;
   /** how long the customer has to decide on an operator's request (default a day) */
   decisionMinutes?: number;
-  /** what the release running in the cell adds to cellshift's collection spec */
+  /** what the release running in the cell adds to cellshift's collection spec (runs started before 0.3.0 carried none) */
   releaseSpec?: ReleaseBundleSpec;
+  /** the release the cell runs when the bundle is asked for: its `supportBundle` extends the collection */
+  version?: string;
 }
 
 const DEFAULT_DECISION_MINUTES = 24 * 60;
@@ -34,7 +36,7 @@ const DEFAULT_DECISION_MINUTES = 24 * 60;
 export async function supportBundle(input: SupportBundleInput): Promise<SupportBundleRecord> {
   const policy = await supportBundlePolicy(input.cellId);
   let record = await openSupportBundle(input.cellId, { workflowId: workflowInfo().workflowId, trigger: input.trigger, requestedBy: input.requestedBy, ...(input.reason ? { reason: input.reason } : {}), ...(input.updateId ? { updateId: input.updateId } : {}) });
-  let decision: { approve: boolean; by: string; reason?: string } | undefined;
+  let decision: BundleDecision | undefined;
   let deleteBy: string | undefined;
   setHandler(supportBundleQuery, () => record);
   setHandler(
@@ -82,9 +84,18 @@ export async function supportBundle(input: SupportBundleInput): Promise<SupportB
 
   await enter('collecting');
   const lastUpdate = input.updateId ? await updateEvidence(input.updateId) : null;
-  const spec = collectionSpec(input.releaseSpec, policy.redactions);
+  const releaseSpec = patched('support-bundle-release-spec') && input.version ? ((await releaseBundleSpec(input.version)) ?? undefined) : input.releaseSpec;
+  const spec = collectionSpec(releaseSpec, policy.redactions);
+  // What the customer agreed to, with the customer's signatures: a cell that pins its customer's key checks them.
+  const consent: BundleConsent = {
+    trigger: input.trigger,
+    n: record.n,
+    policy: { requests: policy.requests, onUpdateFailure: policy.onUpdateFailure, redactions: policy.redactions },
+    ...(policy.signature ? { policySignature: policy.signature } : {}),
+    ...(decision?.signature ? { approvalSignature: decision.signature } : {}),
+  };
   try {
-    const collected = await collectionActivities(input.target, input.agentWaitSeconds).collectSupportBundle(input.target, { bundleId: record.id, spec, ...(lastUpdate ? { lastUpdate } : {}) });
+    const collected = await collectionActivities(input.target, input.agentWaitSeconds).collectSupportBundle(input.target, { bundleId: record.id, spec, consent, ...(lastUpdate ? { lastUpdate } : {}) });
     const expiresAt = new Date(Date.parse(collected.manifest.collectedAt) + policy.retentionDays * 86_400_000).toISOString();
     await supportBundleCollected(record.id, collected, expiresAt);
     record = { ...record, status: 'collected', collectedAt: collected.manifest.collectedAt, expiresAt, bytes: collected.bytes, digest: collected.digest, findings: collected.findings, manifest: collected.manifest };

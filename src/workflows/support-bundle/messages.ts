@@ -1,5 +1,6 @@
 // What a support bundle's workflow answers and takes: its record, the customer's decision, a delete.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { ReleaseSignature } from '../../domain/schemas/release';
 import type { SupportBundleRecord } from '../../domain/support-bundle/bundle';
 
 export interface BundleDecision {
@@ -7,6 +8,8 @@ export interface BundleDecision {
   /** the cell's customer */
   by: string;
   reason?: string;
+  /** the customer's signature over this request's approval, for a cell that pins its customer's key */
+  signature?: ReleaseSignature;
 }
 
 export const supportBundleQuery = defineQuery<SupportBundleRecord>('supportBundle');
