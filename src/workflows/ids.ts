@@ -63,3 +63,13 @@ export function agentPresenceWorkflowId(taskQueue: string): string {
 export function webhookDeliveryWorkflowId(taskQueue: string): string {
   return `webhooks/${taskQueue}`;
 }
+
+/** What every support bundle workflow id of the cell starts with. */
+export function supportBundleWorkflowPrefix(cellId: string): string {
+  return `support-bundle/${cellId}/`;
+}
+
+/** A bundle's workflow: one per operator's request (a fresh key), one per failed update (its id). */
+export function supportBundleWorkflowId(cellId: string, key: string): string {
+  return `${supportBundleWorkflowPrefix(cellId)}${key}`;
+}

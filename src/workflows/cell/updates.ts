@@ -3,7 +3,7 @@ import { ErrorType } from '../../domain/errors';
 import type { CatalogRelease } from '../../domain/release';
 import { liveOptions, stagingFirstOptions } from '../../domain/strategy-options';
 import type { UpdateInput, UpdateKind, UpdateResult } from '../../domain/update';
-import { parseUpdateId, updateWorkflowId } from '../ids';
+import { parseUpdateId, supportBundleWorkflowId, updateWorkflowId } from '../ids';
 import type { UpdateAccepted, UpdateRequest } from '../messages';
 import { awaitEnd } from '../update/end';
 import { liveUpdate } from '../update/live';
@@ -171,7 +171,7 @@ export function updateEnded(cell: Cell, result: UpdateResult): void {
 function collectEvidenceOf(cell: Cell, result: UpdateResult): void {
   const { spec } = cell;
   void startChild<typeof supportBundle>('supportBundle', {
-    workflowId: `support-bundle/${spec.id}/${result.id}`,
+    workflowId: supportBundleWorkflowId(spec.id, result.id),
     parentClosePolicy: ParentClosePolicy.ABANDON,
     args: [
       {

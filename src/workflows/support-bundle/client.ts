@@ -2,14 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { SupportBundleRecord } from '../../domain/support-bundle/bundle';
+import { supportBundleWorkflowId } from '../ids';
 import { CellIdKey } from '../search-attributes';
 import type { SupportBundleInput, supportBundle } from './collection';
 import { supportBundleQuery } from './messages';
-
-/** What every support bundle workflow id of the cell starts with. */
-export function supportBundleWorkflowPrefix(cellId: string): string {
-  return `support-bundle/${cellId}/`;
-}
 
 export function supportBundleOf(client: Client, workflowId: string): WorkflowHandle<typeof supportBundle> {
   return client.workflow.getHandle<typeof supportBundle>(workflowId);
@@ -21,7 +17,7 @@ export function supportBundleOf(client: Client, workflowId: string): WorkflowHan
  * asking twice starts one.
  */
 export async function startSupportBundle(client: Client, taskQueue: string, input: SupportBundleInput): Promise<{ workflowId: string; record: SupportBundleRecord }> {
-  const workflowId = `${supportBundleWorkflowPrefix(input.cellId)}${input.updateId ?? randomUUID()}`;
+  const workflowId = supportBundleWorkflowId(input.cellId, input.updateId ?? randomUUID());
   const handle = await client.workflow.start<typeof supportBundle>('supportBundle', {
     workflowId,
     taskQueue,
