@@ -1,0 +1,134 @@
+// The customer's change contract decides when an update of a cell may start: its maintenance
+// window, blackouts (the cell's and fleet-wide freezes), the notice it is owed, a postponement, its
+// SLA and its agent. One pure function answers, for a cell and a moment, the first moment an
+// update may start and what held it until then; the rollout, its plan, a cell's plan and the
+// update's own wait all ask it, so none can disagree. Pure arithmetic on epoch milliseconds, so
+// workflows use it with their deterministic clock.
+import type { BlackoutScope } from './schemas/contract';
+import { nextWindowSlot, type MaintenanceWindow } from './window';
+
+export type { BlackoutScope, CellContract } from './schemas/contract';
+
+/** A period in which (some) updates may not run: a cell's own, or a fleet-wide freeze (no cellId). */
+export interface Blackout {
+  id: string;
+  /** absent: a freeze of the whole fleet */
+  cellId?: string;
+  startsAt: string;
+  endsAt: string;
+  scope: BlackoutScope;
+  setBy: string;
+  reason: string;
+}
+
+/** The change an update makes, as the contract tells it apart. */
+export interface ChangeKind {
+  version: string;
+  breaking: boolean;
+  /** an emergency release, as an admin marked it: it overrides windows, postponements and blackouts but `all` */
+  emergency: boolean;
+}
+
+/** Everything the decision reads: plain data, read once by whoever asks. */
+export interface ChangeFacts {
+  window: MaintenanceWindow;
+  expectedMs: number;
+  /** an update asked to run now (`window: "now"`): no window to wait for */
+  ignoreWindows?: boolean;
+  /** the cell's blackouts and the fleet's freezes */
+  blackouts: readonly Blackout[];
+  /** how much notice the cell is owed before an update starts */
+  noticeMs: number;
+  /** when the cell was told of this update (absent: it has not been yet; telling it now is assumed) */
+  noticeGivenAt?: number;
+  /** no update starts before this (the customer postponed) */
+  postponedUntil?: number;
+  change: ChangeKind;
+  /** an overdue infrastructure update holds app updates */
+  sla?: 'ok' | 'at-risk' | 'out-of-sla';
+  /** an agent cell's agent, as last seen */
+  agent?: 'online' | 'offline' | 'never-seen';
+}
+
+export type HoldRule = 'window' | 'blackout' | 'notice' | 'postponement' | 'sla' | 'agent';
+
+/** What keeps an update from starting: the rule, in words, and until when (absent: until something changes). */
+export interface Hold {
+  rule: HoldRule;
+  reason: string;
+  until?: number;
+}
+
+export type StartAnswer =
+  /** the first moment it may start (≥ now), when its slot closes, and what it waited for before */
+  | { startsAt: number; endsAt: number; waits: Hold[] }
+  /** it cannot start until something changes (its SLA, its agent, a window too short for it) */
+  | { held: Hold };
+
+/** How many blackouts, postponements and windows one answer steps over at most: a contract that needs more is held. */
+const MAX_STEPS = 200;
+
+/** Whether a blackout keeps this change out: `all` every change, `all-but-emergency` all but emergencies, `breaking` breaking releases but emergencies. */
+export function blackoutApplies(blackout: Pick<Blackout, 'scope'>, change: ChangeKind): boolean {
+  if (blackout.scope === 'all') return true;
+  if (change.emergency) return false;
+  return blackout.scope === 'all-but-emergency' || change.breaking;
+}
+
+/**
+ * The first moment from `now` an update may start under the contract, and what it waits for until
+ * then; or why it is held. An update that starts must also end before a blackout that applies:
+ * a slot whose update would run into one is passed over.
+ */
+export function nextStart(facts: ChangeFacts, now: number): StartAnswer {
+  const { change } = facts;
+  if (facts.sla === 'out-of-sla' && !change.emergency) return { held: { rule: 'sla', reason: 'out of SLA: an overdue infrastructure update holds app updates' } };
+  if (facts.agent && facts.agent !== 'online') return { held: { rule: 'agent', reason: `its agent is ${facts.agent}` } };
+  const waits: Hold[] = [];
+  let from = now;
+  // An emergency tells the cell at once and waits for neither its notice nor a postponement.
+  if (!change.emergency) {
+    const noticeEnds = (facts.noticeGivenAt ?? now) + facts.noticeMs;
+    if (noticeEnds > from) {
+      from = noticeEnds;
+      waits.push({ rule: 'notice', reason: `${Math.round(facts.noticeMs / 3_600_000)} h of notice, given ${new Date(facts.noticeGivenAt ?? now).toISOString()}`, until: noticeEnds });
+    }
+    if (facts.postponedUntil !== undefined && facts.postponedUntil > from) {
+      from = facts.postponedUntil;
+      waits.push({ rule: 'postponement', reason: `postponed until ${new Date(facts.postponedUntil).toISOString()}`, until: facts.postponedUntil });
+    }
+  }
+  const ignoreWindows = facts.ignoreWindows === true || change.emergency;
+  const blackouts = facts.blackouts
+    .filter((b) => blackoutApplies(b, change))
+    .map((b) => ({ ...b, from: Date.parse(b.startsAt), to: Date.parse(b.endsAt) }))
+    .filter((b) => b.to > from)
+    .sort((a, b) => a.from - b.from);
+  for (let step = 0; step < MAX_STEPS; step++) {
+    let slot: { startsAt: number; endsAt: number };
+    try {
+      slot = ignoreWindows ? { startsAt: from, endsAt: Number.POSITIVE_INFINITY } : nextWindowSlot(from, facts.window, facts.expectedMs);
+    } catch (err) {
+      return { held: { rule: 'window', reason: (err as Error).message } };
+    }
+    // The update runs from its start for its expected time: a blackout in that time pushes it past the blackout.
+    const runsUntil = slot.startsAt + Math.max(facts.expectedMs, 1);
+    const blocking = blackouts.find((b) => b.from < runsUntil && b.to > slot.startsAt);
+    if (!blocking) {
+      if (slot.startsAt > now && !ignoreWindows && !waits.some((w) => w.until === slot.startsAt)) waits.push({ rule: 'window', reason: `its window opens ${new Date(slot.startsAt).toISOString()}`, until: slot.startsAt });
+      return { startsAt: slot.startsAt, endsAt: slot.endsAt, waits };
+    }
+    waits.push({ rule: 'blackout', reason: `${blocking.cellId ? 'a blackout' : 'a fleet-wide freeze'} (${blocking.scope}) until ${blocking.endsAt}: ${blocking.reason}`, until: blocking.to });
+    from = blocking.to;
+  }
+  return { held: { rule: 'blackout', reason: `no window clear of blackouts in the next ${MAX_STEPS} tries` } };
+}
+
+/** Whether an update may start at `now`, and if not, why and when to look again. */
+export function mayStart(facts: ChangeFacts, now: number): { ok: true; endsAt: number } | { ok: false; hold: Hold; retryAt?: number } {
+  const answer = nextStart(facts, now);
+  if ('held' in answer) return { ok: false, hold: answer.held };
+  if (answer.startsAt <= now) return { ok: true, endsAt: answer.endsAt };
+  const first = answer.waits[0] ?? { rule: 'window' as const, reason: 'its window is closed' };
+  return { ok: false, hold: first, retryAt: answer.startsAt };
+}
