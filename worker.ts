@@ -1,4 +1,5 @@
 // `npm run worker`: wires config → adapters → activities → a Temporal worker on the task queue.
+import { ChangeContracts } from './src/adapters/db/change-contract';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import { Client } from '@temporalio/client';
@@ -92,6 +93,7 @@ export function buildActivities(dataDir: string, client: Client, db: Db, agents:
     vendorKeys: new VendorKeys(loadConfig().releaseKeys),
     configs: new CellConfigStore(db),
     supportBundles: new SupportBundles(db),
+    contracts: new ChangeContracts(db, loadConfig().noticeDays),
     supportBundleBlobs: supportBundleBlobs(db),
     collectedBy: `control-plane worker ${hostname()}`,
   });

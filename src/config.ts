@@ -44,6 +44,18 @@ function rings(list: string | undefined, fallback: Ring[]): Ring[] {
   return named as Ring[];
 }
 
+/** `dedicated=7,saas=2`: days of notice each ring's cells are owed before an update (a cell's contract may say otherwise). */
+function noticeDays(list: string | undefined): Partial<Record<Ring, number>> {
+  const days: Partial<Record<Ring, number>> = {};
+  for (const entry of (list ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+    const [ring, value] = entry.split('=');
+    const n = Number(value);
+    if (!(RINGS as readonly string[]).includes(ring) || !Number.isInteger(n) || n < 0 || n > 90) throw new Error(`CELLSHIFT_NOTICE_DAYS: ${entry} is not <ring>=<days 0-90> (rings are ${RINGS.join(', ')})`);
+    days[ring as Ring] = n;
+  }
+  return days;
+}
+
 /** Everything cellshift reads from its environment, read once, in one place. */
 export interface Config {
   dataDir: string;
@@ -86,6 +98,8 @@ export interface Config {
   unsignedRings: Ring[];
   /** releases: rings whose releases must name every image by digest */
   digestPinnedRings: Ring[];
+  /** the change contract: days of notice a ring's cells are owed before an update, unless a cell's contract says otherwise (none by default) */
+  noticeDays: Partial<Record<Ring, number>>;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -126,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     releaseKeys: parsePublicKeys(env.CELLSHIFT_RELEASE_KEYS || (env.CELLSHIFT_RELEASE_KEYS_FILE ? readFileSync(env.CELLSHIFT_RELEASE_KEYS_FILE, 'utf8') : '')),
     unsignedRings: rings(env.CELLSHIFT_UNSIGNED_RINGS, []),
     digestPinnedRings: rings(env.CELLSHIFT_DIGEST_PINNED_RINGS, ['dedicated']),
+    noticeDays: noticeDays(env.CELLSHIFT_NOTICE_DAYS),
   };
 }
 

@@ -10,6 +10,8 @@ import type { FlagStore } from '../adapters/flags/flag-store';
 import type { WebhookTargetPolicy } from '../adapters/notify/webhook-target';
 import type { Notifier, ReleaseCatalog } from '../domain/ports';
 import { createCatalogActivities } from './releases/activities';
+import { createContractActivities } from './contract/activities';
+import type { ChangeContracts } from '../adapters/db/change-contract';
 import type { AgentPolicy } from '../domain/agent';
 import { createCellActivities } from './cell/activities';
 import { createCellRemovalActivities } from './cell/removal';
@@ -53,16 +55,19 @@ export interface ActivityDependencies {
   supportBundleBlobs: SupportBundleBlobs;
   /** who collects a direct cell's bundles: this worker */
   collectedBy: string;
+  /** the customer's change contract: blackouts, freezes, postponements, notices */
+  contracts: ChangeContracts;
 }
 
 export function createActivities(deps: ActivityDependencies) {
   return {
     ...createClusterActivities(deps.resolveCluster, { releases: deps.catalog, bundles: deps.bundles, vendorKeys: deps.vendorKeys, configs: deps.configs, stacks: deps.resolveStack }),
     ...createCatalogActivities(deps.catalog),
+    ...createContractActivities(deps.contracts, deps.catalog, deps.cellReadModel),
     ...createConfigActivities(deps.configs, deps.catalog),
     ...createCellActivities(deps.client, deps.agents),
     ...createCellRemovalActivities(deps.client, deps.db),
-    ...createFleetActivities(deps.client, deps.resolveCluster, deps.catalog, deps.cellReadModel),
+    ...createFleetActivities(deps.client, deps.resolveCluster, deps.catalog, deps.cellReadModel, deps.contracts),
     ...createFlagActivities(deps.flags, deps.catalog, deps.resolveCluster),
     ...createInfraActivities(deps.resolveStack, deps.notifier),
     ...createReadModelActivities(deps.cellReadModel, deps.updateReadModel, deps.client, deps.agents),
@@ -74,6 +79,7 @@ export function createActivities(deps: ActivityDependencies) {
 }
 
 export type { CatalogActivities } from './releases/activities';
+export type { ContractActivities } from './contract/activities';
 export type { CellActivities } from './cell/activities';
 export type { CellRemovalActivities } from './cell/removal';
 export type { ConfigActivities } from './cell/config';

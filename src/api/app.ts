@@ -21,6 +21,7 @@ import openapi from './plugins/external/swagger';
 import agents from './routes/agents';
 import bundles from './routes/bundles';
 import cellConfig from './routes/cells/config';
+import cellContract from './routes/cells/contract';
 import cellControl from './routes/cells/control';
 import cellRegistry from './routes/cells/registry';
 import cellRemoval from './routes/cells/removal';
@@ -98,6 +99,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(cellControl);
   await app.register(cellRemoval);
   await app.register(cellConfig);
+  await app.register(cellContract);
   await app.register(debugAccess);
   await app.register(supportBundles);
   await app.register(agents);

@@ -4,6 +4,8 @@ import { bundleFiles } from '../adapters/bundles/bundle-files';
 import { BundleStore } from '../adapters/bundles/bundle-store';
 import { SqlReleaseCatalog } from '../adapters/catalog/sql-catalog';
 import { CellConfigStore } from '../adapters/db/cell-config';
+import { ChangeContracts } from '../adapters/db/change-contract';
+import { loadConfig } from '../config';
 import { CellReadModel } from '../adapters/db/cell-read-model';
 import { DebugAccessAudit } from '../adapters/db/debug-access-audit';
 import type { Db } from '../adapters/db/database';
@@ -48,6 +50,8 @@ export async function apiStores(db: Db, dataDir: string, env: NodeJS.ProcessEnv 
     supportBundles: new SupportBundles(db),
     /** support bundles' bytes: the database, or the S3 bundle store */
     supportBundleBlobs: supportBundleBlobs(db, env),
+    /** the customer's change contract: blackouts, freezes, postponements, notices */
+    contracts: new ChangeContracts(db, loadConfig(env).noticeDays),
   };
   return {
     /** decorated on the app by these names: every route may read them */

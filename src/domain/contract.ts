@@ -4,7 +4,7 @@
 // update may start and what held it until then; the rollout, its plan, a cell's plan and the
 // update's own wait all ask it, so none can disagree. Pure arithmetic on epoch milliseconds, so
 // workflows use it with their deterministic clock.
-import type { BlackoutScope } from './schemas/contract';
+import type { BlackoutScope, CellContract } from './schemas/contract';
 import { nextWindowSlot, type MaintenanceWindow } from './window';
 
 export type { BlackoutScope, CellContract } from './schemas/contract';
@@ -29,6 +29,11 @@ export interface ChangeKind {
   emergency: boolean;
 }
 
+/** A release as the contract tells it apart (an emergency is one an admin marked). */
+export function changeOf(release: { version: string; breaking?: boolean; emergency?: unknown }): ChangeKind {
+  return { version: release.version, breaking: release.breaking === true, emergency: release.emergency !== undefined && release.emergency !== null };
+}
+
 /** Everything the decision reads: plain data, read once by whoever asks. */
 export interface ChangeFacts {
   window: MaintenanceWindow;
@@ -45,10 +50,13 @@ export interface ChangeFacts {
   postponedUntil?: number;
   change: ChangeKind;
   /** an overdue infrastructure update holds app updates */
-  sla?: 'ok' | 'at-risk' | 'out-of-sla';
+  sla?: string;
   /** an agent cell's agent, as last seen */
   agent?: 'online' | 'offline' | 'never-seen';
 }
+
+/** What the contract adds to a cell's window and expected time, as its records say: read by whoever asks. */
+export type ContractFacts = Omit<ChangeFacts, 'window' | 'expectedMs' | 'ignoreWindows'>;
 
 export type HoldRule = 'window' | 'blackout' | 'notice' | 'postponement' | 'sla' | 'agent';
 
@@ -131,4 +139,70 @@ export function mayStart(facts: ChangeFacts, now: number): { ok: true; endsAt: n
   if (answer.startsAt <= now) return { ok: true, endsAt: answer.endsAt };
   const first = answer.waits[0] ?? { rule: 'window' as const, reason: 'its window is closed' };
   return { ok: false, hold: first, retryAt: answer.startsAt };
+}
+
+/** A rule of the contract a person's request breaks: the API answers 409 naming it. */
+export interface ContractRefusal {
+  rule: 'customer-blackouts' | 'blackout-notice' | 'blackout-allowance' | 'emergency-override' | 'postponement-limit' | 'infrastructure-deadline' | 'emergency-release';
+  reason: string;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The calendar quarters (UTC) a period touches, each as [start, end). */
+function quarters(from: number, to: number): [number, number][] {
+  const out: [number, number][] = [];
+  const start = new Date(from);
+  let q = Date.UTC(start.getUTCFullYear(), Math.floor(start.getUTCMonth() / 3) * 3, 1);
+  while (q < to) {
+    const d = new Date(q);
+    const next = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 3, 1);
+    out.push([q, next]);
+    q = next;
+  }
+  return out;
+}
+
+/**
+ * Whether the cell's customer may set this blackout under the contract: the contract lets the
+ * customer set blackouts at all, it starts at least the minimum notice ahead, it does not hold
+ * emergencies (scope `all` is the operator's), and the customer's blackouts stay within the days
+ * allowed in each calendar quarter it touches.
+ */
+export function customerBlackoutRefusal(contract: CellContract | undefined, cellId: string, existing: readonly Pick<Blackout, 'startsAt' | 'endsAt'>[], proposed: Pick<Blackout, 'startsAt' | 'endsAt' | 'scope'>, now: number): ContractRefusal | undefined {
+  const policy = contract?.customerBlackouts;
+  if (!policy) return { rule: 'customer-blackouts', reason: `the contract of ${cellId} lets its customer set no blackouts` };
+  if (proposed.scope === 'all') return { rule: 'emergency-override', reason: 'a customer blackout cannot hold emergency releases: its scope is breaking or all-but-emergency' };
+  const from = Date.parse(proposed.startsAt);
+  const to = Date.parse(proposed.endsAt);
+  if (from < now + policy.minNoticeDays * DAY_MS) return { rule: 'blackout-notice', reason: `a blackout of ${cellId} starts at least ${policy.minNoticeDays} days ahead (from ${new Date(now + policy.minNoticeDays * DAY_MS).toISOString()})` };
+  for (const [qFrom, qTo] of quarters(from, to)) {
+    const days = (b: Pick<Blackout, 'startsAt' | 'endsAt'>) => Math.max(0, Math.min(qTo, Date.parse(b.endsAt)) - Math.max(qFrom, Date.parse(b.startsAt))) / DAY_MS;
+    const used = existing.reduce((sum, b) => sum + days(b), 0);
+    const wanted = days(proposed);
+    if (used + wanted > policy.maxDaysPerQuarter + 1e-9) {
+      const quarter = `${new Date(qFrom).getUTCFullYear()}-Q${Math.floor(new Date(qFrom).getUTCMonth() / 3) + 1}`;
+      return { rule: 'blackout-allowance', reason: `the customer of ${cellId} may set ${policy.maxDaysPerQuarter} days of blackout in ${quarter}: ${round(used)} used, ${round(wanted)} asked` };
+    }
+  }
+  return undefined;
+}
+
+function round(days: number): string {
+  return (Math.round(days * 10) / 10).toString();
+}
+
+/**
+ * Whether the cell's customer may postpone its next update until `until`: it is no emergency,
+ * `until` is within the contract's days past the update's first allowed start (past now when none
+ * is scheduled yet: the postponement holds the next one), and before the cell's infrastructure
+ * deadline.
+ */
+export function postponementRefusal(contract: CellContract | undefined, cellId: string, scheduled: { change: ChangeKind; startsAt?: number } | undefined, until: number, infraDeadline: number | undefined, now: number): ContractRefusal | undefined {
+  if (scheduled?.change.emergency) return { rule: 'emergency-release', reason: `release ${scheduled!.change.version} is an emergency release: it is not postponed` };
+  const maxDays = contract?.postponement?.maxDays ?? 0;
+  const base = Math.max(now, scheduled?.startsAt ?? now);
+  if (until > base + maxDays * DAY_MS) return { rule: 'postponement-limit', reason: maxDays === 0 ? `the contract of ${cellId} allows no postponement` : `the contract of ${cellId} allows postponing up to ${maxDays} days past ${new Date(base).toISOString()}` };
+  if (infraDeadline !== undefined && until > infraDeadline) return { rule: 'infrastructure-deadline', reason: `${cellId} has an infrastructure update due by ${new Date(infraDeadline).toISOString()}: no postponement past it` };
+  return undefined;
 }

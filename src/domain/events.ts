@@ -5,6 +5,7 @@ import type { CellView } from './cell';
 import type { UpdateProgress } from './update';
 
 export const EVENT_TYPES = [
+  'update.scheduled',
   'update.started',
   'update.succeeded',
   'update.failed',
@@ -66,6 +67,19 @@ export function updateEvents(progress: UpdateProgress, revision: number): FleetE
   // A failed or rolled-back update gets a support bundle asked for (its cell's customer decides): where it shows.
   if (progress.status === 'failed' || progress.status === 'rolled-back') for (const e of events) if (e.type !== 'update.started') e.data = { ...e.data, supportBundle: `/v1/updates/${progress.id}/support-bundle` };
   return events;
+}
+
+/** The notice a cell is given of an update: what, when at the earliest, why, and how its customer postpones it. */
+export function noticeEvent(notice: { cellId: string; version: string; givenAt: string; startsAt?: string; why: string }): FleetEvent {
+  const when = notice.startsAt ? `from ${notice.startsAt}` : 'in its next window';
+  return {
+    id: `update.scheduled/${notice.cellId}/${notice.version}`,
+    type: 'update.scheduled',
+    at: notice.givenAt,
+    cellId: notice.cellId,
+    text: `🗓️ ${notice.cellId}: an update to ${notice.version} is scheduled ${when} (${notice.why}); its customer may postpone it: POST /v1/cells/${notice.cellId}/postponements`,
+    data: { version: notice.version, ...(notice.startsAt ? { startsAt: notice.startsAt } : {}), why: notice.why, upcoming: `/v1/cells/${notice.cellId}/upcoming` },
+  };
 }
 
 /** The event a cell's SLA at risk or out makes, once per infrastructure update that puts it there. */

@@ -2,6 +2,7 @@
 // when its own maintenance window opens (earliest first), a waiting cell taking no slot. One pure
 // function decides what starts now; the rollout calls it at every cell's end and every window's
 // opening, and the plan calls it over a simulated clock, so the two cannot disagree.
+import { nextStart, type ContractFacts } from './contract';
 import { nextWindowSlot, type MaintenanceWindow } from './window';
 
 export interface SchedulableCell {
@@ -9,6 +10,8 @@ export interface SchedulableCell {
   window: MaintenanceWindow;
   /** how long its update is expected to take (its expectedUpdateMinutes) */
   expectedMs: number;
+  /** what its change contract adds (blackouts, notice, postponement), as its records said when it was listed; absent: its window alone (rollouts started before 0.3.0) */
+  contract?: ContractFacts;
 }
 
 export interface CanarySettings {
@@ -41,14 +44,21 @@ export interface StartDecision {
 
 /** When a cell may start, at `now` or later (now if its window is open with room for its update, else when its next one opens), and when that window closes. */
 export function slotOf(cell: SchedulableCell, now: number, ignoreWindows: boolean): { startsAt: number; endsAt: number } {
-  if (ignoreWindows) return { startsAt: now, endsAt: Number.POSITIVE_INFINITY };
+  if (ignoreWindows && !cell.contract) return { startsAt: now, endsAt: Number.POSITIVE_INFINITY };
   // A slot found before stays the answer until its cut-off passes: until then the cell's next
   // opening cannot change. Reading windows (time zones) is the costly part of a large ring's plan.
   const known = slots.get(cell);
   if (known && now + cell.expectedMs <= known.endsAt) return { startsAt: Math.max(now, known.startsAt), endsAt: known.endsAt };
-  const slot = nextWindowSlot(now, cell.window, cell.expectedMs);
+  const slot = cell.contract ? contractSlot(cell, now, ignoreWindows) : nextWindowSlot(now, cell.window, cell.expectedMs);
   slots.set(cell, slot);
   return slot;
+}
+
+/** The first slot the cell's contract allows (src/domain/contract.ts); a held cell throws its reason, as a window too short does. */
+function contractSlot(cell: SchedulableCell, now: number, ignoreWindows: boolean): { startsAt: number; endsAt: number } {
+  const answer = nextStart({ window: cell.window, expectedMs: cell.expectedMs, ignoreWindows, ...cell.contract! }, now);
+  if ('held' in answer) throw new RangeError(answer.held.reason);
+  return { startsAt: answer.startsAt, endsAt: answer.endsAt };
 }
 
 /** Each cell's last slot found (pure: the same cell and clock always give the same slot). */

@@ -77,6 +77,8 @@ export interface UpdateProgress {
   status: UpdateStatus;
   /** when the update waits for a maintenance window: the slot it waits for */
   window?: { startsAt: string; endsAt: string };
+  /** while it waits: what the cell's change contract holds it for (notice, postponement, blackout, window), each until when */
+  waitingFor?: { rule: string; reason: string; until?: string }[];
   /** when it waits for an operator's decision: until when */
   decisionDeadline?: string;
   steps: StepProgress[];

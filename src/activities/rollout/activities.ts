@@ -3,6 +3,8 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, ApplicationFailure, type Client } from '@temporalio/client';
 import pLimit from 'p-limit';
 import type { CellReadModel } from '../../adapters/db/cell-read-model';
+import type { ChangeContracts } from '../../adapters/db/change-contract';
+import { changeOf, nextStart } from '../../domain/contract';
 import type { ClusterRef } from '../../domain/cell';
 import type { SchedulableCell } from '../../domain/schedule';
 import { ErrorType } from '../../domain/errors';
@@ -62,7 +64,7 @@ function eachCell<T>(cellIds: string[], atOnce: number, work: (cellId: string) =
 }
 
 /** The fleet as a rollout sees it: cells by ring, desired versions set through each cell's controller. */
-export function createFleetActivities(client: Client, resolveCluster: ClusterResolver, catalog: ReleaseCatalog, cellReadModel: CellReadModel) {
+export function createFleetActivities(client: Client, resolveCluster: ClusterResolver, catalog: ReleaseCatalog, cellReadModel: CellReadModel, contracts: ChangeContracts) {
   /** Every registered cell of each ring served by this task queue (this cellshift), from one listing of Temporal's visibility, sorted by id. */
   async function listFleetCells(rings: Ring[]): Promise<string[][]> {
     const byRing = new Map<string, string[]>(rings.map((ring) => [ring, []]));
@@ -82,17 +84,37 @@ export function createFleetActivities(client: Client, resolveCluster: ClusterRes
      * controller still waits for the window itself. `onVersion` (a rollback rollout): only the
      * cells the read model has on that version.
      */
-    async listRolloutCells(rings: Ring[], onVersion?: string): Promise<RolloutCell[][]> {
+    async listRolloutCells(rings: Ring[], onVersion?: string, notice?: { rolloutId: string; version: string; ignoreWindows?: boolean }): Promise<RolloutCell[][]> {
       const ids = await listFleetCells(rings);
       const views = new Map((await cellReadModel.ringViews(rings)).map(({ view }) => [view.spec.id, view]));
-      return ids.map((ring) =>
-        ring.flatMap((id) => {
+      const release = notice ? await catalog.get(notice.version) : undefined;
+      const listed = ids.map((ring) =>
+        ring.flatMap((id): RolloutCell[] => {
           const view = views.get(id);
           if (onVersion !== undefined) return view?.version === onVersion ? [{ id, window: view.spec.maintenanceWindow, expectedMs: 0 }] : [];
           const spec = view?.spec;
           return [spec ? { id, window: spec.maintenanceWindow, expectedMs: spec.expectedUpdateMinutes * 60_000 } : { id, window: ALWAYS_OPEN, expectedMs: 0 }];
         }),
       );
+      if (!notice || onVersion !== undefined) return listed;
+      // Each cell's change contract as its records say now, and the notice of this rollout given to
+      // every cell not told yet (its first start the contract allows, were it alone).
+      const change = changeOf(release ?? { version: notice.version });
+      const activity = Context.current();
+      const now = Date.now();
+      for (const cell of listed.flat()) {
+        const spec = views.get(cell.id)?.spec;
+        if (!spec || views.get(cell.id)?.version === notice.version) continue;
+        let facts = await contracts.facts(spec, change, new Date(now));
+        if (facts.noticeGivenAt === undefined) {
+          const first = nextStart({ window: cell.window, expectedMs: cell.expectedMs, ignoreWindows: notice.ignoreWindows, ...facts, noticeGivenAt: now }, now);
+          const given = await contracts.giveNotice({ cellId: cell.id, version: notice.version, givenAt: new Date(now).toISOString(), ...('startsAt' in first ? { startsAt: new Date(first.startsAt).toISOString() } : {}), why: `rollout ${notice.rolloutId}` });
+          facts = { ...facts, noticeGivenAt: Date.parse(given.notice.givenAt) };
+        }
+        cell.contract = facts;
+        activity.heartbeat();
+      }
+      return listed;
     },
 
     /** (rollouts started by 0.1.0 list ids only) */

@@ -288,6 +288,46 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0013-change-contract': {
+    async up(db: Kysely<unknown>) {
+      // The customer's change contract: blackouts (a cell's; fleet-wide freezes have no cell),
+      // postponements, and the notice each cell was given of an update. Removed rows stay, for audit.
+      await db.schema
+        .createTable('contract_blackouts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('cell_id', 'text')
+        .addColumn('starts_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('ends_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('set_by', 'text', (c) => c.notNull())
+        .addColumn('set_by_role', 'text', (c) => c.notNull())
+        .addColumn('set_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('removed_by', 'text')
+        .addColumn('removed_at', 'timestamptz')
+        .execute();
+      await db.schema
+        .createTable('contract_postponements')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('cell_id', 'text', (c) => c.notNull())
+        .addColumn('until', 'timestamptz', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('set_by', 'text', (c) => c.notNull())
+        .addColumn('set_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('removed_by', 'text')
+        .addColumn('removed_at', 'timestamptz')
+        .execute();
+      await db.schema
+        .createTable('contract_notices')
+        .addColumn('cell_id', 'text', (c) => c.notNull())
+        .addColumn('version', 'text', (c) => c.notNull())
+        .addColumn('given_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('starts_at', 'timestamptz')
+        .addColumn('why', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('contract_notices_pk', ['cell_id', 'version'])
+        .execute();
+    },
+  },
 };
 
 /** Brings the schema up to date; an error names the migration that failed. */

@@ -218,6 +218,39 @@ export interface SupportBundlePoliciesTable {
   set_at: Timestamp;
 }
 
+export interface ContractBlackoutsTable {
+  id: string;
+  cell_id: string | null;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  scope: string;
+  reason: string;
+  set_by: string;
+  set_by_role: string;
+  set_at: Timestamp;
+  removed_by: string | null;
+  removed_at: ColumnType<Date | null, string | null, string | null>;
+}
+
+export interface ContractPostponementsTable {
+  id: string;
+  cell_id: string;
+  until: Timestamp;
+  reason: string;
+  set_by: string;
+  set_at: Timestamp;
+  removed_by: string | null;
+  removed_at: ColumnType<Date | null, string | null, string | null>;
+}
+
+export interface ContractNoticesTable {
+  cell_id: string;
+  version: string;
+  given_at: Timestamp;
+  starts_at: ColumnType<Date | null, string | null, string | null>;
+  why: string;
+}
+
 export interface Tables {
   releases: ReleasesTable;
   release_contents: ReleaseContentsTable;
@@ -238,4 +271,7 @@ export interface Tables {
   support_bundles: SupportBundlesTable;
   support_bundle_blobs: SupportBundleBlobsTable;
   support_bundle_policies: SupportBundlePoliciesTable;
+  contract_blackouts: ContractBlackoutsTable;
+  contract_postponements: ContractPostponementsTable;
+  contract_notices: ContractNoticesTable;
 }

@@ -20,6 +20,7 @@ export const Update = Type.Object({
   strategy: Type.String(),
   status: Type.String(),
   window: Type.Optional(Type.Object({ startsAt: Type.String(), endsAt: Type.String() })),
+  waitingFor: Type.Optional(Type.Array(Type.Object({ rule: Type.String(), reason: Type.String(), until: Type.Optional(Type.String()) }), { description: "while it waits: what the cell's change contract holds it for, each until when" })),
   decisionDeadline: Type.Optional(Type.String()),
   steps: Type.Array(Step),
   compensations: Type.Array(Step),

@@ -1,6 +1,7 @@
 // A cell's spec and its parts, in TypeBox: the API validates requests with these schemas, and the
 // domain's types are derived from them (Static<>), so each shape is written once. Workflow code
 // imports the types only (ESLint refuses a value import).
+import { CellContract } from './contract';
 import { Type, type Static } from 'typebox';
 import { RINGS } from '../release';
 import { STRATEGIES } from '../update';
@@ -130,6 +131,7 @@ export const CellSpec = Type.Object(
     checkIntervalSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600, description: 'how often the controller checks for updates and for drift' })),
     stack: Type.Optional(StackRef),
     infraApply: Type.Optional(Type.Boolean({ description: 'cellshift may execute infrastructure change sets itself (otherwise the customer runs them)' })),
+    contract: Type.Optional(CellContract),
   },
   { additionalProperties: false },
 );

@@ -109,7 +109,8 @@ export async function fleetRollout(input: RolloutInput, carried?: FleetRolloutSt
     // The cells registered in each ring now: the failure budget is a share of all of them.
     const rings = progress.rings.map((r) => r.ring);
     if (patched('window-aware-rollouts')) {
-      const cells = await listRolloutCells(rings, input.rollback ? input.version : undefined);
+      // Each cell with its change contract; the cells not told of this release yet are given notice.
+      const cells = await listRolloutCells(rings, input.rollback ? input.version : undefined, { rolloutId: input.id, version: input.version, ignoreWindows: input.window === 'now' });
       state.schedule = {};
       progress.rings.forEach((ring, i) => (ring.cells = cells[i].map(({ id }) => ({ id, state: 'pending' }))));
       for (const { id, ...scheduling } of cells.flat()) state.schedule[id] = scheduling;

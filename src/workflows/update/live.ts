@@ -1,9 +1,10 @@
-import { ApplicationFailure, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, patched, sleep } from '@temporalio/workflow';
 import { ErrorType } from '../../domain/errors';
 import { judgeHealth } from '../../domain/health';
 import { batches, DEFAULT_LIVE, type AnalysisOptions } from '../../domain/strategy-options';
 import type { UpdateInput, UpdateResult } from '../../domain/update';
 import { UpdateRun } from './run';
+import { waitForContract } from './window';
 
 /**
  * A release onto a running cell without maintenance mode: components in batches, each followed
@@ -16,6 +17,8 @@ export async function liveUpdate(input: UpdateInput): Promise<UpdateResult> {
   const { target, saga } = run;
   const { preflight, pullImages, applyRelease, verifyRollout, rollbackRelease } = run.cluster;
   return run.execute(async () => {
+    // Live needs no window, but the cell's change contract (blackouts, notice, a postponement) still holds.
+    if (patched('change-contract')) await waitForContract(run, true);
     run.tracker.setStatus('running');
     const { release } = await run.step('preflight', () => preflight(target, { version: input.toVersion, digest: input.digest }, input.fromVersion, true, input.config));
     // A reference names its components (0.2.0); 0.1.0's preflight answered with the release whole.

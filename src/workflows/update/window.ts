@@ -1,5 +1,6 @@
 import { ApplicationFailure, patched, proxyLocalActivities, sleep } from '@temporalio/workflow';
-import type { CatalogActivities } from '../../activities';
+import type { CatalogActivities, ContractActivities } from '../../activities';
+import { nextStart } from '../../domain/contract';
 import { ErrorType } from '../../domain/errors';
 import { nextWindowSlot } from '../../domain/window';
 import { OWN } from '../retry';
@@ -7,9 +8,11 @@ import type { UpdateRun } from './run';
 
 // One read of cellshift's own catalog, without a round trip through the server.
 const { releaseVeto } = proxyLocalActivities<Pick<CatalogActivities, 'releaseVeto'>>({ startToCloseTimeout: '30s', retry: OWN });
+const { contractFacts } = proxyLocalActivities<ContractActivities>({ startToCloseTimeout: '30s', retry: OWN });
 
 /** Sleeps until a window slot in which the update fits; re-plans when it wakes too late (a worker that was down). */
 export async function waitForWindow(run: UpdateRun): Promise<void> {
+  if (patched('change-contract')) return waitForContract(run);
   const { input } = run;
   if (input.window === 'now') return;
   const expectedMs = input.expectedUpdateMinutes * 60_000;
@@ -37,3 +40,38 @@ export async function waitForWindow(run: UpdateRun): Promise<void> {
     throw ApplicationFailure.create({ type: ErrorType.ReleaseVetoed, message: `release ${input.toVersion} was vetoed by ${veto.by} at ${veto.at} while the update waited for its window: ${veto.reason}`, nonRetryable: true });
   }
 }
+
+/**
+ * Sleeps until the cell's change contract lets the update start (src/domain/contract.ts): its
+ * window (none for `window: "now"`), blackouts and freezes, the notice it is owed (given here if it
+ * was not), a postponement. Woken, it reads the records again: a blackout or postponement set while
+ * it slept holds it further. A contract that holds it for good (a window too short) fails it.
+ * `anyTime`: an update that needs no maintenance window (live) waits for the rest of the contract.
+ */
+export async function waitForContract(run: UpdateRun, anyTime = false): Promise<void> {
+  const { input } = run;
+  const expectedMs = input.expectedUpdateMinutes * 60_000;
+  const window = input.window === 'now' || anyTime ? undefined : input.window;
+  let waited = false;
+  for (;;) {
+    const facts = await contractFacts({ cellId: input.cellId, version: input.toVersion, why: `update ${input.id}`, window: window ?? ALWAYS, expectedMs });
+    const answer = nextStart({ window: window ?? ALWAYS, expectedMs, ignoreWindows: window === undefined, ...facts }, Date.now());
+    if ('held' in answer) throw ApplicationFailure.create({ type: ErrorType.PreflightFailed, message: `the cell's change contract holds the update: ${answer.held.reason}`, nonRetryable: true });
+    const wait = answer.startsAt - Date.now();
+    if (wait <= 0) break;
+    run.progress.window = { startsAt: new Date(answer.startsAt).toISOString(), endsAt: new Date(Number.isFinite(answer.endsAt) ? answer.endsAt : answer.startsAt + expectedMs).toISOString() };
+    run.progress.waitingFor = answer.waits.map((w) => ({ rule: w.rule, reason: w.reason, ...(w.until !== undefined ? { until: new Date(w.until).toISOString() } : {}) }));
+    run.tracker.publish();
+    await sleep(wait);
+    waited = true;
+  }
+  delete run.progress.waitingFor;
+  if (!waited) return;
+  const veto = await releaseVeto(input.toVersion);
+  if (veto) {
+    throw ApplicationFailure.create({ type: ErrorType.ReleaseVetoed, message: `release ${input.toVersion} was vetoed by ${veto.by} at ${veto.at} while the update waited for its window: ${veto.reason}`, nonRetryable: true });
+  }
+}
+
+/** For an update asked to run now: no window to wait for (the contract's other rules still hold). */
+const ALWAYS = { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as ('sun' | 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat')[], start: '00:00', durationMinutes: 7 * 24 * 60, timezone: 'UTC' };

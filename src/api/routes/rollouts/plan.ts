@@ -7,6 +7,7 @@ import { visibleReleases } from '../../../domain/channels';
 import type { Ring } from '../../../domain/release';
 import { planRollout, type RingFleet, type RingPolicy } from '../../../domain/schedule';
 import { configHold } from '../../../domain/config-hold';
+import { changeOf } from '../../../domain/contract';
 import { planUpgrade } from '../../../domain/upgrade-path';
 
 export interface PlanRequest {
@@ -17,8 +18,10 @@ export interface PlanRequest {
   approvalBetweenRings: boolean;
 }
 
-export async function rolloutPlan(ctx: Pick<FastifyInstance, 'cells' | 'catalog' | 'configs'>, request: PlanRequest, now = Date.now()) {
+export async function rolloutPlan(ctx: Pick<FastifyInstance, 'cells' | 'catalog' | 'configs' | 'contracts'>, request: PlanRequest, now = Date.now()) {
   const releases = await ctx.catalog.list();
+  // Each cell's change contract, as the rollout will read it when it starts (notice not given yet: given at its start).
+  const change = changeOf(releases.find((r) => r.version === request.version) ?? { version: request.version });
   const rows = await ctx.cells.ringViews(request.rings);
   const steps = new Map<string, string[]>();
   const upToDate = new Map<string, string[]>(request.rings.map((r) => [r, []]));
@@ -42,7 +45,7 @@ export async function rolloutPlan(ctx: Pick<FastifyInstance, 'cells' | 'catalog'
     }
     steps.set(view.spec.id, path.plan);
     // Each stepping stone is an update of its own, one after the other.
-    ring.cells.push({ id: view.spec.id, window: view.spec.maintenanceWindow, expectedMs: view.spec.expectedUpdateMinutes * 60_000 * path.plan.length });
+    ring.cells.push({ id: view.spec.id, window: view.spec.maintenanceWindow, expectedMs: view.spec.expectedUpdateMinutes * 60_000 * path.plan.length, contract: await ctx.contracts.facts(view.spec, change, new Date(now)) });
   }
   const plan = planRollout(fleet, { policy: request.policy, bakeMs: request.bakeMs, approvalBetweenRings: request.approvalBetweenRings }, now);
   const iso = (ms: number) => new Date(ms).toISOString();

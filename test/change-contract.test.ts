@@ -1,0 +1,182 @@
+// The customer's change contract, over days, on the Java time-skipping test server: each cell's
+// update starts exactly when its contract allows (a blackout, the notice it is owed, the customer's
+// postponement), as the cell's upcoming plan said before any time passed; and what the customer may
+// not do (postpone past the contract or an infrastructure deadline, a blackout outside the
+// contract's allowance) is refused naming the rule, changing nothing.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Connection } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DEMO_RELEASES } from '../scripts/seed/demo-fleet';
+import { openDatabase, type Db } from '../src/adapters/db/database';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../src/adapters/db/embedded';
+import { SimulatedCluster } from '../src/adapters/simulated/cluster';
+import { SimulatedStack } from '../src/adapters/simulated/stack';
+import { buildApp } from '../src/api/app';
+import { apiStores } from '../src/api/stores';
+import { DEFAULT_AGENT_POLICY } from '../src/domain/agent';
+import { ensureSearchAttributes } from '../src/workflows/client';
+import { cellWorkflowId } from '../src/workflows/ids';
+import { cellStatusQuery } from '../src/workflows/messages';
+import { buildActivities } from '../worker';
+import { everyDay, TOKENS } from './helpers/harness';
+import { createTimeSkippingEnv } from './helpers/time-skipping';
+
+const DAY = 86_400_000;
+const CUSTOMER = 'test-contract-customer-token';
+const OTHER_CUSTOMER = 'test-contract-other-customer-token';
+
+describe("the customer's change contract, enforced by timers", () => {
+  let env: TestWorkflowEnvironment;
+  let worker: Worker;
+  let running: Promise<void>;
+  let app: FastifyInstance;
+  let base: string;
+  let database: EmbeddedDatabase;
+  let db: Db;
+  const dataDir = mkdtempSync(join(tmpdir(), 'cellshift-contract-'));
+  const taskQueue = 'contract-test';
+
+  beforeAll(async () => {
+    env = await createTimeSkippingEnv();
+    await ensureSearchAttributes(env.client.connection as Connection, 'default');
+    database = await startEmbeddedDatabase();
+    db = await openDatabase(database.url);
+    const { stores, bootstrapTokens, agentCredentials } = await apiStores(db, dataDir);
+    for (const release of DEMO_RELEASES) await stores.catalog.publish(release, { rings: ['staging', 'saas', 'dedicated'] });
+    worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') }, activities: buildActivities(dataDir, env.client, db) });
+    running = worker.run();
+    app = await buildApp({
+      temporal: env.client,
+      taskQueue,
+      stores,
+      simulated: new SimulatedCluster(dataDir),
+      simulatedStack: new SimulatedStack(dataDir),
+      tokens: [
+        { token: TOKENS.operator, subject: 'oscar-operator', role: 'operator' },
+        { token: CUSTOMER, subject: 'carla-customer', role: 'customer', cells: ['cc-plain', 'cc-blackout', 'cc-notice', 'cc-postponed', 'cc-infra'] },
+        { token: OTHER_CUSTOMER, subject: 'otto-customer', role: 'customer', cells: ['cc-other'] },
+      ],
+      agents: { bootstrapTokens, credentials: agentCredentials, endpoint: 'unused:7443', ...DEFAULT_AGENT_POLICY },
+    });
+    base = await app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await app?.close();
+    worker?.shutdown();
+    await running;
+    await env?.teardown();
+    await db?.destroy();
+    await database?.stop();
+  });
+
+  const http = async (method: string, path: string, body?: unknown, token = TOKENS.operator) => {
+    const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    return { status: res.status, body: res.status === 204 ? null : ((await res.json()) as any) };
+  };
+  /** A cell's controller, as registration starts it, with a contract of its own. */
+  const register = async (id: string, extra: Record<string, unknown> = {}) => {
+    const controller = await env.client.workflow.start('cellController', {
+      workflowId: cellWorkflowId(id),
+      taskQueue,
+      args: [{ spec: { id, ring: 'dedicated', strategy: 'maintenance-window', maintenanceWindow: everyDay('02:00', 120, 'UTC'), cluster: { kind: 'simulated', initialVersion: '1.1.0' }, expectedUpdateMinutes: 30, checkIntervalSeconds: 60 * DAY / 1000, ...extra } }],
+    });
+    while ((await controller.query(cellStatusQuery)).state !== 'ready') await env.sleep(1_000);
+  };
+  /** The first 02:00 UTC at or after `ms`. */
+  const nextTwoAm = (ms: number) => {
+    const d = new Date(ms);
+    const today = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), 2);
+    return today >= ms ? today : today + DAY;
+  };
+
+  it('each update starts exactly when its contract allows, as its upcoming plan said beforehand', { timeout: 240_000 }, async () => {
+    await register('cc-plain');
+    await register('cc-blackout');
+    await register('cc-notice', { contract: { noticeDays: 3 } });
+    await register('cc-postponed', { contract: { postponement: { maxDays: 10 }, customerBlackouts: { maxDaysPerQuarter: 5, minNoticeDays: 2 } } });
+    const t0 = await env.currentTimeMs();
+
+    // The operator's blackout over the next two days; the customer postpones the next update five days.
+    const blackout = await http('POST', '/v1/cells/cc-blackout/blackouts', { startsAt: new Date(t0).toISOString(), endsAt: new Date(t0 + 2 * DAY).toISOString(), scope: 'all-but-emergency', reason: 'year-end close' });
+    expect(blackout.status, JSON.stringify(blackout.body)).toBe(201);
+    const postponed = await http('POST', '/v1/cells/cc-postponed/postponements', { until: new Date(t0 + 5 * DAY).toISOString(), reason: 'our release freeze' }, CUSTOMER);
+    expect(postponed.status, JSON.stringify(postponed.body)).toBe(201);
+    expect(postponed.body).toMatchObject({ cellId: 'cc-postponed', setBy: 'carla-customer', reason: 'our release freeze' });
+    // A customer blackout of breaking releases only, within the allowance: it does not hold this regular release.
+    expect((await http('POST', '/v1/cells/cc-postponed/blackouts', { startsAt: new Date(t0 + 3 * DAY).toISOString(), endsAt: new Date(t0 + 6 * DAY).toISOString(), scope: 'breaking', reason: 'audit' }, CUSTOMER)).status).toBe(201);
+
+    const cells = ['cc-plain', 'cc-blackout', 'cc-notice', 'cc-postponed'];
+    const expected: Record<string, number> = {
+      'cc-plain': nextTwoAm(t0),
+      'cc-blackout': nextTwoAm(t0 + 2 * DAY),
+      'cc-notice': nextTwoAm(t0 + 3 * DAY),
+      'cc-postponed': nextTwoAm(t0 + 5 * DAY),
+    };
+    const updates: Record<string, string> = {};
+    for (const id of cells) {
+      const accepted = await http('POST', `/v1/cells/${id}/updates`, { version: '1.2.0' });
+      expect(accepted.status, JSON.stringify(accepted.body)).toBe(202);
+      updates[id] = accepted.body.id;
+    }
+    await env.sleep(1_000);
+    // Before any time passes: what each cell is told is upcoming, and why it waits.
+    for (const id of cells) {
+      const upcoming = (await http('GET', `/v1/cells/${id}/upcoming`, undefined, CUSTOMER)).body.upcoming;
+      expect(upcoming, id).toMatchObject({ version: '1.2.0', updateId: updates[id] });
+      expect(Math.abs(Date.parse(upcoming.startsAt) - expected[id]), `${id} planned ${upcoming.startsAt}`).toBeLessThan(60_000);
+    }
+    const waits = (await http('GET', '/v1/cells/cc-notice/upcoming', undefined, CUSTOMER)).body.upcoming.waits.map((w: { rule: string }) => w.rule);
+    expect(waits).toContain('notice');
+    const waiting = (await http('GET', `/v1/updates/${updates['cc-postponed']}`)).body;
+    expect(waiting.status).toBe('scheduled');
+    expect(waiting.waitingFor.map((w: { rule: string }) => w.rule)).toContain('postponement');
+
+    // Six days later, every update has run, each starting in the window its contract allowed.
+    await env.sleep(6 * DAY + 4 * 3_600_000);
+    for (const id of cells) {
+      const update = (await http('GET', `/v1/updates/${updates[id]}`)).body;
+      expect(update.status, id).toBe('succeeded');
+      const started = Date.parse(update.steps.find((s: { name: string }) => s.name === 'preflight').startedAt);
+      expect(started - expected[id], `${id} started ${update.steps[0].startedAt}, allowed from ${new Date(expected[id]).toISOString()}`).toBeGreaterThanOrEqual(0);
+      expect(started - expected[id], id).toBeLessThan(10 * 60_000);
+    }
+  });
+
+  it("refuses what the contract does not allow the customer, naming the rule, and changes nothing", { timeout: 120_000 }, async () => {
+    await register('cc-infra', { contract: { postponement: { maxDays: 30 } }, stack: { kind: 'simulated', templateVersion: '1' } });
+    // The API judges people's requests by its own clock (the server's has skipped days ahead by now).
+    const now = Date.now();
+    const published = await http('POST', '/v1/cells/cc-infra/infra-updates', { templateVersion: '2', templateUrl: 'https://templates.example/cell-v2.yaml', publishedAt: new Date(now).toISOString() });
+    expect(published.status).toBe(202);
+    await env.sleep(1_000);
+    const refusals: [string, unknown, string, string][] = [
+      ['/v1/cells/cc-infra/postponements', { until: new Date(now + 15 * DAY).toISOString(), reason: 'later' }, CUSTOMER, 'infrastructure-deadline'],
+      ['/v1/cells/cc-plain/postponements', { until: new Date(now + 2 * DAY).toISOString(), reason: 'later' }, CUSTOMER, 'postponement-limit'],
+      ['/v1/cells/cc-postponed/blackouts', { startsAt: new Date(now + DAY).toISOString(), endsAt: new Date(now + 1.5 * DAY).toISOString(), scope: 'breaking', reason: 'too soon' }, CUSTOMER, 'blackout-notice'],
+      ['/v1/cells/cc-postponed/blackouts', { startsAt: new Date(now + 10 * DAY).toISOString(), endsAt: new Date(now + 13 * DAY).toISOString(), scope: 'breaking', reason: 'too long' }, CUSTOMER, 'blackout-allowance'],
+      ['/v1/cells/cc-postponed/blackouts', { startsAt: new Date(now + 10 * DAY).toISOString(), endsAt: new Date(now + 11 * DAY).toISOString(), scope: 'all', reason: 'nothing at all' }, CUSTOMER, 'emergency-override'],
+      ['/v1/cells/cc-plain/blackouts', { startsAt: new Date(now + 10 * DAY).toISOString(), endsAt: new Date(now + 11 * DAY).toISOString(), scope: 'breaking', reason: 'no policy' }, CUSTOMER, 'customer-blackouts'],
+    ];
+    const before = { postponements: (await http('GET', '/v1/cells/cc-infra/postponements')).body, blackouts: (await http('GET', '/v1/cells/cc-postponed/blackouts')).body };
+    for (const [path, body, token, rule] of refusals) {
+      const res = await http('POST', path, body, token);
+      expect(res.status, `${path} ${rule}: ${JSON.stringify(res.body)}`).toBe(409);
+      expect(res.body.rule).toBe(rule);
+    }
+    // Within the deadline and the contract: taken.
+    expect((await http('POST', '/v1/cells/cc-infra/postponements', { until: new Date(now + 10 * DAY).toISOString(), reason: 'our audit' }, CUSTOMER)).status).toBe(201);
+    // Not the customer's cell, not the customer, not sense: refused too.
+    expect((await http('POST', '/v1/cells/cc-plain/postponements', { until: new Date(now + DAY).toISOString(), reason: 'x' }, OTHER_CUSTOMER)).status).toBe(403);
+    expect((await http('POST', '/v1/cells/cc-plain/postponements', { until: new Date(now + DAY).toISOString(), reason: 'x' })).status).toBe(403);
+    const backwards = await http('POST', '/v1/cells/cc-plain/blackouts', { startsAt: new Date(now + 2 * DAY).toISOString(), endsAt: new Date(now + DAY).toISOString(), scope: 'all', reason: 'backwards' });
+    expect(backwards.status).toBe(400);
+    expect(backwards.body.errors[0].field).toBe('body.endsAt');
+    expect((await http('GET', '/v1/cells/cc-postponed/blackouts')).body).toEqual(before.blackouts);
+    expect((await http('GET', '/v1/cells/cc-infra/postponements')).body.postponements).toHaveLength(before.postponements.postponements.length + 1);
+  });
+});
