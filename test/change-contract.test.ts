@@ -47,7 +47,8 @@ describe("the customer's change contract, enforced by timers", () => {
     database = await startEmbeddedDatabase();
     db = await openDatabase(database.url);
     const { stores, bootstrapTokens, agentCredentials } = await apiStores(db, dataDir);
-    for (const release of DEMO_RELEASES) await stores.catalog.publish(release, { rings: ['staging', 'saas', 'dedicated'] });
+    const fix = { ...DEMO_RELEASES.find((r) => r.version === '1.2.0')!, version: '1.2.1', notes: 'a security fix' };
+    for (const release of [...DEMO_RELEASES, fix]) await stores.catalog.publish(release, { rings: ['staging', 'saas', 'dedicated'] });
     worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') }, activities: buildActivities(dataDir, env.client, db) });
     running = worker.run();
     app = await buildApp({
@@ -58,7 +59,8 @@ describe("the customer's change contract, enforced by timers", () => {
       simulatedStack: new SimulatedStack(dataDir),
       tokens: [
         { token: TOKENS.operator, subject: 'oscar-operator', role: 'operator' },
-        { token: CUSTOMER, subject: 'carla-customer', role: 'customer', cells: ['cc-plain', 'cc-blackout', 'cc-notice', 'cc-postponed', 'cc-infra'] },
+        { token: TOKENS.admin, subject: 'alice-admin', role: 'admin' },
+        { token: CUSTOMER, subject: 'carla-customer', role: 'customer', cells: ['cc-plain', 'cc-blackout', 'cc-notice', 'cc-postponed', 'cc-infra', 'cc-emergency', 'cc-all'] },
         { token: OTHER_CUSTOMER, subject: 'otto-customer', role: 'customer', cells: ['cc-other'] },
       ],
       agents: { bootstrapTokens, credentials: agentCredentials, endpoint: 'unused:7443', ...DEFAULT_AGENT_POLICY },
@@ -178,5 +180,51 @@ describe("the customer's change contract, enforced by timers", () => {
     expect(backwards.body.errors[0].field).toBe('body.endsAt');
     expect((await http('GET', '/v1/cells/cc-postponed/blackouts')).body).toEqual(before.blackouts);
     expect((await http('GET', '/v1/cells/cc-infra/postponements')).body.postponements).toHaveLength(before.postponements.postponements.length + 1);
+  });
+
+  it("an emergency release overrides a blackout, a postponement and the notice owed, and records it; a blackout of scope all still holds it, and the customer cannot postpone it", { timeout: 180_000 }, async () => {
+    await register('cc-emergency', { contract: { noticeDays: 3, postponement: { maxDays: 10 } } });
+    await register('cc-all', { contract: { postponement: { maxDays: 10 } } });
+    const t0 = await env.currentTimeMs();
+    const realNow = Date.now();
+    expect((await http('POST', '/v1/cells/cc-emergency/blackouts', { startsAt: new Date(t0 - 3_600_000).toISOString(), endsAt: new Date(t0 + 5 * DAY).toISOString(), scope: 'all-but-emergency', reason: 'peak season' })).status).toBe(201);
+    // (The API checks it by its own clock, days behind the test server's by now: a day past the server's now is within the contract's ten.)
+    expect((await http('POST', '/v1/cells/cc-emergency/postponements', { until: new Date(t0 + DAY).toISOString(), reason: 'our launch' }, CUSTOMER)).status).toBe(201);
+    expect((await http('POST', '/v1/cells/cc-all/blackouts', { startsAt: new Date(t0 - 3_600_000).toISOString(), endsAt: new Date(t0 + 2 * DAY).toISOString(), scope: 'all', reason: 'data-centre move: nothing at all' })).status).toBe(201);
+
+    // Only an admin marks an emergency; it is recorded with who and why.
+    expect((await http('POST', '/v1/releases/1.2.1/emergency', { reason: 'CVE-2026-0001' })).status).toBe(403);
+    const marked = await http('POST', '/v1/releases/1.2.1/emergency', { reason: 'CVE-2026-0001' }, TOKENS.admin);
+    expect(marked.status).toBe(200);
+    expect(marked.body.emergency).toMatchObject({ by: 'alice-admin', reason: 'CVE-2026-0001' });
+
+    const emergency = await http('POST', '/v1/cells/cc-emergency/updates', { version: '1.2.1' });
+    const held = await http('POST', '/v1/cells/cc-all/updates', { version: '1.2.1' });
+    expect([emergency.status, held.status]).toEqual([202, 202]);
+    await env.sleep(1_000);
+    // Held by the blackout of scope all, and not the customer's to postpone.
+    const postpone = await http('POST', '/v1/cells/cc-all/postponements', { until: new Date(realNow + 3 * DAY).toISOString(), reason: 'later please' }, CUSTOMER);
+    expect(postpone.status).toBe(409);
+    expect(postpone.body.rule).toBe('emergency-release');
+    expect((await http('GET', '/v1/cells/cc-all/upcoming', undefined, CUSTOMER)).body.upcoming).toMatchObject({ version: '1.2.1', emergency: true, postpone: { allowed: false } });
+
+    // The emergency ran at once, outside its window, in the blackout, before its notice and its postponement ran out.
+    await env.sleep(3 * 3_600_000);
+    const ran = (await http('GET', `/v1/updates/${emergency.body.id}`)).body;
+    expect(ran.status, JSON.stringify({ error: ran.error, steps: ran.steps })).toBe('succeeded');
+    expect(Date.parse(ran.steps[0].startedAt) - t0).toBeLessThan(10 * 60_000);
+    const record = (await http('GET', '/v1/cells/cc-emergency/upcoming', undefined, CUSTOMER)).body.emergencyOverrides;
+    expect(record).toHaveLength(1);
+    expect(record[0].version).toBe('1.2.1');
+    expect(record[0].overrode.join('\n')).toMatch(/blackout .* \(all-but-emergency, until .*peak season/);
+    expect(record[0].overrode.join('\n')).toContain("the customer's postponement until");
+    expect(record[0].overrode.join('\n')).toContain('3 days of notice');
+    expect((await http('GET', `/v1/updates/${held.body.id}`)).body.status).toBe('scheduled');
+
+    // Once the blackout of scope all ends, the held one runs too.
+    await env.sleep(2 * DAY);
+    const after = (await http('GET', `/v1/updates/${held.body.id}`)).body;
+    expect(after.status).toBe('succeeded');
+    expect(Date.parse(after.steps[0].startedAt)).toBeGreaterThanOrEqual(t0 + 2 * DAY);
   });
 });

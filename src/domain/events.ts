@@ -6,6 +6,8 @@ import type { UpdateProgress } from './update';
 
 export const EVENT_TYPES = [
   'update.scheduled',
+  'update.emergency-override',
+  'release.emergency',
   'update.started',
   'update.succeeded',
   'update.failed',

@@ -4,7 +4,7 @@ import type { ClusterRef } from './cell';
 import type { DebugGrant } from './debug-access';
 import type { HealthReport } from './health';
 import type { CellEvidence } from './support-bundle/collect';
-import type { CatalogRelease, Release, ReleaseSource, Ring, ReleaseVeto } from './release';
+import type { CatalogRelease, Release, ReleaseSource, Ring, ReleaseEmergency, ReleaseVeto } from './release';
 
 /** Which cell, and the reference its adapter resolves to a connection. */
 export interface ClusterTarget {
@@ -91,6 +91,8 @@ export interface ReleaseCatalog {
   promote(version: string, ring: Ring): Promise<Ring[]>;
   /** Vetoes a release once (the first veto stands, and is returned); undefined when there is no such release. */
   veto(version: string, veto: ReleaseVeto): Promise<ReleaseVeto | undefined>;
+  /** Marks a release an emergency once (the first mark stands, and is returned); undefined when there is no such release. */
+  markEmergency(version: string, emergency: ReleaseEmergency): Promise<ReleaseEmergency | undefined>;
 }
 
 import type { StackRef } from './schemas/cell';

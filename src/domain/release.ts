@@ -45,6 +45,15 @@ export interface CatalogRelease extends ReleaseDocument {
   publishedAt: string;
   /** a vetoed release is never offered, installed or rolled out again */
   veto?: ReleaseVeto;
+  /** an emergency release overrides cells' windows, postponements and blackouts but `all` (src/domain/contract.ts) */
+  emergency?: ReleaseEmergency;
+}
+
+/** Who marked a release an emergency, when and why. */
+export interface ReleaseEmergency {
+  by: string;
+  at: string;
+  reason: string;
 }
 
 /** Who stopped a bad release everywhere, when and why. */

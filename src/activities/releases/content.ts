@@ -61,7 +61,7 @@ export function releaseResolver(source: ReleaseSource, vendorKeys?: VendorKeys) 
 
 /** The part of a catalog entry its digest covers. */
 export function documentOf(release: CatalogRelease): ReleaseDocument {
-  const { digest: _d, content: _c, source: _s, rings: _r, publishedAt: _p, veto: _v, signature: _g, ...document } = release as CatalogRelease & { cellsOnIt?: unknown };
+  const { digest: _d, content: _c, source: _s, rings: _r, publishedAt: _p, veto: _v, emergency: _e, signature: _g, ...document } = release as CatalogRelease & { cellsOnIt?: unknown };
   delete (document as { cellsOnIt?: unknown }).cellsOnIt;
   return JSON.parse(canonicalJson(document)) as ReleaseDocument;
 }

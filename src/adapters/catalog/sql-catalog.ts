@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { promotionProblem } from '../../domain/channels';
 import { ErrorType, PortError } from '../../domain/errors';
 import type { ReleaseCatalog } from '../../domain/ports';
-import { sortReleases, type CatalogRelease, type Release, type ReleaseSource, type ReleaseVeto, type Ring } from '../../domain/release';
+import { sortReleases, type CatalogRelease, type Release, type ReleaseSource, type ReleaseEmergency, type ReleaseVeto, type Ring } from '../../domain/release';
 import type { Db } from '../db/database';
 import { splitRelease } from '../../crypto/release-digest';
 import type { ReleaseDocument, ReleaseObject } from '../../domain/release';
@@ -15,6 +15,7 @@ interface Row {
   rings: Ring[];
   published_at: Date;
   veto: ReleaseVeto | null;
+  emergency: ReleaseEmergency | null;
   signature: ReleaseSignature | null;
   bytes: number | null;
   objects: ReleaseObject[] | null;
@@ -32,7 +33,7 @@ export class SqlReleaseCatalog implements ReleaseCatalog {
     return this.db
       .selectFrom('releases as r')
       .leftJoin('release_contents as c', (join) => join.on(sql<boolean>`c.digest = r.manifest->>'contentDigest'`))
-      .select(['r.manifest', 'r.digest', 'r.source', 'r.rings', 'r.published_at', 'r.veto', 'r.signature', 'c.bytes', 'c.objects']);
+      .select(['r.manifest', 'r.digest', 'r.source', 'r.rings', 'r.published_at', 'r.veto', 'r.emergency', 'r.signature', 'c.bytes', 'c.objects']);
   }
 
   async list(): Promise<CatalogRelease[]> {
@@ -79,6 +80,13 @@ export class SqlReleaseCatalog implements ReleaseCatalog {
     return (await this.db.selectFrom('releases').select('veto').where('version', '=', version).executeTakeFirst())?.veto ?? undefined;
   }
 
+  /** Marks a release an emergency once: the first mark stands (returned); undefined when there is no such release. */
+  async markEmergency(version: string, emergency: ReleaseEmergency): Promise<ReleaseEmergency | undefined> {
+    const set = await this.db.updateTable('releases').set({ emergency: JSON.stringify(emergency) }).where('version', '=', version).where('emergency', 'is', null).returning('emergency').executeTakeFirst();
+    if (set?.emergency) return set.emergency;
+    return (await this.db.selectFrom('releases').select('emergency').where('version', '=', version).executeTakeFirst())?.emergency ?? undefined;
+  }
+
   promote(version: string, ring: Ring): Promise<Ring[]> {
     return this.db.transaction().execute(async (tx) => {
       const row = await tx.selectFrom('releases').select('rings').where('version', '=', version).forUpdate().executeTakeFirst();
@@ -103,6 +111,7 @@ function view(row: Row): CatalogRelease {
     rings: [...row.rings],
     publishedAt: row.published_at.toISOString(),
     ...(row.veto ? { veto: row.veto } : {}),
+    ...(row.emergency ? { emergency: row.emergency } : {}),
     ...(row.signature ? { signature: row.signature } : {}),
   };
 }

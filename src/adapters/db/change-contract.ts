@@ -141,6 +141,34 @@ export class ChangeContracts {
     return row ? toNotice(row) : undefined;
   }
 
+  /**
+   * Records once what an emergency release's update of the cell overrode (a blackout, a
+   * postponement, the notice owed, its window), and tells webhook subscribers.
+   */
+  async recordOverride(cellId: string, version: string, overrode: string[], at = new Date()): Promise<void> {
+    const inserted = await this.db
+      .insertInto('contract_overrides')
+      .values({ cell_id: cellId, version, at: at.toISOString(), overrode: JSON.stringify(overrode) })
+      .onConflict((c) => c.columns(['cell_id', 'version']).doNothing())
+      .returning('cell_id')
+      .executeTakeFirst();
+    if (!inserted) return;
+    await WebhookStore.enqueue(this.db, [
+      { id: `update.emergency-override/${cellId}/${version}`, type: 'update.emergency-override', at: at.toISOString(), cellId, text: `🚨 ${cellId}: emergency release ${version} overrides ${overrode.join('; ')}`, data: { version, overrode } },
+    ]);
+  }
+
+  /** What emergency releases overrode in the cell, newest first. */
+  async overrides(cellId: string): Promise<{ version: string; at: string; overrode: string[] }[]> {
+    const rows = await this.db.selectFrom('contract_overrides').selectAll().where('cell_id', '=', cellId).orderBy('at', 'desc').execute();
+    return rows.map((r) => ({ version: r.version, at: r.at.toISOString(), overrode: r.overrode as string[] }));
+  }
+
+  /** Tells webhook subscribers of a release an admin marked an emergency. */
+  async emergencyMarked(version: string, emergency: { by: string; at: string; reason: string }): Promise<void> {
+    await WebhookStore.enqueue(this.db, [{ id: `release.emergency/${version}`, type: 'release.emergency', at: emergency.at, text: `🚨 release ${version} is an emergency release (${emergency.by}: ${emergency.reason}): it overrides cells' windows, postponements and blackouts but those of scope all`, data: { version, ...emergency } }]);
+  }
+
   /** The cell's notices, newest first. */
   async notices(cellId: string): Promise<Notice[]> {
     return (await this.db.selectFrom('contract_notices').selectAll().where('cell_id', '=', cellId).orderBy('given_at', 'desc').execute()).map(toNotice);

@@ -317,6 +317,17 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('removed_by', 'text')
         .addColumn('removed_at', 'timestamptz')
         .execute();
+      // An emergency release, as an admin marked it: it overrides windows, postponements and blackouts but `all`.
+      await db.schema.alterTable('releases').addColumn('emergency', 'jsonb').execute();
+      // What an emergency release's update overrode in a cell (a blackout, a postponement, the notice): the audit record.
+      await db.schema
+        .createTable('contract_overrides')
+        .addColumn('cell_id', 'text', (c) => c.notNull())
+        .addColumn('version', 'text', (c) => c.notNull())
+        .addColumn('at', 'timestamptz', (c) => c.notNull())
+        .addColumn('overrode', 'jsonb', (c) => c.notNull())
+        .addPrimaryKeyConstraint('contract_overrides_pk', ['cell_id', 'version'])
+        .execute();
       await db.schema
         .createTable('contract_notices')
         .addColumn('cell_id', 'text', (c) => c.notNull())

@@ -4,7 +4,7 @@ import type { ColumnType, Generated } from 'kysely';
 import type { CellView } from '../../domain/cell';
 import type { ConfigValue, ConfigValues } from '../../domain/config';
 import type { FlagRule } from '../../domain/flags';
-import type { ReleaseVeto, ReleaseDocument, ReleaseObject, ReleaseSource, Ring } from '../../domain/release';
+import type { ReleaseEmergency, ReleaseVeto, ReleaseDocument, ReleaseObject, ReleaseSource, Ring } from '../../domain/release';
 import type { UpdateProgress } from '../../domain/update';
 import type { FleetEvent } from '../../domain/events';
 import type { ReleaseSignature } from '../../crypto/release-signature';
@@ -26,6 +26,7 @@ export interface ReleasesTable {
   /** orders the catalog as published (versions sort in code: semver and calendar versions) */
   seq: Generated<number>;
   veto: ColumnType<ReleaseVeto | null, never, string>;
+  emergency: ColumnType<ReleaseEmergency | null, never, string>;
 }
 
 export interface FlagRulesTable {
@@ -243,6 +244,13 @@ export interface ContractPostponementsTable {
   removed_at: ColumnType<Date | null, string | null, string | null>;
 }
 
+export interface ContractOverridesTable {
+  cell_id: string;
+  version: string;
+  at: Timestamp;
+  overrode: ColumnType<unknown, string, string>;
+}
+
 export interface ContractNoticesTable {
   cell_id: string;
   version: string;
@@ -274,4 +282,5 @@ export interface Tables {
   contract_blackouts: ContractBlackoutsTable;
   contract_postponements: ContractPostponementsTable;
   contract_notices: ContractNoticesTable;
+  contract_overrides: ContractOverridesTable;
 }

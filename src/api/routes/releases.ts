@@ -104,6 +104,29 @@ const releases: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.post(
+    '/v1/releases/:version/emergency',
+    {
+      config: { role: 'admin' },
+      schema: {
+        summary: "Mark a release an emergency: its updates override cells' windows, postponements and blackouts (but those of scope all), and are told at once; recorded with who and why",
+        params: ReleaseParams,
+        body: VetoBody,
+        response: { 200: CatalogRelease, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { version } = request.params;
+      const mark = { by: request.subject, reason: request.body.reason, at: new Date().toISOString() };
+      const emergency = await catalog.markEmergency(version, mark);
+      if (!emergency) throw notFound(`release ${version}`);
+      // Told once: the first mark stands, and a call repeated finds it.
+      if (emergency.at === mark.at) await app.contracts.emergencyMarked(version, emergency);
+      request.log.warn({ version, emergency }, 'release marked an emergency');
+      return (await catalog.get(version))!;
+    },
+  );
+
+  app.post(
     '/v1/releases/:version/promote',
     {
       config: { role: 'admin' },

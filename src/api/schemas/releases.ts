@@ -32,6 +32,7 @@ const catalogFields = {
   rings: Type.Array(Type.String()),
   publishedAt: Type.String(),
   veto: Type.Optional(Type.Object({ by: Type.String(), reason: Type.String(), at: Type.String() }, { description: 'vetoed: never offered, installed or rolled out again' })),
+  emergency: Type.Optional(Type.Object({ by: Type.String(), reason: Type.String(), at: Type.String() }, { description: "an emergency release: it overrides cells' windows, postponements and blackouts but those of scope all" })),
 };
 
 export const CatalogRelease = Type.Object({

@@ -54,7 +54,7 @@ export async function waitForContract(run: UpdateRun, anyTime = false): Promise<
   const window = input.window === 'now' || anyTime ? undefined : input.window;
   let waited = false;
   for (;;) {
-    const facts = await contractFacts({ cellId: input.cellId, version: input.toVersion, why: `update ${input.id}`, window: window ?? ALWAYS, expectedMs });
+    const facts = await contractFacts({ cellId: input.cellId, version: input.toVersion, why: `update ${input.id}`, window: window ?? ALWAYS, expectedMs, now: Date.now() });
     const answer = nextStart({ window: window ?? ALWAYS, expectedMs, ignoreWindows: window === undefined, ...facts }, Date.now());
     if ('held' in answer) throw ApplicationFailure.create({ type: ErrorType.PreflightFailed, message: `the cell's change contract holds the update: ${answer.held.reason}`, nonRetryable: true });
     const wait = answer.startsAt - Date.now();

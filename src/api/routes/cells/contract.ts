@@ -170,7 +170,8 @@ const contract: FastifyPluginAsyncTypebox = async (app) => {
       const view = await readCell(app, request.params.cellId);
       const next = await upcomingOf(app, view);
       const postponement = await app.contracts.postponement(view.spec.id);
-      return { cellId: view.spec.id, upcoming: next ?? null, ...(postponement ? { postponement } : {}), blackouts: await app.contracts.blackouts(view.spec.id) };
+      const overrides = await app.contracts.overrides(view.spec.id);
+      return { cellId: view.spec.id, upcoming: next ?? null, ...(postponement ? { postponement } : {}), blackouts: await app.contracts.blackouts(view.spec.id), ...(overrides.length > 0 ? { emergencyOverrides: overrides } : {}) };
     },
   );
 };
