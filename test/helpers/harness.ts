@@ -56,6 +56,8 @@ export const TOKENS = {
   /** the customers of `sb-a` and `sb-b` (support bundles) */
   bundleCustomer: 'test-bundle-customer-token',
   bundleCustomerB: 'test-bundle-customer-b-token',
+  /** the customer of `cr-*` cells (the change contract in a rollout) */
+  contractCustomer: 'test-contract-customer-token',
 };
 
 const API_TOKENS: ApiToken[] = [
@@ -70,6 +72,7 @@ const API_TOKENS: ApiToken[] = [
   { token: TOKENS.configCustomerB, subject: 'gil-customer', role: 'customer', cells: ['cfg-b'] },
   { token: TOKENS.bundleCustomer, subject: 'bea-customer', role: 'customer', cells: ['sb-a', 'sb-fail', 'sb-agent', 'sb-crash', 'sb-cli', 'sb-rel', 'k8s-sb'] },
   { token: TOKENS.bundleCustomerB, subject: 'ben-customer', role: 'customer', cells: ['sb-b'] },
+  { token: TOKENS.contractCustomer, subject: 'cody-customer', role: 'customer', cells: ['cr-free', 'cr-blackout', 'cr-postponed'] },
 ];
 
 const UNTHROTTLED = { perMinute: 1e9, anonymousPerMinute: 1e9, registrationPerMinute: 1e9 };

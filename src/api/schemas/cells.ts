@@ -1,3 +1,4 @@
+import { CellContract } from '../../domain/schemas/contract';
 import { Type, type Static } from 'typebox';
 import { CONFIG_ITEM_NAME } from '../../domain/config';
 import { RINGS } from '../../domain/release';
@@ -73,6 +74,7 @@ export const Cell = Type.Object({
   flags: Type.Record(Type.String(), Type.Object({ enabled: Type.Boolean(), source: Type.String() })),
   stack: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   infraApply: Type.Boolean(),
+  contract: Type.Optional(CellContract),
   sla: Type.String(),
   infraUpdates: Type.Array(Type.Object({ templateVersion: Type.String(), deadline: Type.String(), sla: Type.String(), workflowId: Type.String() })),
   removal: Type.Optional(

@@ -39,6 +39,7 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
         checkIntervalSeconds: body.checkIntervalSeconds ?? DEFAULT_CHECK_INTERVAL_SECONDS,
         stack: body.stack,
         infraApply: body.infraApply ?? false,
+        ...(body.contract ? { contract: body.contract } : {}),
         expectedUpdateMinutes: body.expectedUpdateMinutes ?? Math.min(DEFAULT_EXPECTED_UPDATE_MINUTES, body.maintenanceWindow.durationMinutes),
       };
       const errors = windowProblems(spec.maintenanceWindow).map((p) => ({ field: `body.maintenanceWindow.${p.field}`, reason: p.reason }));

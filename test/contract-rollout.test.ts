@@ -1,0 +1,60 @@
+// A rollout under its cells' change contracts, on a real Temporal server: a cell in an operator's
+// blackout and a cell its customer postponed wait for them, each starting when the contract lets it
+// (not when its window opens), as the plan computed before the rollout said.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_RELEASES } from '../scripts/seed/demo-fleet';
+import { everyDay, Harness } from './helpers/harness';
+
+/** A zone's local wall clock `offsetMs` from now, HH:MM:SS: a window there opening then. */
+function localClock(timezone: string, offsetMs: number): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone: timezone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(new Date(Date.now() + offsetMs));
+}
+
+describe('a rollout under the change contract', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await Harness.start();
+    await h.catalog.publish({ ...DEMO_RELEASES.find((r) => r.version === '1.2.0')!, version: '3.2.0' }, { rings: ['staging', 'saas', 'dedicated'] });
+  });
+  afterAll(() => h?.stop());
+
+  it('a blackout and a postponement hold their cells until they end; the plan said when', { timeout: 240_000 }, async () => {
+    // Every window opened a minute ago, for ten minutes, each in its own time zone.
+    const windows = { 'cr-free': 'Europe/Berlin', 'cr-blackout': 'America/New_York', 'cr-postponed': 'Asia/Kolkata' } as const;
+    await Promise.all(
+      Object.entries(windows).map(([id, zone]) =>
+        h.registerCell(id, { maintenanceWindow: everyDay(localClock(zone, -60_000), 10, zone), expectedUpdateMinutes: 1, ...(id === 'cr-postponed' ? { contract: { postponement: { maxDays: 1 } } } : {}) }),
+      ),
+    );
+    const now = Math.ceil(Date.now() / 1000) * 1000;
+    const blackoutEnds = now + 60_000;
+    const postponedUntil = now + 90_000;
+    expect((await h.http('POST', '/v1/cells/cr-blackout/blackouts', { startsAt: new Date(now - 120_000).toISOString(), endsAt: new Date(blackoutEnds).toISOString(), scope: 'all-but-emergency', reason: 'a migration of our own' }, 'operator')).status).toBe(201);
+    const postponed = await h.http('POST', '/v1/cells/cr-postponed/postponements', { until: new Date(postponedUntil).toISOString(), reason: 'a demo to our board' }, 'contractCustomer');
+    expect(postponed.status, JSON.stringify(postponed.body)).toBe(201);
+
+    const body = { version: '3.2.0', rings: ['saas'], waves: { maxConcurrent: 3 }, bakeMinutes: 0 };
+    const planned = await h.http('POST', '/v1/rollouts/plan', body, 'viewer');
+    expect(planned.status, JSON.stringify(planned.body)).toBe(200);
+    const plannedAt = Object.fromEntries(planned.body.rings[0].cells.map((c: { id: string; startsAt: string }) => [c.id, Date.parse(c.startsAt)]));
+    expect(plannedAt['cr-free']).toBeLessThan(now + 5_000);
+    expect(Math.abs(plannedAt['cr-blackout'] - blackoutEnds)).toBeLessThan(1_500);
+    expect(Math.abs(plannedAt['cr-postponed'] - postponedUntil)).toBeLessThan(1_500);
+
+    expect((await h.http('POST', '/v1/rollouts', body, 'operator')).status).toBe(202);
+    // Each cell was told of the release, with the rollout as the reason.
+    const upcoming = await h.waitFor('the notice of the rollout', async () => (await h.http('GET', '/v1/cells/cr-postponed/upcoming', undefined, 'contractCustomer')).body.upcoming ?? undefined);
+    expect(upcoming).toMatchObject({ version: '3.2.0', why: 'rollout 3.2.0', waits: [expect.objectContaining({ rule: 'postponement' })] });
+    const done = await h.waitFor('the rollout done', async () => {
+      const res = await h.http('GET', '/v1/rollouts/3.2.0', undefined, 'viewer');
+      return ['succeeded', 'halted', 'aborted'].includes(res.body?.status) ? res.body : undefined;
+    }, 200_000);
+    expect(done.status).toBe('succeeded');
+    for (const cell of done.rings[0].cells as { id: string; startedAt: string }[]) {
+      const started = Date.parse(cell.startedAt);
+      expect(started, `${cell.id} started ${cell.startedAt}, planned ${new Date(plannedAt[cell.id]).toISOString()}`).toBeGreaterThanOrEqual(plannedAt[cell.id] - 1_000);
+      expect(started - plannedAt[cell.id], cell.id).toBeLessThan(5_000);
+      expect((await h.simulated.read(cell.id)).version).toBe('3.2.0');
+    }
+  });
+});
