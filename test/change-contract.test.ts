@@ -60,7 +60,7 @@ describe("the customer's change contract, enforced by timers", () => {
       tokens: [
         { token: TOKENS.operator, subject: 'oscar-operator', role: 'operator' },
         { token: TOKENS.admin, subject: 'alice-admin', role: 'admin' },
-        { token: CUSTOMER, subject: 'carla-customer', role: 'customer', cells: ['cc-plain', 'cc-blackout', 'cc-notice', 'cc-postponed', 'cc-infra', 'cc-emergency', 'cc-all'] },
+        { token: CUSTOMER, subject: 'carla-customer', role: 'customer', cells: ['cc-plain', 'cc-blackout', 'cc-notice', 'cc-postponed', 'cc-infra', 'cc-emergency', 'cc-all', 'cc-approve', 'cc-deny', 'cc-skip', 'cc-proceed'] },
         { token: OTHER_CUSTOMER, subject: 'otto-customer', role: 'customer', cells: ['cc-other'] },
       ],
       agents: { bootstrapTokens, credentials: agentCredentials, endpoint: 'unused:7443', ...DEFAULT_AGENT_POLICY },
@@ -226,5 +226,45 @@ describe("the customer's change contract, enforced by timers", () => {
     const after = (await http('GET', `/v1/updates/${held.body.id}`)).body;
     expect(after.status).toBe('succeeded');
     expect(Date.parse(after.steps[0].startedAt)).toBeGreaterThanOrEqual(t0 + 2 * DAY);
+  });
+
+  it("a cell in approval mode waits for its customer, visibly; approved it runs, declined or undecided past a 'skip' deadline it is skipped, past a 'proceed' one it runs", { timeout: 180_000 }, async () => {
+    await register('cc-approve', { contract: { approval: { deadlineHours: 48, onDeadline: 'skip' } } });
+    await register('cc-deny', { contract: { approval: { deadlineHours: 48, onDeadline: 'proceed' } } });
+    await register('cc-skip', { contract: { approval: { deadlineHours: 1, onDeadline: 'skip' } } });
+    await register('cc-proceed', { contract: { approval: { deadlineHours: 1, onDeadline: 'proceed' } } });
+    const t0 = await env.currentTimeMs();
+    const window = nextTwoAm(t0 + 3 * 3_600_000); // at least three hours away: past the short deadlines
+    const ids: Record<string, string> = {};
+    for (const id of ['cc-approve', 'cc-deny', 'cc-skip', 'cc-proceed']) ids[id] = (await http('POST', `/v1/cells/${id}/updates`, { version: '1.2.0' })).body.id;
+    await env.sleep(1_000);
+    const asked = (await http('GET', `/v1/updates/${ids['cc-approve']}`)).body;
+    expect(asked.approval).toMatchObject({ onDeadline: 'skip' });
+    expect(Date.parse(asked.approval.deadline) - Date.parse(asked.approval.askedAt)).toBe(48 * 3_600_000);
+    // Only the cell's customer decides; the customer declines one while it is scheduled.
+    expect((await http('POST', `/v1/cells/cc-deny/updates/${ids['cc-deny']}/decide`, { decision: 'deny' })).status).toBe(403);
+    expect((await http('POST', `/v1/cells/cc-deny/updates/${ids['cc-deny']}/decide`, { decision: 'deny', reason: 'not this week' }, CUSTOMER)).status).toBe(202);
+
+    // The window opens: the one not decided yet waits for its customer, and says so.
+    await env.sleep(window + 5 * 60_000 - (await env.currentTimeMs()));
+    const waiting = (await http('GET', `/v1/updates/${ids['cc-approve']}`)).body;
+    expect(waiting.status).toBe('waiting-approval');
+    expect(waiting.waitingFor[0]).toMatchObject({ rule: 'approval' });
+    expect((await http('POST', `/v1/cells/cc-approve/updates/${ids['cc-approve']}/decide`, { decision: 'approve', reason: 'go ahead' }, CUSTOMER)).status).toBe(202);
+    await env.sleep(30 * 60_000);
+
+    const ended = async (id: string) => (await http('GET', `/v1/updates/${ids[id]}`)).body;
+    const approved = await ended('cc-approve');
+    expect(approved.status).toBe('succeeded');
+    expect(approved.approval.decision).toMatchObject({ approve: true, by: 'carla-customer', reason: 'go ahead' });
+    expect(Date.parse(approved.steps[0].startedAt)).toBeGreaterThanOrEqual(window + 5 * 60_000);
+    expect(await ended('cc-deny')).toMatchObject({ status: 'rejected', error: 'declined by its customer carla-customer: not this week' });
+    expect((await ended('cc-skip')).status).toBe('rejected');
+    expect((await ended('cc-skip')).error).toContain('skipped, as its contract says');
+    const proceeded = await ended('cc-proceed');
+    expect(proceeded.status).toBe('succeeded');
+    expect(Date.parse(proceeded.steps[0].startedAt) - window).toBeLessThan(10 * 60_000);
+    // Nothing ran on the cells that were skipped.
+    for (const id of ['cc-deny', 'cc-skip']) expect((await http('GET', `/v1/cells/${id}`)).body.version).toBe('1.1.0');
   });
 });

@@ -53,6 +53,8 @@ export interface ChangeFacts {
   sla?: string;
   /** an agent cell's agent, as last seen */
   agent?: 'online' | 'offline' | 'never-seen';
+  /** each update waits for the customer's approval, up to a deadline (the update's wait; not a start time) */
+  approval?: CellContract['approval'];
 }
 
 /** What the contract adds to a cell's window and expected time, as its records say: read by whoever asks. */

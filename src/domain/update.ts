@@ -59,7 +59,7 @@ export interface CompensationProgress {
   error?: string;
 }
 
-export type OperatorActionName = 'cancel' | 'retry' | 'abandon' | 'pause' | 'resume' | 'approve' | 'reject';
+export type OperatorActionName = 'cancel' | 'retry' | 'abandon' | 'pause' | 'resume' | 'approve' | 'reject' | 'customer-approve' | 'customer-deny';
 
 export interface OperatorAction {
   action: OperatorActionName;
@@ -77,6 +77,8 @@ export interface UpdateProgress {
   status: UpdateStatus;
   /** when the update waits for a maintenance window: the slot it waits for */
   window?: { startsAt: string; endsAt: string };
+  /** a cell whose contract asks its customer's approval: asked when, decided by when, and what happens without a decision */
+  approval?: { askedAt: string; deadline: string; onDeadline: 'proceed' | 'skip'; decision?: { approve: boolean; by: string; at: string; reason?: string } };
   /** while it waits: what the cell's change contract holds it for (notice, postponement, blackout, window), each until when */
   waitingFor?: { rule: string; reason: string; until?: string }[];
   /** when it waits for an operator's decision: until when */

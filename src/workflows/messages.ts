@@ -131,6 +131,8 @@ export const resumeUpdate = defineUpdate<void, [OperatorCommand]>('resume');
 export const retryCompensation = defineUpdate<void, [OperatorCommand]>('retry');
 export const abandonCompensation = defineUpdate<void, [OperatorCommand]>('abandon');
 export const approveUpdate = defineUpdate<void, [OperatorCommand]>('approve');
+/** The cell's customer decides on an update its change contract asks approval for. */
+export const customerDecision = defineUpdate<void, [OperatorCommand & { approve: boolean }]>('customerDecision');
 export const rejectUpdate = defineUpdate<void, [OperatorCommand]>('reject');
 
 // fleet rollouts

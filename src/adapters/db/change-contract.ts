@@ -52,6 +52,7 @@ export class ChangeContracts {
       noticeMs: this.noticeDays(spec) * 86_400_000,
       ...(notice ? { noticeGivenAt: Date.parse(notice.givenAt) } : {}),
       ...(postponement ? { postponedUntil: Date.parse(postponement.until) } : {}),
+      ...(spec.contract?.approval ? { approval: spec.contract.approval } : {}),
       change,
     };
   }

@@ -20,6 +20,17 @@ export const Update = Type.Object({
   strategy: Type.String(),
   status: Type.String(),
   window: Type.Optional(Type.Object({ startsAt: Type.String(), endsAt: Type.String() })),
+  approval: Type.Optional(
+    Type.Object(
+      {
+        askedAt: Type.String(),
+        deadline: Type.String(),
+        onDeadline: Type.String(),
+        decision: Type.Optional(Type.Object({ approve: Type.Boolean(), by: Type.String(), at: Type.String(), reason: Type.Optional(Type.String()) })),
+      },
+      { description: "its cell's customer approves it (POST /v1/cells/:cellId/updates/:updateId/decide) by the deadline; without a decision, onDeadline" },
+    ),
+  ),
   waitingFor: Type.Optional(Type.Array(Type.Object({ rule: Type.String(), reason: Type.String(), until: Type.Optional(Type.String()) }), { description: "while it waits: what the cell's change contract holds it for, each until when" })),
   decisionDeadline: Type.Optional(Type.String()),
   steps: Type.Array(Step),

@@ -20,6 +20,15 @@ export const CellContract = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    approval: Type.Optional(
+      Type.Object(
+        {
+          deadlineHours: Type.Integer({ minimum: 1, maximum: 30 * 24, description: 'how long after an update is scheduled the customer has to decide' }),
+          onDeadline: StringEnum(['proceed', 'skip'] as const, { description: 'without a decision by then: the update goes on, or is skipped (rejected)' }),
+        },
+        { additionalProperties: false, description: "each update waits for its customer's approval (an emergency release does not)" },
+      ),
+    ),
     postponement: Type.Optional(
       Type.Object(
         {

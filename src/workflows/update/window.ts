@@ -1,9 +1,12 @@
-import { ApplicationFailure, patched, proxyLocalActivities, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { CatalogActivities, ContractActivities } from '../../activities';
 import { nextStart } from '../../domain/contract';
 import { ErrorType } from '../../domain/errors';
 import { nextWindowSlot } from '../../domain/window';
+import { refuse } from '../failures';
+import { customerDecision, type OperatorCommand } from '../messages';
 import { OWN } from '../retry';
+import { now } from './progress';
 import type { UpdateRun } from './run';
 
 // One read of cellshift's own catalog, without a round trip through the server.
@@ -49,23 +52,66 @@ export async function waitForWindow(run: UpdateRun): Promise<void> {
  * `anyTime`: an update that needs no maintenance window (live) waits for the rest of the contract.
  */
 export async function waitForContract(run: UpdateRun, anyTime = false): Promise<void> {
-  const { input } = run;
+  const { input, progress } = run;
   const expectedMs = input.expectedUpdateMinutes * 60_000;
   const window = input.window === 'now' || anyTime ? undefined : input.window;
   let waited = false;
+  // A contract that asks the customer's approval: the decision, taken while the update waits.
+  let decision: (OperatorCommand & { approve: boolean }) | undefined;
+  setHandler(
+    customerDecision,
+    (d) => {
+      decision = d;
+      run.record(d.approve ? 'customer-approve' : 'customer-deny', d);
+      progress.approval!.decision = { approve: d.approve, by: d.by, at: now(), ...(d.reason ? { reason: d.reason } : {}) };
+      run.tracker.publish();
+    },
+    {
+      validator: (_: OperatorCommand & { approve: boolean }) => {
+        if (!progress.approval) refuse(ErrorType.InvalidState, `update ${input.id} asks no approval of its customer`);
+        if (progress.approval.decision) refuse(ErrorType.InvalidState, `update ${input.id} was already ${progress.approval.decision.approve ? 'approved' : 'declined'} by ${progress.approval.decision.by}`);
+        run.requireStatus('decide', ['scheduled', 'waiting-approval']);
+      },
+    },
+  );
   for (;;) {
     const facts = await contractFacts({ cellId: input.cellId, version: input.toVersion, why: `update ${input.id}`, window: window ?? ALWAYS, expectedMs, now: Date.now() });
+    if (facts.approval && !facts.change.emergency && !progress.approval) {
+      progress.approval = { askedAt: now(), deadline: new Date(Date.now() + facts.approval.deadlineHours * 3_600_000).toISOString(), onDeadline: facts.approval.onDeadline };
+    }
     const answer = nextStart({ window: window ?? ALWAYS, expectedMs, ignoreWindows: window === undefined, ...facts }, Date.now());
     if ('held' in answer) throw ApplicationFailure.create({ type: ErrorType.PreflightFailed, message: `the cell's change contract holds the update: ${answer.held.reason}`, nonRetryable: true });
     const wait = answer.startsAt - Date.now();
-    if (wait <= 0) break;
-    run.progress.window = { startsAt: new Date(answer.startsAt).toISOString(), endsAt: new Date(Number.isFinite(answer.endsAt) ? answer.endsAt : answer.startsAt + expectedMs).toISOString() };
-    run.progress.waitingFor = answer.waits.map((w) => ({ rule: w.rule, reason: w.reason, ...(w.until !== undefined ? { until: new Date(w.until).toISOString() } : {}) }));
-    run.tracker.publish();
-    await sleep(wait);
-    waited = true;
+    if (wait > 0) {
+      progress.window = { startsAt: new Date(answer.startsAt).toISOString(), endsAt: new Date(Number.isFinite(answer.endsAt) ? answer.endsAt : answer.startsAt + expectedMs).toISOString() };
+      progress.waitingFor = answer.waits.map((w) => ({ rule: w.rule, reason: w.reason, ...(w.until !== undefined ? { until: new Date(w.until).toISOString() } : {}) }));
+      run.tracker.setStatus('scheduled');
+      run.tracker.publish();
+      await sleep(wait);
+      waited = true;
+      continue;
+    }
+    // The contract lets it start now; one that asks the customer's approval waits for it, up to its deadline.
+    const approval = progress.approval;
+    if (!approval || decision?.approve) break;
+    if (decision) {
+      run.rejected = true;
+      throw ApplicationFailure.create({ type: ErrorType.Rejected, message: `declined by its customer ${decision.by}${decision.reason ? `: ${decision.reason}` : ''}`, nonRetryable: true });
+    }
+    const left = Date.parse(approval.deadline) - Date.now();
+    if (left > 0) {
+      progress.waitingFor = [{ rule: 'approval', reason: `its customer's approval, by ${approval.deadline} (then: ${approval.onDeadline})`, until: approval.deadline }];
+      run.tracker.setStatus('waiting-approval');
+      run.tracker.publish();
+      await condition(() => decision !== undefined, left);
+      waited = true;
+      continue; // decided, or the deadline passed: the contract is read again (the window may have closed meanwhile)
+    }
+    if (approval.onDeadline === 'proceed') break;
+    run.rejected = true;
+    throw ApplicationFailure.create({ type: ErrorType.Rejected, message: `no decision of its customer by ${approval.deadline}: skipped, as its contract says`, nonRetryable: true });
   }
-  delete run.progress.waitingFor;
+  delete progress.waitingFor;
   if (!waited) return;
   const veto = await releaseVeto(input.toVersion);
   if (veto) {

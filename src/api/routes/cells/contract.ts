@@ -10,10 +10,17 @@ import { BlackoutBody, PostponementBody } from '../../../domain/schemas/contract
 import { badRequest, HttpProblem, notFound } from '../../http/problem';
 import { CellParams } from '../../schemas/cells';
 import { problems } from '../../schemas/common';
+import { parseUpdateId } from '../../../workflows/ids';
+import { customerDecision } from '../../../workflows/messages';
+import { updateOf } from '../../../workflows/update/client';
+import { sendCommand } from '../../http/commands';
+import { UpdateParams } from '../../schemas/updates';
 import { readCell } from '../read-views';
 
 const BlackoutParams = Type.Object({ cellId: CellParams.properties.cellId, id: Type.String({ format: 'uuid' }) });
 const FreezeParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+const CellUpdateParams = Type.Object({ cellId: CellParams.properties.cellId, updateId: UpdateParams.properties.updateId });
+const DecisionBody = Type.Object({ decision: Type.Union([Type.Literal('approve'), Type.Literal('deny')]), reason: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })) }, { additionalProperties: false });
 
 function refused(refusal: ContractRefusal): HttpProblem {
   return new HttpProblem(409, 'Refused by the change contract', refusal.reason, { rule: refusal.rule });
@@ -160,6 +167,27 @@ const contract: FastifyPluginAsyncTypebox = async (app) => {
       );
       if (refusal) throw refused(refusal);
       return reply.status(201).send(await app.contracts.postpone(cellId, request.body.until, request.body.reason, request.subject));
+    },
+  );
+
+  app.post(
+    '/v1/cells/:cellId/updates/:updateId/decide',
+    {
+      config: { role: 'admin', customers: true },
+      schema: {
+        summary: "The customer's decision on an update the cell's contract asks approval for (only the cell's customer token)",
+        params: CellUpdateParams,
+        body: DecisionBody,
+        response: { 202: Type.Object({ id: Type.String(), decision: Type.String(), by: Type.String() }), ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { cellId, updateId } = request.params;
+      if (request.role !== 'customer') throw new HttpProblem(403, 'Forbidden', `only the customer of ${cellId} approves its updates`);
+      if (parseUpdateId(updateId)?.cellId !== cellId) throw notFound(`update ${updateId} of ${cellId}`);
+      const { decision, reason } = request.body;
+      await sendCommand(updateOf(app.temporal, updateId), customerDecision, [{ approve: decision === 'approve', by: request.subject, ...(reason ? { reason } : {}) }], `update ${updateId}`, 'decide');
+      return reply.status(202).send({ id: updateId, decision, by: request.subject });
     },
   );
 
