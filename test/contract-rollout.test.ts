@@ -1,6 +1,7 @@
 // A rollout under its cells' change contracts, on a real Temporal server: a cell in an operator's
 // blackout and a cell its customer postponed wait for them, each starting when the contract lets it
-// (not when its window opens), as the plan computed before the rollout said.
+// (not when its window opens), as the plan computed before the rollout said; a cell that follows
+// its ring one minor version behind is held.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_RELEASES } from '../scripts/seed/demo-fleet';
 import { everyDay, Harness } from './helpers/harness';
@@ -20,10 +21,11 @@ describe('a rollout under the change contract', () => {
 
   it('a blackout and a postponement hold their cells until they end; the plan said when', { timeout: 240_000 }, async () => {
     // Every window opened a minute ago, for ten minutes, each in its own time zone.
-    const windows = { 'cr-free': 'Europe/Berlin', 'cr-blackout': 'America/New_York', 'cr-postponed': 'Asia/Kolkata' } as const;
+    const windows = { 'cr-free': 'Europe/Berlin', 'cr-blackout': 'America/New_York', 'cr-postponed': 'Asia/Kolkata', 'cr-lag': 'UTC' } as const;
+    const contracts: Record<string, unknown> = { 'cr-postponed': { postponement: { maxDays: 1 } }, 'cr-lag': { lag: 1 } };
     await Promise.all(
       Object.entries(windows).map(([id, zone]) =>
-        h.registerCell(id, { maintenanceWindow: everyDay(localClock(zone, -60_000), 10, zone), expectedUpdateMinutes: 1, ...(id === 'cr-postponed' ? { contract: { postponement: { maxDays: 1 } } } : {}) }),
+        h.registerCell(id, { maintenanceWindow: everyDay(localClock(zone, -60_000), 10, zone), expectedUpdateMinutes: 1, ...(contracts[id] ? { contract: contracts[id] } : {}) }),
       ),
     );
     const now = Math.ceil(Date.now() / 1000) * 1000;
@@ -40,6 +42,8 @@ describe('a rollout under the change contract', () => {
     expect(plannedAt['cr-free']).toBeLessThan(now + 5_000);
     expect(Math.abs(plannedAt['cr-blackout'] - blackoutEnds)).toBeLessThan(1_500);
     expect(Math.abs(plannedAt['cr-postponed'] - postponedUntil)).toBeLessThan(1_500);
+    // A cell one minor version behind its ring does not take the ring's newest line.
+    expect(planned.body.rings[0].held).toEqual([{ id: 'cr-lag', reason: expect.stringContaining('follows its ring 1 minor version behind: 3.2.0 is ahead of its line (2.1.x, newest 2.1.0') }]);
 
     expect((await h.http('POST', '/v1/rollouts', body, 'operator')).status).toBe(202);
     // Each cell was told of the release, with the rollout as the reason.
@@ -50,7 +54,10 @@ describe('a rollout under the change contract', () => {
       return ['succeeded', 'halted', 'aborted'].includes(res.body?.status) ? res.body : undefined;
     }, 200_000);
     expect(done.status).toBe('succeeded');
-    for (const cell of done.rings[0].cells as { id: string; startedAt: string }[]) {
+    const cells = done.rings[0].cells as { id: string; state: string; startedAt: string; error?: string }[];
+    expect(cells.find((c) => c.id === 'cr-lag')).toMatchObject({ state: 'held', error: expect.stringContaining('1 minor version behind') });
+    expect((await h.simulated.read('cr-lag')).version).toBe('1.1.0');
+    for (const cell of cells.filter((c) => c.id !== 'cr-lag')) {
       const started = Date.parse(cell.startedAt);
       expect(started, `${cell.id} started ${cell.startedAt}, planned ${new Date(plannedAt[cell.id]).toISOString()}`).toBeGreaterThanOrEqual(plannedAt[cell.id] - 1_000);
       expect(started - plannedAt[cell.id], cell.id).toBeLessThan(5_000);

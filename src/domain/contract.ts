@@ -5,6 +5,7 @@
 // update's own wait all ask it, so none can disagree. Pure arithmetic on epoch milliseconds, so
 // workflows use it with their deterministic clock.
 import type { BlackoutScope, CellContract } from './schemas/contract';
+import { compareVersions } from './version';
 import { nextWindowSlot, type MaintenanceWindow } from './window';
 
 export type { BlackoutScope, CellContract } from './schemas/contract';
@@ -207,4 +208,41 @@ export function postponementRefusal(contract: CellContract | undefined, cellId: 
   if (until > base + maxDays * DAY_MS) return { rule: 'postponement-limit', reason: maxDays === 0 ? `the contract of ${cellId} allows no postponement` : `the contract of ${cellId} allows postponing up to ${maxDays} days past ${new Date(base).toISOString()}` };
   if (infraDeadline !== undefined && until > infraDeadline) return { rule: 'infrastructure-deadline', reason: `${cellId} has an infrastructure update due by ${new Date(infraDeadline).toISOString()}: no postponement past it` };
   return undefined;
+}
+
+/** A version's minor line, as numbers: [2, 1] of 2.1.3. */
+function minorLine(version: string): [number, number] {
+  const [major, minor] = version.split(/[.+-]/).map(Number);
+  return [major ?? 0, minor ?? 0];
+}
+
+function compareLines(a: [number, number], b: [number, number]): number {
+  return a[0] - b[0] || a[1] - b[1];
+}
+
+/**
+ * The newest release a cell that follows its ring `lag` minor versions behind may run, among the
+ * releases its ring sees: the newest of the minor line `lag` lines before the newest line (2.0.x
+ * while the ring has 2.1.x, with lag 1). Undefined when the ring has no line that far back.
+ */
+export function laggedTarget<T extends { version: string }>(visible: readonly T[], lag: number): T | undefined {
+  const sorted = [...visible].sort((a, b) => compareVersions(a.version, b.version));
+  if (lag <= 0) return sorted.at(-1);
+  const lines: [number, number][] = [];
+  for (const r of sorted) {
+    const l = minorLine(r.version);
+    if (lines.length === 0 || compareLines(lines.at(-1)!, l) !== 0) lines.push(l);
+  }
+  const allowed = lines.at(-1 - lag);
+  if (!allowed) return undefined;
+  return sorted.filter((r) => compareLines(minorLine(r.version), allowed) <= 0).at(-1);
+}
+
+/** Why a cell that lags its ring may not take `version` (newer than its line), or undefined when it may. */
+export function lagRefusal(version: string, visible: readonly { version: string }[], lag: number): string | undefined {
+  if (lag <= 0) return undefined;
+  const target = laggedTarget(visible, lag);
+  if (target && compareLines(minorLine(version), minorLine(target.version)) <= 0) return undefined;
+  const newest = laggedTarget(visible, 0);
+  return `the cell follows its ring ${lag} minor version${lag === 1 ? '' : 's'} behind: ${version} is ahead of its line (${target ? `${minorLine(target.version).join('.')}.x, newest ${target.version}` : 'none yet'}; the ring's newest is ${newest?.version ?? 'none'})`;
 }

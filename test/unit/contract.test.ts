@@ -2,7 +2,7 @@
 // zone, across daylight-saving changes, past blackouts, notice and postponements, and what an
 // emergency overrides.
 import { describe, expect, it } from 'vitest';
-import { mayStart, nextStart, type Blackout, type ChangeFacts } from '../../src/domain/contract';
+import { customerBlackoutRefusal, laggedTarget, lagRefusal, mayStart, nextStart, postponementRefusal, type Blackout, type ChangeFacts } from '../../src/domain/contract';
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -86,5 +86,35 @@ describe('the change contract decides when an update may start', () => {
     const during = mayStart(facts({ blackouts: [blackout('2026-06-07T00:00:00Z', '2026-06-08T00:00:00Z', 'all')] }), open);
     expect(during).toMatchObject({ ok: false, hold: { rule: 'blackout' }, retryAt: at('2026-06-14T04:00:00Z') });
     expect(mayStart(facts({ noticeMs: D }), open)).toMatchObject({ ok: false, hold: { rule: 'notice', until: open + D }, retryAt: at('2026-06-14T04:00:00Z') });
+  });
+
+  it('a cell one minor version behind its ring takes the newest of the line before; nothing ahead of it', () => {
+    const visible = ['1.9.4', '2.0.0', '2.0.3', '2.1.0', '2.1.2'].map((version) => ({ version }));
+    expect(laggedTarget(visible, 0)?.version).toBe('2.1.2');
+    expect(laggedTarget(visible, 1)?.version).toBe('2.0.3');
+    expect(laggedTarget(visible, 2)?.version).toBe('1.9.4');
+    expect(laggedTarget(visible.slice(3), 1)).toBeUndefined();
+    expect(lagRefusal('2.0.3', visible, 1)).toBeUndefined();
+    expect(lagRefusal('2.1.0', visible, 1)).toBe("the cell follows its ring 1 minor version behind: 2.1.0 is ahead of its line (2.0.x, newest 2.0.3; the ring's newest is 2.1.2)");
+    expect(lagRefusal('2.1.0', visible, 0)).toBeUndefined();
+  });
+
+  it("what the customer may set: blackouts within the contract's notice and days per quarter, postponements within its days and the infrastructure deadline", () => {
+    const now = at('2026-03-01T00:00:00Z');
+    const contract = { customerBlackouts: { maxDaysPerQuarter: 10, minNoticeDays: 7 }, postponement: { maxDays: 14 } };
+    const ask = (startsAt: string, endsAt: string, scope: Blackout['scope'] = 'breaking') => ({ startsAt, endsAt, scope });
+    expect(customerBlackoutRefusal(undefined, 'acme', [], ask('2026-04-01T00:00:00Z', '2026-04-02T00:00:00Z'), now)?.rule).toBe('customer-blackouts');
+    expect(customerBlackoutRefusal(contract, 'acme', [], ask('2026-03-05T00:00:00Z', '2026-03-06T00:00:00Z'), now)?.rule).toBe('blackout-notice');
+    expect(customerBlackoutRefusal(contract, 'acme', [], ask('2026-04-01T00:00:00Z', '2026-04-02T00:00:00Z', 'all'), now)?.rule).toBe('emergency-override');
+    // Eight days used in Q1 already: three more from 30 March are two in Q1 (ten in all) and one in Q2.
+    const used = [{ startsAt: '2026-03-10T00:00:00Z', endsAt: '2026-03-18T00:00:00Z' }];
+    expect(customerBlackoutRefusal(contract, 'acme', used, ask('2026-03-30T00:00:00Z', '2026-04-02T00:00:00Z'), now)).toBeUndefined();
+    expect(customerBlackoutRefusal(contract, 'acme', used, ask('2026-03-28T00:00:00Z', '2026-04-01T00:00:00Z'), now)).toEqual({ rule: 'blackout-allowance', reason: 'the customer of acme may set 10 days of blackout in 2026-Q1: 8 used, 4 asked' });
+    const regular = { change: { version: '2.1.0', breaking: false, emergency: false }, startsAt: at('2026-03-08T02:00:00Z') };
+    expect(postponementRefusal(contract, 'acme', regular, at('2026-03-22T02:00:00Z'), undefined, now)).toBeUndefined();
+    expect(postponementRefusal(contract, 'acme', regular, at('2026-03-22T02:00:01Z'), undefined, now)?.rule).toBe('postponement-limit');
+    expect(postponementRefusal(contract, 'acme', regular, at('2026-03-20T00:00:00Z'), at('2026-03-15T00:00:00Z'), now)?.rule).toBe('infrastructure-deadline');
+    expect(postponementRefusal(contract, 'acme', { ...regular, change: { ...regular.change, emergency: true } }, at('2026-03-10T00:00:00Z'), undefined, now)?.rule).toBe('emergency-release');
+    expect(postponementRefusal(undefined, 'acme', undefined, at('2026-03-02T00:00:00Z'), undefined, now)?.rule).toBe('postponement-limit');
   });
 });

@@ -10,6 +10,7 @@ export type BlackoutScope = (typeof BLACKOUT_SCOPES)[number];
 /** What the cell's contract says, in its spec (set by the operator at registration). */
 export const CellContract = Type.Object(
   {
+    lag: Type.Optional(Type.Integer({ minimum: 0, maximum: 2, description: 'follow the ring this many minor versions behind its newest release (GitLab Dedicated runs one behind)' })),
     noticeDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 90, description: "days of notice before an update's window (default: its ring's)" })),
     customerBlackouts: Type.Optional(
       Type.Object(

@@ -1,5 +1,6 @@
 import { ActivityFailure } from '@temporalio/workflow';
-import { newestVisible } from '../../domain/channels';
+import { newestVisible, visibleReleases } from '../../domain/channels';
+import { laggedTarget } from '../../domain/contract';
 import { planUpgrade } from '../../domain/upgrade-path';
 import { compareVersions } from '../../domain/version';
 import { describeFailure } from '../failures';
@@ -27,7 +28,10 @@ export async function check(cell: Cell): Promise<void> {
   }
   observe(cell, actual, 'found on by the periodic check');
   const releases = await listReleases();
-  const newest = newestVisible(releases, { ring: spec.ring, airGapped: spec.airGapped }, status.version);
+  // A cell whose contract lags its ring takes the newest of the line it follows.
+  const lag = spec.contract?.lag ?? 0;
+  const lagged = lag > 0 ? laggedTarget(visibleReleases(releases, { ring: spec.ring, airGapped: spec.airGapped }), lag) : undefined;
+  const newest = lag > 0 ? (lagged && (status.version === undefined || compareVersions(lagged.version, status.version) > 0) ? lagged : undefined) : newestVisible(releases, { ring: spec.ring, airGapped: spec.airGapped }, status.version);
   status.lastCheck = { at: now(), newest: newest?.version };
   if (spec.autoUpdate && newest && (status.desiredVersion === undefined || compareVersions(newest.version, status.desiredVersion) > 0)) {
     const plan = planUpgrade(status.version, newest.version, cell.usable(releases));

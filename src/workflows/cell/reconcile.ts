@@ -1,4 +1,6 @@
 import { ErrorType } from '../../domain/errors';
+import { visibleReleases } from '../../domain/channels';
+import { lagRefusal } from '../../domain/contract';
 import { rollbackTarget } from '../../domain/rollback-target';
 import type { CatalogRelease } from '../../domain/release';
 import { checkDirectUpgrade, planUpgrade } from '../../domain/upgrade-path';
@@ -43,6 +45,12 @@ export async function setDesired(cell: Cell, request: DesiredVersionRequest): Pr
   const target = request.rollback ? rollbackTarget(status.version, status.history) : undefined;
   if (target && !target.ok) refuse(ErrorType.IncompatibleVersion, target.reason);
   const version = target?.version ?? request.version;
+  // A cell whose contract lags its ring takes no release ahead of its line (held, with the reason).
+  const lag = cell.spec.contract?.lag ?? 0;
+  if (!target && lag > 0) {
+    const refusal = lagRefusal(version, visibleReleases(await listReleases(), { ring: cell.spec.ring, airGapped: cell.spec.airGapped }), lag);
+    if (refusal) refuse(ErrorType.UpdatesHeld, refusal);
+  }
   const plan = target ? [version] : requireReachable(cell, version, releases, false);
   // A rollout does not wait on one cell's absent agent: the cell is held, with the reason.
   await requireAgentFit(cell, request.rolloutId !== undefined);

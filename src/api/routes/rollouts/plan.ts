@@ -7,7 +7,7 @@ import { visibleReleases } from '../../../domain/channels';
 import type { Ring } from '../../../domain/release';
 import { planRollout, type RingFleet, type RingPolicy } from '../../../domain/schedule';
 import { configHold } from '../../../domain/config-hold';
-import { changeOf } from '../../../domain/contract';
+import { changeOf, lagRefusal } from '../../../domain/contract';
 import { planUpgrade } from '../../../domain/upgrade-path';
 
 export interface PlanRequest {
@@ -38,7 +38,9 @@ export async function rolloutPlan(ctx: Pick<FastifyInstance, 'cells' | 'catalog'
     const usable = view.spec.airGapped ? visibleReleases(releases, { ring: view.spec.ring, airGapped: true }) : releases;
     const path = planUpgrade(view.version, request.version, usable);
     // A hop whose release requires configuration the cell lacks holds it there, as the rollout would.
-    const reason = holdReason(view, agentStatus) ?? (path.ok ? await configHoldOf(view.spec.id, path.plan) : path.reason);
+    const lag = view.spec.contract?.lag ?? 0;
+    const lagging = lag > 0 ? lagRefusal(request.version, visibleReleases(releases, { ring: view.spec.ring, airGapped: view.spec.airGapped }), lag) : undefined;
+    const reason = holdReason(view, agentStatus) ?? lagging ?? (path.ok ? await configHoldOf(view.spec.id, path.plan) : path.reason);
     if (reason || !path.ok) {
       ring.held.push({ id: view.spec.id, reason: reason! });
       continue;
