@@ -118,7 +118,7 @@ describe('control plane: catalog channels, first install, update checks, plans, 
     await h.registerCell('stepper', { ring: 'saas', cluster: { kind: 'simulated', initialVersion: '4.0.0' }, ...openNow() });
 
     const before = await h.http('GET', '/v1/cells/stepper/plan?to=4.2.0', undefined, 'viewer');
-    expect(before.body).toEqual({ from: '4.0.0', to: '4.2.0', plan: ['4.1.0', '4.2.0'] });
+    expect(before.body).toEqual({ from: '4.0.0', to: '4.2.0', plan: ['4.1.0', '4.2.0'], schedule: { startsAt: expect.any(String), waits: expect.any(Array) } });
     const skip = await h.requestUpdate('stepper', { version: '4.2.0', window: 'now' });
     expect(skip.status).toBe(422);
     expect(skip.body.missing).toBe('4.1.0');

@@ -197,7 +197,17 @@ export const Plan = Type.Object({
   from: NullableString(),
   to: Type.String(),
   plan: Type.Array(Type.String()),
-  held: Type.Optional(Type.Object({ reason: Type.String() }, { description: 'the cell would be held before the first hop that needs configuration it lacks: which, and why' })),
+  held: Type.Optional(Type.Object({ reason: Type.String() }, { description: 'the cell would be held: before the first hop that needs configuration it lacks, or a target ahead of the line its contract lags on' })),
+  schedule: Type.Optional(
+    Type.Object(
+      {
+        startsAt: Type.Optional(Type.String({ description: "the first moment its change contract lets the first hop start (window, blackouts, notice, postponement)" })),
+        waits: Type.Optional(Type.Array(Type.Object({ rule: Type.String(), reason: Type.String(), until: Type.Optional(Type.String()) }))),
+        held: Type.Optional(Type.String({ description: 'why the contract holds it until something changes' })),
+      },
+      { description: "when the cell's change contract lets it start (src/domain/contract.ts)" },
+    ),
+  ),
 });
 export const CellSettingsBody = Type.Object(
   {

@@ -6,6 +6,7 @@ import { requireSettable } from './config-values';
 import { visibleReleases } from '../../../domain/channels';
 import { configHold } from '../../../domain/config-hold';
 import { planUpgrade } from '../../../domain/upgrade-path';
+import { changeOf, lagRefusal, nextStart } from '../../../domain/contract';
 import { windowProblems } from '../../../domain/window';
 import { controllerRuns, startController } from '../../../workflows/cell/client';
 import { listCells } from './list';
@@ -126,8 +127,17 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
       const plan = planUpgrade(view.version, request.query.to, usable);
       if (!plan.ok) throw new HttpProblem(422, 'No upgrade path', plan.reason, { missing: plan.missing });
       // A hop whose release requires configuration the cell lacks holds the cell there.
-      const held = configHold(releases, plan.plan, view.spec.id, (await app.configs.current(view.spec.id)).values);
-      return { from: view.version ?? null, to: request.query.to, plan: plan.plan, ...(held ? { held: { reason: held } } : {}) };
+      const lag = view.spec.contract?.lag ?? 0;
+      const held = (lag > 0 ? lagRefusal(request.query.to, visibleReleases(releases, { ring: view.spec.ring, airGapped: view.spec.airGapped }), lag) : undefined) ?? configHold(releases, plan.plan, view.spec.id, (await app.configs.current(view.spec.id)).values);
+      // When the first hop may start under the cell's change contract, and what it waits for.
+      const first = releases.find((r) => r.version === plan.plan[0]);
+      const facts = await app.contracts.facts(view.spec, changeOf(first ?? { version: plan.plan[0] }));
+      const next = nextStart({ window: view.spec.maintenanceWindow, expectedMs: view.spec.expectedUpdateMinutes * 60_000, ...facts, ...(view.sla ? { sla: view.sla } : {}) }, Date.now());
+      const schedule =
+        'held' in next
+          ? { held: next.held.reason }
+          : { startsAt: new Date(next.startsAt).toISOString(), waits: next.waits.map((w) => ({ rule: w.rule, reason: w.reason, ...(w.until !== undefined ? { until: new Date(w.until).toISOString() } : {}) })) };
+      return { from: view.version ?? null, to: request.query.to, plan: plan.plan, ...(held ? { held: { reason: held } } : {}), schedule };
     },
   );
 };
