@@ -172,4 +172,32 @@ describe('the cellshift CLI', () => {
     expect(notABundle.code).not.toBe(0);
     expect(notABundle.stderr).not.toMatch(/\n\s+at /); // a message, not a stack
   });
+
+  it("the change contract: an operator's blackout and freeze, the customer's postponement within the contract (refused past it, naming the rule), what is upcoming", { timeout: 120_000 }, async () => {
+    await h.registerCell('cr-cli', { contract: { postponement: { maxDays: 7 } } });
+    const day = 86_400_000;
+    const iso = (ms: number) => new Date(Date.now() + ms).toISOString();
+    const blackout = await cellshift(['-o', 'json', 'contract', 'blackout', 'cr-cli', '--from', iso(day), '--until', iso(2 * day), '--scope', 'breaking', '--reason', 'quarter close']);
+    expect(blackout.code, blackout.stderr).toBe(0);
+    expect(JSON.parse(blackout.stdout)).toMatchObject({ cellId: 'cr-cli', scope: 'breaking', setBy: 'oscar-operator' });
+    const freeze = await cellshift(['contract', 'freeze', '--from', iso(3 * day), '--until', iso(4 * day), '--reason', 'holiday freeze']);
+    expect(freeze.stdout).toMatch(/^freeze [0-9a-f-]{36}: /);
+    expect((await cellshift(['contract', 'blackouts', 'cr-cli'])).stdout).toMatch(/\(fleet\)\s+\S+\s+\S+\s+all-but-emergency\s+oscar-operator\s+holiday freeze/);
+
+    const tooLate = await cellshift(['contract', 'postpone', 'cr-cli', '--until', iso(10 * day), '--reason', 'audit'], 'contractCustomer');
+    expect(tooLate.code).toBe(2);
+    expect(tooLate.stderr).toContain('allows postponing up to 7 days');
+    const postponed = await cellshift(['contract', 'postpone', 'cr-cli', '--until', iso(5 * day), '--reason', 'audit'], 'contractCustomer');
+    expect(postponed.code, postponed.stderr).toBe(0);
+    expect(postponed.stdout).toContain('postponed by cody-customer');
+    const upcoming = await cellshift(['contract', 'upcoming', 'cr-cli'], 'contractCustomer');
+    expect(upcoming.stdout).toContain('cr-cli: nothing upcoming');
+    expect(upcoming.stdout).toContain('postponed until');
+    expect(upcoming.stdout).toContain('holiday freeze');
+    // The freeze ended by the operator; a customer cannot.
+    const id = freeze.stdout.split(' ')[1]!.replace(':', '');
+    expect((await cellshift(['contract', 'end-freeze', id], 'contractCustomer')).code).toBe(2);
+    expect((await cellshift(['contract', 'end-freeze', id])).code).toBe(0);
+    expect((await cellshift(['contract', 'freezes'])).stdout).not.toContain('holiday freeze');
+  });
 });

@@ -4,6 +4,7 @@
 import { Command, Option } from 'commander';
 import { addBundlesCommands } from './commands/bundles';
 import { addCellsCommands } from './commands/cells';
+import { addContractCommands } from './commands/contract';
 import { addDebugAccessCommands } from './commands/debug-access';
 import { addInfraCommands } from './commands/infra';
 import { addReleasesCommands } from './commands/releases';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   addInfraCommands(program, ctx);
   addDebugAccessCommands(program, ctx);
   addSupportBundleCommands(program, ctx);
+  addContractCommands(program, ctx);
   addTokensCommands(program, ctx);
   return program;
 }

@@ -72,7 +72,7 @@ const API_TOKENS: ApiToken[] = [
   { token: TOKENS.configCustomerB, subject: 'gil-customer', role: 'customer', cells: ['cfg-b'] },
   { token: TOKENS.bundleCustomer, subject: 'bea-customer', role: 'customer', cells: ['sb-a', 'sb-fail', 'sb-agent', 'sb-crash', 'sb-cli', 'sb-rel', 'k8s-sb'] },
   { token: TOKENS.bundleCustomerB, subject: 'ben-customer', role: 'customer', cells: ['sb-b'] },
-  { token: TOKENS.contractCustomer, subject: 'cody-customer', role: 'customer', cells: ['cr-free', 'cr-blackout', 'cr-postponed'] },
+  { token: TOKENS.contractCustomer, subject: 'cody-customer', role: 'customer', cells: ['cr-free', 'cr-blackout', 'cr-postponed', 'cr-cli'] },
 ];
 
 const UNTHROTTLED = { perMinute: 1e9, anonymousPerMinute: 1e9, registrationPerMinute: 1e9 };
