@@ -240,6 +240,13 @@ describe("the customer's change contract, enforced by timers", () => {
     await env.sleep(1_000);
     const asked = (await http('GET', `/v1/updates/${ids['cc-approve']}`)).body;
     expect(asked.approval).toMatchObject({ onDeadline: 'skip' });
+    // The customer sees what to decide, and how, with the customer's token alone.
+    let upcoming: any;
+    for (let tries = 0; tries < 50 && !upcoming?.approval; tries++) {
+      upcoming = (await http('GET', '/v1/cells/cc-approve/upcoming', undefined, CUSTOMER)).body.upcoming;
+      if (!upcoming?.approval) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(upcoming).toMatchObject({ updateId: ids['cc-approve'], approval: { onDeadline: 'skip', how: expect.stringContaining('/decide') } });
     expect(Date.parse(asked.approval.deadline) - Date.parse(asked.approval.askedAt)).toBe(48 * 3_600_000);
     // Only the cell's customer decides; the customer declines one while it is scheduled.
     expect((await http('POST', `/v1/cells/cc-deny/updates/${ids['cc-deny']}/decide`, { decision: 'deny' })).status).toBe(403);

@@ -15,7 +15,7 @@ import { customerDecision } from '../../../workflows/messages';
 import { updateOf } from '../../../workflows/update/client';
 import { sendCommand } from '../../http/commands';
 import { UpdateParams } from '../../schemas/updates';
-import { readCell } from '../read-views';
+import { readCell, readUpdate } from '../read-views';
 
 const BlackoutParams = Type.Object({ cellId: CellParams.properties.cellId, id: Type.String({ format: 'uuid' }) });
 const FreezeParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
@@ -32,7 +32,7 @@ function checkPeriod(body: { startsAt: string; endsAt: string }): void {
 }
 
 /** The change scheduled for the cell (its update waiting or running, else its desired version, else the newest notice it was given), and when it may start under the contract now. */
-export async function upcomingOf(app: Pick<FastifyInstance, 'catalog' | 'contracts'>, view: CellView, now = Date.now()) {
+export async function upcomingOf(app: FastifyInstance, view: CellView, now = Date.now()) {
   const notices = await app.contracts.notices(view.spec.id);
   const desired = view.desiredVersion && view.desiredVersion !== view.version ? view.desiredVersion : undefined;
   const version = view.currentUpdate?.toVersion ?? desired ?? notices.find((n) => n.version !== view.version)?.version;
@@ -48,11 +48,14 @@ export async function upcomingOf(app: Pick<FastifyInstance, 'catalog' | 'contrac
   const notice = notices.find((n) => n.version === version);
   const iso = (ms: number) => new Date(ms).toISOString();
   const maxDays = view.spec.contract?.postponement?.maxDays ?? 0;
+  // The customer's approval its update waits for (the customer reads it here, with the customer's token).
+  const update = view.currentUpdate ? await readUpdate(app, view.currentUpdate.id).catch(() => undefined) : undefined;
   return {
     version,
     breaking: change.breaking,
     emergency: change.emergency,
-    ...(view.currentUpdate ? { updateId: view.currentUpdate.id } : {}),
+    ...(view.currentUpdate ? { updateId: view.currentUpdate.id, ...(update ? { status: update.status } : {}) } : {}),
+    ...(update?.approval ? { approval: { ...update.approval, how: `POST /v1/cells/${view.spec.id}/updates/${update.id}/decide {"decision": "approve" | "deny", "reason"}` } } : {}),
     why: notice?.why ?? (view.currentUpdate ? `update ${view.currentUpdate.id}` : 'its desired version'),
     ...(notice ? { noticeGivenAt: notice.givenAt } : {}),
     ...('startsAt' in scheduled ? { scheduledStartsAt: iso(scheduled.startsAt) } : {}),
