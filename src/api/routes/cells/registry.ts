@@ -1,6 +1,8 @@
 import { DEFAULT_AGENT_WAIT_SECONDS } from '../../../domain/agent';
 import { agentPresence } from '../../../workflows/agents/client';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import type { CatalogRelease } from '../../../domain/release';
 import { DEFAULT_CHECK_INTERVAL_SECONDS, initialVersionOf, type CellConfigStatus, type CellSpec, type CellView } from '../../../domain/cell';
 import { requireSettable } from './config-values';
 import { visibleReleases } from '../../../domain/channels';
@@ -129,17 +131,17 @@ const cellRegistry: FastifyPluginAsyncTypebox = async (app) => {
       // A hop whose release requires configuration the cell lacks holds the cell there.
       const lag = view.spec.contract?.lag ?? 0;
       const held = (lag > 0 ? lagRefusal(request.query.to, visibleReleases(releases, { ring: view.spec.ring, airGapped: view.spec.airGapped }), lag) : undefined) ?? configHold(releases, plan.plan, view.spec.id, (await app.configs.current(view.spec.id)).values);
-      // When the first hop may start under the cell's change contract, and what it waits for.
-      const first = releases.find((r) => r.version === plan.plan[0]);
-      const facts = await app.contracts.facts(view.spec, changeOf(first ?? { version: plan.plan[0] }));
-      const next = nextStart({ window: view.spec.maintenanceWindow, expectedMs: view.spec.expectedUpdateMinutes * 60_000, ...facts, ...(view.sla ? { sla: view.sla } : {}) }, Date.now());
-      const schedule =
-        'held' in next
-          ? { held: next.held.reason }
-          : { startsAt: new Date(next.startsAt).toISOString(), waits: next.waits.map((w) => ({ rule: w.rule, reason: w.reason, ...(w.until !== undefined ? { until: new Date(w.until).toISOString() } : {}) })) };
-      return { from: view.version ?? null, to: request.query.to, plan: plan.plan, ...(held ? { held: { reason: held } } : {}), schedule };
+      return { from: view.version ?? null, to: request.query.to, plan: plan.plan, ...(held ? { held: { reason: held } } : {}), ...(plan.plan.length > 0 ? { schedule: await firstHopSchedule(app, view, plan.plan[0]!, releases) } : {}) };
     },
   );
 };
 
 export default cellRegistry;
+
+/** When the first hop may start under the cell's change contract, and what it waits for. */
+async function firstHopSchedule(app: FastifyInstance, view: CellView, version: string, releases: CatalogRelease[]) {
+  const facts = await app.contracts.facts(view.spec, changeOf(releases.find((r) => r.version === version) ?? { version }));
+  const next = nextStart({ window: view.spec.maintenanceWindow, expectedMs: view.spec.expectedUpdateMinutes * 60_000, ...facts, ...(view.sla ? { sla: view.sla } : {}) }, Date.now());
+  if ('held' in next) return { held: next.held.reason };
+  return { startsAt: new Date(next.startsAt).toISOString(), waits: next.waits.map((w) => ({ rule: w.rule, reason: w.reason, ...(w.until !== undefined ? { until: new Date(w.until).toISOString() } : {}) })) };
+}
