@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, patched, setHandler } from '@temporalio/workflow';
 import { ErrorType } from '../../domain/errors';
 import { judgeHealth } from '../../domain/health';
 import type { ClusterTarget } from '../../domain/ports';
@@ -10,6 +10,7 @@ import { awaitUpdateResult, cancelCellUpdate, cellTarget, clusterActivities, req
 import { maintenanceWindowUpdate } from './maintenance-window';
 import { now } from './progress';
 import { UpdateRun } from './run';
+import { waitForContract } from './window';
 
 type StagingOptions = NonNullable<UpdateInput['stagingFirst']>;
 
@@ -44,6 +45,8 @@ export async function stagingFirstUpdate(input: UpdateInput): Promise<UpdateResu
   );
 
   return run.execute(async () => {
+    // The primary cell's change contract (blackouts, notice, a postponement, its customer's approval) holds the whole update.
+    if (patched('change-contract')) await waitForContract(run, true);
     run.tracker.setStatus('running');
     const staged = await run.step('staging', () => updateStaging(run, options));
     run.staging = { cellId: options.stagingCellId, updateId: staged.updateId, version: input.toVersion, keptNewVersion: true };
