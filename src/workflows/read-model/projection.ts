@@ -17,6 +17,8 @@ const HISTORY_SPAN = 65_536;
 export class Projection<T> {
   private written = '';
   private writing = false;
+  /** a change `key` does not see, to be written all the same (refresh) */
+  private forced = false;
 
   constructor(
     private readonly read: () => T,
@@ -30,6 +32,11 @@ export class Projection<T> {
     });
   }
 
+  /** Writes the value as it is now even though its key has not changed (what a reader waits on changed beside it). */
+  refresh(): void {
+    this.forced = true;
+  }
+
   /** Resolves once the read model has the value as it is now (before the workflow ends or continues as new). */
   flushed(): Promise<void> {
     return condition(() => !this.writing && !this.stale());
@@ -39,6 +46,7 @@ export class Projection<T> {
     for (;;) {
       await condition(() => this.stale());
       this.writing = true;
+      this.forced = false;
       const value = this.read();
       const json = JSON.stringify(this.key(value));
       await this.write(value, this.nextRevision() * HISTORY_SPAN + Math.min(workflowInfo().historyLength, HISTORY_SPAN - 1));
@@ -48,6 +56,6 @@ export class Projection<T> {
   }
 
   private stale(): boolean {
-    return JSON.stringify(this.key(this.read())) !== this.written;
+    return this.forced || JSON.stringify(this.key(this.read())) !== this.written;
   }
 }

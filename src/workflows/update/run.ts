@@ -226,6 +226,11 @@ export class UpdateRun {
     return { action, by: command.by, at: now(), ...(command.reason ? { reason: command.reason } : {}) };
   }
 
+  /** Writes the progress to the read model now, though its status did not change (the window and what it waits for, which the veto's sweep and readers look at). */
+  refreshReadModel(): void {
+    this.projection?.refresh();
+  }
+
   record(action: OperatorActionName, command: OperatorCommand): void {
     this.progress.actions.push(this.action(action, command));
   }

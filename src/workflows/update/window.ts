@@ -65,6 +65,7 @@ export async function waitForContract(run: UpdateRun, anyTime = false): Promise<
       run.record(d.approve ? 'customer-approve' : 'customer-deny', d);
       progress.approval!.decision = { approve: d.approve, by: d.by, at: now(), ...(d.reason ? { reason: d.reason } : {}) };
       run.tracker.publish();
+      run.refreshReadModel();
     },
     {
       validator: (_: OperatorCommand & { approve: boolean }) => {
@@ -87,6 +88,7 @@ export async function waitForContract(run: UpdateRun, anyTime = false): Promise<
       progress.waitingFor = answer.waits.map((w) => ({ rule: w.rule, reason: w.reason, ...(w.until !== undefined ? { until: new Date(w.until).toISOString() } : {}) }));
       run.tracker.setStatus('scheduled');
       run.tracker.publish();
+      run.refreshReadModel();
       await sleep(wait);
       waited = true;
       continue;
@@ -103,6 +105,7 @@ export async function waitForContract(run: UpdateRun, anyTime = false): Promise<
       progress.waitingFor = [{ rule: 'approval', reason: `its customer's approval, by ${approval.deadline} (then: ${approval.onDeadline})`, until: approval.deadline }];
       run.tracker.setStatus('waiting-approval');
       run.tracker.publish();
+      run.refreshReadModel();
       await condition(() => decision !== undefined, left);
       waited = true;
       continue; // decided, or the deadline passed: the contract is read again (the window may have closed meanwhile)
