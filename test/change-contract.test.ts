@@ -180,6 +180,12 @@ describe("the customer's change contract, enforced by timers", () => {
     expect(backwards.body.errors[0].field).toBe('body.endsAt');
     expect((await http('GET', '/v1/cells/cc-postponed/blackouts')).body).toEqual(before.blackouts);
     expect((await http('GET', '/v1/cells/cc-infra/postponements')).body.postponements).toHaveLength(before.postponements.postponements.length + 1);
+
+    // The operator changes a cell's contract (replaced whole): what was refused is now allowed.
+    const changed = await http('PATCH', '/v1/cells/cc-plain', { contract: { postponement: { maxDays: 3 } } });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    expect(changed.body.contract).toEqual({ postponement: { maxDays: 3 } });
+    expect((await http('POST', '/v1/cells/cc-plain/postponements', { until: new Date(now + 2 * DAY).toISOString(), reason: 'later' }, CUSTOMER)).status).toBe(201);
   });
 
   it("an emergency release overrides a blackout, a postponement and the notice owed, and records it; a blackout of scope all still holds it, and the customer cannot postpone it", { timeout: 180_000 }, async () => {

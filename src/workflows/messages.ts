@@ -1,4 +1,5 @@
 // Every signal, query and update, typed once and shared by workflows, API, activities and tests.
+import type { CellContract } from '../domain/schemas/contract';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AgentRegistration } from '../domain/agent';
 import type { CellView } from '../domain/cell';
@@ -89,6 +90,8 @@ export interface DesiredVersionAccepted {
 export interface CellSettings {
   autoUpdate?: boolean;
   checkIntervalSeconds?: number;
+  /** the cell's change contract, whole (src/domain/contract.ts): what the customer agreed to, replaced */
+  contract?: CellContract;
 }
 
 export interface DriftDecision {

@@ -213,6 +213,7 @@ export const CellSettingsBody = Type.Object(
   {
     autoUpdate: Type.Optional(Type.Boolean()),
     checkIntervalSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600 })),
+    contract: Type.Optional(CellContract),
   },
   { additionalProperties: false, minProperties: 1 },
 );

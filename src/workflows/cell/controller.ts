@@ -112,6 +112,7 @@ export async function cellController(input: CellControllerInput): Promise<void> 
     cell.change(() => {
       if (settings.autoUpdate !== undefined) spec.autoUpdate = settings.autoUpdate;
       if (settings.checkIntervalSeconds !== undefined) spec.checkIntervalSeconds = settings.checkIntervalSeconds;
+      if (settings.contract !== undefined) spec.contract = settings.contract;
       cell.checkRequested = true;
       cell.wake = true;
       return cell.view();

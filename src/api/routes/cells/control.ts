@@ -89,7 +89,7 @@ const cellControl: FastifyPluginAsyncTypebox = async (app) => {
 
   app.patch(
     '/v1/cells/:cellId',
-    { config: { role: 'operator' }, schema: { summary: 'Change auto-update and the check interval', params: CellParams, body: CellSettingsBody, response: { 200: Cell, ...problems(400, 401, 403, 404) } } },
+    { config: { role: 'operator' }, schema: { summary: "Change auto-update, the check interval, or the cell's change contract (replaced whole)", params: CellParams, body: CellSettingsBody, response: { 200: Cell, ...problems(400, 401, 403, 404) } } },
     async (request) => toCell(await controller(request.params.cellId).executeUpdate(configureCell, { args: [request.body] })),
   );
 
