@@ -7,6 +7,7 @@ import { Type } from 'typebox';
 import type { CellView } from '../../../domain/cell';
 import { changeOf, customerBlackoutRefusal, nextStart, postponementRefusal, type ContractRefusal } from '../../../domain/contract';
 import { BlackoutBody, PostponementBody } from '../../../domain/schemas/contract';
+import { compareVersions } from '../../../domain/version';
 import { badRequest, HttpProblem, notFound } from '../../http/problem';
 import { CellParams } from '../../schemas/cells';
 import { problems } from '../../schemas/common';
@@ -35,7 +36,8 @@ function checkPeriod(body: { startsAt: string; endsAt: string }): void {
 export async function upcomingOf(app: FastifyInstance, view: CellView, now = Date.now()) {
   const notices = await app.contracts.notices(view.spec.id);
   const desired = view.desiredVersion && view.desiredVersion !== view.version ? view.desiredVersion : undefined;
-  const version = view.currentUpdate?.toVersion ?? desired ?? notices.find((n) => n.version !== view.version)?.version;
+  // A notice of a release the cell has passed since is history, not what is upcoming.
+  const version = view.currentUpdate?.toVersion ?? desired ?? notices.find((n) => view.version === undefined || compareVersions(n.version, view.version) > 0)?.version;
   if (!version) return undefined;
   const release = await app.catalog.get(version);
   const change = changeOf(release ?? { version });
