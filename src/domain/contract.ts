@@ -135,6 +135,11 @@ export function nextStart(facts: ChangeFacts, now: number): StartAnswer {
   return { held: { rule: 'blackout', reason: `no window clear of blackouts in the next ${MAX_STEPS} tries` } };
 }
 
+/** What held an update, as people and the API read it: each rule, why, and until when (ISO 8601). */
+export function shownHolds(holds: readonly Hold[]): { rule: HoldRule | 'approval'; reason: string; until?: string }[] {
+  return holds.map((h) => ({ rule: h.rule, reason: h.reason, ...(h.until !== undefined ? { until: new Date(h.until).toISOString() } : {}) }));
+}
+
 /** Whether an update may start at `now`, and if not, why and when to look again. */
 export function mayStart(facts: ChangeFacts, now: number): { ok: true; endsAt: number } | { ok: false; hold: Hold; retryAt?: number } {
   const answer = nextStart(facts, now);

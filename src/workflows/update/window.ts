@@ -1,6 +1,6 @@
 import { ApplicationFailure, condition, patched, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { CatalogActivities, ContractActivities } from '../../activities';
-import { nextStart } from '../../domain/contract';
+import { nextStart, shownHolds } from '../../domain/contract';
 import { ErrorType } from '../../domain/errors';
 import { nextWindowSlot } from '../../domain/window';
 import { refuse } from '../failures';
@@ -85,7 +85,7 @@ export async function waitForContract(run: UpdateRun, anyTime = false): Promise<
     const wait = answer.startsAt - Date.now();
     if (wait > 0) {
       progress.window = { startsAt: new Date(answer.startsAt).toISOString(), endsAt: new Date(Number.isFinite(answer.endsAt) ? answer.endsAt : answer.startsAt + expectedMs).toISOString() };
-      progress.waitingFor = answer.waits.map((w) => ({ rule: w.rule, reason: w.reason, ...(w.until !== undefined ? { until: new Date(w.until).toISOString() } : {}) }));
+      progress.waitingFor = shownHolds(answer.waits);
       run.tracker.setStatus('scheduled');
       run.tracker.publish();
       run.refreshReadModel();

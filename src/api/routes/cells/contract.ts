@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { CellView } from '../../../domain/cell';
-import { changeOf, customerBlackoutRefusal, nextStart, postponementRefusal, type ContractRefusal } from '../../../domain/contract';
+import { changeOf, customerBlackoutRefusal, nextStart, postponementRefusal, shownHolds, type ContractRefusal } from '../../../domain/contract';
 import { BlackoutBody, PostponementBody } from '../../../domain/schemas/contract';
 import { compareVersions } from '../../../domain/version';
 import { badRequest, HttpProblem, notFound } from '../../http/problem';
@@ -63,7 +63,7 @@ export async function upcomingOf(app: FastifyInstance, view: CellView, now = Dat
     ...('startsAt' in scheduled ? { scheduledStartsAt: iso(scheduled.startsAt) } : {}),
     ...('held' in answer
       ? { held: answer.held }
-      : { startsAt: iso(answer.startsAt), waits: answer.waits.map((w) => ({ rule: w.rule, reason: w.reason, ...(w.until !== undefined ? { until: iso(w.until) } : {}) })) }),
+      : { startsAt: iso(answer.startsAt), waits: shownHolds(answer.waits) }),
     postpone:
       change.emergency || maxDays === 0
         ? { allowed: false, reason: change.emergency ? 'an emergency release is not postponed' : 'the contract allows no postponement' }

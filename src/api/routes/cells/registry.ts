@@ -8,7 +8,7 @@ import { requireSettable } from './config-values';
 import { visibleReleases } from '../../../domain/channels';
 import { configHold } from '../../../domain/config-hold';
 import { planUpgrade } from '../../../domain/upgrade-path';
-import { changeOf, lagRefusal, nextStart } from '../../../domain/contract';
+import { changeOf, lagRefusal, nextStart, shownHolds } from '../../../domain/contract';
 import { windowProblems } from '../../../domain/window';
 import { controllerRuns, startController } from '../../../workflows/cell/client';
 import { listCells } from './list';
@@ -143,5 +143,5 @@ async function firstHopSchedule(app: FastifyInstance, view: CellView, version: s
   const facts = await app.contracts.facts(view.spec, changeOf(releases.find((r) => r.version === version) ?? { version }));
   const next = nextStart({ window: view.spec.maintenanceWindow, expectedMs: view.spec.expectedUpdateMinutes * 60_000, ...facts, ...(view.sla ? { sla: view.sla } : {}) }, Date.now());
   if ('held' in next) return { held: next.held.reason };
-  return { startsAt: new Date(next.startsAt).toISOString(), waits: next.waits.map((w) => ({ rule: w.rule, reason: w.reason, ...(w.until !== undefined ? { until: new Date(w.until).toISOString() } : {}) })) };
+  return { startsAt: new Date(next.startsAt).toISOString(), waits: shownHolds(next.waits) };
 }
