@@ -138,6 +138,18 @@ describe("the customer's change contract, enforced by timers", () => {
     expect(waiting.status).toBe('scheduled');
     expect(waiting.waitingFor.map((w: { rule: string }) => w.rule)).toContain('postponement');
 
+    // A blackout set while an update already waits: the update reads it at once (told the records changed) and plans past it.
+    expect((await http('POST', '/v1/cells/cc-blackout/blackouts', { startsAt: new Date(t0 + 2 * DAY - 3_600_000).toISOString(), endsAt: new Date(t0 + 3 * DAY).toISOString(), scope: 'all', reason: 'the close ran late' })).status).toBe(201);
+    expected['cc-blackout'] = nextTwoAm(t0 + 3 * DAY);
+    let replanned: any;
+    for (let tries = 0; tries < 50; tries++) {
+      replanned = (await http('GET', `/v1/updates/${updates['cc-blackout']}`)).body;
+      if (Date.parse(replanned.window?.startsAt) === expected['cc-blackout']) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(replanned.window.startsAt).toBe(new Date(expected['cc-blackout']).toISOString());
+    expect(replanned.waitingFor.map((w: { rule: string }) => w.rule)).toContain('blackout');
+
     // Six days later, every update has run, each starting in the window its contract allowed.
     await env.sleep(6 * DAY + 4 * 3_600_000);
     for (const id of cells) {

@@ -54,6 +54,8 @@ export const removeCell = defineUpdate<CellView, [OperatorCommand & { cancelUpda
 /** From an update whose controller continued as new while it ran (update/end.ts): how it ended. */
 export const updateFinishedSignal = defineSignal<[UpdateResult]>('updateFinished');
 /** From an update to its cell's controller, the owner of the fact: it switched maintenance mode on or off. */
+/** The records of an update's change contract changed (a blackout, a postponement, an emergency mark): read them again. Carries no fact. */
+export const contractChangedSignal = defineSignal('contractChanged');
 export const maintenanceSwitchedSignal = defineSignal<[{ updateId: string; enabled: boolean }]>('maintenanceSwitched');
 /** To an update whose controller awaited its result and now continues as new: report the end by signal instead. */
 export const reportEndSignal = defineSignal('reportEnd');

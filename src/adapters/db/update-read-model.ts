@@ -41,6 +41,14 @@ export class UpdateReadModel {
   }
 
   /** The updates to `version` that wait: for a maintenance window yet to open, or for an approval. */
+  /** The updates waiting to start (scheduled, or waiting for an approval): of one cell, of one release, or all. */
+  async waiting(filter: { cellId?: string; version?: string } = {}): Promise<string[]> {
+    let query = this.db.selectFrom('updates').select('id').where('status', 'in', ['scheduled', 'waiting-approval']);
+    if (filter.cellId) query = query.where(sql<string>`view->>'cellId'`, '=', filter.cellId);
+    if (filter.version) query = query.where(sql<string>`view->>'toVersion'`, '=', filter.version);
+    return (await query.orderBy('id').execute()).map((r) => r.id);
+  }
+
   async waitingFor(version: string): Promise<string[]> {
     const rows = await this.db
       .selectFrom('updates')

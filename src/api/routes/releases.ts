@@ -1,3 +1,4 @@
+import { tellContractChanged } from '../../workflows/update/client';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorType, PortError } from '../../domain/errors';
 import { releaseProblems } from '../../domain/release-checks';
@@ -121,6 +122,8 @@ const releases: FastifyPluginAsyncTypebox = async (app) => {
       if (!emergency) throw notFound(`release ${version}`);
       // Told once: the first mark stands, and a call repeated finds it.
       if (emergency.at === mark.at) await app.contracts.emergencyMarked(version, emergency);
+      // Updates to it already waiting go at once (they read the mark now, not when their timer fires).
+      await tellContractChanged(app.temporal, await app.updates.waiting({ version }));
       request.log.warn({ version, emergency }, 'release marked an emergency');
       return (await catalog.get(version))!;
     },

@@ -4,7 +4,7 @@ import { nextStart, shownHolds } from '../../domain/contract';
 import { ErrorType } from '../../domain/errors';
 import { nextWindowSlot } from '../../domain/window';
 import { refuse } from '../failures';
-import { customerDecision, type OperatorCommand } from '../messages';
+import { contractChangedSignal, customerDecision, type OperatorCommand } from '../messages';
 import { OWN } from '../retry';
 import { now } from './progress';
 import type { UpdateRun } from './run';
@@ -75,7 +75,11 @@ export async function waitForContract(run: UpdateRun, anyTime = false): Promise<
       },
     },
   );
+  // Told the records changed (a blackout, a postponement, an emergency mark), it reads them again at once.
+  let changed = false;
+  setHandler(contractChangedSignal, () => void (changed = true));
   for (;;) {
+    changed = false;
     const facts = await contractFacts({ cellId: input.cellId, version: input.toVersion, why: `update ${input.id}`, window: window ?? ALWAYS, expectedMs, now: Date.now() });
     if (facts.approval && !facts.change.emergency && !progress.approval) {
       progress.approval = { askedAt: now(), deadline: new Date(Date.now() + facts.approval.deadlineHours * 3_600_000).toISOString(), onDeadline: facts.approval.onDeadline };
@@ -89,7 +93,7 @@ export async function waitForContract(run: UpdateRun, anyTime = false): Promise<
       run.tracker.setStatus('scheduled');
       run.tracker.publish();
       run.refreshReadModel();
-      await sleep(wait);
+      await condition(() => changed, wait);
       waited = true;
       continue;
     }
@@ -106,7 +110,7 @@ export async function waitForContract(run: UpdateRun, anyTime = false): Promise<
       run.tracker.setStatus('waiting-approval');
       run.tracker.publish();
       run.refreshReadModel();
-      await condition(() => decision !== undefined, left);
+      await condition(() => decision !== undefined || changed, left);
       waited = true;
       continue; // decided, or the deadline passed: the contract is read again (the window may have closed meanwhile)
     }

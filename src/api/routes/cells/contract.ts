@@ -13,7 +13,7 @@ import { CellParams } from '../../schemas/cells';
 import { problems } from '../../schemas/common';
 import { parseUpdateId } from '../../../workflows/ids';
 import { customerDecision } from '../../../workflows/messages';
-import { updateOf } from '../../../workflows/update/client';
+import { tellContractChanged, updateOf } from '../../../workflows/update/client';
 import { sendCommand } from '../../http/commands';
 import { UpdateParams } from '../../schemas/updates';
 import { readCell, readUpdate } from '../read-views';
@@ -96,6 +96,7 @@ const contract: FastifyPluginAsyncTypebox = async (app) => {
         if (refusal) throw refused(refusal);
       }
       const blackout = await app.contracts.addBlackout({ cellId: view.spec.id, ...request.body, setBy: request.subject, setByRole: request.role });
+      await tellContractChanged(app.temporal, await app.updates.waiting({ cellId: view.spec.id }));
       return reply.status(201).send(blackout);
     },
   );
@@ -108,6 +109,7 @@ const contract: FastifyPluginAsyncTypebox = async (app) => {
       if (!blackout || blackout.cellId !== request.params.cellId || blackout.removedBy) throw notFound(`blackout ${request.params.id} of ${request.params.cellId}`);
       if (request.role === 'customer' && blackout.setByRole !== 'customer') throw new HttpProblem(403, 'Forbidden', `blackout ${blackout.id} was set by an operator: only an operator ends it`);
       await app.contracts.removeBlackout(blackout.id, request.subject);
+      await tellContractChanged(app.temporal, await app.updates.waiting({ cellId: request.params.cellId }));
       return reply.status(204).send(null);
     },
   );
@@ -123,7 +125,9 @@ const contract: FastifyPluginAsyncTypebox = async (app) => {
     { config: { role: 'operator' }, schema: { summary: 'A change freeze of the whole fleet', body: BlackoutBody, response: { 201: Type.Any(), ...problems(400, 401, 403) } } },
     async (request, reply) => {
       checkPeriod(request.body);
-      return reply.status(201).send(await app.contracts.addBlackout({ ...request.body, setBy: request.subject, setByRole: request.role }));
+      const freeze = await app.contracts.addBlackout({ ...request.body, setBy: request.subject, setByRole: request.role });
+      await tellContractChanged(app.temporal, await app.updates.waiting());
+      return reply.status(201).send(freeze);
     },
   );
 
@@ -134,6 +138,7 @@ const contract: FastifyPluginAsyncTypebox = async (app) => {
       const freeze = await app.contracts.blackout(request.params.id);
       if (!freeze || freeze.cellId || freeze.removedBy) throw notFound(`freeze ${request.params.id}`);
       await app.contracts.removeBlackout(freeze.id, request.subject);
+      await tellContractChanged(app.temporal, await app.updates.waiting());
       return reply.status(204).send(null);
     },
   );
@@ -171,7 +176,9 @@ const contract: FastifyPluginAsyncTypebox = async (app) => {
         now,
       );
       if (refusal) throw refused(refusal);
-      return reply.status(201).send(await app.contracts.postpone(cellId, request.body.until, request.body.reason, request.subject));
+      const postponement = await app.contracts.postpone(cellId, request.body.until, request.body.reason, request.subject);
+      await tellContractChanged(app.temporal, await app.updates.waiting({ cellId }));
+      return reply.status(201).send(postponement);
     },
   );
 
