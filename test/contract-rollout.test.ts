@@ -2,6 +2,7 @@
 // blackout and a cell its customer postponed wait for them, each starting when the contract lets it
 // (not when its window opens), as the plan computed before the rollout said; a cell that follows
 // its ring one minor version behind is held.
+import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_RELEASES } from '../scripts/seed/demo-fleet';
 import { everyDay, Harness } from './helpers/harness';
@@ -13,11 +14,28 @@ function localClock(timezone: string, offsetMs: number): string {
 
 describe('a rollout under the change contract', () => {
   let h: Harness;
+  let receiver: Server;
+  /** What a webhook subscriber received. */
+  const received: { type: string; cellId?: string; data: Record<string, unknown> }[] = [];
   beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        received.push(JSON.parse(body));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     h = await Harness.start();
+    const hook = await h.http('POST', '/v1/webhooks', { url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/notices`, events: ['update.scheduled'], secret: 'a-long-random-secret-for-notices' });
+    expect(hook.status, JSON.stringify(hook.body)).toBe(201);
     await h.catalog.publish({ ...DEMO_RELEASES.find((r) => r.version === '1.2.0')!, version: '3.2.0' }, { rings: ['staging', 'saas', 'dedicated'] });
   });
-  afterAll(() => h?.stop());
+  afterAll(async () => {
+    await h?.stop();
+    await new Promise((resolve) => receiver?.close(resolve));
+  });
 
   it('a blackout and a postponement hold their cells until they end; the plan said when', { timeout: 240_000 }, async () => {
     // Every window opened a minute ago, for ten minutes, each in its own time zone.
@@ -49,6 +67,15 @@ describe('a rollout under the change contract', () => {
     // Each cell was told of the release, with the rollout as the reason.
     const upcoming = await h.waitFor('the notice of the rollout', async () => (await h.http('GET', '/v1/cells/cr-postponed/upcoming', undefined, 'contractCustomer')).body.upcoming ?? undefined);
     expect(upcoming).toMatchObject({ version: '3.2.0', why: 'rollout 3.2.0', waits: [expect.objectContaining({ rule: 'postponement' })] });
+    // Each cell that will take the release was told of it, as a webhook subscriber hears; the lagging one was not.
+    const notices = await h.waitFor('the notices delivered', async () => {
+      const got = received.filter((e) => e.type === 'update.scheduled');
+      return got.length >= 3 ? got : undefined;
+    });
+    expect(notices.map((e) => e.cellId).sort()).toEqual(['cr-blackout', 'cr-free', 'cr-postponed']);
+    const toPostponed = notices.find((e) => e.cellId === 'cr-postponed')!;
+    expect(toPostponed.data).toMatchObject({ version: '3.2.0', why: 'rollout 3.2.0', upcoming: '/v1/cells/cr-postponed/upcoming' });
+    expect(Math.abs(Date.parse(toPostponed.data.startsAt as string) - postponedUntil)).toBeLessThan(1_500);
     const done = await h.waitFor('the rollout done', async () => {
       const res = await h.http('GET', '/v1/rollouts/3.2.0', undefined, 'viewer');
       return ['succeeded', 'halted', 'aborted'].includes(res.body?.status) ? res.body : undefined;

@@ -4,7 +4,8 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, 
 import pLimit from 'p-limit';
 import type { CellReadModel } from '../../adapters/db/cell-read-model';
 import type { ChangeContracts } from '../../adapters/db/change-contract';
-import { changeOf, nextStart } from '../../domain/contract';
+import { visibleReleases } from '../../domain/channels';
+import { changeOf, lagRefusal, nextStart } from '../../domain/contract';
 import type { ClusterRef } from '../../domain/cell';
 import type { SchedulableCell } from '../../domain/schedule';
 import { ErrorType } from '../../domain/errors';
@@ -102,9 +103,13 @@ export function createFleetActivities(client: Client, resolveCluster: ClusterRes
       const change = changeOf(release ?? { version: notice.version });
       const activity = Context.current();
       const now = Date.now();
+      const catalogued = await catalog.list();
       for (const cell of listed.flat()) {
         const spec = views.get(cell.id)?.spec;
         if (!spec || views.get(cell.id)?.version === notice.version) continue;
+        // A cell that lags its ring will not take this release (its controller holds it): it is not told of it.
+        const lag = spec.contract?.lag ?? 0;
+        if (lag > 0 && lagRefusal(notice.version, visibleReleases(catalogued, { ring: spec.ring, airGapped: spec.airGapped }), lag)) continue;
         let facts = await contracts.facts(spec, change, new Date(now));
         if (facts.noticeGivenAt === undefined) {
           const first = nextStart({ window: cell.window, expectedMs: cell.expectedMs, ignoreWindows: notice.ignoreWindows, ...facts, noticeGivenAt: now }, now);
