@@ -30,7 +30,8 @@ describe('a rollout under the change contract', () => {
     h = await Harness.start();
     const hook = await h.http('POST', '/v1/webhooks', { url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/notices`, events: ['update.scheduled'], secret: 'a-long-random-secret-for-notices' });
     expect(hook.status, JSON.stringify(hook.body)).toBe(201);
-    await h.catalog.publish({ ...DEMO_RELEASES.find((r) => r.version === '1.2.0')!, version: '3.2.0' }, { rings: ['staging', 'saas', 'dedicated'] });
+    // A version no other test rolls out: a rollout's workflow id is its release's, and test files share one Temporal server.
+    await h.catalog.publish({ ...DEMO_RELEASES.find((r) => r.version === '1.2.0')!, version: '3.7.0' }, { rings: ['staging', 'saas', 'dedicated'] });
   });
   afterAll(async () => {
     await h?.stop();
@@ -53,7 +54,7 @@ describe('a rollout under the change contract', () => {
     const postponed = await h.http('POST', '/v1/cells/cr-postponed/postponements', { until: new Date(postponedUntil).toISOString(), reason: 'a demo to our board' }, 'contractCustomer');
     expect(postponed.status, JSON.stringify(postponed.body)).toBe(201);
 
-    const body = { version: '3.2.0', rings: ['saas'], waves: { maxConcurrent: 3 }, bakeMinutes: 0 };
+    const body = { version: '3.7.0', rings: ['saas'], waves: { maxConcurrent: 3 }, bakeMinutes: 0 };
     const planned = await h.http('POST', '/v1/rollouts/plan', body, 'viewer');
     expect(planned.status, JSON.stringify(planned.body)).toBe(200);
     const plannedAt = Object.fromEntries(planned.body.rings[0].cells.map((c: { id: string; startsAt: string }) => [c.id, Date.parse(c.startsAt)]));
@@ -61,12 +62,12 @@ describe('a rollout under the change contract', () => {
     expect(Math.abs(plannedAt['cr-blackout'] - blackoutEnds)).toBeLessThan(1_500);
     expect(Math.abs(plannedAt['cr-postponed'] - postponedUntil)).toBeLessThan(1_500);
     // A cell one minor version behind its ring does not take the ring's newest line.
-    expect(planned.body.rings[0].held).toEqual([{ id: 'cr-lag', reason: expect.stringContaining('follows its ring 1 minor version behind: 3.2.0 is ahead of its line (2.1.x, newest 2.1.0') }]);
+    expect(planned.body.rings[0].held).toEqual([{ id: 'cr-lag', reason: expect.stringContaining('follows its ring 1 minor version behind: 3.7.0 is ahead of its line (2.1.x, newest 2.1.0') }]);
 
     expect((await h.http('POST', '/v1/rollouts', body, 'operator')).status).toBe(202);
     // Each cell was told of the release, with the rollout as the reason.
     const upcoming = await h.waitFor('the notice of the rollout', async () => (await h.http('GET', '/v1/cells/cr-postponed/upcoming', undefined, 'contractCustomer')).body.upcoming ?? undefined);
-    expect(upcoming).toMatchObject({ version: '3.2.0', why: 'rollout 3.2.0', waits: [expect.objectContaining({ rule: 'postponement' })] });
+    expect(upcoming).toMatchObject({ version: '3.7.0', why: 'rollout 3.7.0', waits: [expect.objectContaining({ rule: 'postponement' })] });
     // Each cell that will take the release was told of it, as a webhook subscriber hears; the lagging one was not.
     const notices = await h.waitFor('the notices delivered', async () => {
       const got = received.filter((e) => e.type === 'update.scheduled');
@@ -74,10 +75,10 @@ describe('a rollout under the change contract', () => {
     });
     expect(notices.map((e) => e.cellId).sort()).toEqual(['cr-blackout', 'cr-free', 'cr-postponed']);
     const toPostponed = notices.find((e) => e.cellId === 'cr-postponed')!;
-    expect(toPostponed.data).toMatchObject({ version: '3.2.0', why: 'rollout 3.2.0', upcoming: '/v1/cells/cr-postponed/upcoming' });
+    expect(toPostponed.data).toMatchObject({ version: '3.7.0', why: 'rollout 3.7.0', upcoming: '/v1/cells/cr-postponed/upcoming' });
     expect(Math.abs(Date.parse(toPostponed.data.startsAt as string) - postponedUntil)).toBeLessThan(1_500);
     const done = await h.waitFor('the rollout done', async () => {
-      const res = await h.http('GET', '/v1/rollouts/3.2.0', undefined, 'viewer');
+      const res = await h.http('GET', '/v1/rollouts/3.7.0', undefined, 'viewer');
       return ['succeeded', 'halted', 'aborted'].includes(res.body?.status) ? res.body : undefined;
     }, 200_000);
     expect(done.status).toBe('succeeded');
@@ -88,7 +89,7 @@ describe('a rollout under the change contract', () => {
       const started = Date.parse(cell.startedAt);
       expect(started, `${cell.id} started ${cell.startedAt}, planned ${new Date(plannedAt[cell.id]).toISOString()}`).toBeGreaterThanOrEqual(plannedAt[cell.id] - 1_000);
       expect(started - plannedAt[cell.id], cell.id).toBeLessThan(5_000);
-      expect((await h.simulated.read(cell.id)).version).toBe('3.2.0');
+      expect((await h.simulated.read(cell.id)).version).toBe('3.7.0');
     }
   });
 });
